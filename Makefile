@@ -1,0 +1,57 @@
+# The two commands: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install assets chromium migrate seed lint format messages clean
+
+run: install assets migrate seed ## web + worker + beat on http://127.0.0.1:8000 (Ctrl-C stops all three)
+	@echo "Portal: http://127.0.0.1:8000   (demo logins printed above)"
+	$(BIN)/honcho start -f Procfile
+
+test: install assets chromium ## the whole suite, browser and integration tests included
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.requirements-installed
+
+$(BIN)/python:
+	scripts/system-deps.sh venv
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.requirements-installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q --upgrade pip
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	scripts/system-deps.sh npm
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+chromium:
+	scripts/system-deps.sh chromium
+
+migrate: install assets
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+lint: install ## what CI checks besides the tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install ## after changing user-facing text: extract, then translate locale/zh_Hans, then compile
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var
+	$(MANAGE) compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,77 @@
+"""Create (or refresh) the demo organization and one user per role. Safe to run again."""
+
+import base64
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import roles
+from accounts.models import Membership, Organization, User
+
+DEMO_PASSWORD = "Demo-Pass-2026"
+DEMO_ORG = "示例科技有限公司 (Demo)"
+CUSTOMER = ("customer@demo.example", "演示客户 Demo Customer")
+MEMBER = ("member@demo.example", "演示成员 Demo Member")
+STAFF = [
+    ("reviewer@demo.example", "审核员 Demo Reviewer", roles.REVIEWER),
+    ("manager@demo.example", "客户经理 Demo Account Manager", roles.ACCOUNT_MANAGER),
+    ("policy@demo.example", "政策管理员 Demo Policy Admin", roles.POLICY_ADMIN),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization, a customer, a member and one staff user per role; print their logins."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
+        roles.ensure_staff_groups()
+        with transaction.atomic():
+            org, _ = Organization.objects.get_or_create(name=DEMO_ORG)
+            rows = []
+            for email, name, role in [(*CUSTOMER, Membership.Role.OWNER), (*MEMBER, Membership.Role.MEMBER)]:
+                user = self._user(email, name, staff=False)
+                Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+                rows.append((email, f"customer ({role})", ""))
+            for email, name, group in STAFF:
+                user = self._user(email, name, staff=True)
+                user.groups.set([Group.objects.get(name=group)])
+                device = self._totp(user)
+                if group == roles.ACCOUNT_MANAGER and org.account_manager_id != user.pk:
+                    org.account_manager = user
+                    org.save(update_fields=["account_manager"])
+                rows.append((email, f"staff: {group}", base64.b32encode(device.bin_key).decode()))
+
+        self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
+        self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
+        for email, role, secret in rows:
+            line = f"  {email:<28} {role}"
+            if secret:
+                line += f"   TOTP key {secret}"
+            self.stdout.write(line)
+        self.stdout.write(
+            "Staff enter the admin with a 6-digit code: add the TOTP key to an authenticator app, "
+            "or print the current code with `.venv/bin/python manage.py otp_code EMAIL`."
+        )
+
+    def _user(self, email, name, *, staff):
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_staff": staff})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _totp(self, user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+        return device
+
+
+def current_code(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

@@ -1,0 +1,15 @@
+"""Organization-scoped pages: /o/<org_id>/…; every view resolves the caller's membership or 404s."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "org"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("members/", views.members, name="members"),
+    path("members/invite/", views.invite, name="invite"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
+    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+]

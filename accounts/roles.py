@@ -1,0 +1,42 @@
+"""Staff roles as Django groups, and the permissions each one holds.
+
+Kept as data here and applied after every migrate (idempotent), so a fresh
+database, a test database and production all have the same groups.
+"""
+
+REVIEWER = "reviewer"
+ACCOUNT_MANAGER = "account_manager"
+POLICY_ADMIN = "policy_admin"
+
+# group name -> permission codenames ("app_label.codename")
+STAFF_GROUPS = {
+    REVIEWER: [
+        "accounts.view_organization",
+        "accounts.view_membership",
+        "accounts.review_filings",
+    ],
+    ACCOUNT_MANAGER: [
+        "accounts.view_organization",
+        "accounts.view_membership",
+        "accounts.view_invitation",
+        "accounts.manage_assigned_customers",
+    ],
+    POLICY_ADMIN: [
+        "accounts.view_organization",
+        "accounts.publish_policies",
+    ],
+}
+
+
+def ensure_staff_groups(sender=None, **kwargs):
+    from django.contrib.auth.models import Group, Permission
+
+    for name, perms in STAFF_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)

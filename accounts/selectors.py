@@ -1,0 +1,41 @@
+"""Reads, scoped to what the caller may see. Another customer's object is a 404."""
+
+from django.http import Http404
+
+from .models import Invitation, Membership, Organization, User
+
+
+def memberships_for_user(*, user: User):
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name", "pk")
+
+
+def membership_get(*, user: User, org_id: int) -> Membership:
+    """The caller's membership in the organization, or 404 (whether or not it exists)."""
+    try:
+        return Membership.objects.select_related("organization").get(user=user, organization_id=org_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def organization_members(*, organization: Organization):
+    return organization.memberships.select_related("user").order_by("-role", "created_at", "pk")
+
+
+def organization_open_invitations(*, organization: Organization):
+    return organization.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).order_by("-created_at")
+
+
+def organization_invitation_get(*, organization: Organization, invitation_id: int) -> Invitation:
+    try:
+        return organization.invitations.get(pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+
+
+def organization_membership_get(*, organization: Organization, membership_id: int) -> Membership:
+    try:
+        return organization.memberships.select_related("user").get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None

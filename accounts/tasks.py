@@ -1,0 +1,21 @@
+"""Thin tasks: ids in, load by id, call one service."""
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="accounts.tasks.send_invitation_email")
+def send_invitation_email(invitation_id: int) -> bool:
+    return services.invitation_send_email(invitation_id=invitation_id)
+
+
+@shared_task(name="accounts.tasks.sweep_unsent_invitations")
+def sweep_unsent_invitations() -> int:
+    """A lost broker message delays an invitation but never loses it."""
+    ids = services.invitations_requeue_stuck(older_than=timedelta(minutes=5))
+    for invitation_id in ids:
+        send_invitation_email.delay(invitation_id)
+    return len(ids)

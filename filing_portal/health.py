@@ -1,0 +1,82 @@
+"""Health: a public database probe and a staff status page (database, broker, workers)."""
+
+import time
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .celery import app as celery_app
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    ok: bool
+    detail: str
+    millis: int
+
+
+def _timed(name, fn):
+    started = time.monotonic()
+    try:
+        detail = fn()
+        ok = True
+    except Exception as exc:  # a probe reports every failure, whatever its kind
+        detail, ok = f"{type(exc).__name__}: {exc}", False
+    return Probe(name=name, ok=ok, detail=detail, millis=round((time.monotonic() - started) * 1000))
+
+
+def _ping_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return connection.vendor
+
+
+def _ping_broker():
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        return conn.as_uri()
+
+
+def _ping_workers():
+    replies = celery_app.control.ping(timeout=1.5)
+    if not replies:
+        raise RuntimeError(_("No worker answered within 1.5 s."))
+    return ", ".join(sorted(name for reply in replies for name in reply))
+
+
+def probe_all():
+    return [
+        _timed(_("Database"), _ping_database),
+        _timed(_("Broker"), _ping_broker),
+        _timed(_("Workers"), _ping_workers),
+    ]
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness for load balancers: 200 when the database answers, 503 otherwise."""
+    probe = _timed("database", _ping_database)
+    status = 200 if probe.ok else 503
+    return JsonResponse({"status": "ok" if probe.ok else "error", "database": probe.detail}, status=status)
+
+
+@never_cache
+def status_page(request):
+    """Staff-only (wrapped by the admin site, so a second factor is required)."""
+    probes = probe_all()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("System status"),
+        "probes": probes,
+        "all_ok": all(p.ok for p in probes),
+    }
+    return render(request, "admin/system_status.html", context, status=200 if context["all_ok"] else 503)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium`.
+# Never downloads a browser of its own: Playwright drives Debian's Chromium (/usr/bin/chromium).
+set -euo pipefail
+
+need=()
+for what in "$@"; do
+  case "$what" in
+    venv)     python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv) ;;
+    npm)      command -v npm >/dev/null || need+=(nodejs npm) ;;
+    chromium) [ -x /usr/bin/chromium ] || need+=(chromium) ;;
+    *) echo "system-deps.sh: unknown item '$what'" >&2; exit 2 ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "Please install these Debian packages (as root): ${need[*]}" >&2; exit 1
+fi
+echo "Installing Debian packages: ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SignaturesConfig(AppConfig):
+    """Signature (短信签名) applications and their filing per carrier. Filled in by the signatures issue."""
+
+    name = "signatures"
+    verbose_name = _("Signatures")

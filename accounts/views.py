@@ -173,7 +173,9 @@ def invite(request, org_id):
 @require_POST
 def invitation_revoke(request, org_id, invitation_id):
     membership = _owner_membership(request, org_id)
-    invitation = selectors.organization_invitation_get(organization=membership.organization, invitation_id=invitation_id)
+    invitation = selectors.organization_invitation_get(
+        organization=membership.organization, invitation_id=invitation_id
+    )
     if services.invitation_revoke(invitation=invitation):
         messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
     else:

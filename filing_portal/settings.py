@@ -13,7 +13,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +28,7 @@ PRODUCTION = DJANGO_ENV == "production"
 VAR_DIR = BASE_DIR / env.str("VAR_DIR", default="var")  # relative paths are taken from the checkout
 PRIVATE_STORAGE_ROOT = VAR_DIR / env.str("PRIVATE_STORAGE_ROOT", default="private")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)  # whitenoise looks for STATIC_ROOT even when it serves from the finders
 
 # Only ever used outside production; production refuses it below.
 DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
@@ -137,6 +137,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Django's login form names its field "username" even when it holds the email.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

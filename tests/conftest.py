@@ -1,0 +1,234 @@
+"""Shared fixtures: two customers of different enterprises (the second proves isolation),
+a reviewer with a second factor, a real Celery worker process, and a real browser."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import roles
+from accounts.models import Membership
+
+from .factories import PASSWORD, MembershipFactory, UserFactory
+
+BASE_DIR = Path(settings.BASE_DIR)
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# What the integration fixtures really talked to, for the summary at the end of the run.
+REAL_SERVICES: dict[str, str] = {}
+
+
+def pytest_sessionstart(session):
+    # Messages left in the test broker folders by an interrupted run must not reach this run's worker.
+    if not settings.REDIS_URL:
+        for folder in ("queue", "control"):
+            shutil.rmtree(settings.CELERY_DIR / folder, ignore_errors=True)
+            (settings.CELERY_DIR / folder).mkdir(parents=True, exist_ok=True)
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    return [
+        f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
+        "broker: " + (f"redis {settings.REDIS_URL}" if settings.REDIS_URL else f"kombu filesystem {settings.CELERY_DIR}"),
+        f"CI={os.environ.get('CI', '')}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REAL_SERVICES:
+        terminalreporter.section("real services used by the integration tests")
+        for key, value in REAL_SERVICES.items():
+            terminalreporter.write_line(f"{key}: {value}")
+
+
+# --- people -----------------------------------------------------------------
+
+
+@pytest.fixture
+def owner_a(db):
+    return MembershipFactory(user__email="owner-a@alpha.cn", organization__name="甲科技有限公司").user
+
+
+@pytest.fixture
+def org_a(owner_a):
+    return owner_a.memberships.get().organization
+
+
+@pytest.fixture
+def member_a(org_a):
+    return MembershipFactory(user__email="member-a@alpha.cn", organization=org_a, role=Membership.Role.MEMBER).user
+
+
+@pytest.fixture
+def owner_b(db):
+    return MembershipFactory(user__email="owner-b@beta.cn", organization__name="乙网络有限公司").user
+
+
+@pytest.fixture
+def org_b(owner_b):
+    return owner_b.memberships.get().organization
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def reviewer(db):
+    user = UserFactory(email="reviewer@platform.cn", is_staff=True)
+    roles.ensure_staff_groups()
+    user.groups.add(Group.objects.get(name=roles.REVIEWER))
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+# --- a real Celery worker ---------------------------------------------------
+
+
+def _database_url(db: dict) -> str:
+    engine = db["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    if engine.endswith("postgresql"):
+        auth = db.get("USER") or ""
+        if db.get("PASSWORD"):
+            auth += f":{db['PASSWORD']}"
+        return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    raise RuntimeError(f"no worker URL for {engine}")
+
+
+@pytest.fixture(scope="session")
+def mail_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("worker-mail")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, mail_dir, tmp_path_factory):
+    """A real `celery worker` process on the configured broker, using the test database.
+
+    Tests that use it need committed data (`transactional_db`). If the broker cannot be
+    reached the fixture fails: integration tests never skip.
+    """
+    from django.db import connection
+
+    from filing_portal.celery import app
+
+    with django_db_blocker.unblock():
+        database_url = _database_url(connection.settings_dict)
+    try:
+        app.control.purge()
+    except Exception as exc:
+        pytest.fail(f"The broker {app.conf.broker_url} cannot be reached: {exc}")
+
+    log_path = tmp_path_factory.mktemp("worker-log") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": f"filemail://{mail_dir}"}
+    hostname = f"test-worker-{os.getpid()}@%h"
+    log = open(log_path, "w")  # noqa: SIM115  (closed at teardown)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "filing_portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            hostname,
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        replies = []
+        while time.monotonic() < deadline and not replies:
+            if process.poll() is not None:
+                pytest.fail(f"The Celery worker exited with {process.returncode}:\n{log_path.read_text()}")
+            replies = [
+                name
+                for reply in app.control.ping(timeout=1.0)
+                for name in reply
+                if name.startswith(f"test-worker-{os.getpid()}@")
+            ]
+        if not replies:
+            pytest.fail(f"The Celery worker did not answer a ping within 60 s:\n{log_path.read_text()}")
+        REAL_SERVICES["worker"] = f"{replies[0]} (pid {process.pid}) answered a ping"
+        REAL_SERVICES["broker"] = app.connection_for_write().as_uri()
+        REAL_SERVICES["worker database"] = database_url.split("@")[-1]
+        yield {"name": replies[0], "mail_dir": mail_dir, "log": log_path}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2):
+    """Poll until predicate() is truthy; return its value, or None after the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+# --- a real browser -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (scripts/system-deps.sh).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.4 s a user; the tests are about behaviour, not hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,20 +16,21 @@ from .celery import app as celery_app
 
 @dataclass(frozen=True)
 class Probe:
+    key: str
     name: str
     ok: bool
     detail: str
     millis: int
 
 
-def _timed(name, fn):
+def _timed(key, name, fn):
     started = time.monotonic()
     try:
         detail = fn()
         ok = True
     except Exception as exc:  # a probe reports every failure, whatever its kind
         detail, ok = f"{type(exc).__name__}: {exc}", False
-    return Probe(name=name, ok=ok, detail=detail, millis=round((time.monotonic() - started) * 1000))
+    return Probe(key=key, name=name, ok=ok, detail=detail, millis=round((time.monotonic() - started) * 1000))
 
 
 def _ping_database():
@@ -54,9 +55,9 @@ def _ping_workers():
 
 def probe_all():
     return [
-        _timed(_("Database"), _ping_database),
-        _timed(_("Broker"), _ping_broker),
-        _timed(_("Workers"), _ping_workers),
+        _timed("database", _("Database"), _ping_database),
+        _timed("broker", _("Broker"), _ping_broker),
+        _timed("workers", _("Workers"), _ping_workers),
     ]
 
 
@@ -64,7 +65,7 @@ def probe_all():
 @never_cache
 def healthz(request):
     """Liveness for load balancers: 200 when the database answers, 503 otherwise."""
-    probe = _timed("database", _ping_database)
+    probe = _timed("database", "database", _ping_database)
     status = 200 if probe.ok else 503
     return JsonResponse({"status": "ok" if probe.ok else "error", "database": probe.detail}, status=status)
 

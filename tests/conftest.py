@@ -36,9 +36,10 @@ def pytest_sessionstart(session):
 
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
+    broker = f"redis {settings.REDIS_URL}" if settings.REDIS_URL else f"kombu filesystem {settings.CELERY_DIR}"
     return [
         f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
-        "broker: " + (f"redis {settings.REDIS_URL}" if settings.REDIS_URL else f"kombu filesystem {settings.CELERY_DIR}"),
+        f"broker: {broker}",
         f"CI={os.environ.get('CI', '')}",
     ]
 
@@ -131,7 +132,8 @@ def celery_worker(django_db_setup, django_db_blocker, mail_dir, tmp_path_factory
         pytest.fail(f"The broker {app.conf.broker_url} cannot be reached: {exc}")
 
     log_path = tmp_path_factory.mktemp("worker-log") / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": f"filemail://{mail_dir}"}
+    # (django-environ drops the first slash of the path, hence four in all.)
+    env = {**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": f"filemail:///{mail_dir}"}
     hostname = f"test-worker-{os.getpid()}@%h"
     log = open(log_path, "w")  # noqa: SIM115  (closed at teardown)
     process = subprocess.Popen(

@@ -39,7 +39,10 @@ def test_it_delivers_the_invitation_through_the_worker(client, org_a, owner_a, c
     raw = wait_for(lambda: _mail_to(celery_worker["mail_dir"], "colleague@alpha.cn"))
     assert raw is not None
     message = email.message_from_string(raw)
-    assert str(make_header(decode_header(message["Subject"]))) == "邀请您加入 甲科技有限公司 · Invitation to join 甲科技有限公司"
+    assert (
+        str(make_header(decode_header(message["Subject"])))
+        == "邀请您加入 甲科技有限公司 · Invitation to join 甲科技有限公司"
+    )
     assert re.search(r"http://\S+/accounts/invitations/\S+/", raw), raw
     assert "Task accounts.tasks.send_invitation_email" in celery_worker["log"].read_text()
 

@@ -1,0 +1,99 @@
+"""The real pages in Debian's Chromium, driven by Playwright."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Invitation, Membership, Organization
+
+from .conftest import wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STRONG = "Quite-Long-Passw0rd"
+
+
+def test_sign_up_switch_language_log_out_and_in(page):
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.get_by_role("link", name="注册", exact=True).click()
+
+    page.get_by_label("工作邮箱").fill("founder@delta.cn")
+    page.get_by_label("您的姓名").fill("赵六")
+    page.get_by_label("组织名称").fill("丁信息技术有限公司")
+    page.locator("#id_password1").fill(STRONG)
+    page.locator("#id_password2").fill(STRONG)
+    page.get_by_role("button", name="创建账户").click()
+
+    expect(page.get_by_test_id("org-name")).to_have_text("丁信息技术有限公司")
+    expect(page.get_by_text("欢迎！您的组织已创建。")).to_be_visible()
+    expect(page.get_by_test_id("signatures-card")).to_contain_text("尚无短信签名")
+    org = Organization.objects.get(name="丁信息技术有限公司")
+    assert page.url.endswith(f"/o/{org.pk}/")
+
+    page.get_by_label("语言 / Language").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("signatures-card")).to_contain_text("No signatures yet.")
+    assert page.url.endswith(f"/o/{org.pk}/")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+
+    page.get_by_label("Email address").fill("FOUNDER@delta.cn")
+    page.locator("#id_password").fill(STRONG)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("org-name")).to_have_text("丁信息技术有限公司")
+    expect(page.get_by_test_id("current-user")).to_have_text("founder@delta.cn")
+
+
+def test_sign_up_with_a_taken_email_shows_the_reason_on_the_field(page, owner_a):
+    page.goto("/accounts/signup/")
+    page.get_by_label("工作邮箱").fill("owner-a@alpha.cn")
+    page.get_by_label("您的姓名").fill("重复")
+    page.get_by_label("组织名称").fill("重复有限公司")
+    page.locator("#id_password1").fill(STRONG)
+    page.locator("#id_password2").fill(STRONG)
+    page.get_by_role("button", name="创建账户").click()
+    expect(page.locator("#id_email")).to_have_class(re.compile("is-invalid"))
+    expect(page.get_by_text("该邮箱已注册。")).to_be_visible()
+    assert not Organization.objects.filter(name="重复有限公司").exists()
+
+
+@pytest.mark.integration
+def test_invited_member_receives_the_email_through_the_worker_and_joins(
+    browser, live_server, page, celery_worker, owner_a, org_a, password
+):
+    page.goto("/accounts/login/")
+    page.get_by_label("邮箱地址").fill(owner_a.email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="成员").click()
+    page.get_by_label("邮箱地址").fill("newbie@alpha.cn")
+    page.get_by_role("button", name="发送邀请").click()
+    expect(page.get_by_text("已向 newbie@alpha.cn 发送邀请。")).to_be_visible()
+
+    assert wait_for(lambda: Invitation.objects.filter(email="newbie@alpha.cn", email_status="sent").exists())
+    mail = wait_for(
+        lambda: next(
+            (p.read_text() for p in celery_worker["mail_dir"].glob("*.log") if "To: newbie@alpha.cn" in p.read_text()),
+            None,
+        )
+    )
+    assert mail, "no email reached the worker's mailbox"
+    path = re.search(r"http://[^/\s]+(/accounts/invitations/\S+/)", mail).group(1)
+
+    guest = browser.new_context(locale="zh-CN", base_url=live_server.url).new_page()
+    guest.goto(path)
+    expect(guest.get_by_role("heading", name=f"加入 {org_a.name}")).to_be_visible()
+    guest.get_by_label("您的姓名").fill("新同事")
+    guest.locator("#id_password1").fill(STRONG)
+    guest.locator("#id_password2").fill(STRONG)
+    guest.get_by_role("button", name="创建账户并加入").click()
+    expect(guest.get_by_test_id("org-name")).to_have_text(org_a.name)
+    assert Membership.objects.filter(user__email="newbie@alpha.cn", organization=org_a).exists()
+
+    # The link works once.
+    guest.goto(path)
+    expect(guest.get_by_test_id("invitation-error")).to_have_text("该邀请已被使用。")
+    guest.context.close()

@@ -1,0 +1,200 @@
+"""Settings from the environment, production's refusals, health and the staff status page."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+BASE_DIR = settings.BASE_DIR
+GOOD_PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "p" * 20 + "Zq8#kL2$vN9@xR4!mT6%wY1^bC3&dF5*hJ7",
+    "ALLOWED_HOSTS": "filing.example.cn",
+    "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
+}
+
+
+def _run(args, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_embedded_default_needs_nothing_installed():
+    result = _run(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.STORAGES['default']['OPTIONS']['location'])",
+        ],
+        DJANGO_SETTINGS_MODULE="filing_portal.settings",
+        VAR_DIR="var/test",
+    )
+    assert result.returncode == 0, result.stderr
+    engine, broker, private = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert broker == "filesystem://"
+    assert private.endswith("var/test/private")
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SECRET_KEY", "SECRET_KEY must be set"),
+        ("ALLOWED_HOSTS", "ALLOWED_HOSTS must list"),
+        ("DATABASE_URL", "DATABASE_URL must point"),
+    ],
+)
+def test_production_refuses_to_start_without(missing, message):
+    env = {k: v for k, v in GOOD_PRODUCTION.items() if k != missing}
+    result = _run(["manage.py", "check"], **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_the_development_secret_key():
+    result = _run(["manage.py", "check"], **{**GOOD_PRODUCTION, "SECRET_KEY": settings.DEV_SECRET_KEY})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passes_check_deploy_with_no_warning():
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **GOOD_PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_development_check_names_missing_front_end_assets(tmp_path):
+    from filing_portal.checks import check_front_end_assets
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "STATICFILES_DIRS", [("vendor/x", tmp_path / "absent")])
+        errors = check_front_end_assets(None)
+    assert [e.id for e in errors] == ["filing_portal.E001"]
+    assert "make assets" in errors[0].hint
+
+
+def test_the_assets_are_served_by_the_portal_itself(client):
+    for path in ("vendor/bootstrap/css/bootstrap.min.css", "vendor/htmx/htmx.min.js", "js/portal.js"):
+        response = client.get(f"/static/{path}")
+        assert response.status_code == 200, path
+
+
+def test_no_page_loads_anything_from_another_host(client, db):
+    html = client.get("/").content.decode()
+    assert "https://" not in html.replace('href="https://', "")
+    assert "cdn" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert client.post("/healthz").status_code == 405
+
+
+def _otp_login(client, user, password):
+    device = TOTPDevice.objects.get(user=user)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    return client.post(
+        reverse("admin:login"),
+        {"username": user.email, "password": password, "otp_device": device.persistent_id, "otp_token": code},
+    )
+
+
+@pytest.mark.django_db
+def test_staff_without_a_second_factor_cannot_enter_the_admin(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert client.get(reverse("system-status")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_staff_enter_the_admin_with_password_and_code(client, reviewer, password):
+    response = _otp_login(client, reviewer, password)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.get(reverse("admin:index")).status_code == 200
+    # The reviewer group sees organizations (read-only) but not users.
+    assert client.get(reverse("admin:accounts_organization_changelist")).status_code == 200
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_keeps_staff_out(client, reviewer, password):
+    device = TOTPDevice.objects.get(user=reviewer)
+    response = client.post(
+        reverse("admin:login"),
+        {"username": reviewer.email, "password": password, "otp_device": device.persistent_id, "otp_token": "000000"},
+    )
+    assert response.status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_customers_cannot_see_the_status_page(client, owner_a):
+    client.force_login(owner_a)
+    response = client.get(reverse("system-status"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_status_page_shows_database_broker_and_worker(client, reviewer, password, celery_worker):
+    _otp_login(client, reviewer, password)
+    response = client.get(reverse("system-status"), HTTP_ACCEPT_LANGUAGE="en")
+    text = response.content.decode()
+    assert response.status_code == 200, text
+    assert "Everything answers." in text
+    assert celery_worker["name"] in text
+
+
+def _enrol_page(client):
+    from accounts.models import User
+
+    staff = User.objects.create_user("new-staff@platform.cn", "Quite-Long-Passw0rd", is_staff=True)
+    client.force_login(staff)
+    response = client.get(reverse("accounts:two-factor"))
+    assert response.status_code == 200
+    assert "data:image/svg+xml;base64," in response.content.decode()
+    return staff, TOTPDevice.objects.get(user=staff, confirmed=False)
+
+
+@pytest.mark.django_db
+def test_staff_enrol_an_authenticator(client):
+    staff, device = _enrol_page(client)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    response = client.post(reverse("accounts:two-factor"), {"token": code})
+    assert response.status_code == 302
+    assert TOTPDevice.objects.get(user=staff).confirmed
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_wrong_enrolment_code_is_explained(client):
+    staff, device = _enrol_page(client)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
+    response = client.post(reverse("accounts:two-factor"), {"token": wrong}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "That code is not right" in response.content.decode()
+    assert not TOTPDevice.objects.get(user=staff).confirmed
+
+
+@pytest.mark.django_db
+def test_customers_have_no_two_factor_page(client, owner_a):
+    client.force_login(owner_a)
+    assert client.get(reverse("accounts:two-factor")).status_code == 404

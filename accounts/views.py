@@ -2,9 +2,11 @@
 
 import base64
 from io import BytesIO
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -93,7 +95,7 @@ def invitation_accept(request, token):
         )
 
     if User.objects.filter(email__iexact=invitation.email).exists():
-        login_url = reverse("accounts:login") + "?next=" + request.path
+        login_url = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "login_url": login_url})
 
     form = InvitationSignupForm(request.POST or None, email=invitation.email)
@@ -136,6 +138,7 @@ def _members_page(request, membership, invite_form, status=200):
         "members": selectors.organization_members(organization=org),
         "invitations": selectors.organization_open_invitations(organization=org),
         "form": invite_form,
+        "invitation_days": settings.INVITATION_MAX_AGE.days,
     }
     return render(request, "accounts/members.html", context, status=status)
 

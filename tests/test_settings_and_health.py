@@ -35,7 +35,8 @@ def test_the_embedded_default_needs_nothing_installed():
         [
             "-c",
             "import django; django.setup(); from django.conf import settings as s; "
-            "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.STORAGES['default']['OPTIONS']['location'])",
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
+            "s.STORAGES['default']['OPTIONS']['location'])",
         ],
         DJANGO_SETTINGS_MODULE="filing_portal.settings",
         VAR_DIR="var/test",

@@ -40,7 +40,7 @@ migrate: install assets
 seed: migrate
 	$(MANAGE) seed_demo
 
-lint: install ## what CI checks besides the tests
+lint: install assets ## what CI checks besides the tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run

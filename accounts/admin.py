@@ -4,6 +4,17 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, Organization, User
+from .selectors import organizations_for_staff
+
+
+class StaffScopedAdmin(admin.ModelAdmin):
+    """Rows of the organizations the staff user may see (an account manager: their own customers)."""
+
+    organization_lookup = "organization__in"
+
+    def get_queryset(self, request):
+        visible = organizations_for_staff(user=request.user)
+        return super().get_queryset(request).filter(**{self.organization_lookup: visible})
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -35,14 +46,29 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class MembershipInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """Shown, not edited: these rows change through the services (owners act in the customer site),
+    which keep the rules (one open invitation per address, at least one owner)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ("user",)
+    fields = ("user", "role", "created_at")
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(StaffScopedAdmin):
+    organization_lookup = "pk__in"
     list_display = ("name", "account_manager", "created_at")
     list_filter = ("account_manager",)
     search_fields = ("name", "memberships__user__email")
@@ -50,19 +76,16 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_display = ("user", "organization", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "organization__name")
-    autocomplete_fields = ("user", "organization")
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_display = ("email", "organization", "role", "created_at", "expires_at", "accepted_at", "email_status")
     list_filter = ("email_status",)
     search_fields = ("email", "organization__name")
-    readonly_fields = [f.name for f in Invitation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # invitations are made by owners in the customer site
+    # The nonce is half of the emailed link: never shown.
+    exclude = ("nonce",)

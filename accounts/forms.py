@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, User, normalize_email
+from .validators import validate_single_line
 
 
 def _helper(submit_label):
@@ -46,11 +47,14 @@ class PasswordPairMixin(forms.Form):
 
 
 class SignupForm(PasswordPairMixin):
-    email = forms.EmailField(label=_("Work email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Work email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    full_name = forms.CharField(label=_("Your name"), max_length=150, validators=[validate_single_line])
     organization_name = forms.CharField(
         label=_("Organization name"),
         max_length=200,
+        validators=[validate_single_line],
         help_text=_("Your company as you want it shown in the portal. Entities are registered later."),
     )
 
@@ -73,7 +77,7 @@ class SignupForm(PasswordPairMixin):
 
 
 class InvitationSignupForm(PasswordPairMixin):
-    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    full_name = forms.CharField(label=_("Your name"), max_length=150, validators=[validate_single_line])
 
     field_order = ["full_name", "password1", "password2"]
 
@@ -89,7 +93,7 @@ class InvitationSignupForm(PasswordPairMixin):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
+    email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
     def __init__(self, *args, **kwargs):

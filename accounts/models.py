@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_single_line
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -43,7 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in by email: a customer, or platform staff (is_staff + a group)."""
 
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True, validators=[validate_single_line])
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Platform staff: may log in to the admin with a second factor.")
     )
@@ -78,7 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Organization(models.Model):
     """A customer account: one enterprise customer (its entities come later)."""
 
-    name = models.CharField(_("organization name"), max_length=200)
+    name = models.CharField(_("organization name"), max_length=200, validators=[validate_single_line])
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,6 +143,7 @@ class Invitation(models.Model):
         PENDING = "pending", _("Waiting to be sent")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not sent: used, withdrawn or expired first")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("email address"))

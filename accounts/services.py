@@ -71,7 +71,9 @@ def invitation_create(*, organization: Organization, invited_by: User, email: st
             )
             from .tasks import send_invitation_email
 
-            send_invitation_email.delay_on_commit(invitation.pk)
+            # robust: a broker that is down must not turn a saved invitation into an error page;
+            # the beat sweep sends what was never enqueued.
+            transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk), robust=True)
     except IntegrityError as exc:
         raise ValidationError({"email": _("An invitation to this address is already waiting to be accepted.")}) from exc
     return invitation
@@ -145,8 +147,8 @@ def invitation_send_email(*, invitation_id: int) -> bool:
     if claimed != 1:
         return False
     invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
-    if invitation.accepted_at or invitation.revoked_at:
-        Invitation.objects.filter(pk=invitation_id).update(email_status=Invitation.EmailStatus.SENT)
+    if not invitation.is_open():
+        Invitation.objects.filter(pk=invitation_id).update(email_status=Invitation.EmailStatus.SKIPPED)
         return False
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
         "accounts:invitation-accept", kwargs={"token": invitation_token(invitation)}
@@ -164,7 +166,8 @@ def invitation_send_email(*, invitation_id: int) -> bool:
 
 def invitations_requeue_stuck(*, older_than) -> list[int]:
     """Ids of invitations whose email is overdue; a claim that died mid-send is released first."""
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    cutoff = now - older_than
     Invitation.objects.filter(email_status=Invitation.EmailStatus.SENDING, email_claimed_at__lt=cutoff).update(
         email_status=Invitation.EmailStatus.PENDING
     )
@@ -172,18 +175,21 @@ def invitations_requeue_stuck(*, older_than) -> list[int]:
         Invitation.objects.filter(
             email_status=Invitation.EmailStatus.PENDING,
             created_at__lt=cutoff,
+            expires_at__gt=now,
             accepted_at__isnull=True,
             revoked_at__isnull=True,
-        ).values_list("pk", flat=True)[:500]
+        )
+        .order_by("created_at", "pk")  # oldest first, so none waits behind a steady stream of new ones
+        .values_list("pk", flat=True)[:500]
     )
 
 
 def membership_remove(*, membership: Membership) -> None:
     with transaction.atomic():
+        # Lock the organization row: two owners removing each other at once must not leave none.
+        Organization.objects.select_for_update().get(pk=membership.organization_id)
         if membership.role == Membership.Role.OWNER:
-            owners = Membership.objects.select_for_update().filter(
-                organization_id=membership.organization_id, role=Membership.Role.OWNER
-            )
+            owners = Membership.objects.filter(organization_id=membership.organization_id, role=Membership.Role.OWNER)
             if owners.count() <= 1:
                 raise ValidationError(_("An organization needs at least one owner."))
         membership.delete()

@@ -7,7 +7,8 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="accounts.tasks.send_invitation_email")
+# Well inside the sweep's 5-minute claim window, so a slow send is never handed to a second worker.
+@shared_task(name="accounts.tasks.send_invitation_email", soft_time_limit=60, time_limit=90)
 def send_invitation_email(invitation_id: int) -> bool:
     return services.invitation_send_email(invitation_id=invitation_id)
 

@@ -47,6 +47,12 @@ if PRODUCTION:
         problems.append("DATABASE_URL must point at the production database")
     if DEBUG:
         problems.append("DEBUG must be off")
+    if env.str("EMAIL_URL", default="consolemail://").split(":", 1)[0] not in ("smtp", "smtps", "smtp+tls", "smtp+ssl"):
+        problems.append("EMAIL_URL must name an SMTP server (invitations and password resets are real emails)")
+    if not env.str("PORTAL_BASE_URL", default="").startswith("https://"):
+        problems.append("PORTAL_BASE_URL must be the portal's https:// address (links in emails use it)")
+    if not env.str("REDIS_URL", default=""):
+        problems.append("REDIS_URL must point at the Celery broker (the filesystem broker is for one machine)")
     if problems:
         raise ImproperlyConfigured("DJANGO_ENV=production: " + "; ".join(problems) + ".")
 
@@ -142,7 +148,16 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# Count failures per email whatever its case: the admin's log-in form does not lower-case it.
+AXES_USERNAME_CALLABLE = "accounts.auth.lockout_username"
+# Behind TRUSTED_PROXY_COUNT reverse proxies the client is read from X-Forwarded-For (django-ipware);
+# with none, only REMOTE_ADDR counts, since the header is then the client's to forge.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="SMS Filing Portal")
 
@@ -191,6 +206,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Email: the console by default; EMAIL_URL=smtp+tls://user:pass@host:587 for real mail.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hold a worker
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SMS Filing Portal <noreply@filing-portal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_NAME = env.str("PORTAL_NAME", default="短信签名报备平台")

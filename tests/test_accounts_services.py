@@ -23,7 +23,7 @@ def _english():
         yield
 
 
-def test_service_messages_are_chinese_by_default(org_a, owner_a):
+def test_service_messages_are_chinese_when_chinese_is_active(org_a, owner_a):
     services.invitation_create(organization=org_a, invited_by=owner_a, email="x@alpha.cn", role="member")
     with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
         services.invitation_create(organization=org_a, invited_by=owner_a, email="x@alpha.cn", role="member")
@@ -100,6 +100,24 @@ def test_a_token_finds_its_open_invitation(org_a, owner_a):
     assert services.invitation_from_token(services.invitation_token(invitation)) == invitation
 
 
+def test_a_signed_token_with_the_wrong_nonce_is_refused(org_a, owner_a):
+    from django.core import signing
+
+    invitation = _invite(org_a, owner_a)
+    forged = signing.Signer(salt=services.INVITATION_SALT).sign_object({"i": invitation.pk, "n": "guessed"})
+    with pytest.raises(services.InvitationError, match="not valid"):
+        services.invitation_from_token(forged)
+
+
+def test_a_token_signed_for_another_purpose_is_refused(org_a, owner_a):
+    from django.core import signing
+
+    invitation = _invite(org_a, owner_a)
+    other = signing.Signer(salt="some.other.salt").sign_object({"i": invitation.pk, "n": invitation.nonce})
+    with pytest.raises(services.InvitationError, match="not valid"):
+        services.invitation_from_token(other)
+
+
 @pytest.mark.parametrize("tamper", ["", "garbage", "x:y:z"])
 def test_a_forged_token_is_refused(org_a, owner_a, tamper):
     _invite(org_a, owner_a)
@@ -133,13 +151,16 @@ def test_a_revoked_token_is_refused(org_a, owner_a):
         services.invitation_from_token(services.invitation_token(invitation))
 
 
-def test_an_old_link_stops_working_when_a_new_invitation_is_made(org_a, owner_a):
+def test_after_expiry_a_new_invitation_has_a_new_link_and_the_old_one_stays_dead(org_a, owner_a):
     old = _invite(org_a, owner_a)
     old_token = services.invitation_token(old)
-    services.invitation_revoke(invitation=old)
-    _invite(org_a, owner_a)
-    with pytest.raises(services.InvitationError):
-        services.invitation_from_token(old_token)
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        new = _invite(org_a, owner_a)
+        new_token = services.invitation_token(new)
+        assert new_token != old_token
+        assert services.invitation_from_token(new_token) == new
+        with pytest.raises(services.InvitationError, match="withdrawn"):
+            services.invitation_from_token(old_token)
 
 
 def test_accepting_twice_joins_once(org_a, owner_a):
@@ -188,7 +209,7 @@ def test_the_email_task_returns_quietly_for_a_missing_row():
 
 
 def test_the_sweep_requeues_what_was_never_sent_and_a_dead_claim(org_a, owner_a):
-    fresh = _invite(org_a, owner_a, "fresh@alpha.cn")
+    _invite(org_a, owner_a, "fresh@alpha.cn")  # too recent to be overdue
     lost = _invite(org_a, owner_a, "lost@alpha.cn")
     stuck = _invite(org_a, owner_a, "stuck@alpha.cn")
     long_ago = timezone.now() - timedelta(minutes=30)
@@ -196,9 +217,19 @@ def test_the_sweep_requeues_what_was_never_sent_and_a_dead_claim(org_a, owner_a)
     Invitation.objects.filter(pk=stuck.pk).update(
         created_at=long_ago, email_status=Invitation.EmailStatus.SENDING, email_claimed_at=long_ago
     )
+    expired = _invite(org_a, owner_a, "expired@alpha.cn")
+    Invitation.objects.filter(pk=expired.pk).update(created_at=long_ago, expires_at=timezone.now())
     ids = services.invitations_requeue_stuck(older_than=timedelta(minutes=5))
-    assert sorted(ids) == sorted([lost.pk, stuck.pk])
-    assert fresh.pk not in ids
+    assert ids == [lost.pk, stuck.pk]  # oldest first; neither the fresh nor the expired one
+    assert Invitation.objects.get(pk=stuck.pk).email_status == Invitation.EmailStatus.PENDING
+
+
+def test_an_invitation_withdrawn_before_its_email_goes_out_is_not_sent(org_a, owner_a):
+    invitation = _invite(org_a, owner_a)
+    services.invitation_revoke(invitation=invitation)
+    assert tasks.send_invitation_email(invitation.pk) is False
+    assert mail.outbox == []
+    assert Invitation.objects.get(pk=invitation.pk).email_status == Invitation.EmailStatus.SKIPPED
 
 
 def test_the_last_owner_cannot_be_removed(org_a, owner_a):

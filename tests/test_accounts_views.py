@@ -80,6 +80,44 @@ def test_a_member_sees_members_but_may_not_invite(client, org_a, member_a):
     assert not Invitation.objects.exists()
 
 
+def test_a_member_may_not_withdraw_or_remove(client, org_a, owner_a, member_a):
+    invitation = services.invitation_create(organization=org_a, invited_by=owner_a, email="w@x.cn", role="member")
+    client.force_login(member_a)
+    assert client.post(reverse("org:invitation-revoke", args=[org_a.pk, invitation.pk])).status_code == 403
+    owner_membership = owner_a.memberships.get()
+    assert client.post(reverse("org:member-remove", args=[org_a.pk, owner_membership.pk])).status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    assert Membership.objects.filter(pk=owner_membership.pk).exists()
+
+
+def test_another_organizations_objects_are_404_under_my_own_organization(client, org_a, owner_a, org_b, owner_b):
+    invitation_b = services.invitation_create(organization=org_b, invited_by=owner_b, email="b@x.cn", role="member")
+    client.force_login(owner_a)
+    membership_b = owner_b.memberships.get()
+    assert client.post(reverse("org:invitation-revoke", args=[org_a.pk, invitation_b.pk])).status_code == 404
+    assert client.post(reverse("org:member-remove", args=[org_a.pk, membership_b.pk])).status_code == 404
+    assert Invitation.objects.get(pk=invitation_b.pk).revoked_at is None
+    assert Membership.objects.filter(pk=membership_b.pk).exists()
+
+
+def test_a_name_with_a_line_break_is_refused(client):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "email": "crlf@x.cn",
+            "full_name": "x",
+            "organization_name": "甲\r\nBcc: victim@example.com",
+            "password1": STRONG,
+            "password2": STRONG,
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert "此处不允许换行" in response.content.decode()
+    assert not User.objects.filter(email="crlf@x.cn").exists()
+
+
 def test_the_owner_invites_and_the_email_is_queued(client, org_a, owner_a, django_capture_on_commit_callbacks):
     client.force_login(owner_a)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -16,6 +16,9 @@ GOOD_PRODUCTION = {
     "SECRET_KEY": "p" * 20 + "Zq8#kL2$vN9@xR4!mT6%wY1^bC3&dF5*hJ7",
     "ALLOWED_HOSTS": "filing.example.cn",
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.cn:587",
+    "PORTAL_BASE_URL": "https://filing.example.cn",
 }
 
 
@@ -54,6 +57,9 @@ def test_the_embedded_default_needs_nothing_installed():
         ("SECRET_KEY", "SECRET_KEY must be set"),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must list"),
         ("DATABASE_URL", "DATABASE_URL must point"),
+        ("REDIS_URL", "REDIS_URL must point"),
+        ("EMAIL_URL", "EMAIL_URL must name an SMTP server"),
+        ("PORTAL_BASE_URL", "PORTAL_BASE_URL must be the portal's https:// address"),
     ],
 )
 def test_production_refuses_to_start_without(missing, message):
@@ -91,10 +97,33 @@ def test_the_assets_are_served_by_the_portal_itself(client):
         assert response.status_code == 200, path
 
 
-def test_no_page_loads_anything_from_another_host(client, db):
-    html = client.get("/").content.decode()
-    assert "https://" not in html.replace('href="https://', "")
-    assert "cdn" not in html.lower()
+@pytest.mark.django_db
+def test_no_page_loads_anything_from_another_host(client, org_a, owner_a):
+    import re
+
+    pages = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password-reset/"]
+    client.force_login(owner_a)
+    pages += [reverse("org:dashboard", args=[org_a.pk]), reverse("org:members", args=[org_a.pk])]
+    for url in pages:
+        if url.startswith("/accounts/"):
+            client.logout()
+        html = client.get(url).content.decode()
+        # Every script, stylesheet, image and link is a path on this portal.
+        for attribute in re.findall(r'(?:src|href)="([^"]*)"', html):
+            assert attribute.startswith(("/", "#", "data:")), f"{url}: {attribute}"
+
+
+@pytest.mark.django_db
+def test_healthz_hides_the_error_when_the_database_is_down(client, monkeypatch):
+    from filing_portal import health
+
+    def down():
+        raise RuntimeError('connection to server at "10.1.2.3", user "portal" failed')
+
+    monkeypatch.setattr(health, "_ping_database", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
 
 
 @pytest.mark.django_db
@@ -199,3 +228,65 @@ def test_a_wrong_enrolment_code_is_explained(client):
 def test_customers_have_no_two_factor_page(client, owner_a):
     client.force_login(owner_a)
     assert client.get(reverse("accounts:two-factor")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_account_manager_sees_only_their_customers_in_the_admin(client, org_a, org_b, password):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from tests.factories import UserFactory
+
+    manager = UserFactory(email="am@platform.cn", is_staff=True)
+    roles.ensure_staff_groups()
+    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    org_a.account_manager = manager
+    org_a.save()
+
+    _otp_login(client, manager, password)
+    response = client.get(reverse("admin:accounts_organization_changelist"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert org_a.name in text
+    assert org_b.name not in text
+    assert client.get(reverse("admin:accounts_organization_change", args=[org_b.pk])).status_code == 302
+    assert client.get(reverse("admin:accounts_organization_change", args=[org_a.pk])).status_code == 200
+
+
+def _admin_login_attempt(client, email, password, **extra):
+    return client.post(reverse("admin:login"), {"username": email, "password": password, "otp_token": ""}, **extra)
+
+
+@pytest.mark.django_db
+def test_changing_the_case_of_the_email_gives_no_new_attempts_at_the_admin(client, reviewer, settings):
+    variants = ["reviewer@platform.cn", "Reviewer@platform.cn", "REVIEWER@platform.cn", "rEviewer@Platform.cn"]
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        response = _admin_login_attempt(client, variants[i % len(variants)], "wrong")
+    assert response.status_code == 429
+    assert _admin_login_attempt(client, "ReViewer@platform.cn", "wrong").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_gives_no_new_attempts_without_a_proxy(client, owner_a, settings):
+    url = reverse("accounts:login")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(url, {"username": owner_a.email, "password": "x"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_each_client_is_counted_apart(client, owner_a, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    url = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            url, {"username": owner_a.email, "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.2"
+        )
+    assert response.status_code == 429
+    # Another client behind the same proxy is not locked out by the first one's failures.
+    response = client.post(
+        url, {"username": owner_a.email, "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.8, 10.0.0.2"
+    )
+    assert response.status_code == 200

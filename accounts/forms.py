@@ -104,6 +104,12 @@ class InviteForm(forms.Form):
 class EmailLoginForm(AuthenticationForm):
     """Django's login form, labelled for email (the user model logs in by email)."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's says both are case-sensitive; our emails are not.
+        "invalid_login": _("Enter the right email address and password. The password is case-sensitive."),
+    }
+
     username = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )

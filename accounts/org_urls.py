@@ -9,7 +9,6 @@ app_name = "org"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("members/", views.members, name="members"),
-    path("members/invite/", views.invite, name="invite"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
 ]

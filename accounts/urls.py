@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
@@ -17,6 +18,7 @@ urlpatterns = [
             template_name="accounts/password_reset.html",
             email_template_name="accounts/email/password_reset_body.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
+            extra_email_context={"portal_name": settings.PORTAL_NAME},
             success_url=reverse_lazy("accounts:password-reset-done"),
         ),
         name="password-reset",
@@ -28,7 +30,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password-reset-complete"),
         ),

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -23,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors, services
 from .forms import EmailLoginForm, InvitationSignupForm, InviteForm, SignupForm, TotpConfirmForm
-from .models import Membership, User
+from .models import Membership, User, normalize_email
 
 # Several backends are configured (django-axes first), so login() must be told which one.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -67,6 +68,16 @@ def signup(request):
             messages.success(request, _("Welcome! Your organization has been created."))
             return redirect("org:dashboard", org_id=result.organization.pk)
     return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password through the emailed link also lifts a log-in lockout:
+    whoever reads that mailbox may log in anyway."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=normalize_email(form.user.email))
+        return response
 
 
 class LoginView(auth_views.LoginView):
@@ -124,10 +135,32 @@ def dashboard(request, org_id):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def members(request, org_id):
+    """The member list; its form (POST, owners only) invites a colleague.
+
+    The invitation form posts to this same URL, so a page re-shown with errors is still one
+    that can be reloaded or switched to another language.
+    """
     membership = selectors.membership_get(user=request.user, org_id=org_id)
-    return _members_page(request, membership, InviteForm())
+    if request.method == "GET":
+        return _members_page(request, membership, InviteForm())
+    _require_owner(membership)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                organization=membership.organization,
+                invited_by=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("org:members", org_id=org_id)
+    return _members_page(request, membership, form, status=400)
 
 
 def _members_page(request, membership, invite_form, status=200):
@@ -144,33 +177,16 @@ def _members_page(request, membership, invite_form, status=200):
     return render(request, "accounts/members.html", context, status=status)
 
 
+def _require_owner(membership):
+    if membership.role != Membership.Role.OWNER:
+        raise PermissionDenied(_("Only the organization's owners can do this."))
+
+
 def _owner_membership(request, org_id):
     """Non-members get 404 (the organization's existence is not theirs to know); members 403."""
     membership = selectors.membership_get(user=request.user, org_id=org_id)
-    if membership.role != Membership.Role.OWNER:
-        raise PermissionDenied(_("Only the organization's owners can do this."))
+    _require_owner(membership)
     return membership
-
-
-@login_required
-@require_POST
-def invite(request, org_id):
-    membership = _owner_membership(request, org_id)
-    form = InviteForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                organization=membership.organization,
-                invited_by=request.user,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
-            return redirect("org:members", org_id=org_id)
-    return _members_page(request, membership, form, status=400)
 
 
 @login_required

@@ -1,15 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
 from accounts import views as account_views
 
 from . import health
+from .admin_site import PortalAdminSite
 
-# Staff need a second factor (TOTP) to enter the admin.
-admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "短信签名报备平台 · SMS Filing Portal"
-admin.site.site_title = "SMS Filing Portal admin"
+# Staff need a second factor (TOTP) to enter the admin: every app's admin.register lands on this site.
+admin.site.__class__ = PortalAdminSite
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -97,3 +97,17 @@ def test_invited_member_receives_the_email_through_the_worker_and_joins(
     guest.goto(path)
     expect(guest.get_by_test_id("invitation-error")).to_have_text("该邀请已被使用。")
     guest.context.close()
+
+
+def test_staff_enter_the_admin_with_email_password_and_code(page, reviewer, password):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    page.goto("/admin/")
+    page.locator("#id_username").fill(reviewer.email)
+    page.locator("#id_password").fill(password)
+    device = TOTPDevice.objects.get(user=reviewer)
+    page.get_by_label("6 位验证码").fill(f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#site-name")).to_contain_text("短信签名报备平台")
+    expect(page.get_by_role("link", name="组织", exact=True)).to_be_visible()

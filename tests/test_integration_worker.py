@@ -29,7 +29,7 @@ def _mail_to(mail_dir, address):
 
 def test_it_delivers_the_invitation_through_the_worker(client, org_a, owner_a, celery_worker):
     client.force_login(owner_a)
-    response = client.post(reverse("org:invite", args=[org_a.pk]), {"email": "colleague@alpha.cn", "role": "member"})
+    response = client.post(reverse("org:members", args=[org_a.pk]), {"email": "colleague@alpha.cn", "role": "member"})
     assert response.status_code == 302
 
     invitation = Invitation.objects.get(email="colleague@alpha.cn")

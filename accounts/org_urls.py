@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from qualifications import org_urls as qualifications_org_urls
+
 from . import views
 
 app_name = "org"
@@ -12,3 +14,6 @@ urlpatterns = [
     path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
 ]
+
+# Each app's organization pages join the same namespace.
+urlpatterns += qualifications_org_urls.urlpatterns

@@ -248,6 +248,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 4 * 60},
     },
+    "sweep-missing-thumbnails": {
+        "task": "qualifications.tasks.sweep_missing_thumbnails",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 9 * 60},
+    },
+    "purge-id-images": {
+        "task": "qualifications.tasks.purge_id_images",
+        "schedule": timedelta(hours=6),
+        "options": {"expires": 5 * 60 * 60},
+    },
 }
 
 LOGGING = {
@@ -275,3 +285,55 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     # /healthz is probed over plain HTTP by load balancers.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Qualification documents -------------------------------------------------------------
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# A 12-megapixel phone photo is 12e6; 40e6 leaves room for scans and refuses bombs early.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Watermark on ID images (a CJK font: Debian's fonts-wqy-microhei, installed by `make`).
+WATERMARK_FONT = env.str("WATERMARK_FONT", default="")
+WATERMARK_FONT_CANDIDATES = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+]
+# AES-256-GCM keys for unwatermarked ID images: "id:base64,id:base64"; DOCUMENT_KEY_ID picks the current one.
+_DOCUMENT_KEYS_RAW = env.str("DOCUMENT_KEYS", default="")
+if _DOCUMENT_KEYS_RAW:
+    import base64 as _b64
+
+    DOCUMENT_KEYS = {
+        kid.strip(): _b64.b64decode(value)
+        for kid, value in (item.split(":", 1) for item in _DOCUMENT_KEYS_RAW.split(","))
+    }
+    DOCUMENT_KEY_ID = env.str("DOCUMENT_KEY_ID", default=next(iter(DOCUMENT_KEYS)))
+elif PRODUCTION:
+    raise ImproperlyConfigured("DJANGO_ENV=production: DOCUMENT_KEYS must hold the ID-image encryption key(s).")
+else:
+    import hashlib as _hashlib
+
+    # Development only: a key derived from the development secret, so `make run` needs no setup.
+    DOCUMENT_KEYS = {"dev": _hashlib.sha256(("document-key:" + SECRET_KEY).encode()).digest()}
+    DOCUMENT_KEY_ID = "dev"
+if any(len(key) != 32 for key in DOCUMENT_KEYS.values()) or DOCUMENT_KEY_ID not in DOCUMENT_KEYS:
+    raise ImproperlyConfigured("DOCUMENT_KEYS must be 32-byte keys (base64) and include DOCUMENT_KEY_ID.")
+# ID images of closed or rejected entities are purged this many days after closing.
+ID_IMAGE_RETENTION_DAYS = env.int("ID_IMAGE_RETENTION_DAYS", default=180)
+ID_CONSENT_NOTICE_VERSION = "2026-11-v1"
+
+# S3-compatible object storage for documents when configured (django-storages).
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from qualifications import views as qualification_views
 
 from . import health
 from .admin_site import PortalAdminSite
@@ -17,4 +18,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", account_views.home, name="home"),
     path("o/<int:org_id>/", include("accounts.org_urls", namespace="org")),
+    # Every document leaves storage through this one view (permission-checked and logged).
+    path("documents/<uuid:document_id>/<str:variant>/", qualification_views.document_file, name="document-file"),
 ]

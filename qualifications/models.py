@@ -1,1 +1,309 @@
-# Models arrive with the issue that builds this app; the app exists so the layout is visible.
+"""Entities (主体), the evidence a signature may rest on, and their documents.
+
+Files never have a public URL: they live in the private storage under random names and
+go out through permission-checked views (qualifications/views.py) that log every access.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from accounts.validators import validate_single_line
+from compliance import qualification as rules
+from compliance.industries import INDUSTRIES
+
+
+class Entity(models.Model):
+    class Kind(models.TextChoices):
+        ENTERPRISE = rules.ENTERPRISE, _("Enterprise")
+        PUBLIC_INSTITUTION = rules.PUBLIC_INSTITUTION, _("Public institution")
+        SOCIAL_ORGANIZATION = rules.SOCIAL_ORGANIZATION, _("Social organization / non-profit")
+        INDIVIDUAL_BUSINESS = rules.INDIVIDUAL_BUSINESS, _("Individual business")
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident identity card (incl. HK/Macao/Taiwan residence permits)")
+        HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents")
+        TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
+        PASSPORT = "passport", _("Passport")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="entities")
+    name = models.CharField(
+        _("full registered name"), max_length=200, validators=[validate_single_line],
+        help_text=_("Exactly as on the business licence."),
+    )  # fmt: skip
+    kind = models.CharField(_("entity type"), max_length=32, choices=Kind.choices, default=Kind.ENTERPRISE)
+    mainland = models.BooleanField(_("mainland China entity"), default=True)
+    uscc = models.CharField(_("unified social credit code (USCC)"), max_length=18, unique=True)
+    licence_valid_from = models.DateField(_("licence valid from"), null=True, blank=True)
+    licence_valid_until = models.DateField(
+        _("licence valid until"), null=True, blank=True, help_text=_("Leave empty for a long-term licence.")
+    )
+    industry = models.CharField(
+        _("industry"), max_length=32, choices=[(i.code, i.name_en) for i in INDUSTRIES], default="internet"
+    )
+    legal_rep_name = models.CharField(_("legal representative"), max_length=100, validators=[validate_single_line])
+    legal_rep_id_type = models.CharField(
+        _("legal representative's ID type"), max_length=32, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
+    legal_rep_id_number = models.CharField(_("legal representative's ID number"), max_length=32)
+    legal_rep_id_valid_until = models.DateField(
+        _("legal representative's ID valid until"), null=True, blank=True, help_text=_("Empty for long-term.")
+    )
+    uses_agent = models.BooleanField(
+        _("file through an agent (经办人)"), default=False,
+        help_text=_("Public institutions and non-profits may file with an agent's ID instead of the legal rep's."),
+    )  # fmt: skip
+    agent_name = models.CharField(_("agent"), max_length=100, blank=True, validators=[validate_single_line])
+    agent_id_type = models.CharField(
+        _("agent's ID type"), max_length=32, choices=IdType.choices, default=IdType.RESIDENT_ID, blank=True
+    )
+    agent_id_number = models.CharField(_("agent's ID number"), max_length=32, blank=True)
+    agent_id_valid_until = models.DateField(_("agent's ID valid until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    closed_at = models.DateTimeField(_("closed or rejected at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["organization", "name"], name="entity_org_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class Trademark(models.Model):
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="trademarks")
+    name = models.CharField(_("trademark"), max_length=100, validators=[validate_single_line])
+    registration_number = models.CharField(_("registration number"), max_length=32)
+    owner_name = models.CharField(_("owner"), max_length=200, validators=[validate_single_line])
+    nice_class = models.PositiveSmallIntegerField(_("class"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("trademark")
+        verbose_name_plural = _("trademarks")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.registration_number})"
+
+
+class IcpApp(models.Model):
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="apps")
+    name = models.CharField(_("app name"), max_length=100, validators=[validate_single_line])
+    icp_number = models.CharField(_("ICP filing number"), max_length=64)
+    filing_subject = models.CharField(_("ICP filing subject"), max_length=200, validators=[validate_single_line])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ICP-filed app")
+        verbose_name_plural = _("ICP-filed apps")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OwnedAddress(models.Model):
+    """A domain or IP address the entity owns: templates may carry only these (Telecom, 2025-05-30)."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain", _("Domain")
+        IP = "ip", _("IP address")
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DOMAIN)
+    value = models.CharField(_("domain or IP address"), max_length=253)
+    icp_number = models.CharField(_("ICP filing number"), max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("owned domain or IP")
+        verbose_name_plural = _("owned domains and IPs")
+        constraints = [models.UniqueConstraint(fields=["entity", "value"], name="owned_address_unique")]
+
+    def __str__(self):
+        return self.value
+
+
+class PartnerAuthorization(models.Model):
+    """A partner lets this customer send under the partner's name (授权委托书)."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="partner_authorizations")
+    partner = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="authorizations_given", verbose_name=_("authorizing partner")
+    )
+    signatures = models.CharField(_("signatures covered"), max_length=500, help_text=_("Separated by commas."))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("partner authorization")
+        verbose_name_plural = _("partner authorizations")
+
+    def __str__(self):
+        return f"{self.partner} → {self.entity}"
+
+
+def _private_name(instance, filename):
+    # Random names only: nothing about the person or the entity is in a path.
+    return f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        ENTITY_CERTIFICATE = rules.ENTITY_CERTIFICATE, _("Entity certificate")
+        INDUSTRY_PERMIT = rules.INDUSTRY_PERMIT, _("Industry permit")
+        LEGAL_REP_ID_FRONT = rules.LEGAL_REP_ID_FRONT, _("Legal representative's ID, photo side")
+        LEGAL_REP_ID_BACK = rules.LEGAL_REP_ID_BACK, _("Legal representative's ID, emblem side")
+        AGENT_ID_FRONT = rules.AGENT_ID_FRONT, _("Agent's ID, photo side")
+        AGENT_ID_BACK = rules.AGENT_ID_BACK, _("Agent's ID, emblem side")
+        AGENT_AUTHORIZATION = rules.AGENT_AUTHORIZATION, _("Agent's authorization letter")
+        TRADEMARK_CERTIFICATE = "trademark_certificate", _("Trademark certificate")
+        APP_EVIDENCE = "app_evidence", _("ICP filing screenshot of an app")
+        ADDRESS_EVIDENCE = "address_evidence", _("ICP filing evidence of a domain or IP")
+        PARTNER_LETTER = "partner_letter", _("Partner's authorization letter")
+
+    class ReviewState(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class ThumbnailState(models.TextChoices):
+        PENDING = "pending", _("Being made")
+        MAKING = "making", _("Being made")
+        READY = "ready", _("Ready")
+        NONE = "none", _("No preview")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document"), max_length=32, choices=Kind.choices)
+    # What the document belongs to, for evidence of a trademark, app, address or partner letter.
+    trademark = models.ForeignKey(Trademark, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    app = models.ForeignKey(IcpApp, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    address = models.ForeignKey(OwnedAddress, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    partner_authorization = models.ForeignKey(
+        PartnerAuthorization, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    content_type = models.CharField(max_length=32)
+    # The file customers and reviewers see: re-encoded without metadata; ID images watermarked.
+    file = models.FileField(upload_to=_private_name, max_length=200, blank=True)
+    # ID images only: the re-encoded original without the watermark, AES-GCM encrypted.
+    original = models.FileField(upload_to=_private_name, max_length=200, blank=True)
+    key_id = models.CharField(max_length=32, blank=True)
+    thumbnail = models.FileField(upload_to=_private_name, max_length=200, blank=True)
+    thumbnail_state = models.CharField(max_length=16, choices=ThumbnailState.choices, default=ThumbnailState.PENDING)
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    original_filename = models.CharField(max_length=200, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_current = models.BooleanField(default=True)
+    review_state = models.CharField(
+        _("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    # Tombstone: the files are gone (retention or withdrawn consent); the row says when and why.
+    purge_after = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    purge_reason = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["entity", "kind", "-uploaded_at"]
+        constraints = [
+            # One current document per kind for the package itself; evidence may have many.
+            models.UniqueConstraint(
+                fields=["entity", "kind"],
+                condition=Q(
+                    is_current=True,
+                    trademark__isnull=True,
+                    app__isnull=True,
+                    address__isnull=True,
+                    partner_authorization__isnull=True,
+                ),
+                name="document_one_current_per_kind",
+            ),  # fmt: skip
+        ]
+        indexes = [models.Index(fields=["purge_after"], name="document_purge_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.entity}"
+
+    @property
+    def is_id_image(self) -> bool:
+        return self.kind in rules.ID_IMAGE_KINDS
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+class DocumentAccess(models.Model):
+    """Who looked at which document, when and from where. Written by every file view."""
+
+    class Variant(models.TextChoices):
+        FILE = "file", _("File")
+        THUMBNAIL = "thumbnail", _("Thumbnail")
+        ORIGINAL = "original", _("Unwatermarked original")
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.CharField(max_length=16, choices=Variant.choices)
+    at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("document access")
+        verbose_name_plural = _("document accesses")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} · {self.variant} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdImageConsent(models.Model):
+    """Separate consent to process ID images (PIPL arts. 29-30), per entity and uploader."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    notice_version = models.CharField(max_length=32)
+    granted_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ID image consent")
+        verbose_name_plural = _("ID image consents")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity"], condition=Q(withdrawn_at__isnull=True), name="consent_one_active_per_entity"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.entity} · {self.notice_version} · {self.user}"

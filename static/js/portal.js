@@ -19,4 +19,83 @@
       }, 0);
     });
   });
+
+  // Live checks while typing: the server runs the same check the form will (compliance.validators).
+  document.querySelectorAll("[data-check-url]").forEach(function (box) {
+    var url = box.dataset.checkUrl;
+    box.querySelectorAll("input[data-check]").forEach(function (input) {
+      var timer = null;
+      var feedback = document.createElement("div");
+      feedback.className = "invalid-feedback live-check";
+      input.insertAdjacentElement("afterend", feedback);
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          if (!input.value) { input.classList.remove("is-invalid", "is-valid"); return; }
+          var params = new URLSearchParams({ field: input.dataset.check, value: input.value });
+          var typeField = input.form && input.form.querySelector("[name=" + input.name.replace("_number", "_type") + "]");
+          if (typeField) { params.set("id_type", typeField.value); }
+          fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+            .then(function (r) { return r.json(); })
+            .then(function (data) {
+              input.classList.toggle("is-invalid", !data.ok);
+              input.classList.toggle("is-valid", data.ok);
+              feedback.textContent = data.message;
+            });
+        }, 300);
+      });
+    });
+  });
+
+  // Uploads: drop a file on an item or choose one; a preview, then a progress bar while it goes up.
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var input = form.querySelector("input[type=file]");
+    var bar = form.querySelector(".progress");
+    var errors = form.querySelector(".upload-errors");
+    var zone = form.closest("li") || form;
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (e) { e.preventDefault(); form.classList.add("dragover"); });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function (e) { e.preventDefault(); form.classList.remove("dragover"); });
+    });
+    zone.addEventListener("drop", function (e) {
+      if (e.dataTransfer && e.dataTransfer.files.length) { input.files = e.dataTransfer.files; send(); }
+    });
+    input.addEventListener("change", function () {
+      var file = input.files[0];
+      var old = form.querySelector(".local-preview");
+      if (old) { old.remove(); }
+      if (file && file.type.indexOf("image/") === 0) {
+        var img = document.createElement("img");
+        img.className = "local-preview border rounded doc-preview mt-1";
+        img.alt = "";
+        img.src = URL.createObjectURL(file);
+        form.appendChild(img);
+      }
+    });
+    form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
+
+    function send() {
+      if (!input.files.length) { return; }
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      bar.classList.remove("d-none");
+      errors.textContent = "";
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { bar.firstElementChild.style.width = Math.round(e.loaded * 100 / e.total) + "%"; }
+      });
+      xhr.addEventListener("load", function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (err) { data = { ok: false, errors: [xhr.statusText] }; }
+        if (data.ok) { window.location.reload(); return; }
+        bar.classList.add("d-none");
+        input.classList.add("is-invalid");
+        errors.textContent = (data.errors || []).join(" ");
+      });
+      xhr.send(new FormData(form));
+    }
+  });
 })();

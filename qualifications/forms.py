@@ -1,0 +1,112 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from compliance.industries import INDUSTRIES
+from compliance.validators import is_valid_resident_id, is_valid_uscc, normalize_code
+
+from .models import Document, Entity
+
+
+def industry_choices():
+    chinese = (get_language() or "").startswith("zh")
+    return [(i.code, (i.name_zh if chinese else i.name_en) + (" *" if i.needs_permit else "")) for i in INDUSTRIES]
+
+
+def check_uscc(value: str) -> str | None:
+    """The problem with a typed USCC, in the active language, or None. Shared by the form and the live check."""
+    code = normalize_code(value)
+    if len(code) != 18:
+        return _("A USCC has 18 characters; this one has %(n)s.") % {"n": len(code)}
+    if not is_valid_uscc(code):
+        return _("This USCC's check character is wrong (GB 32100-2015): check it against the licence.")
+    return None
+
+
+def check_id_number(value: str, id_type: str) -> str | None:
+    number = normalize_code(value)
+    if id_type != Entity.IdType.RESIDENT_ID:
+        return None if 5 <= len(number) <= 32 else _("Enter the document number as printed.")
+    if len(number) != 18:
+        return _("A resident ID number has 18 characters; this one has %(n)s.") % {"n": len(number)}
+    if not is_valid_resident_id(number):
+        return _("This ID number is not valid (GB 11643-1999): the region, the birth date or the check digit is wrong.")
+    return None
+
+
+class EntityForm(forms.ModelForm):
+    class Meta:
+        model = Entity
+        fields = [
+            "name", "kind", "mainland", "uscc", "licence_valid_from", "licence_valid_until", "industry",
+            "legal_rep_name", "legal_rep_id_type", "legal_rep_id_number", "legal_rep_id_valid_until",
+            "uses_agent", "agent_name", "agent_id_type", "agent_id_number", "agent_id_valid_until",
+        ]  # fmt: skip
+        widgets = {
+            f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            for f in ("licence_valid_from", "licence_valid_until", "legal_rep_id_valid_until", "agent_id_valid_until")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].choices = industry_choices()
+        self.fields["industry"].help_text = _("* needs an extra permit from the industry's regulator.")
+        self.fields["uscc"].widget.attrs.update({"data-check": "uscc", "autocomplete": "off"})
+        self.fields["legal_rep_id_number"].widget.attrs.update({"data-check": "id_number", "autocomplete": "off"})
+        self.fields["agent_id_number"].widget.attrs.update({"data-check": "id_number", "autocomplete": "off"})
+        self.helper = FormHelper()
+        self.helper.attrs = {"data-once": "true", "novalidate": "novalidate"}
+        self.helper.layout = Layout(
+            Fieldset(_("Entity"), "name", Row(Column("kind"), Column("industry")), "mainland", "uscc",
+                     Row(Column("licence_valid_from"), Column("licence_valid_until"))),
+            Fieldset(_("Legal representative"), "legal_rep_name",
+                     Row(Column("legal_rep_id_type"), Column("legal_rep_id_number")), "legal_rep_id_valid_until"),
+            Fieldset(_("Agent (public institutions and non-profits only)"), "uses_agent", "agent_name",
+                     Row(Column("agent_id_type"), Column("agent_id_number")), "agent_id_valid_until"),
+            Submit("submit", _("Save"), css_class="btn-primary"),
+        )  # fmt: skip
+
+    def clean_uscc(self):
+        problem = check_uscc(self.cleaned_data["uscc"])
+        if problem:
+            raise forms.ValidationError(problem, code="uscc")
+        return normalize_code(self.cleaned_data["uscc"])
+
+    def clean(self):
+        cleaned = super().clean()
+        for prefix in ("legal_rep", "agent"):
+            number = cleaned.get(f"{prefix}_id_number") or ""
+            if not number:
+                continue
+            problem = check_id_number(number, cleaned.get(f"{prefix}_id_type") or Entity.IdType.RESIDENT_ID)
+            if problem:
+                self.add_error(f"{prefix}_id_number", problem)
+            else:
+                cleaned[f"{prefix}_id_number"] = normalize_code(number)
+        if cleaned.get("uses_agent"):
+            if cleaned.get("kind") not in (Entity.Kind.PUBLIC_INSTITUTION, Entity.Kind.SOCIAL_ORGANIZATION):
+                self.add_error("uses_agent", _("Only public institutions and non-profits may file through an agent."))
+            for field in ("agent_name", "agent_id_number"):
+                if not cleaned.get(field):
+                    self.add_error(field, _("Needed when filing through an agent."))
+        valid_from, valid_until = cleaned.get("licence_valid_from"), cleaned.get("licence_valid_until")
+        if valid_from and valid_until and valid_until < valid_from:
+            self.add_error("licence_valid_until", _("The licence cannot end before it starts."))
+        return cleaned
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=Document.Kind.choices, widget=forms.HiddenInput)
+    file = forms.FileField(label=_("File"))
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ConsentForm(forms.Form):
+    agree = forms.BooleanField(
+        label=_("I have read this notice and consent separately to the processing of these ID card images."),
+        required=True,
+    )

@@ -1,0 +1,57 @@
+"""Reads, scoped to what the caller may see. Another customer's object is a 404."""
+
+from django.http import Http404
+
+from .models import Document, Entity
+
+
+def entities_for_organization(*, organization):
+    return organization.entities.order_by("name")
+
+
+def entity_get(*, organization, entity_id) -> Entity:
+    try:
+        return organization.entities.get(pk=entity_id)
+    except (Entity.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def entity_current_documents(*, entity: Entity):
+    return entity.documents.filter(is_current=True).select_related("uploaded_by").order_by("kind")
+
+
+def staff_may_see_organization(*, user, organization) -> bool:
+    """Reviewers see every organization; an account manager sees their own customers.
+    Staff act only with a session that passed the admin's second factor."""
+    if not (user.is_authenticated and user.is_staff and getattr(user, "is_verified", lambda: False)()):
+        return False
+    if user.is_superuser or user.has_perm("accounts.review_filings"):
+        return True
+    return organization.account_manager_id == user.pk
+
+
+def document_for_viewer(*, user, document_id, variant: str) -> Document:
+    """The document a caller may fetch in this variant, or 404 (whether it exists or not).
+
+    file, thumbnail: the owning organization's members, reviewers, its account manager.
+    original (the unwatermarked ID image): reviewers only.
+    """
+    try:
+        document = Document.objects.select_related("entity__organization").get(pk=document_id)
+    except (Document.DoesNotExist, ValueError):
+        raise Http404 from None
+    organization = document.entity.organization
+    if variant == "original":
+        allowed = (
+            document.is_id_image
+            and staff_may_see_organization(user=user, organization=organization)
+            and (user.is_superuser or user.has_perm("accounts.review_filings"))
+        )
+    else:
+        allowed = user.is_authenticated and (
+            organization.memberships.filter(user=user).exists()
+            or staff_may_see_organization(user=user, organization=organization)
+        )
+    if not allowed or document.purged_at is not None:
+        raise Http404
+    return document

@@ -1,0 +1,278 @@
+"""Every write about entities and their documents: one transaction each.
+
+Files are judged and cleaned (qualifications/uploads.py) before anything is stored; the
+storage writes happen inside the transaction and are undone if it fails, so an action
+either leaves a complete row with its files or nothing.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance import qualification as rules
+
+from . import crypto, uploads
+from .models import Document, DocumentAccess, Entity, IdImageConsent
+
+logger = logging.getLogger(__name__)
+
+ENTITY_FIELDS = [
+    "name", "kind", "mainland", "uscc", "licence_valid_from", "licence_valid_until", "industry",
+    "legal_rep_name", "legal_rep_id_type", "legal_rep_id_number", "legal_rep_id_valid_until",
+    "uses_agent", "agent_name", "agent_id_type", "agent_id_number", "agent_id_valid_until",
+]  # fmt: skip
+
+# Which files each document kind takes.
+PDF_ALLOWED = frozenset(
+    {
+        Document.Kind.ENTITY_CERTIFICATE, Document.Kind.INDUSTRY_PERMIT, Document.Kind.AGENT_AUTHORIZATION,
+        Document.Kind.PARTNER_LETTER, Document.Kind.TRADEMARK_CERTIFICATE,
+    }
+)  # fmt: skip
+
+
+def _uscc_taken_error(entity_uscc: str, organization) -> ValidationError:
+    if Entity.objects.filter(uscc=entity_uscc, organization=organization).exists():
+        return ValidationError({"uscc": _("This entity is already registered in your organization.")})
+    return ValidationError(
+        {
+            "uscc": _(
+                "Another customer account has already registered the entity with this USCC. If it is yours, "
+                "ask your account manager to transfer it to your organization or share it."
+            )
+        }
+    )
+
+
+def entity_create(*, organization, user, data: dict) -> Entity:
+    entity = Entity(organization=organization, created_by=user, **{f: data[f] for f in ENTITY_FIELDS if f in data})
+    if Entity.objects.filter(uscc=entity.uscc).exists():
+        raise _uscc_taken_error(entity.uscc, organization)
+    try:
+        with transaction.atomic():
+            entity.save()
+    except IntegrityError as exc:  # the same USCC, registered a moment ago
+        raise _uscc_taken_error(entity.uscc, organization) from exc
+    return entity
+
+
+def entity_update(*, entity: Entity, data: dict) -> Entity:
+    for field in ENTITY_FIELDS:
+        if field in data:
+            setattr(entity, field, data[field])
+    if Entity.objects.filter(uscc=entity.uscc).exclude(pk=entity.pk).exists():
+        raise _uscc_taken_error(entity.uscc, entity.organization)
+    try:
+        with transaction.atomic():
+            entity.save()
+    except IntegrityError as exc:
+        raise _uscc_taken_error(entity.uscc, entity.organization) from exc
+    return entity
+
+
+def entity_set_status(*, entity: Entity, status: str) -> None:
+    closed_at = timezone.now() if status in (Entity.Status.CLOSED, Entity.Status.REJECTED) else None
+    Entity.objects.filter(pk=entity.pk).update(status=status, closed_at=closed_at)
+
+
+def entity_transfer(*, entity: Entity, organization) -> None:
+    """An account manager moves an entity (and its documents) to the organization that owns it."""
+    Entity.objects.filter(pk=entity.pk).update(organization=organization)
+
+
+def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:
+    present = frozenset(entity.documents.filter(is_current=True, purged_at__isnull=True).values_list("kind", flat=True))
+    return rules.checklist(
+        entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present
+    )
+
+
+# --- consent ----------------------------------------------------------------------------
+
+
+def consent_active(*, entity: Entity) -> IdImageConsent | None:
+    return entity.consents.filter(withdrawn_at__isnull=True).first()
+
+
+def consent_grant(*, entity: Entity, user, ip_address=None) -> IdImageConsent:
+    try:
+        with transaction.atomic():
+            return IdImageConsent.objects.create(
+                entity=entity, user=user, notice_version=settings.ID_CONSENT_NOTICE_VERSION, ip_address=ip_address
+            )
+    except IntegrityError:
+        return consent_active(entity=entity)
+
+
+def consent_withdraw(*, entity: Entity) -> int:
+    """Withdraw the consent; the entity's ID images are scheduled for deletion at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        IdImageConsent.objects.filter(entity=entity, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        scheduled = Document.objects.filter(
+            entity=entity, kind__in=rules.ID_IMAGE_KINDS, purged_at__isnull=True
+        ).update(purge_after=now, purge_reason="consent_withdrawn")
+        from .tasks import purge_id_images
+
+        transaction.on_commit(lambda: purge_id_images.delay(), robust=True)
+    return scheduled
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def watermark_text(today) -> str:
+    return f"仅供短信签名实名报备使用 {today:%Y-%m-%d} {settings.PORTAL_NAME}"
+
+
+def document_upload(*, entity: Entity, user, kind: str, upload, valid_until=None) -> Document:
+    """Judge, clean and store one document; it replaces the current one of its kind."""
+    is_id = kind in rules.ID_IMAGE_KINDS
+    if is_id and consent_active(entity=entity) is None:
+        raise ValidationError(
+            {"file": _("Before uploading ID card images, read and accept the notice on personal information.")}
+        )
+    allowed = uploads.IMAGE_TYPES | ({uploads.PDF} if kind in PDF_ALLOWED else frozenset())
+    try:
+        processed = uploads.process_upload(
+            upload,
+            allowed=frozenset(allowed),
+            watermark_text=watermark_text(timezone.localdate()) if is_id else None,
+        )
+    except uploads.UploadRejected as rejected:
+        raise ValidationError({"file": rejected.message}, code=rejected.code) from None
+
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            Document.objects.filter(
+                entity=entity, kind=kind, is_current=True, trademark=None, app=None, address=None,
+                partner_authorization=None,
+            ).update(is_current=False, replaced_at=now)  # fmt: skip
+            document = Document(
+                entity=entity,
+                kind=kind,
+                content_type=processed.content_type,
+                size=len(processed.data),
+                width=processed.width,
+                height=processed.height,
+                pages=processed.pages,
+                sha256=processed.sha256,
+                original_filename=(getattr(upload, "name", "") or "")[:200],
+                valid_until=valid_until,
+                uploaded_by=user,
+                uploaded_at=now,
+                thumbnail_state=(
+                    Document.ThumbnailState.NONE if processed.content_type == uploads.PDF
+                    else Document.ThumbnailState.PENDING
+                ),
+            )  # fmt: skip
+            document.file.save("f" + processed.extension, ContentFile(processed.data), save=False)
+            written.append(document.file.name)
+            if processed.original is not None:
+                sealed = crypto.seal(processed.original, associated=f"document:{document.pk}")
+                document.original.save("o.bin", ContentFile(sealed.data), save=False)
+                written.append(document.original.name)
+                document.key_id = sealed.key_id
+            document.save()
+            if document.thumbnail_state == Document.ThumbnailState.PENDING:
+                from .tasks import make_thumbnail
+
+                transaction.on_commit(lambda: make_thumbnail.delay(str(document.pk)), robust=True)
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return document
+
+
+def document_original_bytes(*, document: Document) -> bytes:
+    """The unwatermarked ID image, decrypted in memory only."""
+    with document.original.open("rb") as handle:
+        return crypto.unseal(handle.read(), associated=f"document:{document.pk}")
+
+
+def document_log_access(*, document: Document, user, variant: str, request=None) -> None:
+    meta = request.META if request is not None else {}
+    DocumentAccess.objects.create(
+        document=document,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        variant=variant,
+        ip_address=meta.get("REMOTE_ADDR") or None,
+        user_agent=(meta.get("HTTP_USER_AGENT") or "")[:255],
+    )
+
+
+def thumbnail_make(*, document_id) -> bool:
+    """Claim and make one thumbnail. Returns False when there was nothing to do."""
+    claimed = Document.objects.filter(pk=document_id, thumbnail_state=Document.ThumbnailState.PENDING).update(
+        thumbnail_state=Document.ThumbnailState.MAKING
+    )
+    if claimed != 1:
+        return False
+    document = Document.objects.get(pk=document_id)
+    if not document.file:
+        Document.objects.filter(pk=document_id).update(thumbnail_state=Document.ThumbnailState.NONE)
+        return False
+    with document.file.open("rb") as handle:
+        data = uploads.thumbnail(handle.read())
+    name = default_storage.save(document.thumbnail.field.generate_filename(document, "t.jpg"), ContentFile(data))
+    updated = Document.objects.filter(pk=document_id, thumbnail_state=Document.ThumbnailState.MAKING).update(
+        thumbnail=name, thumbnail_state=Document.ThumbnailState.READY
+    )
+    if updated != 1:  # purged meanwhile
+        default_storage.delete(name)
+    return updated == 1
+
+
+def thumbnails_requeue_stuck(*, older_than=timedelta(minutes=10)) -> list[str]:
+    cutoff = timezone.now() - older_than
+    Document.objects.filter(thumbnail_state=Document.ThumbnailState.MAKING, uploaded_at__lt=cutoff).update(
+        thumbnail_state=Document.ThumbnailState.PENDING
+    )
+    return [
+        str(pk)
+        for pk in Document.objects.filter(
+            thumbnail_state=Document.ThumbnailState.PENDING, uploaded_at__lt=cutoff, purged_at__isnull=True
+        ).values_list("pk", flat=True)[:500]
+    ]
+
+
+def document_purge(*, document: Document, reason: str) -> bool:
+    """Delete a document's files and keep the row as a tombstone (when, why, the hash)."""
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().filter(pk=document.pk, purged_at__isnull=True).first()
+        if locked is None:
+            return False
+        names = [f.name for f in (locked.file, locked.original, locked.thumbnail) if f]
+        Document.objects.filter(pk=locked.pk).update(
+            file="", original="", thumbnail="", purged_at=timezone.now(), purge_reason=reason,
+            thumbnail_state=Document.ThumbnailState.NONE, is_current=False,
+        )  # fmt: skip
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    return True
+
+
+def purge_due_id_images(*, now=None) -> int:
+    """ID images past retention (entity closed or rejected long enough) or whose consent was withdrawn."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.ID_IMAGE_RETENTION_DAYS)
+    due = Document.objects.filter(kind__in=rules.ID_IMAGE_KINDS, purged_at__isnull=True)
+    by_consent = due.filter(purge_after__lte=now)
+    by_retention = due.filter(
+        entity__status__in=[Entity.Status.CLOSED, Entity.Status.REJECTED], entity__closed_at__lte=cutoff
+    )
+    count = 0
+    for document in by_consent:
+        count += document_purge(document=document, reason=document.purge_reason or "consent_withdrawn")
+    for document in by_retention:
+        count += document_purge(document=document, reason="retention")
+    return count

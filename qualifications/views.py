@@ -1,0 +1,214 @@
+"""Entities and their documents in the customer site, and the one door every file goes through."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.views import _apply_service_errors
+from compliance.validators import mask_id_number
+
+from . import selectors, services
+from .consent import notice
+from .forms import ConsentForm, DocumentUploadForm, EntityForm, check_id_number, check_uscc
+from .models import Document, DocumentAccess, Entity
+
+
+def _membership(request, org_id):
+    return account_selectors.membership_get(user=request.user, org_id=org_id)
+
+
+@login_required
+@require_GET
+def entity_list(request, org_id):
+    membership = _membership(request, org_id)
+    org = membership.organization
+    entities = list(selectors.entities_for_organization(organization=org))
+    rows = [(entity, services.entity_checklist(entity=entity)) for entity in entities]
+    return render(request, "qualifications/entity_list.html", {"org": org, "membership": membership, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_create(request, org_id):
+    membership = _membership(request, org_id)
+    form = EntityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entity = services.entity_create(
+                organization=membership.organization, user=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Entity registered. Now upload its documents."))
+            return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+    return render(
+        request, "qualifications/entity_form.html", {"org": membership.organization, "form": form, "entity": None}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_edit(request, org_id, entity_id):
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    form = EntityForm(request.POST or None, instance=entity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entity_update(entity=entity, data=form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Entity saved."))
+            return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+    return render(
+        request, "qualifications/entity_form.html", {"org": membership.organization, "form": form, "entity": entity}
+    )
+
+
+@login_required
+@require_GET
+def field_check(request, org_id):
+    """Live validation while typing: the same checks the form runs, as JSON."""
+    _membership(request, org_id)
+    field, value = request.GET.get("field", ""), request.GET.get("value", "")
+    if field == "uscc":
+        problem = check_uscc(value) if value else None
+    elif field == "id_number":
+        problem = check_id_number(value, request.GET.get("id_type", Entity.IdType.RESIDENT_ID)) if value else None
+    else:
+        raise Http404
+    return JsonResponse({"ok": problem is None, "message": problem or ""})
+
+
+def _detail_context(request, membership, entity, upload_form=None, upload_kind=None):
+    checklist = services.entity_checklist(entity=entity)
+    documents = {doc.kind: doc for doc in selectors.entity_current_documents(entity=entity)}
+    chinese = (request.LANGUAGE_CODE or "").startswith("zh")
+    items = [
+        {
+            "requirement": item,
+            "name": item.name_zh if chinese else item.name_en,
+            "document": documents.get(item.kind),
+            "is_id": item.kind in Document.Kind.values and Document(kind=item.kind).is_id_image,
+            "form": upload_form if upload_kind == item.kind else None,
+        }
+        for item in checklist
+    ]
+    return {
+        "org": membership.organization,
+        "membership": membership,
+        "entity": entity,
+        "items": items,
+        "complete": all(item.satisfied for item in checklist),
+        "consent": services.consent_active(entity=entity),
+        "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
+        "agent_id": mask_id_number(entity.agent_id_number),
+        "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
+    }
+
+
+@login_required
+@require_GET
+def entity_detail(request, org_id, entity_id):
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    return render(request, "qualifications/entity_detail.html", _detail_context(request, membership, entity))
+
+
+@login_required
+@require_POST
+def document_upload(request, org_id, entity_id):
+    """One file for one checklist item. Answers JSON to the page's script, HTML otherwise."""
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if form.is_valid():
+        try:
+            document = services.document_upload(
+                entity=entity,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                valid_until=form.cleaned_data.get("valid_until"),
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            if wants_json:
+                return JsonResponse({"ok": True, "document": str(document.pk)})
+            messages.success(request, _("%(doc)s uploaded.") % {"doc": document.get_kind_display()})
+            return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+    errors = [str(e) for errs in form.errors.values() for e in errs]
+    if wants_json:
+        return JsonResponse({"ok": False, "errors": errors}, status=400)
+    context = _detail_context(request, membership, entity, form, request.POST.get("kind"))
+    return render(request, "qualifications/entity_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent(request, org_id, entity_id):
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.consent_grant(entity=entity, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        messages.success(request, _("Consent recorded. You can now upload the ID card images."))
+        return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+    context = {"org": membership.organization, "entity": entity, "form": form, "notice": notice(request)}
+    context["active"] = services.consent_active(entity=entity)
+    return render(request, "qualifications/consent.html", context)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, org_id, entity_id):
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    count = services.consent_withdraw(entity=entity)
+    messages.info(request, _("Consent withdrawn. %(n)s ID card image(s) will be deleted now.") % {"n": count})
+    return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+
+
+@never_cache
+@login_required
+@require_GET
+def document_file(request, document_id, variant):
+    """The only way a document leaves storage: permission-checked, logged, never cached or sniffed."""
+    if variant not in DocumentAccess.Variant.values:
+        raise Http404
+    document = selectors.document_for_viewer(user=request.user, document_id=document_id, variant=variant)
+    if variant == DocumentAccess.Variant.THUMBNAIL and not document.thumbnail:
+        raise Http404
+    services.document_log_access(document=document, user=request.user, variant=variant, request=request)
+    filename = f"{document.kind}-{str(document.pk)[:8]}"
+    if variant == DocumentAccess.Variant.ORIGINAL:
+        data = services.document_original_bytes(document=document)
+        response = HttpResponse(data, content_type=document_original_type(data))
+        response["Content-Disposition"] = f'inline; filename="{filename}-original"'
+    else:
+        field = document.file if variant == DocumentAccess.Variant.FILE else document.thumbnail
+        content_type = document.content_type if variant == DocumentAccess.Variant.FILE else "image/jpeg"
+        response = FileResponse(field.open("rb"), content_type=content_type)
+        disposition = "attachment" if content_type == "application/pdf" and request.GET.get("download") else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def document_original_type(data: bytes) -> str:
+    from .uploads import sniff
+
+    return sniff(data[:16]) or "application/octet-stream"

@@ -185,8 +185,8 @@ STATICFILES_DIRS = [
 STORAGES = {
     "default": {
         # Private: no MEDIA_URL route exists; files go out through permission-checked views.
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT), "base_url": None},
+        "BACKEND": "filing_portal.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)},
     },
     "staticfiles": {
         "BACKEND": (

@@ -37,6 +37,9 @@ def check_id_number(value: str, id_type: str) -> str | None:
 
 
 class EntityForm(forms.ModelForm):
+    # Longer than 18 so that a code typed with spaces or dashes reaches the normalisation.
+    uscc = forms.CharField(label=_("unified social credit code (USCC)"), max_length=40)
+
     class Meta:
         model = Entity
         fields = [
@@ -67,6 +70,10 @@ class EntityForm(forms.ModelForm):
                      Row(Column("agent_id_type"), Column("agent_id_number")), "agent_id_valid_until"),
             Submit("submit", _("Save"), css_class="btn-primary"),
         )  # fmt: skip
+
+    def validate_unique(self):
+        # The service checks USCC uniqueness and says which organization holds it (see services).
+        pass
 
     def clean_uscc(self):
         problem = check_uscc(self.cleaned_data["uscc"])

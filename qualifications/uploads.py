@@ -137,7 +137,12 @@ def _open_image(data: bytes, content_type: str) -> Image.Image:
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRejected("too_many_pixels", _("The image has far too many pixels.")) from None
+        # Pillow's own guard fired while reading the header: far beyond our cap.
+        raise UploadRejected(
+            "too_many_pixels",
+            _("The image has far too many pixels; at most %(max)s megapixels are accepted.")
+            % {"max": settings.UPLOAD_MAX_PIXELS // 1_000_000},
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise UploadRejected("damaged", damaged) from None
     return image

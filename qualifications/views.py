@@ -102,11 +102,14 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         }
         for item in checklist
     ]
+    upload_errors = [str(e) for errs in upload_form.errors.values() for e in errs] if upload_form else []
     return {
         "org": membership.organization,
         "membership": membership,
         "entity": entity,
         "items": items,
+        "upload_errors": upload_errors,
+        "upload_kind_name": next((i["name"] for i in items if i["requirement"].kind == upload_kind), ""),
         "complete": all(item.satisfied for item in checklist),
         "consent": services.consent_active(entity=entity),
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
@@ -180,10 +183,13 @@ def consent_withdraw(request, org_id, entity_id):
 
 
 @never_cache
-@login_required
 @require_GET
 def document_file(request, document_id, variant):
-    """The only way a document leaves storage: permission-checked, logged, never cached or sniffed."""
+    """The only way a document leaves storage: permission-checked, logged, never cached or sniffed.
+
+    Anyone who may not see the document (anonymous visitors included) gets 404, as for one
+    that does not exist.
+    """
     if variant not in DocumentAccess.Variant.values:
         raise Http404
     document = selectors.document_for_viewer(user=request.user, document_id=document_id, variant=variant)

@@ -1,0 +1,453 @@
+"""Entities, documents and the people's data in them: through the real views and upload path."""
+
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
+
+from compliance import qualification as rules
+from compliance.validators import resident_id_check_character, uscc_check_character
+from qualifications import services, tasks
+from qualifications.models import Document, DocumentAccess, Entity, IdImageConsent
+
+from . import files
+
+pytestmark = pytest.mark.django_db
+
+USCC_A = "91110000802100433B"
+USCC_B = "914403001922038216"
+ID_A = "11010519491231002X"
+
+
+def entity_data(**overrides):
+    data = {
+        "name": "甲科技有限公司",
+        "kind": "enterprise",
+        "mainland": "on",
+        "uscc": USCC_A,
+        "industry": "internet",
+        "legal_rep_name": "张三",
+        "legal_rep_id_type": "resident_id",
+        "legal_rep_id_number": ID_A,
+        "agent_id_type": "resident_id",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.fixture
+def entity_a(org_a, owner_a):
+    return Entity.objects.create(
+        organization=org_a, name="甲科技有限公司", uscc=USCC_A, legal_rep_name="张三", legal_rep_id_number=ID_A,
+        created_by=owner_a,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def consented(entity_a, owner_a):
+    services.consent_grant(entity=entity_a, user=owner_a)
+    return entity_a
+
+
+def private_files() -> set[Path]:
+    root = Path(settings.PRIVATE_STORAGE_ROOT)
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def upload(client, org, entity, kind, data, name="upload.jpg", **extra):
+    return client.post(
+        reverse("org:document-upload", args=[org.pk, entity.pk]),
+        {"kind": kind, "file": SimpleUploadedFile(name, data)},
+        **extra,
+    )
+
+
+# --- entities ---------------------------------------------------------------------------
+
+
+def test_a_customer_registers_an_entity(client, org_a, owner_a):
+    client.force_login(owner_a)
+    data = entity_data(uscc="9111 0000 8021 0043 3b", legal_rep_id_number="110105-19491231-002x")
+    response = client.post(reverse("org:entity-create", args=[org_a.pk]), data)
+    entity = Entity.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("org:entity-detail", args=[org_a.pk, entity.pk])
+    assert (entity.uscc, entity.legal_rep_id_number, entity.organization) == (USCC_A, ID_A, org_a)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("uscc", "91110000802100433C", "统一社会信用代码的校验位不正确"),
+        ("uscc", "9111000080210043", "统一社会信用代码应为 18 位"),
+        ("legal_rep_id_number", "110105194902300024", "身份证号码无效"),  # 30 February
+        ("legal_rep_id_number", "11010519491231002", "身份证号码应为 18 位"),
+    ],
+)
+def test_a_wrong_code_is_named_and_the_form_keeps_its_values(client, org_a, owner_a, field, value, message):
+    client.force_login(owner_a)
+    response = client.post(
+        reverse("org:entity-create", args=[org_a.pk]), entity_data(**{field: value}), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    html = response.content.decode()
+    assert message in html
+    assert 'value="甲科技有限公司"' in html and 'value="张三"' in html
+    assert not Entity.objects.exists()
+
+
+def test_the_live_check_answers_as_the_form_would(client, org_a, owner_a):
+    client.force_login(owner_a)
+    url = reverse("org:entity-field-check", args=[org_a.pk])
+    assert client.get(url, {"field": "uscc", "value": USCC_A}).json() == {"ok": True, "message": ""}
+    bad = client.get(url, {"field": "uscc", "value": USCC_A[:-1] + "C"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert bad["ok"] is False and "check character" in bad["message"]
+    id_bad = client.get(url, {"field": "id_number", "value": "110105194902300024"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert id_bad["ok"] is False and "GB 11643-1999" in id_bad["message"]
+
+
+def test_a_uscc_is_unique_across_the_platform(client, org_b, owner_b, entity_a):
+    client.force_login(owner_b)
+    response = client.post(reverse("org:entity-create", args=[org_b.pk]), entity_data(), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Another customer account has already registered" in response.content.decode()
+    assert Entity.objects.count() == 1
+
+
+def test_only_public_institutions_and_non_profits_file_through_an_agent(client, org_a, owner_a):
+    client.force_login(owner_a)
+    data = entity_data(uses_agent="on", agent_name="李四", agent_id_number=ID_A)
+    response = client.post(reverse("org:entity-create", args=[org_a.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Only public institutions and non-profits" in response.content.decode()
+    public = entity_data(kind="public_institution", uses_agent="on", agent_name="李四", agent_id_number=ID_A)
+    assert client.post(reverse("org:entity-create", args=[org_a.pk]), public).status_code == 302
+
+
+def test_a_bomb_is_refused_from_its_header_alone():
+    from qualifications import uploads
+
+    with pytest.raises(uploads.UploadRejected) as rejected:
+        uploads.process_upload(SimpleUploadedFile("b.png", files.png_bomb(8000, 8000)), allowed=uploads.IMAGE_TYPES)
+    assert rejected.value.code == "too_many_pixels"
+    assert "8000 × 8000" in rejected.value.message
+
+
+def test_the_id_number_is_masked_on_the_customer_page(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    html = client.get(reverse("org:entity-detail", args=[org_a.pk, entity_a.pk])).content.decode()
+    assert "110105********002X" in html
+    assert ID_A not in html
+
+
+def test_entity_pages_of_another_organization_are_404(client, org_a, entity_a, owner_b):
+    client.force_login(owner_b)
+    for name in ("org:entity-detail", "org:entity-edit", "org:entity-consent"):
+        assert client.get(reverse(name, args=[org_a.pk, entity_a.pk])).status_code == 404, name
+    assert upload(client, org_a, entity_a, "entity_certificate", files.jpeg()).status_code == 404
+    assert client.post(reverse("org:entity-consent-withdraw", args=[org_a.pk, entity_a.pk])).status_code == 404
+    # Nor under their own organization's prefix.
+    org_b = owner_b.memberships.get().organization
+    assert client.get(reverse("org:entity-detail", args=[org_b.pk, entity_a.pk])).status_code == 404
+
+
+# --- the checklist ----------------------------------------------------------------------
+
+
+def test_the_checklist_for_an_enterprise_in_an_ordinary_industry():
+    items = rules.checklist(entity_kind="enterprise", industry_code="internet", uses_agent=False, present=frozenset())
+    assert [i.kind for i in items] == ["entity_certificate", "legal_rep_id_front", "legal_rep_id_back"]
+
+
+def test_a_special_industry_needs_its_permit_named():
+    items = rules.checklist(entity_kind="enterprise", industry_code="medical", uses_agent=False, present=frozenset())
+    permit = next(i for i in items if i.kind == "industry_permit")
+    assert "医疗机构执业许可证" in permit.name_zh and "medical institution practice licence" in permit.name_en
+
+
+def test_an_agent_replaces_the_legal_representative_only_where_allowed():
+    kinds = [i.kind for i in rules.checklist(entity_kind="social_organization", industry_code="other",
+                                             uses_agent=True, present=frozenset())]  # fmt: skip
+    assert kinds == ["entity_certificate", "agent_id_front", "agent_id_back", "agent_authorization"]
+    kinds = [i.kind for i in rules.checklist(entity_kind="enterprise", industry_code="other",
+                                             uses_agent=True, present=frozenset())]  # fmt: skip
+    assert "legal_rep_id_front" in kinds
+
+
+# --- uploads ----------------------------------------------------------------------------
+
+
+def test_a_licence_is_stored_clean_of_metadata_and_upright(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    response = upload(client, org_a, entity_a, "entity_certificate", files.jpeg(800, 500, orientation=6, gps=True))
+    assert response.status_code == 302
+    document = Document.objects.get()
+    with document.file.open("rb") as handle:
+        stored = Image.open(BytesIO(handle.read()))
+        assert dict(stored.getexif()) == {}
+        assert (stored.width, stored.height) == (500, 800)  # EXIF orientation 6 applied
+    assert document.original == ""  # only ID images keep an encrypted original
+
+
+def test_an_id_image_needs_consent_first(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    before = private_files()
+    response = upload(client, org_a, entity_a, "legal_rep_id_front", files.jpeg(), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "read and accept the notice" in response.content.decode()
+    assert private_files() == before and not Document.objects.exists()
+
+
+def test_consent_is_recorded_with_the_notice_version(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    assert client.post(reverse("org:entity-consent", args=[org_a.pk, entity_a.pk]), {}).status_code == 200
+    response = client.post(reverse("org:entity-consent", args=[org_a.pk, entity_a.pk]), {"agree": "on"})
+    assert response.status_code == 302
+    consent = IdImageConsent.objects.get()
+    assert (consent.user, consent.notice_version) == (owner_a, settings.ID_CONSENT_NOTICE_VERSION)
+
+
+def test_an_id_image_is_watermarked_and_its_original_is_ciphertext(client, org_a, owner_a, consented):
+    client.force_login(owner_a)
+    raw = files.jpeg(1000, 630, gps=True)
+    assert upload(client, org_a, consented, "legal_rep_id_front", raw).status_code == 302
+    document = Document.objects.get()
+    assert document.key_id == settings.DOCUMENT_KEY_ID
+    on_disk = Path(document.original.path).read_bytes()
+    assert on_disk.startswith(b"FPE1")
+    assert b"\xff\xd8\xff" not in on_disk[:64] and b"JFIF" not in on_disk
+    original = Image.open(BytesIO(services.document_original_bytes(document=document)))
+    shown = Image.open(document.file.path)
+    assert original.size == shown.size == (1000, 630)
+    assert dict(original.getexif()) == {}
+    # The watermark changed many pixels: the red stamp is where the original is plain blue.
+    differing = sum(1 for a, b in zip(original.convert("RGB").getdata(), shown.convert("RGB").getdata(), strict=True)
+                    if abs(a[0] - b[0]) > 40)  # fmt: skip
+    assert differing > 1000
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "make", "message"),
+    [
+        ("entity_certificate", "setup.jpg", lambda: files.EXECUTABLE, "Only JPEG, PNG or WebP images or PDF files"),
+        ("entity_certificate", "page.png", lambda: files.HTML, "Only JPEG, PNG or WebP images or PDF files"),
+        ("entity_certificate", "logo.png", lambda: files.SVG, "Only JPEG, PNG or WebP images or PDF files"),
+        ("entity_certificate", "photo.jpg", files.polyglot_jpeg_zip, "also carries an archive"),
+        ("entity_certificate", "bomb.png", files.png_bomb, "at most 40 megapixels are accepted"),
+        ("entity_certificate", "half.jpg", files.truncated_jpeg, "damaged or incomplete"),
+        ("entity_certificate", "moving.png", files.animated_png, "Animated or multi-page images"),
+        ("entity_certificate", "script.pdf", files.pdf_with_javascript, "scripts, launch actions or attached files"),
+        ("entity_certificate", "launch.pdf", files.pdf_with_launch_action, "scripts, launch actions or attached files"),
+        ("entity_certificate", "attach.pdf", files.pdf_with_attachment, "scripts, launch actions or attached files"),
+        ("entity_certificate", "locked.pdf", files.pdf_encrypted, "password-protected"),
+        ("entity_certificate", "long.pdf", lambda: files.pdf(pages=21), "21 pages; at most 20"),
+        ("entity_certificate", "empty.jpg", lambda: b"", "The submitted file is empty"),
+        ("legal_rep_id_front", "id.pdf", files.pdf, "Only JPEG, PNG or WebP images are accepted here"),
+    ],
+)
+def test_bad_files_are_refused_and_nothing_is_stored(client, org_a, owner_a, consented, kind, name, make, message):
+    client.force_login(owner_a)
+    before = private_files()
+    response = upload(client, org_a, consented, kind, make(), name=name, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert private_files() == before
+    assert not Document.objects.exists()
+
+
+def test_a_50_mb_file_is_refused_before_it_is_read(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    before = private_files()
+    big = files.jpeg() + b"\x00" * (50 * 1024 * 1024)
+    response = upload(client, org_a, entity_a, "entity_certificate", big, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "at most 10 MB" in response.content.decode()
+    assert private_files() == before
+
+
+def test_the_upload_script_gets_json_errors_in_chinese(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    response = upload(client, org_a, entity_a, "entity_certificate", files.HTML, HTTP_ACCEPT="application/json",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["ok"] is False
+    assert "仅接受" in response.json()["errors"][0]
+
+
+@pytest.mark.parametrize("make", [files.png, files.webp, files.pdf])
+def test_png_webp_and_pdf_licences_are_accepted(client, org_a, owner_a, entity_a, make):
+    client.force_login(owner_a)
+    assert upload(client, org_a, entity_a, "entity_certificate", make()).status_code == 302
+    assert Document.objects.get().is_current
+
+
+def test_replacing_a_document_keeps_the_old_one_as_history(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    upload(client, org_a, entity_a, "entity_certificate", files.jpeg())
+    upload(client, org_a, entity_a, "entity_certificate", files.png())
+    assert Document.objects.filter(is_current=True).get().content_type == "image/png"
+    assert Document.objects.filter(is_current=False, replaced_at__isnull=False).count() == 1
+
+
+def test_the_checklist_turns_complete(client, org_a, owner_a, consented):
+    client.force_login(owner_a)
+    for kind in ("entity_certificate", "legal_rep_id_front", "legal_rep_id_back"):
+        assert upload(client, org_a, consented, kind, files.jpeg()).status_code == 302
+    assert all(item.satisfied for item in services.entity_checklist(entity=consented))
+    html = client.get(reverse("org:entity-detail", args=[org_a.pk, consented.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-testid="checklist-state">Complete' in html.content.decode()
+
+
+# --- downloads --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def id_document(client, org_a, owner_a, consented):
+    client.force_login(owner_a)
+    upload(client, org_a, consented, "legal_rep_id_front", files.jpeg())
+    client.logout()
+    return Document.objects.get()
+
+
+def _verified(client, user, password):
+    device = TOTPDevice.objects.get(user=user)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    response = client.post(reverse("admin:login"), {"username": user.email, "password": password, "otp_token": code})
+    assert response.status_code == 302
+
+
+def test_a_member_views_the_watermarked_file_with_safe_headers_and_it_is_logged(client, member_a, id_document):
+    client.force_login(member_a)
+    response = client.get(reverse("document-file", args=[id_document.pk, "file"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Disposition"].startswith("inline; filename=")
+    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+    access = DocumentAccess.objects.get()
+    assert (access.user, access.variant, access.ip_address) == (member_a, "file", "127.0.0.1")
+
+
+def test_everyone_else_gets_404_and_nothing_is_logged(client, owner_b, id_document, reviewer):
+    urls = [reverse("document-file", args=[id_document.pk, v]) for v in ("file", "thumbnail", "original")]
+    for url in urls:
+        assert client.get(url).status_code == 404  # anonymous
+    client.force_login(owner_b)
+    for url in urls:
+        assert client.get(url).status_code == 404  # another customer
+    import uuid
+
+    assert client.get(reverse("document-file", args=[uuid.uuid4(), "file"])).status_code == 404  # a guess
+    client.force_login(reviewer)  # staff, but no second factor in this session
+    for url in urls:
+        assert client.get(url).status_code == 404
+    assert not DocumentAccess.objects.exists()
+
+
+def test_a_member_never_gets_the_unwatermarked_original(client, owner_a, id_document):
+    client.force_login(owner_a)
+    assert client.get(reverse("document-file", args=[id_document.pk, "original"])).status_code == 404
+
+
+def test_a_verified_reviewer_sees_the_original_decrypted_in_memory(client, reviewer, password, id_document):
+    _verified(client, reviewer, password)
+    response = client.get(reverse("document-file", args=[id_document.pk, "original"]))
+    assert response.status_code == 200
+    assert response.content[:3] == b"\xff\xd8\xff"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert DocumentAccess.objects.get().variant == "original"
+
+
+def test_the_account_manager_of_the_organization_sees_the_file_but_not_others(client, org_a, id_document, password):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    from .factories import UserFactory
+
+    roles.ensure_staff_groups()
+    managers = []
+    for email in ("am-a@platform.cn", "am-other@platform.cn"):
+        manager = UserFactory(email=email, is_staff=True)
+        manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+        TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+        managers.append(manager)
+    org_a.account_manager = managers[0]
+    org_a.save()
+    url = reverse("document-file", args=[id_document.pk, "file"])
+    _verified(client, managers[1], password)
+    assert client.get(url).status_code == 404
+    client.logout()
+    _verified(client, managers[0], password)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("document-file", args=[id_document.pk, "original"])).status_code == 404
+
+
+def test_no_upload_is_reachable_under_static_or_media_urls(client, id_document):
+    name = id_document.file.name
+    assert client.get(settings.STATIC_URL + name).status_code == 404
+    assert client.get("/media/" + name).status_code == 404
+    assert client.get("/" + name).status_code == 404
+    from django.core.files.storage import default_storage
+
+    with pytest.raises(NotImplementedError):
+        default_storage.url(name)  # private storage has no address at all
+
+
+# --- thumbnails, consent withdrawal, retention ------------------------------------------
+
+
+def test_the_thumbnail_task_run_twice_makes_one(id_document):
+    assert tasks.make_thumbnail(str(id_document.pk)) is True
+    assert tasks.make_thumbnail(str(id_document.pk)) is False
+    id_document.refresh_from_db()
+    assert id_document.thumbnail_state == "ready"
+    with id_document.thumbnail.open("rb") as handle:
+        assert max(Image.open(BytesIO(handle.read())).size) <= 360
+
+
+def test_withdrawing_consent_deletes_the_id_images_and_keeps_a_tombstone(
+    client, org_a, owner_a, id_document, django_capture_on_commit_callbacks
+):
+    paths = [Path(id_document.file.path), Path(id_document.original.path)]
+    client.force_login(owner_a)
+    response = client.post(reverse("org:entity-consent-withdraw", args=[org_a.pk, id_document.entity_id]))
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        services.purge_due_id_images()  # what the task enqueued on commit does; files go after commit
+    id_document.refresh_from_db()
+    assert id_document.purged_at is not None and id_document.purge_reason == "consent_withdrawn"
+    assert (id_document.file.name, id_document.original.name) == ("", "")
+    assert id_document.sha256  # the tombstone keeps what was there
+    assert not any(p.exists() for p in paths)
+    assert client.get(reverse("document-file", args=[id_document.pk, "file"])).status_code == 404
+
+
+def test_retention_purges_id_images_of_long_closed_entities_only(id_document, entity_a, owner_a, client, org_a):
+    client.force_login(owner_a)
+    upload(client, org_a, entity_a, "entity_certificate", files.jpeg())
+    services.entity_set_status(entity=entity_a, status=Entity.Status.CLOSED)
+    call_command("purge_id_images")
+    assert Document.objects.filter(purged_at__isnull=False).count() == 0  # not yet past retention
+    Entity.objects.filter(pk=entity_a.pk).update(
+        closed_at=timezone.now() - timedelta(days=settings.ID_IMAGE_RETENTION_DAYS + 1)
+    )
+    call_command("purge_id_images")
+    purged = Document.objects.get(purged_at__isnull=False)
+    assert purged.pk == id_document.pk and purged.purge_reason == "retention"
+    assert Document.objects.get(kind="entity_certificate").purged_at is None  # the licence stays
+
+
+def test_generated_codes_used_by_the_demo_are_valid():
+    assert uscc_check_character("91110108MA01DEM0A") in "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    assert resident_id_check_character("11010519800101001") in "0123456789X"

@@ -16,7 +16,7 @@ from compliance.validators import mask_id_number
 
 from . import selectors, services
 from .consent import notice
-from .forms import ConsentForm, DocumentUploadForm, EntityForm, check_id_number, check_uscc
+from .forms import ConsentForm, DocumentUploadForm, EntityForm, check_id_number, check_uscc, industry_choices
 from .models import Document, DocumentAccess, Entity
 
 
@@ -112,6 +112,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "upload_kind_name": next((i["name"] for i in items if i["requirement"].kind == upload_kind), ""),
         "complete": all(item.satisfied for item in checklist),
         "consent": services.consent_active(entity=entity),
+        "industry_name": next((c[1] for c in industry_choices() if c[0] == entity.industry), entity.industry),
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
         "agent_id": mask_id_number(entity.agent_id_number),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,

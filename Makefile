@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install assets chromium migrate seed lint format messages clean
+.PHONY: run test install assets chromium fonts migrate seed lint format messages clean
 
 run: install assets migrate seed ## web + worker + beat on http://127.0.0.1:8000 (Ctrl-C stops all three)
 	@echo "Portal: http://127.0.0.1:8000   (demo logins printed above)"
@@ -24,7 +24,7 @@ $(VENV)/.requirements-installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
-assets: node_modules/.installed
+assets: node_modules/.installed fonts
 
 node_modules/.installed: package.json package-lock.json
 	scripts/system-deps.sh npm
@@ -33,6 +33,9 @@ node_modules/.installed: package.json package-lock.json
 
 chromium:
 	scripts/system-deps.sh chromium
+
+fonts:
+	scripts/system-deps.sh fonts
 
 migrate: install assets
 	$(MANAGE) migrate --noinput

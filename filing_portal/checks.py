@@ -21,3 +21,18 @@ def check_front_end_assets(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register()
+def check_watermark_font(app_configs, **kwargs):
+    """ID card images cannot be accepted without a CJK font to stamp the watermark with."""
+    candidates = ([settings.WATERMARK_FONT] if settings.WATERMARK_FONT else []) + settings.WATERMARK_FONT_CANDIDATES
+    if any(path and Path(path).exists() for path in candidates):
+        return []
+    return [
+        Error(
+            "No CJK font for the ID-image watermark.",
+            hint="Install Debian's fonts-wqy-microhei (`make assets` does), or set WATERMARK_FONT to a .ttf/.ttc path.",
+            id="filing_portal.E002",
+        )
+    ]

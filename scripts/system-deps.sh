@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium`.
+# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium fonts`.
 # Never downloads a browser of its own: Playwright drives Debian's Chromium (/usr/bin/chromium).
 set -euo pipefail
 
@@ -9,6 +9,8 @@ for what in "$@"; do
     venv)     python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv) ;;
     npm)      command -v npm >/dev/null || need+=(nodejs npm) ;;
     chromium) [ -x /usr/bin/chromium ] || need+=(chromium) ;;
+    # A CJK font for the watermark stamped on ID card images.
+    fonts)    [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) ;;
     *) echo "system-deps.sh: unknown item '$what'" >&2; exit 2 ;;
   esac
 done

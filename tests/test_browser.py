@@ -111,3 +111,77 @@ def test_staff_enter_the_admin_with_email_password_and_code(page, reviewer, pass
     page.get_by_role("button", name="登录").click()
     expect(page.locator("#site-name")).to_contain_text("短信签名报备平台")
     expect(page.get_by_role("link", name="组织", exact=True)).to_be_visible()
+
+
+def _log_in(page, user, password):
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_register_an_entity_upload_its_documents_and_see_the_checklist_turn_green(page, owner_a, password, tmp_path):
+    from . import files
+
+    licence = tmp_path / "licence.jpg"
+    licence.write_bytes(files.jpeg(1200, 850))
+    id_front, id_back = tmp_path / "front.jpg", tmp_path / "back.jpg"
+    id_front.write_bytes(files.jpeg(856, 540, color=(230, 230, 210)))
+    id_back.write_bytes(files.jpeg(856, 540, color=(210, 230, 230)))
+
+    _log_in(page, owner_a, password)
+    page.get_by_role("link", name="主体", exact=True).click()
+    page.get_by_role("link", name="登记主体").click()
+    page.locator("#id_name").fill("甲科技有限公司")
+    uscc = page.locator("#id_uscc")
+    uscc.fill("91110000802100433C")  # a wrong check character, flagged while typing
+    expect(uscc).to_have_class(re.compile("is-invalid"))
+    expect(page.get_by_text("统一社会信用代码的校验位不正确")).to_be_visible()
+    uscc.fill("91110000802100433B")
+    expect(uscc).to_have_class(re.compile("is-valid"))
+    page.locator("#id_legal_rep_name").fill("张三")
+    page.locator("#id_legal_rep_id_number").fill("11010519491231002X")
+    page.get_by_role("button", name="保存").click()
+
+    expect(page.get_by_test_id("entity-name")).to_have_text("甲科技有限公司")
+    expect(page.get_by_test_id("legal-rep-id")).to_have_text("110105********002X")
+    expect(page.get_by_test_id("checklist-state")).to_have_text("未齐全")
+
+    page.locator('li[data-kind="entity_certificate"] input[type=file]').set_input_files(str(licence))
+    page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
+    expect(page.locator('li[data-kind="entity_certificate"]')).to_have_attribute("data-satisfied", "true")
+
+    # ID images need the separate consent first.
+    page.locator('li[data-kind="legal_rep_id_front"]').get_by_role("link", name="请先阅读告知并同意").click()
+    expect(page.get_by_test_id("notice-zh")).to_contain_text("仅用于短信签名实名报备")
+    page.get_by_label("我已阅读上述告知").check()
+    page.get_by_role("button", name="我同意").click()
+
+    for kind, path in (("legal_rep_id_front", id_front), ("legal_rep_id_back", id_back)):
+        page.locator(f'li[data-kind="{kind}"] input[type=file]').set_input_files(str(path))
+        page.locator(f'li[data-kind="{kind}"] button[type=submit]').click()
+        expect(page.locator(f'li[data-kind="{kind}"]')).to_have_attribute("data-satisfied", "true")
+
+    expect(page.get_by_test_id("checklist-state")).to_have_text("已齐全")
+    preview = page.get_by_test_id("preview-legal_rep_id_front")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.naturalWidth") > 0  # served through the document view
+    page.screenshot(path=str(tmp_path / "entity.png"), full_page=True)
+
+
+def test_a_bad_file_is_refused_in_the_page_with_its_reason(page, owner_a, password, tmp_path):
+    from qualifications.models import Document, Entity
+
+    from . import files
+
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name="甲科技有限公司", uscc="91110000802100433B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    fake = tmp_path / "licence.jpg"
+    fake.write_bytes(files.HTML)
+    _log_in(page, owner_a, password)
+    page.goto(f"/o/{org.pk}/entities/{entity.pk}/")
+    page.locator('li[data-kind="entity_certificate"] input[type=file]').set_input_files(str(fake))
+    page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
+    expect(page.get_by_test_id("errors-entity_certificate")).to_contain_text("仅接受 JPEG、PNG、WebP 图片或 PDF 文件")
+    assert not Document.objects.exists()

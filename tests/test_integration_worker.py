@@ -60,3 +60,26 @@ def test_the_status_probes_see_database_broker_and_worker(celery_worker):
     probes = {p.key: p for p in probe_all()}
     assert all(p.ok for p in probes.values()), probes
     assert celery_worker["name"] in probes["workers"].detail
+
+
+def test_the_worker_makes_the_thumbnail_of_an_upload(client, org_a, owner_a, celery_worker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qualifications.models import Document, Entity
+
+    from . import files
+
+    entity = Entity.objects.create(organization=org_a, name="甲科技有限公司", uscc="91110000802100433B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    client.force_login(owner_a)
+    response = client.post(
+        reverse("org:document-upload", args=[org_a.pk, entity.pk]),
+        {"kind": "entity_certificate", "file": SimpleUploadedFile("licence.jpg", files.jpeg(1600, 1200))},
+    )
+    assert response.status_code == 302
+    document = Document.objects.get()
+    ready = wait_for(lambda: Document.objects.filter(pk=document.pk, thumbnail_state="ready").exists())
+    assert ready, celery_worker["log"].read_text()
+    response = client.get(reverse("document-file", args=[document.pk, "thumbnail"]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"

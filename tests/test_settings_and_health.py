@@ -19,6 +19,7 @@ GOOD_PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.cn:587",
     "PORTAL_BASE_URL": "https://filing.example.cn",
+    "DOCUMENT_KEYS": "k2026:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0NTY=",  # 32 bytes, base64
 }
 
 
@@ -60,6 +61,7 @@ def test_the_embedded_default_needs_nothing_installed():
         ("REDIS_URL", "REDIS_URL must point"),
         ("EMAIL_URL", "EMAIL_URL must name an SMTP server"),
         ("PORTAL_BASE_URL", "PORTAL_BASE_URL must be the portal's https:// address"),
+        ("DOCUMENT_KEYS", "DOCUMENT_KEYS must hold the ID-image encryption key"),
     ],
 )
 def test_production_refuses_to_start_without(missing, message):

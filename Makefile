@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install assets chromium fonts migrate seed lint format messages clean
+.PHONY: run test install assets chromium fonts migrate seed lint format messages bench clean
 
 run: install assets migrate seed ## web + worker + beat on http://127.0.0.1:8000 (Ctrl-C stops all three)
 	@echo "Portal: http://127.0.0.1:8000   (demo logins printed above)"
@@ -55,6 +55,9 @@ format: install
 messages: install ## after changing user-facing text: extract, then translate locale/zh_Hans, then compile
 	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var
 	$(MANAGE) compilemessages -l zh_Hans --ignore=.venv
+
+bench: install assets ## benchmarks/: prints figures and ratios against a baseline from the same run
+	$(BIN)/python benchmarks/upload_processing.py
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -131,7 +131,9 @@ def invitation_accept(request, token):
 @require_GET
 def dashboard(request, org_id):
     membership = selectors.membership_get(user=request.user, org_id=org_id)
-    return render(request, "accounts/dashboard.html", {"membership": membership, "org": membership.organization})
+    org = membership.organization
+    context = {"membership": membership, "org": org, "entity_count": org.entities.count()}
+    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

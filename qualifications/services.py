@@ -19,7 +19,16 @@ from django.utils.translation import gettext as _
 from compliance import qualification as rules
 
 from . import crypto, uploads
-from .models import Document, DocumentAccess, Entity, IdImageConsent
+from .models import (
+    Document,
+    DocumentAccess,
+    Entity,
+    IcpApp,
+    IdImageConsent,
+    OwnedAddress,
+    PartnerAuthorization,
+    Trademark,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +141,16 @@ def watermark_text(today) -> str:
     return f"仅供短信签名实名报备使用 {today:%Y-%m-%d} {settings.PORTAL_NAME}"
 
 
-def document_upload(*, entity: Entity, user, kind: str, upload, valid_until=None) -> Document:
-    """Judge, clean and store one document; it replaces the current one of its kind."""
+EVIDENCE_FIELDS = {
+    Trademark: ("trademark", Document.Kind.TRADEMARK_CERTIFICATE),
+    IcpApp: ("app", Document.Kind.APP_EVIDENCE),
+    OwnedAddress: ("address", Document.Kind.ADDRESS_EVIDENCE),
+    PartnerAuthorization: ("partner_authorization", Document.Kind.PARTNER_LETTER),
+}
+
+
+def _process(*, entity: Entity, kind: str, upload) -> uploads.Processed:
+    """Judge and clean a file before anything is written; ValidationError on the file field if refused."""
     is_id = kind in rules.ID_IMAGE_KINDS
     if is_id and consent_active(entity=entity) is None:
         raise ValidationError(
@@ -141,7 +158,7 @@ def document_upload(*, entity: Entity, user, kind: str, upload, valid_until=None
         )
     allowed = uploads.IMAGE_TYPES | ({uploads.PDF} if kind in PDF_ALLOWED else frozenset())
     try:
-        processed = uploads.process_upload(
+        return uploads.process_upload(
             upload,
             allowed=frozenset(allowed),
             watermark_text=watermark_text(timezone.localdate()) if is_id else None,
@@ -149,49 +166,104 @@ def document_upload(*, entity: Entity, user, kind: str, upload, valid_until=None
     except uploads.UploadRejected as rejected:
         raise ValidationError({"file": rejected.message}, code=rejected.code) from None
 
+
+def _store(*, entity, user, kind, processed, filename="", valid_until=None, evidence=None) -> Document:
+    """Write the files and the row; the caller holds the transaction. The document replaces the
+    current one of its kind (for the package, or for the same piece of evidence)."""
+    evidence_field = EVIDENCE_FIELDS[type(evidence)][0] if evidence is not None else None
+    scope = {"trademark": None, "app": None, "address": None, "partner_authorization": None}
+    if evidence_field:
+        scope[evidence_field] = evidence
+    now = timezone.now()
+    Document.objects.filter(entity=entity, kind=kind, is_current=True, **scope).update(
+        is_current=False, replaced_at=now
+    )
+    document = Document(
+        entity=entity,
+        kind=kind,
+        content_type=processed.content_type,
+        size=len(processed.data),
+        width=processed.width,
+        height=processed.height,
+        pages=processed.pages,
+        sha256=processed.sha256,
+        original_filename=(filename or "")[:200],
+        valid_until=valid_until,
+        uploaded_by=user,
+        uploaded_at=now,
+        thumbnail_state=(
+            Document.ThumbnailState.NONE if processed.content_type == uploads.PDF
+            else Document.ThumbnailState.PENDING
+        ),
+        **({evidence_field: evidence} if evidence_field else {}),
+    )  # fmt: skip
     written: list[str] = []
     try:
-        with transaction.atomic():
-            now = timezone.now()
-            Document.objects.filter(
-                entity=entity, kind=kind, is_current=True, trademark=None, app=None, address=None,
-                partner_authorization=None,
-            ).update(is_current=False, replaced_at=now)  # fmt: skip
-            document = Document(
-                entity=entity,
-                kind=kind,
-                content_type=processed.content_type,
-                size=len(processed.data),
-                width=processed.width,
-                height=processed.height,
-                pages=processed.pages,
-                sha256=processed.sha256,
-                original_filename=(getattr(upload, "name", "") or "")[:200],
-                valid_until=valid_until,
-                uploaded_by=user,
-                uploaded_at=now,
-                thumbnail_state=(
-                    Document.ThumbnailState.NONE if processed.content_type == uploads.PDF
-                    else Document.ThumbnailState.PENDING
-                ),
-            )  # fmt: skip
-            document.file.save("f" + processed.extension, ContentFile(processed.data), save=False)
-            written.append(document.file.name)
-            if processed.original is not None:
-                sealed = crypto.seal(processed.original, associated=f"document:{document.pk}")
-                document.original.save("o.bin", ContentFile(sealed.data), save=False)
-                written.append(document.original.name)
-                document.key_id = sealed.key_id
-            document.save()
-            if document.thumbnail_state == Document.ThumbnailState.PENDING:
-                from .tasks import make_thumbnail
-
-                transaction.on_commit(lambda: make_thumbnail.delay(str(document.pk)), robust=True)
+        document.file.save("f" + processed.extension, ContentFile(processed.data), save=False)
+        written.append(document.file.name)
+        if processed.original is not None:
+            sealed = crypto.seal(processed.original, associated=f"document:{document.pk}")
+            document.original.save("o.bin", ContentFile(sealed.data), save=False)
+            written.append(document.original.name)
+            document.key_id = sealed.key_id
+        document.save()
     except Exception:
         for name in written:
             default_storage.delete(name)
         raise
+    if document.thumbnail_state == Document.ThumbnailState.PENDING:
+        from .tasks import make_thumbnail
+
+        transaction.on_commit(lambda: make_thumbnail.delay(str(document.pk)), robust=True)
     return document
+
+
+def document_upload(*, entity: Entity, user, kind: str, upload, valid_until=None, evidence=None) -> Document:
+    """Judge, clean and store one document; it replaces the current one of its kind."""
+    processed = _process(entity=entity, kind=kind, upload=upload)
+    stored = []
+    try:
+        with transaction.atomic():
+            document = _store(
+                entity=entity, user=user, kind=kind, processed=processed, filename=getattr(upload, "name", ""),
+                valid_until=valid_until, evidence=evidence,
+            )  # fmt: skip
+            stored.append(document)
+    except Exception:
+        _delete_files(stored)  # the transaction did not commit: its files must not stay behind
+        raise
+    return stored[0]
+
+
+def _delete_files(documents) -> None:
+    for document in documents:
+        for field in (document.file, document.original):
+            if field:
+                default_storage.delete(field.name)
+
+
+def evidence_create(*, entity: Entity, user, model, data: dict, upload=None) -> object:
+    """A trademark, app, domain/IP or partner authorization, with its evidence file, in one transaction."""
+    kind = EVIDENCE_FIELDS[model][1]
+    processed = _process(entity=entity, kind=kind, upload=upload) if upload else None
+    stored = []
+    try:
+        with transaction.atomic():
+            evidence = model.objects.create(entity=entity, **data)
+            if processed is not None:
+                stored.append(_store(entity=entity, user=user, kind=kind, processed=processed,
+                                     filename=getattr(upload, "name", ""), evidence=evidence))  # fmt: skip
+    except Exception:
+        _delete_files(stored)
+        raise
+    return evidence
+
+
+def evidence_delete(*, evidence) -> None:
+    with transaction.atomic():
+        for document in evidence.documents.filter(purged_at__isnull=True):
+            document_purge(document=document, reason="evidence_deleted")
+        evidence.delete()
 
 
 def document_original_bytes(*, document: Document) -> bytes:

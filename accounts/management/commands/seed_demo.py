@@ -46,7 +46,10 @@ class Command(BaseCommand):
                     org.save(update_fields=["account_manager"])
                 rows.append((email, f"staff: {group}", base64.b32encode(device.bin_key).decode()))
 
+            entity = self._entity(org, rows)
+
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
+        self.stdout.write(f"Demo entity: {entity.name} (USCC {entity.uscc}; upload its documents in the portal)")
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for email, role, secret in rows:
             line = f"  {email:<28} {role}"
@@ -57,6 +60,21 @@ class Command(BaseCommand):
             "Staff enter the admin with a 6-digit code: add the TOTP key to an authenticator app, "
             "or print the current code with `.venv/bin/python manage.py otp_code EMAIL`."
         )
+
+    def _entity(self, org, rows):
+        from qualifications.models import Entity
+
+        # A made-up USCC and ID number with correct check characters (GB 32100-2015, GB 11643-1999).
+        entity, _ = Entity.objects.get_or_create(
+            uscc="91110108MA01DEM0AW",
+            defaults={
+                "organization": org,
+                "name": "示例科技有限公司",
+                "legal_rep_name": "王演示",
+                "legal_rep_id_number": "110105198001010016",
+            },
+        )
+        return entity
 
     def _user(self, email, name, *, staff):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_staff": staff})

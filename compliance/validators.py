@@ -99,3 +99,32 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def normalize_domain(text: str) -> str | None:
+    """A host name as carriers compare it (lower case, IDNA/punycode, no scheme, path or port), or None."""
+    host = unicodedata.normalize("NFKC", (text or "").strip()).lower()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host).split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    labels = host.split(".")
+    if len(labels) < 2 or len(host) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        return None
+    if labels[-1].isdigit():  # an IP address, not a domain
+        return None
+    return host
+
+
+def normalize_ip(text: str) -> str | None:
+    """An IPv4 or IPv6 address in its canonical form, or None."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address((text or "").strip().strip("[]")))
+    except ValueError:
+        return None

@@ -5,9 +5,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.industries import INDUSTRIES
-from compliance.validators import is_valid_resident_id, is_valid_uscc, normalize_code
+from compliance.validators import is_valid_resident_id, is_valid_uscc, normalize_code, normalize_domain, normalize_ip
 
-from .models import Document, Entity
+from .models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 
 
 def industry_choices():
@@ -117,3 +117,108 @@ class ConsentForm(forms.Form):
         label=_("I have read this notice and consent separately to the processing of these ID card images."),
         required=True,
     )
+
+
+class EvidenceForm(forms.ModelForm):
+    """The fields of one piece of evidence, and the file that proves it."""
+
+    file_label = _("Evidence file")
+    file_required = True
+
+    file = forms.FileField(label=_("Evidence file"))
+
+    def __init__(self, *args, entity, **kwargs):
+        self.entity = entity
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = self.file_label
+        self.fields["file"].required = self.file_required
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.helper = FormHelper()
+        self.helper.attrs = {"data-once": "true"}
+        self.helper.form_tag = False
+
+
+class TrademarkForm(EvidenceForm):
+    file_label = _("Trademark registration certificate")
+
+    class Meta:
+        model = Trademark
+        fields = ["name", "registration_number", "owner_name", "nice_class", "valid_until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_name"].initial = self.entity.name
+        self.fields["owner_name"].help_text = _(
+            "As on the national trademark register. It must be this entity for the trademark to back a signature."
+        )
+
+
+class IcpAppForm(EvidenceForm):
+    file_label = _("Screenshot of the ICP filing record")
+
+    class Meta:
+        model = IcpApp
+        fields = ["name", "icp_number", "filing_subject"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["filing_subject"].initial = self.entity.name
+        self.fields["name"].help_text = _(
+            "Since 2026-05-01 app names are no longer accepted as signatures (notice 2026.4.23)."
+        )
+
+
+class OwnedAddressForm(EvidenceForm):
+    file_label = _("Evidence of the ICP filing")
+
+    class Meta:
+        model = OwnedAddress
+        fields = ["kind", "value", "icp_number"]
+
+    def clean(self):
+        cleaned = super().clean()
+        value, kind = cleaned.get("value") or "", cleaned.get("kind")
+        if kind == OwnedAddress.Kind.IP:
+            canonical = normalize_ip(value)
+            message = _("Enter an IPv4 or IPv6 address, such as 203.0.113.10.")
+        else:
+            canonical = normalize_domain(value)
+            message = _("Enter a domain name, such as example.com (without http:// or a path).")
+        if value and canonical is None:
+            self.add_error("value", message)
+        elif canonical:
+            cleaned["value"] = canonical
+            if self.entity.addresses.filter(value=canonical).exists():
+                self.add_error("value", _("This address is already registered for the entity."))
+        return cleaned
+
+
+class PartnerAuthorizationForm(EvidenceForm):
+    file_label = _("Signed authorization letter (image or PDF)")
+
+    class Meta:
+        model = PartnerAuthorization
+        fields = ["partner", "signatures", "valid_from", "valid_until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = self.entity.organization.entities.exclude(pk=self.entity.pk)
+        self.fields["partner"].help_text = _(
+            "Register the partner as an entity of your organization first, with its own qualification documents."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("valid_from") and cleaned.get("valid_until") and cleaned["valid_until"] < cleaned["valid_from"]:
+            self.add_error("valid_until", _("The authorization cannot end before it starts."))
+        return cleaned
+
+
+EVIDENCE_FORMS = {
+    "trademark": TrademarkForm,
+    "app": IcpAppForm,
+    "address": OwnedAddressForm,
+    "partner": PartnerAuthorizationForm,
+}

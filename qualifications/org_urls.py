@@ -13,4 +13,10 @@ urlpatterns = [
     path("entities/<uuid:entity_id>/documents/", views.document_upload, name="document-upload"),
     path("entities/<uuid:entity_id>/consent/", views.consent, name="entity-consent"),
     path("entities/<uuid:entity_id>/consent/withdraw/", views.consent_withdraw, name="entity-consent-withdraw"),
+    path("entities/<uuid:entity_id>/evidence/<str:kind>/new/", views.evidence_create, name="evidence-create"),
+    path(
+        "entities/<uuid:entity_id>/evidence/<str:kind>/<int:evidence_id>/delete/",
+        views.evidence_delete,
+        name="evidence-delete",
+    ),
 ]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,7 +17,15 @@ from compliance.validators import mask_id_number
 
 from . import selectors, services
 from .consent import notice
-from .forms import ConsentForm, DocumentUploadForm, EntityForm, check_id_number, check_uscc, industry_choices
+from .forms import (
+    EVIDENCE_FORMS,
+    ConsentForm,
+    DocumentUploadForm,
+    EntityForm,
+    check_id_number,
+    check_uscc,
+    industry_choices,
+)
 from .models import Document, DocumentAccess, Entity
 
 
@@ -116,6 +125,10 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
         "agent_id": mask_id_number(entity.agent_id_number),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
+        "trademarks": entity.trademarks.prefetch_related("documents"),
+        "apps": entity.apps.prefetch_related("documents"),
+        "addresses": entity.addresses.prefetch_related("documents"),
+        "partner_authorizations": entity.partner_authorizations.select_related("partner").prefetch_related("documents"),
     }
 
 
@@ -219,3 +232,52 @@ def document_original_type(data: bytes) -> str:
     from .uploads import sniff
 
     return sniff(data[:16]) or "application/octet-stream"
+
+
+EVIDENCE_TITLES = {
+    "trademark": _lazy("Add a registered trademark"),
+    "app": _lazy("Add an ICP-filed app"),
+    "address": _lazy("Add an owned domain or IP address"),
+    "partner": _lazy("Add a partner's authorization"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_create(request, org_id, entity_id, kind):
+    if kind not in EVIDENCE_FORMS:
+        raise Http404
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    form_class = EVIDENCE_FORMS[kind]
+    form = form_class(request.POST or None, request.FILES or None, entity=entity)
+    if request.method == "POST" and form.is_valid():
+        data = {f: form.cleaned_data[f] for f in form_class.Meta.fields}
+        try:
+            services.evidence_create(
+                entity=entity, user=request.user, model=form_class.Meta.model, data=data,
+                upload=form.cleaned_data.get("file"),
+            )  # fmt: skip
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+    context = {"org": membership.organization, "entity": entity, "form": form, "title": EVIDENCE_TITLES[kind]}
+    return render(request, "qualifications/evidence_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def evidence_delete(request, org_id, entity_id, kind, evidence_id):
+    if kind not in EVIDENCE_FORMS:
+        raise Http404
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    model = EVIDENCE_FORMS[kind].Meta.model
+    evidence = model.objects.filter(entity=entity, pk=evidence_id).first()
+    if evidence is None:
+        raise Http404
+    services.evidence_delete(evidence=evidence)
+    messages.success(request, _("Removed."))
+    return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)

@@ -148,3 +148,32 @@ def test_typed_codes_are_normalised(typed, canonical):
 def test_id_numbers_are_masked_between_region_and_last_four():
     assert mask_id_number("11010519491231002X") == "110105********002X"
     assert mask_id_number("123") == "***"
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("example.com", "example.com"),
+        ("HTTPS://Shop.Example.com:8443/path?q=1", "shop.example.com"),
+        ("例子.中国", "xn--fsqu00a.xn--fiqs8s"),
+        ("example。com", "example.com"),  # IDNA reads the ideographic full stop as a dot
+        ("localhost", None),
+        ("10.0.0.1", None),
+        ("-bad-.com", None),
+        ("", None),
+    ],
+)
+def test_domains_are_normalised_or_refused(typed, canonical):
+    from compliance.validators import normalize_domain
+
+    assert normalize_domain(typed) == canonical
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [("203.0.113.10", "203.0.113.10"), ("2001:DB8::1", "2001:db8::1"), ("[::1]", "::1"), ("999.1.1.1", None)],
+)
+def test_ips_are_normalised_or_refused(typed, canonical):
+    from compliance.validators import normalize_ip
+
+    assert normalize_ip(typed) == canonical

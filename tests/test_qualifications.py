@@ -453,3 +453,103 @@ def test_retention_purges_id_images_of_long_closed_entities_only(id_document, en
 def test_generated_codes_used_by_the_demo_are_valid():
     assert uscc_check_character("91110108MA01DEM0A") in "0123456789ABCDEFGHJKLMNPQRTUWXY"
     assert resident_id_check_character("11010519800101001") in "0123456789X"
+
+
+# --- evidence ---------------------------------------------------------------------------
+
+
+def evidence_url(org, entity, kind):
+    return reverse("org:evidence-create", args=[org.pk, entity.pk, kind])
+
+
+def test_a_trademark_is_added_with_its_certificate(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    data = {"name": "甲云", "registration_number": "12345678", "owner_name": "甲科技有限公司", "nice_class": "38",
+            "file": SimpleUploadedFile("cert.pdf", files.pdf())}  # fmt: skip
+    response = client.post(evidence_url(org_a, entity_a, "trademark"), data)
+    assert response.status_code == 302
+    trademark = entity_a.trademarks.get()
+    document = trademark.documents.get()
+    assert (document.kind, document.content_type, document.is_current) == (
+        "trademark_certificate",
+        "application/pdf",
+        True,
+    )
+    # Evidence documents do not touch the package checklist.
+    assert not any(item.satisfied for item in services.entity_checklist(entity=entity_a))
+
+
+def test_a_bad_evidence_file_leaves_no_evidence_and_no_file(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    before = private_files()
+    data = {"name": "甲云", "registration_number": "1", "owner_name": "甲科技有限公司",
+            "file": SimpleUploadedFile("cert.jpg", files.EXECUTABLE)}  # fmt: skip
+    response = client.post(evidence_url(org_a, entity_a, "trademark"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Only JPEG, PNG or WebP images or PDF files" in response.content.decode()
+    assert 'value="甲云"' in response.content.decode()
+    assert not entity_a.trademarks.exists() and private_files() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "stored"),
+    [
+        ("domain", "https://WWW.Example.COM/act?id=1", "www.example.com"),
+        ("domain", "例子.中国", "xn--fsqu00a.xn--fiqs8s"),
+        ("ip", "203.0.113.010", None),
+        ("ip", "[2001:DB8::1]", "2001:db8::1"),
+    ],
+)
+def test_owned_addresses_are_stored_canonical(client, org_a, owner_a, entity_a, kind, value, stored):
+    client.force_login(owner_a)
+    data = {
+        "kind": kind,
+        "value": value,
+        "icp_number": "京ICP备12345678号",
+        "file": SimpleUploadedFile("e.png", files.png()),
+    }
+    response = client.post(evidence_url(org_a, entity_a, "address"), data, HTTP_ACCEPT_LANGUAGE="en")
+    if stored is None:
+        assert response.status_code == 400
+        assert "Enter an IPv4 or IPv6 address" in response.content.decode()
+        assert not entity_a.addresses.exists()
+    else:
+        assert response.status_code == 302
+        assert entity_a.addresses.get().value == stored
+
+
+def test_a_partner_authorization_names_a_partner_entity_of_the_organization(client, org_a, owner_a, entity_a):
+    partner = Entity.objects.create(organization=org_a, name="乙合作有限公司", uscc=USCC_B, legal_rep_name="李四",
+                                    legal_rep_id_number=ID_A)  # fmt: skip
+    client.force_login(owner_a)
+    data = {"partner": str(partner.pk), "signatures": "乙合作", "valid_from": "2026-01-01", "valid_until": "2025-01-01",
+            "file": SimpleUploadedFile("letter.pdf", files.pdf())}  # fmt: skip
+    response = client.post(evidence_url(org_a, entity_a, "partner"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "cannot end before it starts" in response.content.decode()
+    data.update(valid_until="2027-01-01", file=SimpleUploadedFile("letter.pdf", files.pdf()))
+    assert client.post(evidence_url(org_a, entity_a, "partner"), data).status_code == 302
+    authorization = entity_a.partner_authorizations.get()
+    assert authorization.partner == partner
+    assert authorization.documents.get().kind == "partner_letter"
+
+
+def test_removing_evidence_deletes_its_file(client, org_a, owner_a, entity_a, django_capture_on_commit_callbacks):
+    client.force_login(owner_a)
+    client.post(evidence_url(org_a, entity_a, "app"), {"name": "甲云", "icp_number": "京ICP备1号-1A",
+                "filing_subject": "甲科技有限公司", "file": SimpleUploadedFile("s.png", files.png())})  # fmt: skip
+    app = entity_a.apps.get()
+    path = Path(app.documents.get().file.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("org:evidence-delete", args=[org_a.pk, entity_a.pk, "app", app.pk]))
+    assert response.status_code == 302
+    assert not entity_a.apps.exists()
+    assert not path.exists()
+
+
+def test_evidence_urls_of_another_organization_are_404(client, org_a, entity_a, owner_b):
+    trademark = entity_a.trademarks.create(name="甲云", registration_number="1", owner_name="甲科技有限公司")
+    client.force_login(owner_b)
+    assert client.get(evidence_url(org_a, entity_a, "trademark")).status_code == 404
+    delete = reverse("org:evidence-delete", args=[org_a.pk, entity_a.pk, "trademark", trademark.pk])
+    assert client.post(delete).status_code == 404
+    assert entity_a.trademarks.exists()

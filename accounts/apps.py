@@ -10,5 +10,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from .roles import ensure_staff_groups
 
-        # Groups need the permission rows, which exist only after migrate: so after it.
-        post_migrate.connect(ensure_staff_groups, sender=self)
+        # Groups need the permission rows, which exist only after migrate: so after it. After
+        # every app's migrate, since groups hold permissions of later apps (qualifications) too.
+        post_migrate.connect(ensure_staff_groups, dispatch_uid="accounts.ensure_staff_groups")

@@ -8,18 +8,27 @@ REVIEWER = "reviewer"
 ACCOUNT_MANAGER = "account_manager"
 POLICY_ADMIN = "policy_admin"
 
+QUALIFICATION_VIEWS = [
+    f"qualifications.view_{model}"
+    for model in ("entity", "document", "trademark", "icpapp", "ownedaddress", "partnerauthorization",
+                  "idimageconsent")
+]  # fmt: skip
+
 # group name -> permission codenames ("app_label.codename")
 STAFF_GROUPS = {
     REVIEWER: [
         "accounts.view_organization",
         "accounts.view_membership",
         "accounts.review_filings",
+        *QUALIFICATION_VIEWS,
+        "qualifications.view_documentaccess",
     ],
     ACCOUNT_MANAGER: [
         "accounts.view_organization",
         "accounts.view_membership",
         "accounts.view_invitation",
         "accounts.manage_assigned_customers",
+        *QUALIFICATION_VIEWS,
     ],
     POLICY_ADMIN: [
         "accounts.view_organization",

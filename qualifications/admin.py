@@ -1,11 +1,16 @@
-from django.contrib import admin
-from django.urls import reverse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
+from accounts.models import Organization
 from compliance.validators import mask_id_number
 
+from . import services
 from .models import (
     Document,
     DocumentAccess,
@@ -61,6 +66,43 @@ class EntityAdmin(StaffScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         self.request = request
         return super().get_form(request, obj, **kwargs)
+
+    def get_urls(self):
+        transfer = self.admin_site.admin_view(self.transfer_view)
+        return [
+            path("<uuid:entity_id>/transfer/", transfer, name="qualifications_entity_transfer"),
+            *super().get_urls(),
+        ]
+
+    def transfer_view(self, request, entity_id):
+        """An account manager moves an entity to the organization that rightly holds it
+        (a second customer account found the USCC taken): to one of their own customers."""
+        if not (request.user.is_superuser or request.user.has_perm("accounts.manage_assigned_customers")):
+            raise PermissionDenied
+        entity = self.get_queryset(request).filter(pk=entity_id).first()
+        if entity is None:
+            raise PermissionDenied
+        targets = (
+            Organization.objects.all()
+            if request.user.is_superuser
+            else Organization.objects.filter(account_manager=request.user)
+        )
+        form = EntityTransferForm(request.POST or None, organizations=targets.exclude(pk=entity.organization_id))
+        if request.method == "POST" and form.is_valid():
+            services.entity_transfer(entity=entity, organization=form.cleaned_data["organization"])
+            self.message_user(request, _("Entity transferred."), messages.SUCCESS)
+            return redirect("admin:qualifications_entity_change", entity.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Transfer entity"), "entity": entity,
+                   "form": form, "opts": self.model._meta}  # fmt: skip
+        return render(request, "admin/qualifications/entity_transfer.html", context)
+
+
+class EntityTransferForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("to organization"))
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
 
 
 class EvidenceAdmin(StaffScopedAdmin):

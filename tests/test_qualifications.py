@@ -553,3 +553,56 @@ def test_evidence_urls_of_another_organization_are_404(client, org_a, entity_a, 
     delete = reverse("org:evidence-delete", args=[org_a.pk, entity_a.pk, "trademark", trademark.pk])
     assert client.post(delete).status_code == 404
     assert entity_a.trademarks.exists()
+
+
+def test_an_account_manager_transfers_an_entity_to_their_customer(client, org_a, org_b, entity_a, password):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    from .factories import UserFactory
+
+    roles.ensure_staff_groups()
+    manager = UserFactory(email="am@platform.cn", is_staff=True)
+    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    org_a.account_manager = org_b.account_manager = manager
+    org_a.save()
+    org_b.save()
+    _verified(client, manager, password)
+    url = reverse("admin:qualifications_entity_transfer", args=[entity_a.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"organization": org_b.pk}).status_code == 302
+    entity_a.refresh_from_db()
+    assert entity_a.organization == org_b
+
+
+def test_a_reviewer_cannot_transfer(client, entity_a, org_b, reviewer, password):
+    _verified(client, reviewer, password)
+    url = reverse("admin:qualifications_entity_transfer", args=[entity_a.pk])
+    assert client.post(url, {"organization": org_b.pk}).status_code == 403
+    entity_a.refresh_from_db()
+    assert entity_a.organization != org_b
+
+
+def test_a_reviewer_sees_the_full_id_number_in_the_admin_and_an_account_manager_the_masked_one(
+    client, org_a, entity_a, reviewer, password
+):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    from .factories import UserFactory
+
+    url = reverse("admin:qualifications_entity_change", args=[entity_a.pk])
+    _verified(client, reviewer, password)
+    assert ID_A in client.get(url).content.decode()
+    client.logout()
+    manager = UserFactory(email="am@platform.cn", is_staff=True)
+    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    org_a.account_manager = manager
+    org_a.save()
+    _verified(client, manager, password)
+    html = client.get(url).content.decode()
+    assert "110105********002X" in html and ID_A not in html

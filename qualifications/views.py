@@ -128,7 +128,11 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "trademarks": entity.trademarks.prefetch_related("documents"),
         "apps": entity.apps.prefetch_related("documents"),
         "addresses": entity.addresses.prefetch_related("documents"),
-        "partner_authorizations": entity.partner_authorizations.select_related("partner").prefetch_related("documents"),
+        # A partner's name may be a signature only with the letter and the partner's own complete package.
+        "partner_authorizations": [
+            (authorization, all(item.satisfied for item in services.entity_checklist(entity=authorization.partner)))
+            for authorization in entity.partner_authorizations.select_related("partner").prefetch_related("documents")
+        ],
     }
 
 

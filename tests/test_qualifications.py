@@ -532,7 +532,7 @@ def test_a_partner_authorization_names_a_partner_entity_of_the_organization(clie
     assert authorization.partner == partner
     assert authorization.documents.get().kind == "partner_letter"
     html = client.get(reverse("org:entity-detail", args=[org_a.pk, entity_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "partner&#x27;s package incomplete" in html.content.decode()
+    assert "partner's package incomplete" in html.content.decode()
 
 
 def test_removing_evidence_deletes_its_file(client, org_a, owner_a, entity_a, django_capture_on_commit_callbacks):

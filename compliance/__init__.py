@@ -6,5 +6,16 @@ admin, API and tasks call this package; none re-implements a rule.
 """
 
 from .carriers import CARRIERS, Carrier
+from .policies import BUILTIN_CHANGES, Policy, PolicyChange, policy_as_of
+from .signatures import Violation, check_signature
 
-__all__ = ["CARRIERS", "Carrier"]
+__all__ = [
+    "BUILTIN_CHANGES",
+    "CARRIERS",
+    "Carrier",
+    "Policy",
+    "PolicyChange",
+    "Violation",
+    "check_signature",
+    "policy_as_of",
+]

@@ -1,0 +1,171 @@
+"""The dated policy timeline (DOMAIN.md, "Rules, by date").
+
+A ``Policy`` is the frozen set of rules in force on a day for a carrier. It is built by
+folding ``PolicyChange`` rows (each: the date it takes effect, the carriers it applies to,
+the notice it comes from, and the parameters it sets) onto the base policy, in date order.
+The built-in rows below encode every row of DOMAIN.md; policy admins add later ones in the
+admin, which the Django side passes in as ``changes`` (same frozen values).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+ALL_CARRIERS = frozenset({"mobile", "unicom", "telecom"})
+
+SOURCES = ("full_name", "abbreviation", "trademark", "app_name", "official_account", "mini_program", "website",
+           "software_copyright")  # fmt: skip
+
+NEUTRAL_WORDS = (
+    "验证码", "校验码", "动态码", "通知", "提醒", "系统消息", "系统通知", "客服中心", "客服", "温馨提示",
+    "客户您好", "尊敬的客户", "会员中心", "服务中心", "短信通知", "消息中心", "安全中心", "官方", "商城",
+    "平台", "测试", "营销", "推广", "公告",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything the checks read. Field defaults are the base, before any notice."""
+
+    effective: dt.date = dt.date.min
+    notices: tuple[str, ...] = ()  # the notices folded in, oldest first
+    # Signatures
+    accepted_sources: frozenset[str] = frozenset({"full_name", "abbreviation", "trademark", "app_name"})
+    min_length: int = 2
+    max_length: int = 12
+    ban_digits: bool = False
+    ban_latin: bool = False
+    ban_latin_only: bool = True  # a signature of Latin letters only is refused at any date
+    ban_symbols: bool = True
+    check_neutral: bool = False
+    neutral_words: tuple[str, ...] = NEUTRAL_WORDS
+    abbreviation_in_order: bool = False
+    abbreviation_unique: bool = False
+    require_unique: bool = False
+    trademark_owner_must_match: bool = False
+    app_subject_must_match: bool = False
+    require_mainland: bool = False
+    real_name_required: bool = False
+    # Templates (per carrier; read by the templates work)
+    template_filing_required: bool = False
+    template_max_links: int | None = None
+    template_max_contacts: int | None = None
+    template_max_ips: int | None = None
+    template_links_must_be_owned: bool = False
+    signature_whitelist_contacts: int | None = None
+    signature_whitelist_domains: int | None = None
+    night_rate_limit: str = ""
+    # Where each parameter's current value comes from: parameter -> "YYYY-MM-DD · notice".
+    sources: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    def ref(self, parameter: str) -> str:
+        """The date and notice behind a parameter's value, for a violation's rule_ref."""
+        return self.sources.get(parameter, BASE_REFS.get(parameter, "platform rule"))
+
+
+# Rules in force before the first notice, and where they come from.
+BASE_REFS = {
+    "min_length": "platform rule · 2–12 characters, the limit carriers' gateways apply",
+    "max_length": "platform rule · 2–12 characters, the limit carriers' gateways apply",
+    "ban_symbols": "platform rule · the platform adds 【】; carriers refuse other symbols",
+    "ban_latin_only": "2025.3.27 · pure-English signatures are never accepted",
+    "accepted_sources": "2025.3.27 · official-account, mini-program, website, software-copyright names never accepted",
+}
+
+PARAMETERS = frozenset(f.name for f in fields(Policy)) - {"effective", "notices", "sources"}
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    key: str
+    effective: dt.date
+    carriers: frozenset[str]
+    notice: str
+    summary_zh: str
+    summary_en: str
+    params: MappingProxyType  # parameter -> value
+
+    def __post_init__(self):
+        unknown = set(self.params) - PARAMETERS
+        if unknown:
+            raise ValueError(f"unknown policy parameters: {sorted(unknown)}")
+        if not self.carriers <= ALL_CARRIERS or not self.carriers:
+            raise ValueError(f"carriers must be a non-empty subset of {sorted(ALL_CARRIERS)}")
+
+    def applies_to(self, carrier: str | None) -> bool:
+        return self.carriers == ALL_CARRIERS if carrier is None else carrier in self.carriers
+
+
+def change(key, effective, carriers, notice, summary_zh, summary_en, **params) -> PolicyChange:
+    return PolicyChange(key, effective, frozenset(carriers), notice, summary_zh, summary_en, MappingProxyType(params))
+
+
+D = dt.date
+BUILTIN_CHANGES: tuple[PolicyChange, ...] = (
+    change("2025-03-27-real-name", D(2025, 3, 27), ALL_CARRIERS, "2025.3.27",
+           "签名实名报备：需主体资质与法定代表人身份证；中性签名、纯英文、公众号/小程序/网站/软著名称不予报备",
+           "Real-name filing of signatures: entity qualification and legal rep ID; neutral, pure-English, "
+           "official-account, mini-program, website and software-copyright names refused",
+           real_name_required=True, check_neutral=True),
+    change("2025-03-31-abbreviation", D(2025, 3, 31), ALL_CARRIERS, "2025.3.31",
+           "简称须按全称顺序取字、不得与其他主体重复；商标注册人、应用备案主体须为本主体",
+           "Abbreviations: characters in the full name's order, not colliding with another entity's; "
+           "trademark owner and app ICP subject must be the entity",
+           abbreviation_in_order=True, abbreviation_unique=True, trademark_owner_must_match=True,
+           app_subject_must_match=True),
+    change("2025-05-30-telecom-content", D(2025, 5, 30), {"telecom"}, "2025.5.20",
+           "电信：含联系方式或链接的模板须报备；每个签名最多白名单 2 个联系方式、1 个域名；23:00-07:00 限速",
+           "Telecom: templates with contacts or links must be filed; per signature at most 2 contacts and 1 "
+           "domain whitelisted; 23:00-07:00 rate limit",
+           template_filing_required=True, signature_whitelist_contacts=2, signature_whitelist_domains=1,
+           night_rate_limit="23:00-07:00"),
+    change("2025-05-30-telecom-templates", D(2025, 5, 30), {"telecom"}, "2025.6.3",
+           "电信：未报备模板拦截；模板最多 2 个联系方式、1 个链接、1 个 IP，链接和 IP 须属于本主体",
+           "Telecom: unfiled templates blocked; at most 2 contacts, 1 link and 1 IP per template, the link and "
+           "IP the entity's own",
+           template_max_contacts=2, template_max_links=1, template_max_ips=1, template_links_must_be_owned=True),
+    change("2025-06-03-signatures", D(2025, 6, 3), ALL_CARRIERS, "2025.6.3",
+           "签名须唯一、非中性，不得含数字和英文字母", "Signatures unique, not neutral, no digits, no Latin letters",
+           require_unique=True, check_neutral=True, ban_digits=True, ban_latin=True),
+    change("2025-07-01-unicom-templates", D(2025, 7, 1), {"unicom"}, "2025.7.2",
+           "联通：含联系方式或链接的模板须提前报备；每个模板最多 1 个链接、2 个联系方式",
+           "Unicom: templates with contacts or links filed in advance; at most 1 link and 2 contacts",
+           template_filing_required=True, template_max_links=1, template_max_contacts=2),
+    change("2025-07-10-mobile-templates", D(2025, 7, 10), {"mobile"}, "2025.7.2",
+           "移动：含联系方式或链接的模板须提前报备；每个模板最多 1 个链接、2 个联系方式",
+           "Mobile: templates with contacts or links filed in advance; at most 1 link and 2 contacts",
+           template_filing_required=True, template_max_links=1, template_max_contacts=2),
+    change("2026-05-01-no-app-names", D(2026, 5, 1), ALL_CARRIERS, "2026.4.23",
+           "应用名称不再作为签名来源；非中国大陆主体的签名不予报备",
+           "ICP-filed app names no longer accepted as signatures; signatures of non-mainland entities refused",
+           accepted_sources=frozenset({"full_name", "abbreviation", "trademark"}), require_mainland=True),
+)  # fmt: skip
+
+
+def today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def policy_as_of(
+    as_of: dt.date | None = None, carrier: str | None = None, *, changes: tuple[PolicyChange, ...] = BUILTIN_CHANGES
+) -> Policy:
+    """The policy in force on ``as_of`` (default: today in Asia/Shanghai) for ``carrier``.
+
+    ``carrier=None`` folds only the changes that apply to all three carriers: the rules every
+    carrier shares (all signature rules so far). ``changes`` defaults to the built-in timeline;
+    the Django side passes the rows of the Policy model.
+    """
+    day = as_of or today()
+    policy = Policy()
+    sources = {}
+    notices = []
+    for row in sorted(changes, key=lambda c: (c.effective, c.key)):
+        if row.effective > day or not row.applies_to(carrier):
+            continue
+        policy = replace(policy, effective=row.effective, **row.params)
+        for name in row.params:
+            sources[name] = f"{row.effective:%Y-%m-%d} · {row.notice}"
+        notices.append(row.notice)
+    return replace(policy, notices=tuple(notices), sources=MappingProxyType(sources))

@@ -1,0 +1,176 @@
+"""check_signature: which rule in force on which date a signature breaks, and why.
+
+Character rules come first (length, digits, Latin letters, symbols); the name rules
+(full name, abbreviation order, neutral words, uniqueness) run only on text that passes
+them, so that a customer fixes one thing at a time and never sees a knock-on error.
+"""
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from .policies import SOURCES, Policy, policy_as_of
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    severity: str
+    message: str  # zh-hans
+    message_en: str
+    rule_ref: str  # "YYYY-MM-DD · notice" the rule comes from
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+SOURCE_NAMES = {
+    "full_name": ("企业全称", "company full name"),
+    "abbreviation": ("企业简称", "company abbreviation"),
+    "trademark": ("注册商标", "registered trademark"),
+    "app_name": ("ICP 备案应用名称", "ICP-filed app name"),
+    "official_account": ("公众号名称", "official-account name"),
+    "mini_program": ("小程序名称", "mini-program name"),
+    "website": ("网站名称", "website name"),
+    "software_copyright": ("软件著作权名称", "software copyright name"),
+}
+
+
+def _is_latin(ch: str) -> bool:
+    folded = unicodedata.normalize("NFKC", ch)
+    return len(folded) == 1 and ("a" <= folded <= "z" or "A" <= folded <= "Z")
+
+
+def _is_han(ch: str) -> bool:
+    return "CJK" in unicodedata.name(ch, "") or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _is_symbol(ch: str) -> bool:
+    """Whitespace, punctuation (【】 included), symbols and emoji, controls, format marks
+    (zero-width spaces, right-to-left marks), and letters of other scripts (Cyrillic look-alikes)."""
+    category = unicodedata.category(ch)
+    return category[0] in "ZPSC" or (category[0] == "L" and not _is_han(ch) and not _is_latin(ch))
+
+
+def is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def check_signature(
+    text: str,
+    *,
+    source: str,
+    entity_name: str,
+    as_of: dt.date | None = None,
+    entity_mainland: bool = True,
+    trademark_owner: str | None = None,
+    app_icp_subject: str | None = None,
+    taken_by_others=(),
+    policy: Policy | None = None,
+) -> list[Violation]:
+    """Every rule in force on ``as_of`` (default today, Asia/Shanghai) that ``text`` breaks.
+
+    ``source`` is one of ``compliance.policies.SOURCES``; ``taken_by_others`` are signature
+    texts other entities already hold. ``trademark_owner`` / ``app_icp_subject`` are compared
+    with ``entity_name`` when given. Returns errors and warnings; an empty list is a pass.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown signature source {source!r}")
+    policy = policy or policy_as_of(as_of)
+    text = text or ""
+    found: list[Violation] = []
+
+    def add(code, severity, zh, en, parameter):
+        found.append(Violation(code, severity, zh, en, policy.ref(parameter)))
+
+    # Characters.
+    length = len(text)
+    if not policy.min_length <= length <= policy.max_length:
+        add("SIG_LENGTH", ERROR,
+            f"签名须为 {policy.min_length}–{policy.max_length} 个字，当前为 {length} 个。",
+            f"A signature has {policy.min_length}-{policy.max_length} characters; this one has {length}.",
+            "max_length")  # fmt: skip
+    if policy.ban_digits and any(unicodedata.category(ch) == "Nd" for ch in text):
+        add("SIG_HAS_DIGIT", ERROR, "签名不得含有数字（含全角数字）。",
+            "A signature may not contain digits (full-width ones included).", "ban_digits")  # fmt: skip
+    latin = [ch for ch in text if _is_latin(ch)]
+    letters = [ch for ch in text if unicodedata.category(ch)[0] == "L"]
+    if latin and (policy.ban_latin or (policy.ban_latin_only and len(latin) == len(letters))):
+        parameter = "ban_latin" if policy.ban_latin else "ban_latin_only"
+        add("SIG_HAS_LATIN", ERROR, "签名不得含有英文字母（含全角字母）；纯英文签名任何时候都不予报备。",
+            "A signature may not contain Latin letters (full-width ones included); an all-Latin signature "
+            "is never accepted.", parameter)  # fmt: skip
+    symbols = sorted({ch for ch in text if _is_symbol(ch)})
+    if policy.ban_symbols and symbols:
+        shown = "、".join(repr(ch)[1:-1] if unicodedata.category(ch)[0] in "ZC" else ch for ch in symbols[:5])
+        add("SIG_HAS_SYMBOL", ERROR,
+            f"签名只能由汉字组成，不得含空格、标点、括号（【】由平台添加）、表情或其他文字的字母：{shown}",
+            f"A signature is Chinese characters only: no spaces, punctuation, brackets (the platform adds 【】), "
+            f"emoji or letters of other scripts: {shown}", "ban_symbols")  # fmt: skip
+
+    # Where the name may come from.
+    if source not in policy.accepted_sources:
+        zh, en = SOURCE_NAMES[source]
+        parameter = "accepted_sources"
+        add("SIG_SOURCE_NOT_ACCEPTED", ERROR, f"{zh}不能作为签名来源（自该日起）。",
+            f"A {en} is not accepted as a signature source (from that date).", parameter)  # fmt: skip
+    if policy.require_mainland and not entity_mainland:
+        add("SIG_NON_MAINLAND", ERROR, "非中国大陆主体的签名不予报备。",
+            "Signatures of entities outside mainland China are not accepted.", "require_mainland")  # fmt: skip
+    if found and any(v.code in ("SIG_HAS_DIGIT", "SIG_HAS_LATIN", "SIG_HAS_SYMBOL", "SIG_LENGTH") for v in found):
+        return found
+    if source not in policy.accepted_sources:
+        return found
+
+    # The name itself.
+    if policy.check_neutral and _is_neutral(text, policy.neutral_words):
+        add("SIG_NEUTRAL", ERROR, f"「{text}」是不能识别主体的通用名称（中性签名），不予报备。",
+            f"\u201c{text}\u201d is a generic name that identifies no entity (a neutral signature).",
+            "check_neutral")  # fmt: skip
+    if source == "full_name" and text != entity_name:
+        add("SIG_NOT_FULL_NAME", ERROR, f"签名来源为企业全称时，签名须与主体名称「{entity_name}」完全一致。",
+            f"With the full-name source the signature must be exactly the entity's name \u201c{entity_name}\u201d.",
+            "accepted_sources")  # fmt: skip
+    if source == "abbreviation" and policy.abbreviation_in_order:
+        if not is_subsequence(text, entity_name):
+            add("SIG_ABBREVIATION_ORDER", ERROR,
+                f"简称的每个字都须按顺序出现在主体全称「{entity_name}」中。",
+                f"Every character of an abbreviation must appear in the full name \u201c{entity_name}\u201d, "
+                "in the same order.", "abbreviation_in_order")  # fmt: skip
+        elif text not in entity_name:
+            add("SIG_ABBREVIATION_NOT_CONTIGUOUS", WARNING,
+                "简称按顺序取字但跳过了中间的字；部分运营商对“不跳字”从严理解，可能驳回。",
+                "The abbreviation keeps the order but skips characters; some carriers read \u201cno skipping\u201d "
+                "strictly and may refuse it.", "abbreviation_in_order")  # fmt: skip
+    owner_checked = source == "trademark" and policy.trademark_owner_must_match and trademark_owner is not None
+    if owner_checked and trademark_owner.strip() != entity_name.strip():
+        add("SIG_TRADEMARK_OWNER_MISMATCH", ERROR,
+            f"商标注册人「{trademark_owner}」不是本主体「{entity_name}」。",
+            f"The trademark's owner \u201c{trademark_owner}\u201d is not the entity \u201c{entity_name}\u201d.",
+            "trademark_owner_must_match")  # fmt: skip
+    subject_checked = source == "app_name" and policy.app_subject_must_match and app_icp_subject is not None
+    if subject_checked and app_icp_subject.strip() != entity_name.strip():
+        add("SIG_APP_SUBJECT_MISMATCH", ERROR,
+            f"应用的 ICP 备案主体「{app_icp_subject}」不是本主体「{entity_name}」。",
+            f"The app's ICP filing subject \u201c{app_icp_subject}\u201d is not the entity "
+            f"\u201c{entity_name}\u201d.", "app_subject_must_match")  # fmt: skip
+    unique = policy.require_unique or (policy.abbreviation_unique and source == "abbreviation")
+    if unique and text in set(taken_by_others):
+        add("SIG_TAKEN", ERROR, f"「{text}」已被其他主体使用，签名须唯一。",
+            f"\u201c{text}\u201d is already held by another entity; signatures must be unique.",
+            "require_unique" if policy.require_unique else "abbreviation_unique")  # fmt: skip
+    return found
+
+
+def _is_neutral(text: str, words: tuple[str, ...]) -> bool:
+    """The text is a generic word, or made only of generic words."""
+    if text in words:
+        return True
+    rest = text
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return rest == "" and text != ""

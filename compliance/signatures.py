@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .policies import SOURCES, Policy, policy_as_of
 
 ERROR, WARNING = "error", "warning"
+CHARACTER_CODES = frozenset({"SIG_LENGTH", "SIG_HAS_DIGIT", "SIG_HAS_LATIN", "SIG_HAS_SYMBOL"})
 
 
 @dataclass(frozen=True)
@@ -40,19 +41,40 @@ SOURCE_NAMES = {
 
 
 def _is_latin(ch: str) -> bool:
-    folded = unicodedata.normalize("NFKC", ch)
-    return len(folded) == 1 and ("a" <= folded <= "z" or "A" <= folded <= "Z")
+    """A-Z and a-z, half- or full-width. (Ranges, not NFKC: this runs on every keystroke.)"""
+    o = ord(ch)
+    return 0x41 <= o <= 0x5A or 0x61 <= o <= 0x7A or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A
 
 
 def _is_han(ch: str) -> bool:
-    return "CJK" in unicodedata.name(ch, "") or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
 
 
-def _is_symbol(ch: str) -> bool:
-    """Whitespace, punctuation (【】 included), symbols and emoji, controls, format marks
-    (zero-width spaces, right-to-left marks), and letters of other scripts (Cyrillic look-alikes)."""
-    category = unicodedata.category(ch)
-    return category[0] in "ZPSC" or (category[0] == "L" and not _is_han(ch) and not _is_latin(ch))
+def _classify(text: str) -> tuple[bool, int, int, list[str]]:
+    """One pass: (has a digit, Latin letters, letters, symbols) of ``text``.
+
+    Symbols are whitespace, punctuation (【】 included), symbols and emoji, controls, format
+    marks (zero-width spaces, right-to-left marks), and letters of other scripts (Cyrillic
+    look-alikes): anything but Han characters, Latin letters and digits.
+    """
+    digit, latin, letters, symbols = False, 0, 0, []
+    for ch in text:
+        if _is_han(ch):
+            letters += 1
+            continue
+        if _is_latin(ch):
+            latin += 1
+            letters += 1
+            continue
+        category = unicodedata.category(ch)
+        if category == "Nd":
+            digit = True
+        else:
+            if category[0] == "L":
+                letters += 1
+            symbols.append(ch)
+    return digit, latin, letters, symbols
 
 
 def is_subsequence(short: str, long: str) -> bool:
@@ -94,17 +116,16 @@ def check_signature(
             f"签名须为 {policy.min_length}–{policy.max_length} 个字，当前为 {length} 个。",
             f"A signature has {policy.min_length}-{policy.max_length} characters; this one has {length}.",
             "max_length")  # fmt: skip
-    if policy.ban_digits and any(unicodedata.category(ch) == "Nd" for ch in text):
+    has_digit, latin, letters, symbol_chars = _classify(text)
+    if policy.ban_digits and has_digit:
         add("SIG_HAS_DIGIT", ERROR, "签名不得含有数字（含全角数字）。",
             "A signature may not contain digits (full-width ones included).", "ban_digits")  # fmt: skip
-    latin = [ch for ch in text if _is_latin(ch)]
-    letters = [ch for ch in text if unicodedata.category(ch)[0] == "L"]
-    if latin and (policy.ban_latin or (policy.ban_latin_only and len(latin) == len(letters))):
+    if latin and (policy.ban_latin or (policy.ban_latin_only and latin == letters)):
         parameter = "ban_latin" if policy.ban_latin else "ban_latin_only"
         add("SIG_HAS_LATIN", ERROR, "签名不得含有英文字母（含全角字母）；纯英文签名任何时候都不予报备。",
             "A signature may not contain Latin letters (full-width ones included); an all-Latin signature "
             "is never accepted.", parameter)  # fmt: skip
-    symbols = sorted({ch for ch in text if _is_symbol(ch)})
+    symbols = sorted(set(symbol_chars))
     if policy.ban_symbols and symbols:
         shown = "、".join(repr(ch)[1:-1] if unicodedata.category(ch)[0] in "ZC" else ch for ch in symbols[:5])
         add("SIG_HAS_SYMBOL", ERROR,
@@ -121,7 +142,7 @@ def check_signature(
     if policy.require_mainland and not entity_mainland:
         add("SIG_NON_MAINLAND", ERROR, "非中国大陆主体的签名不予报备。",
             "Signatures of entities outside mainland China are not accepted.", "require_mainland")  # fmt: skip
-    if found and any(v.code in ("SIG_HAS_DIGIT", "SIG_HAS_LATIN", "SIG_HAS_SYMBOL", "SIG_LENGTH") for v in found):
+    if found and any(v.code in CHARACTER_CODES for v in found):
         return found
     if source not in policy.accepted_sources:
         return found

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from qualifications import org_urls as qualifications_org_urls
+from signatures import org_urls as signatures_org_urls
 
 from . import views
 
@@ -16,4 +17,4 @@ urlpatterns = [
 ]
 
 # Each app's organization pages join the same namespace.
-urlpatterns += qualifications_org_urls.urlpatterns
+urlpatterns += qualifications_org_urls.urlpatterns + signatures_org_urls.urlpatterns

@@ -22,6 +22,8 @@ STAFF_GROUPS = {
         "accounts.review_filings",
         *QUALIFICATION_VIEWS,
         "qualifications.view_documentaccess",
+        "signatures.view_signature",
+        "signatures.view_policy",
     ],
     ACCOUNT_MANAGER: [
         "accounts.view_organization",
@@ -29,10 +31,16 @@ STAFF_GROUPS = {
         "accounts.view_invitation",
         "accounts.manage_assigned_customers",
         *QUALIFICATION_VIEWS,
+        "signatures.view_signature",
     ],
     POLICY_ADMIN: [
         "accounts.view_organization",
         "accounts.publish_policies",
+        *(
+            f"signatures.{action}_{model}"
+            for action in ("view", "add", "change", "delete")
+            for model in ("policy", "holiday")
+        ),
     ],
 }
 

@@ -132,7 +132,12 @@ def invitation_accept(request, token):
 def dashboard(request, org_id):
     membership = selectors.membership_get(user=request.user, org_id=org_id)
     org = membership.organization
-    context = {"membership": membership, "org": org, "entity_count": org.entities.count()}
+    context = {
+        "membership": membership,
+        "org": org,
+        "entity_count": org.entities.count(),
+        "signature_count": org.signatures.count(),
+    }
     return render(request, "accounts/dashboard.html", context)
 
 

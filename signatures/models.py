@@ -1,1 +1,136 @@
-# Models arrive with the issue that builds this app; the app exists so the layout is visible.
+"""Signature applications, their history, and the rule tables policy admins keep.
+
+``Policy`` rows are the dated policy changes the rules engine folds (compliance.policies):
+the built-in timeline is a data migration, so it shows in the admin beside the later rows
+policy admins add. ``Holiday`` extends China's working-day calendar past the years the
+chinese-calendar package knows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from compliance import transitions as states
+from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
+
+# Held signatures: no other application may hold the same text (SIG_TAKEN; the database backs it).
+HELD_STATES = (
+    states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, states.APPROVED, states.FILING, states.ACTIVE,
+    states.DORMANT,
+)  # fmt: skip
+
+
+class Policy(models.Model):
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    effective = models.DateField(_("takes effect on"))
+    carriers = models.JSONField(_("carriers"), help_text=_('A list of "mobile", "unicom", "telecom".'))
+    notice = models.CharField(
+        _("notice"), max_length=64, help_text=_("The announcement it comes from, e.g. 2026.4.23.")
+    )
+    summary_zh = models.TextField(_("summary (Chinese)"))
+    summary_en = models.TextField(_("summary (English)"))
+    params = models.JSONField(_("parameters"), help_text=_("The policy parameters this change sets."))
+    builtin = models.BooleanField(_("built in"), default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["effective", "key"]
+
+    def __str__(self):
+        return f"{self.effective:%Y-%m-%d} · {self.notice} · {self.key}"
+
+
+class Holiday(models.Model):
+    """A day the official calendar treats differently from the weekend rule: a holiday on a
+    weekday, or a make-up working day on a weekend."""
+
+    day = models.DateField(_("day"), unique=True)
+    is_workday = models.BooleanField(_("make-up working day"), default=False)
+    name = models.CharField(_("name"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+class Signature(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = states.DRAFT, _("Draft")
+        SUBMITTED = states.SUBMITTED, _("Submitted")
+        IN_REVIEW = states.IN_REVIEW, _("In review")
+        CHANGES_REQUESTED = states.CHANGES_REQUESTED, _("Changes requested")
+        APPROVED = states.APPROVED, _("Approved")
+        REJECTED = states.REJECTED, _("Rejected")
+        FILING = states.FILING, _("Filing with carriers")
+        ACTIVE = states.ACTIVE, _("Active")
+        DORMANT = states.DORMANT, _("Dormant")
+        CLEARED = states.CLEARED, _("Cleared by carriers")
+        WITHDRAWN = states.WITHDRAWN, _("Withdrawn")
+
+    class Source(models.TextChoices):
+        FULL_NAME = "full_name", _("Company full name")
+        ABBREVIATION = "abbreviation", _("Company abbreviation")
+        TRADEMARK = "trademark", _("Registered trademark")
+        APP_NAME = "app_name", _("ICP-filed app name")
+        PARTNER = "partner", _("A partner's name, with its authorization")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signatures")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("entity"))
+    source = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    trademark = models.ForeignKey(Trademark, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    app = models.ForeignKey(IcpApp, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    partner_authorization = models.ForeignKey(
+        PartnerAuthorization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.CharField(_("signature"), max_length=64)
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.DRAFT)
+    # What the precheck said when it was submitted, and under which notices.
+    precheck = models.JSONField(default=list, blank=True)
+    policy_notices = models.JSONField(default=list, blank=True)
+    warnings_acknowledged = models.BooleanField(_("warnings acknowledged"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["text"], condition=Q(status__in=HELD_STATES), name="signature_text_held_once"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="signature_org_status_idx")]
+
+    def __str__(self):
+        return f"【{self.text}】"
+
+
+class SignatureEvent(models.Model):
+    """Every change of state: who, when, from, to, why. The customer sees these as a timeline."""
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("signature event")
+        verbose_name_plural = _("signature events")
+
+    def __str__(self):
+        return f"{self.signature} {self.from_status or '∅'} → {self.to_status}"

@@ -98,4 +98,72 @@
       xhr.send(new FormData(form));
     }
   });
+
+  // The signature form: every keystroke is checked against the rules in force (compliance.check_signature).
+  document.querySelectorAll("form[data-signature-form]").forEach(function (form) {
+    var url = form.dataset.checkUrl;
+    var list = document.querySelector("[data-violations]");
+    var state = document.querySelector("[data-check-state]");
+    var preview = document.querySelector("[data-preview-text]");
+    var ack = form.querySelector("[data-acknowledge]");
+    var submit = form.querySelector("[data-submit]");
+    var source = form.querySelector("[name=source]");
+    var timer = null;
+    var seq = 0;
+    function showEvidence() {
+      form.querySelectorAll("[data-evidence]").forEach(function (box) {
+        box.classList.toggle("d-none", box.dataset.evidence !== source.value);
+      });
+    }
+    function render(data) {
+      list.innerHTML = "";
+      var items = data.violations.map(function (v) {
+        return { cls: v.severity === "error" ? "text-danger" : "text-warning-emphasis",
+                 text: v.message, code: v.code, ref: v.rule_ref };
+      }).concat(data.problems.map(function (p) { return { cls: "text-danger", text: p, code: "", ref: "" }; }));
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        li.className = "mb-2 " + item.cls;
+        li.dataset.code = item.code;
+        var strong = document.createElement("code");
+        strong.textContent = item.code;
+        li.appendChild(strong);
+        li.appendChild(document.createTextNode(" " + item.text));
+        if (item.ref) {
+          var ref = document.createElement("div");
+          ref.className = "small text-secondary";
+          ref.textContent = item.ref;
+          li.appendChild(ref);
+        }
+        list.appendChild(li);
+      });
+      state.textContent = data.blocked ? state.dataset.blocked : (items.length ? state.dataset.warn : state.dataset.ok);
+      state.className = "small " + (data.blocked ? "text-danger" : "text-success");
+      ack.classList.toggle("d-none", !data.needs_acknowledgement);
+      submit.disabled = data.blocked;
+      Array.prototype.forEach.call(source.options, function (option) {
+        option.disabled = data.available_sources.indexOf(option.value) < 0;
+      });
+    }
+    function check() {
+      var text = form.querySelector("[name=text]").value;
+      preview.textContent = text;
+      var entity = form.querySelector("[name=entity]").value;
+      if (!entity) { return; }
+      var params = new URLSearchParams({ entity: entity, source: source.value, text: text });
+      ["trademark", "app", "partner_authorization"].forEach(function (name) {
+        var field = form.querySelector("[name=" + name + "]");
+        if (field && field.value) { params.set(name, field.value); }
+      });
+      var mine = ++seq;
+      fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) { if (mine === seq) { render(data); } });
+    }
+    state.dataset.ok = state.dataset.ok || form.dataset.ok || "✔";
+    form.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(check, 150); });
+    form.addEventListener("change", function () { showEvidence(); check(); });
+    showEvidence();
+    check();
+  });
 })();

@@ -1,0 +1,56 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
+
+from .models import Signature
+from .services import Draft
+
+
+class SignatureForm(forms.Form):
+    entity = forms.ModelChoiceField(label=_("Entity"), queryset=Entity.objects.none())
+    source = forms.ChoiceField(label=_("Where the name comes from"), choices=Signature.Source.choices)
+    trademark = forms.ModelChoiceField(label=_("Trademark"), queryset=Trademark.objects.none(), required=False)
+    app = forms.ModelChoiceField(label=_("App"), queryset=IcpApp.objects.none(), required=False)
+    partner_authorization = forms.ModelChoiceField(
+        label=_("Partner authorization"), queryset=PartnerAuthorization.objects.none(), required=False
+    )
+    text = forms.CharField(
+        label=_("Signature"), max_length=64, strip=False,
+        help_text=_("Without 【】: the platform adds them. Checked against every rule in force as you type."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-signature-text": "1"}),
+    )  # fmt: skip
+    acknowledge_warnings = forms.BooleanField(
+        label=_("I have read the warnings and want to submit anyway; reviewers will see this."), required=False
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        entities = organization.entities.filter(status=Entity.Status.ACTIVE)
+        self.fields["entity"].queryset = entities
+        self.fields["trademark"].queryset = Trademark.objects.filter(entity__in=entities)
+        self.fields["app"].queryset = IcpApp.objects.filter(entity__in=entities)
+        self.fields["partner_authorization"].queryset = PartnerAuthorization.objects.filter(
+            entity__in=entities
+        ).select_related("partner")
+
+    def clean(self):
+        cleaned = super().clean()
+        entity = cleaned.get("entity")
+        for field in ("trademark", "app", "partner_authorization"):
+            evidence = cleaned.get(field)
+            if evidence is not None and entity is not None and evidence.entity_id != entity.pk:
+                self.add_error(field, _("This belongs to another entity."))
+        return cleaned
+
+    def draft(self) -> Draft:
+        data = self.cleaned_data
+        source = data["source"]
+        return Draft(
+            entity=data["entity"],
+            source=source,
+            text=data["text"],
+            trademark=data.get("trademark") if source == Signature.Source.TRADEMARK else None,
+            app=data.get("app") if source == Signature.Source.APP_NAME else None,
+            partner_authorization=data.get("partner_authorization") if source == Signature.Source.PARTNER else None,
+        )

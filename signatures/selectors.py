@@ -1,0 +1,20 @@
+"""Reads, scoped to the caller's organization. Another customer's object is a 404."""
+
+from django.http import Http404
+
+from .models import Signature
+
+
+def signatures_for_organization(*, organization):
+    return organization.signatures.select_related("entity").order_by("-updated_at", "-pk")
+
+
+def signature_get(*, organization, signature_id) -> Signature:
+    try:
+        return organization.signatures.select_related("entity", "trademark", "app").get(pk=signature_id)
+    except (Signature.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def signature_events(*, signature):
+    return signature.events.select_related("actor").order_by("at", "pk")

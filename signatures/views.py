@@ -1,0 +1,151 @@
+"""Signature applications in the customer site: list, the form with its live check, the timeline."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.views import _apply_service_errors
+from compliance import transitions as states
+from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
+
+from . import selectors, services
+from .forms import SignatureForm
+from .models import Signature
+
+
+def _membership(request, org_id):
+    return account_selectors.membership_get(user=request.user, org_id=org_id)
+
+
+def _chinese(request) -> bool:
+    return (request.LANGUAGE_CODE or "").startswith("zh")
+
+
+@login_required
+@require_GET
+def signature_list(request, org_id):
+    membership = _membership(request, org_id)
+    chinese = _chinese(request)
+    rows = [
+        (signature, states.NEXT_STEP[signature.status][0 if chinese else 1])
+        for signature in selectors.signatures_for_organization(organization=membership.organization)
+    ]
+    return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signature_create(request, org_id):
+    membership = _membership(request, org_id)
+    org = membership.organization
+    form = SignatureForm(request.POST or None, organization=org, initial={"entity": request.GET.get("entity")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            signature = services.signature_submit(
+                organization=org, user=request.user, draft=form.draft(),
+                acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
+            )  # fmt: skip
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Signature 【%(text)s】 submitted for review.") % {"text": signature.text})
+            return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
+    context = {"org": org, "form": form, "has_entities": form.fields["entity"].queryset.exists()}
+    return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def signature_check(request, org_id):
+    """The as-you-type check: JSON, five queries at most whatever the platform's size."""
+    membership = _membership(request, org_id)
+    org = membership.organization
+    try:
+        entity = (
+            org.entities.filter(status=Entity.Status.ACTIVE)
+            .annotate(
+                has_trademark=Exists(Trademark.objects.filter(entity=OuterRef("pk"))),
+                has_app=Exists(IcpApp.objects.filter(entity=OuterRef("pk"))),
+                has_partner=Exists(PartnerAuthorization.objects.filter(entity=OuterRef("pk"))),
+            )
+            .get(pk=request.GET.get("entity"))
+        )
+    except (Entity.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    source = request.GET.get("source", "")
+    if source not in Signature.Source.values:
+        raise Http404
+    evidence = {}
+    lookups = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
+    field = {"trademark": "trademark", "app_name": "app", "partner": "partner_authorization"}.get(source)
+    if field and request.GET.get(field):
+        queryset = lookups[field].objects.filter(entity=entity)
+        if field == "partner_authorization":
+            queryset = queryset.select_related("partner")
+        evidence[field] = queryset.filter(pk=request.GET.get(field)).first()
+    draft = services.Draft(entity=entity, source=source, text=request.GET.get("text", ""), **evidence)
+    result = services.precheck(draft)
+    available = ["full_name", "abbreviation"]
+    available += ["trademark"] * entity.has_trademark + ["app_name"] * entity.has_app
+    available += ["partner"] * entity.has_partner
+    chinese = _chinese(request)
+    return JsonResponse(
+        {
+            "violations": [
+                {
+                    "code": v.code,
+                    "severity": v.severity,
+                    "message": v.message if chinese else v.message_en,
+                    "rule_ref": v.rule_ref,
+                }
+                for v in result.violations
+            ],  # fmt: skip
+            "problems": result.problems,
+            "blocked": result.blocked,
+            "needs_acknowledgement": bool(result.warnings),
+            "available_sources": available,
+        }
+    )
+
+
+@login_required
+@require_GET
+def signature_detail(request, org_id, signature_id):
+    membership = _membership(request, org_id)
+    signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
+    chinese = _chinese(request)
+    names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
+    events = [(event, names.get(event.from_status, ""), names[event.to_status])
+              for event in selectors.signature_events(signature=signature)]  # fmt: skip
+    context = {
+        "org": membership.organization,
+        "signature": signature,
+        "events": events,
+        "next_step": states.NEXT_STEP[signature.status][0 if chinese else 1],
+        "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
+        "precheck": [
+            (v.get("code"), v.get("message") if chinese else v.get("message_en"), v.get("rule_ref"), v.get("severity"))
+            for v in signature.precheck
+        ],  # fmt: skip
+    }
+    return render(request, "signatures/detail.html", context)
+
+
+@login_required
+@require_POST
+def signature_withdraw(request, org_id, signature_id):
+    membership = _membership(request, org_id)
+    signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
+    try:
+        services.signature_withdraw(signature=signature, actor=request.user)
+    except services.TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Signature withdrawn."))
+    return redirect("org:signature-detail", org_id=org_id, signature_id=signature.pk)

@@ -1,0 +1,240 @@
+"""Signature applications: the precheck, the flow, the timeline, isolation, the live check's cost."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qualifications.models import Entity
+from signatures import services
+from signatures.models import Policy, Signature, SignatureEvent
+
+pytestmark = pytest.mark.django_db
+
+NAME = "北京百度网讯科技有限公司"
+
+
+@pytest.fixture
+def entity(org_a, owner_a):
+    return Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
+                                 legal_rep_id_number="11010519491231002X")  # fmt: skip
+
+
+@pytest.fixture
+def other_entity(org_b):
+    return Entity.objects.create(organization=org_b, name="深圳市腾讯计算机系统有限公司", uscc="914403001922038216",
+                                 legal_rep_name="李四", legal_rep_id_number="11010519491231002X")  # fmt: skip
+
+
+def submit(client, org, entity, text, source="abbreviation", **extra):
+    data = {"entity": str(entity.pk), "source": source, "text": text, **extra}
+    return client.post(reverse("org:signature-create", args=[org.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_compliant_abbreviation_is_submitted_with_its_snapshot_and_timeline(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, "百度")
+    signature = Signature.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("org:signature-detail", args=[org_a.pk, signature.pk])
+    assert signature.status == "submitted" and signature.precheck == []
+    assert "2026.4.23" in signature.policy_notices
+    assert [(e.from_status, e.to_status) for e in signature.events.all()] == [("", "draft"), ("draft", "submitted")]
+    html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "【百度】" in html and "Draft → Submitted" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "This field is required."),
+        ("百" * 200, "Ensure this value has at most 64 characters"),
+        ("度百", "in the same order"),
+        ("百度\u200b", "Chinese characters only"),
+        ("百\u202e度", "Chinese characters only"),
+        ("百度а", "letters of other scripts"),
+        ("【百度】", "the platform adds 【】"),
+    ],
+)
+def test_bad_signatures_are_refused_with_a_clear_message_and_nothing_is_made(
+    client, org_a, owner_a, entity, text, message
+):
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, text)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Signature.objects.exists() and not SignatureEvent.objects.exists()
+
+
+def test_warnings_need_an_acknowledgement_that_reviewers_then_see(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, "百度科技")
+    assert response.status_code == 400
+    assert "tick the box" in response.content.decode()
+    assert submit(client, org_a, entity, "百度科技", acknowledge_warnings="on").status_code == 302
+    signature = Signature.objects.get()
+    assert signature.warnings_acknowledged
+    assert signature.precheck[0]["code"] == "SIG_ABBREVIATION_NOT_CONTIGUOUS"
+
+
+def test_a_double_submit_makes_one_application(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    assert submit(client, org_a, entity, "百度").status_code == 302
+    response = submit(client, org_a, entity, "百度")
+    assert response.status_code == 400
+    assert Signature.objects.count() == 1
+
+
+def test_a_signature_held_by_another_entity_is_taken(client, org_a, owner_a, entity, org_b, owner_b, other_entity):
+    client.force_login(owner_b)
+    Signature.objects.create(organization=org_b, entity=other_entity, source="trademark", text="百度",
+                             status="active")  # fmt: skip
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, "百度")
+    assert "already held by another entity" in response.content.decode()
+
+
+def test_an_entity_of_another_organization_cannot_be_chosen(client, org_a, owner_a, entity, other_entity):
+    client.force_login(owner_a)
+    response = submit(client, org_a, other_entity, "腾讯")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_a_partner_authorization_must_be_valid_and_list_the_signature(client, org_a, owner_a, entity):
+    partner = Entity.objects.create(organization=org_a, name="小米科技有限责任公司", uscc="91110108551385082Q",
+                                    legal_rep_name="雷某", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    today = timezone.localdate()
+    expired = entity.partner_authorizations.create(
+        partner=partner,
+        signatures="小米",
+        valid_from=today.replace(year=2020),
+        valid_until=today - dt.timedelta(days=1),
+    )
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, "小米", source="partner", partner_authorization=str(expired.pk))
+    assert "is valid from" in response.content.decode()
+    current = entity.partner_authorizations.create(partner=partner, signatures="小米科技", valid_from=today,
+                                                   valid_until=today + dt.timedelta(days=365))  # fmt: skip
+    response = submit(client, org_a, entity, "小米", source="partner", partner_authorization=str(current.pk))
+    assert "does not list" in response.content.decode()
+    response = submit(client, org_a, entity, "小米科技", source="partner", partner_authorization=str(current.pk))
+    assert response.status_code == 302
+    assert not Signature.objects.get().precheck  # checked against the partner's name, in order
+
+
+def test_a_trademark_source_needs_a_trademark(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, "小度", source="trademark")
+    assert "Choose the registered trademark" in response.content.decode()
+    trademark = entity.trademarks.create(name="小度", registration_number="1", owner_name="别家公司")
+    response = submit(client, org_a, entity, "小度", source="trademark", trademark=str(trademark.pk))
+    assert "is not the entity" in response.content.decode()
+
+
+def test_withdrawing_writes_the_timeline_and_only_once(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度")
+    signature = Signature.objects.get()
+    url = reverse("org:signature-withdraw", args=[org_a.pk, signature.pk])
+    assert client.post(url).status_code == 302
+    assert client.post(url, HTTP_ACCEPT_LANGUAGE="en").status_code == 302
+    signature.refresh_from_db()
+    assert signature.status == "withdrawn"
+    assert signature.events.filter(to_status="withdrawn").count() == 1
+
+
+def test_the_transition_is_compare_and_set(org_a, owner_a, entity):
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度",
+                                         status="submitted")  # fmt: skip
+    stale = Signature.objects.get(pk=signature.pk)
+    services.signature_transition(signature=signature, to_status="in_review", actor=owner_a)
+    with pytest.raises(services.TransitionRefused):
+        services.signature_transition(signature=stale, to_status="withdrawn", actor=owner_a)
+    with pytest.raises(services.TransitionRefused):
+        services.signature_transition(signature=signature, to_status="active", actor=owner_a)
+
+
+def test_every_signature_url_of_another_organization_is_404(client, org_a, owner_a, entity, owner_b):
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度",
+                                         status="submitted")  # fmt: skip
+    client.force_login(owner_b)
+    for method, name, args in [("get", "org:signature-list", [org_a.pk]), ("get", "org:signature-create", [org_a.pk]),
+                               ("get", "org:signature-detail", [org_a.pk, signature.pk]),
+                               ("post", "org:signature-withdraw", [org_a.pk, signature.pk])]:  # fmt: skip
+        assert getattr(client, method)(reverse(name, args=args)).status_code == 404, name
+    check = reverse("org:signature-check", args=[org_a.pk])
+    assert client.get(check, {"entity": str(entity.pk), "source": "abbreviation", "text": "百度"}).status_code == 404
+    org_b = owner_b.memberships.get().organization
+    check_b = reverse("org:signature-check", args=[org_b.pk])
+    assert client.get(check_b, {"entity": str(entity.pk), "source": "abbreviation", "text": "百"}).status_code == 404
+    signature.refresh_from_db()
+    assert signature.status == "submitted"
+
+
+def test_the_live_check_speaks_the_users_language_and_names_the_rule(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    url = reverse("org:signature-check", args=[org_a.pk])
+    data = client.get(url, {"entity": str(entity.pk), "source": "abbreviation", "text": "百度1"},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").json()  # fmt: skip
+    assert data["blocked"] is True
+    assert data["violations"][0]["code"] == "SIG_HAS_DIGIT"
+    assert "数字" in data["violations"][0]["message"]
+    assert data["violations"][0]["rule_ref"] == "2025-06-03 · 2025.6.3"
+    assert data["available_sources"] == ["full_name", "abbreviation"]
+
+
+def test_the_live_check_costs_the_same_few_queries_however_many_signatures_exist(
+    client, org_a, owner_a, entity, other_entity, django_assert_max_num_queries
+):
+    client.force_login(owner_a)
+    url = reverse("org:signature-check", args=[org_a.pk])
+    params = {"entity": str(entity.pk), "source": "abbreviation", "text": "百度"}
+    client.get(url, params)  # warm the session
+    Signature.objects.bulk_create(
+        Signature(organization=other_entity.organization, entity=other_entity, source="trademark",
+                  text=f"签名{chr(0x4E00 + i)}", status="active")
+        for i in range(300)
+    )  # fmt: skip
+    # session + user (middleware) + membership, entity, policy rows, taken: the view adds at most 5.
+    with django_assert_max_num_queries(7):
+        assert client.get(url, params).status_code == 200
+
+
+def test_a_policy_added_in_the_admin_changes_results_after_its_date_only(client, org_a, owner_a, entity, settings):
+    from django.contrib.auth.models import Group
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import roles
+
+    from .factories import PASSWORD, UserFactory
+
+    roles.ensure_staff_groups()
+    admin_user = UserFactory(email="policy@platform.cn", is_staff=True)
+    admin_user.groups.add(Group.objects.get(name=roles.POLICY_ADMIN))
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    client.post(reverse("admin:login"), {"username": admin_user.email, "password": PASSWORD, "otp_token": code})
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    form = {"key": "short-signatures", "effective": tomorrow.isoformat(), "carriers": '["mobile", "unicom", "telecom"]',
+            "notice": "2026.12.1", "summary_zh": "签名最多 3 个字", "summary_en": "At most 3 characters",
+            "params": '{"max_length": 3}'}  # fmt: skip
+    bad = client.post(reverse("admin:signatures_policy_add"), {**form, "params": '{"max_lenght": 3}'})
+    assert bad.status_code == 200 and "Unknown parameters: max_lenght" in bad.content.decode()
+    assert client.post(reverse("admin:signatures_policy_add"), form).status_code == 302
+    assert Policy.objects.filter(key="short-signatures", builtin=False).exists()
+
+    from signatures.policies import current_policy
+    from signatures.services import Draft, precheck
+
+    draft = Draft(entity=entity, source="full_name", text=NAME)
+    assert precheck(draft, policy=current_policy(timezone.localdate())).violations == []
+    [violation] = precheck(draft, policy=current_policy(tomorrow)).violations
+    assert violation.code == "SIG_LENGTH" and violation.rule_ref.endswith("2026.12.1")
+
+
+def test_the_built_in_timeline_shows_in_the_admin_and_cannot_be_edited(db):
+    assert Policy.objects.filter(builtin=True).count() == 8

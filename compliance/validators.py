@@ -74,23 +74,30 @@ def resident_id_birth_date(number: str) -> dt.date | None:
         return None
 
 
-def is_valid_resident_id(number: str, *, as_of: dt.date | None = None) -> bool:
-    """True when ``number`` is a valid 18-digit resident ID number (GB 11643-1999).
+def resident_id_problem(number: str, *, as_of: dt.date | None = None) -> str | None:
+    """What is wrong with a resident ID number (GB 11643-1999), or None if it is valid.
 
-    Checks the region (a province-level code, or a residence-permit prefix), the birth
-    date (a real date from 1880 up to ``as_of``, which defaults to today in Asia/Shanghai)
-    and the check character (ISO 7064 MOD 11-2).
+    One of "shape" (not 17 digits and a digit or X), "region" (not a province-level code or a
+    residence-permit prefix), "birth_date" (no real date, or outside 1880 to ``as_of``, which
+    defaults to today in Asia/Shanghai), "check_digit" (ISO 7064 MOD 11-2).
     """
     if not isinstance(number, str) or not _ID_SHAPE.match(number):
-        return False
+        return "shape"
     region = number[:6]
     if region[:2] not in PROVINCES and region not in RESIDENCE_PERMIT_REGIONS:
-        return False
+        return "region"
     born = resident_id_birth_date(number)
     today = as_of or dt.datetime.now(CHINA).date()
     if born is None or not (EARLIEST_BIRTH <= born <= today):
-        return False
-    return resident_id_check_character(number[:17]) == number[17]
+        return "birth_date"
+    if resident_id_check_character(number[:17]) != number[17]:
+        return "check_digit"
+    return None
+
+
+def is_valid_resident_id(number: str, *, as_of: dt.date | None = None) -> bool:
+    """True when ``number`` is a valid 18-digit resident ID number (GB 11643-1999): see resident_id_problem."""
+    return resident_id_problem(number, as_of=as_of) is None
 
 
 def mask_id_number(number: str) -> str:

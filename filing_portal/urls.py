@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts import views as account_views
@@ -12,6 +14,8 @@ admin.site.__class__ = PortalAdminSite
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Resolved per request: in production the hashed name exists only after collectstatic.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("admin/status/", admin.site.admin_view(health.status_page), name="system-status"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.industries import INDUSTRIES
-from compliance.validators import is_valid_resident_id, is_valid_uscc, normalize_code, normalize_domain, normalize_ip
+from compliance.validators import is_valid_uscc, normalize_code, normalize_domain, normalize_ip, resident_id_problem
 
 from .models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 
@@ -31,8 +31,13 @@ def check_id_number(value: str, id_type: str) -> str | None:
         return None if 5 <= len(number) <= 32 else _("Enter the document number as printed.")
     if len(number) != 18:
         return _("A resident ID number has 18 characters; this one has %(n)s.") % {"n": len(number)}
-    if not is_valid_resident_id(number):
-        return _("This ID number is not valid (GB 11643-1999): the region, the birth date or the check digit is wrong.")
+    problem = resident_id_problem(number)
+    if problem == "region":
+        return _("This ID number's first six digits are no region of China (GB 11643-1999).")
+    if problem == "birth_date":
+        return _("This ID number's birth date (digits 7-14) is not a real date, or lies in the future.")
+    if problem:
+        return _("This ID number's last character is wrong (GB 11643-1999 check digit): check the number.")
     return None
 
 
@@ -185,7 +190,9 @@ class OwnedAddressForm(EvidenceForm):
             message = _("Enter an IPv4 or IPv6 address, such as 203.0.113.10.")
         else:
             canonical = normalize_domain(value)
-            message = _("Enter a domain name, such as example.com (without http:// or a path).")
+            message = _(
+                "Enter a domain name, such as example.com. A full web address is fine: only its domain is kept."
+            )
         if value and canonical is None:
             self.add_error("value", message)
         elif canonical:

@@ -37,7 +37,9 @@ class Entity(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="entities")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="entities", verbose_name=_("organization")
+    )
     name = models.CharField(
         _("full registered name"), max_length=200, validators=[validate_single_line],
         help_text=_("Exactly as on the business licence."),
@@ -50,7 +52,10 @@ class Entity(models.Model):
         _("licence valid until"), null=True, blank=True, help_text=_("Leave empty for a long-term licence.")
     )
     industry = models.CharField(
-        _("industry"), max_length=32, choices=[(i.code, i.name_en) for i in INDUSTRIES], default="internet"
+        _("industry"),
+        max_length=32,
+        choices=[(i.code, f"{i.name_zh} / {i.name_en}") for i in INDUSTRIES],
+        default="internet",
     )
     legal_rep_name = models.CharField(_("legal representative"), max_length=100, validators=[validate_single_line])
     legal_rep_id_type = models.CharField(
@@ -72,8 +77,10 @@ class Entity(models.Model):
     agent_id_valid_until = models.DateField(_("agent's ID valid until"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_at = models.DateTimeField(_("closed or rejected at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("entity")
@@ -140,6 +147,14 @@ class OwnedAddress(models.Model):
     def __str__(self):
         return self.value
 
+    @property
+    def display_value(self) -> str:
+        """The address as people write it: Chinese domains shown in Chinese, not punycode."""
+        try:
+            return self.value.encode("ascii").decode("idna") if self.kind == self.Kind.DOMAIN else self.value
+        except UnicodeError:
+            return self.value
+
 
 class PartnerAuthorization(models.Model):
     """A partner lets this customer send under the partner's name (授权委托书)."""
@@ -193,7 +208,7 @@ class Document(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(_("document"), max_length=32, choices=Kind.choices)
+    kind = models.CharField(_("document type"), max_length=32, choices=Kind.choices)
     # What the document belongs to, for evidence of a trademark, app, address or partner letter.
     trademark = models.ForeignKey(Trademark, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
     app = models.ForeignKey(IcpApp, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
@@ -201,7 +216,7 @@ class Document(models.Model):
     partner_authorization = models.ForeignKey(
         PartnerAuthorization, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
     )
-    content_type = models.CharField(max_length=32)
+    content_type = models.CharField(_("file type"), max_length=32)
     # The file customers and reviewers see: re-encoded without metadata; ID images watermarked.
     file = models.FileField(upload_to=_private_name, max_length=200, blank=True)
     # ID images only: the re-encoded original without the watermark, AES-GCM encrypted.
@@ -216,18 +231,18 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64)
     original_filename = models.CharField(max_length=200, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    is_current = models.BooleanField(default=True)
+    is_current = models.BooleanField(_("current"), default=True)
     review_state = models.CharField(
         _("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING
     )
     review_note = models.TextField(_("review note"), blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    replaced_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    replaced_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     # Tombstone: the files are gone (retention or withdrawn consent); the row says when and why.
-    purge_after = models.DateTimeField(null=True, blank=True)
-    purged_at = models.DateTimeField(null=True, blank=True)
-    purge_reason = models.CharField(max_length=64, blank=True)
+    purge_after = models.DateTimeField(_("to be deleted from"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    purge_reason = models.CharField(_("why deleted"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("document")
@@ -269,12 +284,16 @@ class DocumentAccess(models.Model):
         THUMBNAIL = "thumbnail", _("Thumbnail")
         ORIGINAL = "original", _("Unwatermarked original")
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="accesses")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    variant = models.CharField(max_length=16, choices=Variant.choices)
-    at = models.DateTimeField(default=timezone.now)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=255, blank=True)
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("document")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    variant = models.CharField(_("what was viewed"), max_length=16, choices=Variant.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("document access")
@@ -288,12 +307,14 @@ class DocumentAccess(models.Model):
 class IdImageConsent(models.Model):
     """Separate consent to process ID images (PIPL arts. 29-30), per entity and uploader."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="consents")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    notice_version = models.CharField(max_length=32)
-    granted_at = models.DateTimeField(default=timezone.now)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="consents", verbose_name=_("entity"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    notice_version = models.CharField(_("notice version"), max_length=32)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ID image consent")

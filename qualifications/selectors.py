@@ -17,7 +17,11 @@ def entity_get(*, organization, entity_id) -> Entity:
 
 
 def entity_current_documents(*, entity: Entity):
-    return entity.documents.filter(is_current=True).select_related("uploaded_by").order_by("kind")
+    return (
+        entity.documents.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
+        .select_related("uploaded_by")
+        .order_by("kind")
+    )
 
 
 def staff_may_see_organization(*, user, organization) -> bool:
@@ -52,6 +56,7 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
             organization.memberships.filter(user=user).exists()
             or staff_may_see_organization(user=user, organization=organization)
         )
-    if not allowed or document.purged_at is not None:
+    # Scheduled for deletion (consent withdrawn) counts as gone at once, before the worker deletes it.
+    if not allowed or document.purged_at is not None or document.purge_after is not None:
         raise Http404
     return document

@@ -97,7 +97,9 @@ def entity_transfer(*, entity: Entity, organization) -> None:
 
 
 def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:
-    present = frozenset(entity.documents.filter(is_current=True, purged_at__isnull=True).values_list("kind", flat=True))
+    # A document scheduled for deletion (consent withdrawn) no longer counts.
+    live = entity.documents.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
+    present = frozenset(live.values_list("kind", flat=True))
     return rules.checklist(
         entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present
     )

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
-from compliance.validators import mask_id_number
+from compliance.validators import mask_id_number, normalize_code
 
 from . import selectors, services
 from .consent import notice
@@ -86,10 +86,19 @@ def entity_edit(request, org_id, entity_id):
 @require_GET
 def field_check(request, org_id):
     """Live validation while typing: the same checks the form runs, as JSON."""
-    _membership(request, org_id)
+    membership = _membership(request, org_id)
     field, value = request.GET.get("field", ""), request.GET.get("value", "")
     if field == "uscc":
         problem = check_uscc(value) if value else None
+        if value and problem is None:
+            holder = Entity.objects.filter(uscc=normalize_code(value)).values_list("organization_id", flat=True).first()
+            if holder is not None:
+                problem = (
+                    _("This entity is already registered in your organization.")
+                    if holder == membership.organization_id
+                    else _("Another customer account has already registered the entity with this USCC. If it is yours, "
+                           "ask your account manager to transfer it to your organization or share it.")
+                )  # fmt: skip
     elif field == "id_number":
         problem = check_id_number(value, request.GET.get("id_type", Entity.IdType.RESIDENT_ID)) if value else None
     else:
@@ -125,6 +134,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
         "agent_id": mask_id_number(entity.agent_id_number),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
         "trademarks": entity.trademarks.prefetch_related("documents"),
         "apps": entity.apps.prefetch_related("documents"),
         "addresses": entity.addresses.prefetch_related("documents"),
@@ -214,17 +224,20 @@ def document_file(request, document_id, variant):
     if variant == DocumentAccess.Variant.THUMBNAIL and not document.thumbnail:
         raise Http404
     services.document_log_access(document=document, user=request.user, variant=variant, request=request)
+    extension = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
     filename = f"{document.kind}-{str(document.pk)[:8]}"
     if variant == DocumentAccess.Variant.ORIGINAL:
         data = services.document_original_bytes(document=document)
         response = HttpResponse(data, content_type=document_original_type(data))
-        response["Content-Disposition"] = f'inline; filename="{filename}-original"'
+        response["Content-Disposition"] = (
+            f'inline; filename="{filename}-original{extension.get(response["Content-Type"], "")}"'
+        )
     else:
         field = document.file if variant == DocumentAccess.Variant.FILE else document.thumbnail
         content_type = document.content_type if variant == DocumentAccess.Variant.FILE else "image/jpeg"
         response = FileResponse(field.open("rb"), content_type=content_type)
         disposition = "attachment" if content_type == "application/pdf" and request.GET.get("download") else "inline"
-        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}{extension.get(content_type, "")}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
@@ -239,10 +252,10 @@ def document_original_type(data: bytes) -> str:
 
 
 EVIDENCE_TITLES = {
-    "trademark": _lazy("Add a registered trademark"),
-    "app": _lazy("Add an ICP-filed app"),
-    "address": _lazy("Add an owned domain or IP address"),
-    "partner": _lazy("Add a partner's authorization"),
+    "trademark": gettext_lazy("Add a registered trademark"),
+    "app": gettext_lazy("Add an ICP-filed app"),
+    "address": gettext_lazy("Add an owned domain or IP address"),
+    "partner": gettext_lazy("Add a partner's authorization"),
 }
 
 

@@ -89,7 +89,7 @@ def test_a_customer_registers_an_entity(client, org_a, owner_a):
     [
         ("uscc", "91110000802100433C", "统一社会信用代码的校验位不正确"),
         ("uscc", "9111000080210043", "统一社会信用代码应为 18 位"),
-        ("legal_rep_id_number", "110105194902300024", "身份证号码无效"),  # 30 February
+        ("legal_rep_id_number", "110105194902300024", "出生日期（第 7–14 位）不是真实日期"),  # 30 February
         ("legal_rep_id_number", "11010519491231002", "身份证号码应为 18 位"),
     ],
 )
@@ -113,7 +113,12 @@ def test_the_live_check_answers_as_the_form_would(client, org_a, owner_a):
     bad = client.get(url, {"field": "uscc", "value": USCC_A[:-1] + "C"}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert bad["ok"] is False and "check character" in bad["message"]
     id_bad = client.get(url, {"field": "id_number", "value": "110105194902300024"}, HTTP_ACCEPT_LANGUAGE="en").json()
-    assert id_bad["ok"] is False and "GB 11643-1999" in id_bad["message"]
+    assert id_bad["ok"] is False and "birth date" in id_bad["message"]
+    taken = client.get(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert taken == {"ok": True, "message": ""}  # not registered yet
+    Entity.objects.create(organization=org_a, name="甲", uscc=USCC_A, legal_rep_name="张三", legal_rep_id_number=ID_A)
+    taken = client.get(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert taken["ok"] is False and "already registered in your organization" in taken["message"]
 
 
 def test_a_uscc_is_unique_across_the_platform(client, org_b, owner_b, entity_a):

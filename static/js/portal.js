@@ -33,8 +33,10 @@
         timer = window.setTimeout(function () {
           if (!input.value) { input.classList.remove("is-invalid", "is-valid"); return; }
           var params = new URLSearchParams({ field: input.dataset.check, value: input.value });
-          var typeField = input.form && input.form.querySelector("[name=" + input.name.replace("_number", "_type") + "]");
-          if (typeField) { params.set("id_type", typeField.value); }
+          if (input.dataset.check === "id_number") {
+            var typeField = input.form && input.form.querySelector("[name=" + input.name.replace("_number", "_type") + "]");
+            if (typeField) { params.set("id_type", typeField.value); }
+          }
           fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
             .then(function (r) { return r.json(); })
             .then(function (data) {
@@ -76,8 +78,17 @@
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
 
+    function fail(messages) {
+      bar.classList.add("d-none");
+      input.classList.add("is-invalid");
+      errors.textContent = messages.join(" ");
+      var local = form.querySelector(".local-preview");
+      if (local) { local.remove(); }  // a refused file must not look accepted
+    }
     function send() {
       if (!input.files.length) { return; }
+      var max = parseInt(form.dataset.maxBytes || "0", 10);
+      if (max && input.files[0].size > max) { fail([form.dataset.tooLarge]); return; }  // no point sending it
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");
@@ -91,9 +102,7 @@
         var data = {};
         try { data = JSON.parse(xhr.responseText); } catch (err) { data = { ok: false, errors: [xhr.statusText] }; }
         if (data.ok) { window.location.reload(); return; }
-        bar.classList.add("d-none");
-        input.classList.add("is-invalid");
-        errors.textContent = (data.errors || []).join(" ");
+        fail(data.errors || []);
       });
       xhr.send(new FormData(form));
     }

@@ -17,6 +17,8 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
+import idna
+
 CHINA = ZoneInfo("Asia/Shanghai")
 
 # GB 32100-2015: the 31 characters a USCC may use (no I, O, S, V, Z), in check-value order.
@@ -56,7 +58,7 @@ def is_valid_uscc(code: str) -> bool:
     Positions 1-2 (registration authority, entity type) may be letters; 3-8 are the
     administrative division (digits); 9-17 the organization code; 18 the check character.
     """
-    if not isinstance(code, str) or not _USCC_SHAPE.match(code):
+    if not isinstance(code, str) or not _USCC_SHAPE.fullmatch(code):
         return False
     return uscc_check_character(code[:17]) == code[17]
 
@@ -81,7 +83,7 @@ def resident_id_problem(number: str, *, as_of: dt.date | None = None) -> str | N
     residence-permit prefix), "birth_date" (no real date, or outside 1880 to ``as_of``, which
     defaults to today in Asia/Shanghai), "check_digit" (ISO 7064 MOD 11-2).
     """
-    if not isinstance(number, str) or not _ID_SHAPE.match(number):
+    if not isinstance(number, str) or not _ID_SHAPE.fullmatch(number):
         return "shape"
     region = number[:6]
     if region[:2] not in PROVINCES and region not in RESIDENCE_PERMIT_REGIONS:
@@ -116,8 +118,10 @@ def normalize_domain(text: str) -> str | None:
     host = unicodedata.normalize("NFKC", (text or "").strip()).lower()
     host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host).split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].rstrip(".")
     try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
+        # IDNA 2008 with UTS #46 mapping (the `idna` package): Python's own codec is IDNA 2003,
+        # which maps faß.de to fass.de, another domain.
+        host = idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
         return None
     labels = host.split(".")
     if len(labels) < 2 or len(host) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):

@@ -304,11 +304,19 @@ WATERMARK_FONT_CANDIDATES = [
 _DOCUMENT_KEYS_RAW = env.str("DOCUMENT_KEYS", default="")
 if _DOCUMENT_KEYS_RAW:
     import base64 as _b64
+    import binascii as _binascii
 
-    DOCUMENT_KEYS = {
-        kid.strip(): _b64.b64decode(value)
-        for kid, value in (item.split(":", 1) for item in _DOCUMENT_KEYS_RAW.split(","))
-    }
+    DOCUMENT_KEYS = {}
+    for _item in _DOCUMENT_KEYS_RAW.split(","):
+        _kid, _sep, _value = _item.strip().partition(":")
+        if not _sep or not _kid or len(_kid) > 32 or _kid in DOCUMENT_KEYS:
+            raise ImproperlyConfigured(
+                "DOCUMENT_KEYS: each entry is id:base64-key, ids unique and at most 32 characters."
+            )
+        try:
+            DOCUMENT_KEYS[_kid] = _b64.b64decode(_value, validate=True)
+        except _binascii.Error as _exc:
+            raise ImproperlyConfigured(f"DOCUMENT_KEYS: the key {_kid!r} is not valid base64.") from _exc
     DOCUMENT_KEY_ID = env.str("DOCUMENT_KEY_ID", default=next(iter(DOCUMENT_KEYS)))
 elif PRODUCTION:
     raise ImproperlyConfigured("DJANGO_ENV=production: DOCUMENT_KEYS must hold the ID-image encryption key(s).")

@@ -52,20 +52,37 @@ class EntityAdmin(StaffScopedAdmin):
     search_fields = ("name", "uscc", "organization__name")
     inlines = [DocumentInline]
     exclude = ("legal_rep_id_number", "agent_id_number")
-    readonly_fields = ("legal_rep_id", "agent_id", "closed_at", "created_by", "created_at")
+    SECRET_FIELDS = ("legal_rep_id_number", "agent_id_number")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Chosen per request (never stored on this shared admin object): full numbers for reviewers only.
+        ids = ("legal_rep_id_full", "agent_id_full") if _is_reviewer(request) else ("legal_rep_id", "agent_id")
+        return (*ids, "closed_at", "created_by", "created_at")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # A query-string filter on an ID number would let someone rebuild it one character at a time.
+        if lookup.split("__")[0] in self.SECRET_FIELDS and not (request and _is_reviewer(request)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # documents and their files go through the services (purge, tombstones)
 
     @admin.display(description=_("legal representative's ID number"))
     def legal_rep_id(self, obj):
-        # Masked except to reviewers.
-        return obj.legal_rep_id_number if _is_reviewer(self.request) else mask_id_number(obj.legal_rep_id_number)
+        return mask_id_number(obj.legal_rep_id_number)
+
+    @admin.display(description=_("legal representative's ID number"))
+    def legal_rep_id_full(self, obj):
+        return obj.legal_rep_id_number
 
     @admin.display(description=_("agent's ID number"))
     def agent_id(self, obj):
-        return obj.agent_id_number if _is_reviewer(self.request) else mask_id_number(obj.agent_id_number)
+        return mask_id_number(obj.agent_id_number)
 
-    def get_form(self, request, obj=None, **kwargs):
-        self.request = request
-        return super().get_form(request, obj, **kwargs)
+    @admin.display(description=_("agent's ID number"))
+    def agent_id_full(self, obj):
+        return obj.agent_id_number
 
     def get_urls(self):
         transfer = self.admin_site.admin_view(self.transfer_view)
@@ -108,6 +125,9 @@ class EntityTransferForm(forms.Form):
 class EvidenceAdmin(StaffScopedAdmin):
     organization_lookup = "entity__organization__in"
     search_fields = ("entity__name",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed by customers through the services, which purge the files
 
 
 @admin.register(Trademark)

@@ -44,11 +44,16 @@ def seal(plaintext: bytes, *, associated: str) -> Sealed:
 
 
 def unseal(data: bytes, *, associated: str) -> bytes:
-    if not data.startswith(MAGIC):
+    if not data.startswith(MAGIC) or len(data) < 5 + 12 + 16:
         raise DecryptionError("not an encrypted document")
     kid_len = data[4]
-    key_id = data[5 : 5 + kid_len].decode()
+    try:
+        key_id = data[5 : 5 + kid_len].decode("ascii")
+    except UnicodeDecodeError:
+        raise DecryptionError("a damaged header") from None
     nonce = data[5 + kid_len : 17 + kid_len]
+    if len(nonce) != 12:
+        raise DecryptionError("a damaged header")
     try:
         return AESGCM(_key(key_id)).decrypt(nonce, data[17 + kid_len :], associated.encode())
     except Exception as exc:  # InvalidTag: wrong key, wrong document, or tampered bytes

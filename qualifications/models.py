@@ -6,6 +6,7 @@ go out through permission-checked views (qualifications/views.py) that log every
 
 import uuid
 
+import idna
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -151,8 +152,8 @@ class OwnedAddress(models.Model):
     def display_value(self) -> str:
         """The address as people write it: Chinese domains shown in Chinese, not punycode."""
         try:
-            return self.value.encode("ascii").decode("idna") if self.kind == self.Kind.DOMAIN else self.value
-        except UnicodeError:
+            return idna.decode(self.value) if self.kind == self.Kind.DOMAIN else self.value
+        except (idna.IDNAError, UnicodeError):
             return self.value
 
 
@@ -210,11 +211,14 @@ class Document(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("document type"), max_length=32, choices=Kind.choices)
     # What the document belongs to, for evidence of a trademark, app, address or partner letter.
-    trademark = models.ForeignKey(Trademark, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
-    app = models.ForeignKey(IcpApp, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
-    address = models.ForeignKey(OwnedAddress, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
+    # SET_NULL: removing evidence leaves its documents as tombstones, with their access log.
+    trademark = models.ForeignKey(Trademark, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    app = models.ForeignKey(IcpApp, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    address = models.ForeignKey(
+        OwnedAddress, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
     partner_authorization = models.ForeignKey(
-        PartnerAuthorization, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+        PartnerAuthorization, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )
     content_type = models.CharField(_("file type"), max_length=32)
     # The file customers and reviewers see: re-encoded without metadata; ID images watermarked.

@@ -92,8 +92,14 @@ def entity_set_status(*, entity: Entity, status: str) -> None:
 
 
 def entity_transfer(*, entity: Entity, organization) -> None:
-    """An account manager moves an entity (and its documents) to the organization that owns it."""
-    Entity.objects.filter(pk=entity.pk).update(organization=organization)
+    """An account manager moves an entity (and its documents) to the organization that owns it.
+
+    The ID images were consented to by the previous customer, for their filing: the consent is
+    withdrawn and the images scheduled for deletion; the new owner uploads and consents anew.
+    """
+    with transaction.atomic():
+        Entity.objects.filter(pk=entity.pk).update(organization=organization)
+        consent_withdraw(entity=entity)
 
 
 def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:
@@ -126,6 +132,7 @@ def consent_withdraw(*, entity: Entity) -> int:
     """Withdraw the consent; the entity's ID images are scheduled for deletion at once."""
     now = timezone.now()
     with transaction.atomic():
+        Entity.objects.select_for_update().filter(pk=entity.pk).first()  # see _store
         IdImageConsent.objects.filter(entity=entity, withdrawn_at__isnull=True).update(withdrawn_at=now)
         scheduled = Document.objects.filter(
             entity=entity, kind__in=rules.ID_IMAGE_KINDS, purged_at__isnull=True
@@ -177,8 +184,18 @@ def _store(*, entity, user, kind, processed, filename="", valid_until=None, evid
     if evidence_field:
         scope[evidence_field] = evidence
     now = timezone.now()
+    if kind in rules.ID_IMAGE_KINDS:
+        # Consent is re-checked under a lock on the entity: a withdrawal at this very moment
+        # (which takes the same lock) cannot leave an ID image stored without consent.
+        Entity.objects.select_for_update().filter(pk=entity.pk).first()
+        if consent_active(entity=entity) is None:
+            raise ValidationError({"file": _("The consent to process ID card images was withdrawn.")})
+        # A replaced ID image (a new legal representative, a better photo) is not kept.
+        replaced = {"purge_after": now, "purge_reason": "replaced"}
+    else:
+        replaced = {}
     Document.objects.filter(entity=entity, kind=kind, is_current=True, **scope).update(
-        is_current=False, replaced_at=now
+        is_current=False, replaced_at=now, **replaced
     )
     document = Document(
         entity=entity,
@@ -262,10 +279,11 @@ def evidence_create(*, entity: Entity, user, model, data: dict, upload=None) -> 
 
 
 def evidence_delete(*, evidence) -> None:
+    """Remove the evidence; its documents' files are deleted and their rows stay as tombstones."""
     with transaction.atomic():
         for document in evidence.documents.filter(purged_at__isnull=True):
             document_purge(document=document, reason="evidence_deleted")
-        evidence.delete()
+        evidence.delete()  # the documents' foreign key is set to null, so the tombstones and their access log stay
 
 
 def document_original_bytes(*, document: Document) -> bytes:
@@ -274,13 +292,20 @@ def document_original_bytes(*, document: Document) -> bytes:
         return crypto.unseal(handle.read(), associated=f"document:{document.pk}")
 
 
+def client_address(request) -> str | None:
+    """The client's address as the log-in lockout sees it (trusted proxies honoured, see settings)."""
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) if request is not None else None
+
+
 def document_log_access(*, document: Document, user, variant: str, request=None) -> None:
     meta = request.META if request is not None else {}
     DocumentAccess.objects.create(
         document=document,
         user=user if getattr(user, "is_authenticated", False) else None,
         variant=variant,
-        ip_address=meta.get("REMOTE_ADDR") or None,
+        ip_address=client_address(request) or None,
         user_agent=(meta.get("HTTP_USER_AGENT") or "")[:255],
     )
 
@@ -321,17 +346,22 @@ def thumbnails_requeue_stuck(*, older_than=timedelta(minutes=10)) -> list[str]:
 
 
 def document_purge(*, document: Document, reason: str) -> bool:
-    """Delete a document's files and keep the row as a tombstone (when, why, the hash)."""
+    """Delete a document's files and keep the row as a tombstone (when, why, the hash).
+
+    The files go first and the row is marked after: if storage fails, the row still says
+    "not purged" and the next sweep tries again, rather than claiming a deletion that did not happen.
+    """
     with transaction.atomic():
         locked = Document.objects.select_for_update().filter(pk=document.pk, purged_at__isnull=True).first()
         if locked is None:
             return False
-        names = [f.name for f in (locked.file, locked.original, locked.thumbnail) if f]
+        for field in (locked.file, locked.original, locked.thumbnail):
+            if field:
+                default_storage.delete(field.name)
         Document.objects.filter(pk=locked.pk).update(
-            file="", original="", thumbnail="", purged_at=timezone.now(), purge_reason=reason,
+            file="", original="", thumbnail="", original_filename="", purged_at=timezone.now(), purge_reason=reason,
             thumbnail_state=Document.ThumbnailState.NONE, is_current=False,
         )  # fmt: skip
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
     return True
 
 

@@ -13,7 +13,12 @@ code and a message in the active language) before anything is written.
 """
 
 import hashlib
+import json
 import math
+import resource
+import secrets
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,20 +28,17 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 IMAGE_TYPES = frozenset({JPEG, PNG, WEBP})
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", PDF: ".pdf"}
-PIL_FORMATS = {"JPEG": JPEG, "PNG": PNG, "WEBP": WEBP}
+# MPO is how Pillow opens a JPEG that carries a second picture (HDR gain maps of recent phones).
+PIL_FORMATS = {"JPEG": JPEG, "MPO": JPEG, "PNG": PNG, "WEBP": WEBP}
 ZIP_MARKERS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x01\x02")
-# PDF names that run code or carry files. pypdf decodes #xx escapes, so /J#61vaScript is caught too.
-PDF_DANGEROUS_KEYS = frozenset({"/JS", "/JavaScript", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/RichMedia",
-                                "/XFA"})  # fmt: skip
-PDF_DANGEROUS_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm"})
-PDF_MAX_OBJECTS = 100_000
+PDF_CHECK_SECONDS = 10
+PDF_CHECK_MEMORY = 512 * 1024 * 1024
+# A progressive JPEG has about ten scans; thousands of tiny ones make decoding take minutes.
+JPEG_MAX_SCANS = 100
 SHOWN_MAX_SIDE = 2400  # longest side of the watermarked copy of an ID image
 
 
@@ -95,11 +97,19 @@ def process_upload(upload, *, allowed: frozenset[str], watermark_text: str | Non
     if content_type is None or content_type not in allowed:
         raise UploadRejected("type", _accepted_message(allowed))
     digest = hashlib.sha256(data).hexdigest()
+    # An archive inside or appended (a polyglot). In a PDF, compressed streams may hold any bytes,
+    # so only a ZIP's end record near the end of the file counts there.
+    if content_type == PDF:
+        carries_zip = b"PK\x05\x06" in data[-65_557:]
+    else:
+        carries_zip = any(marker in data for marker in ZIP_MARKERS)
+    if carries_zip:
+        raise UploadRejected("polyglot", _("The file also carries an archive (a ZIP file) and cannot be accepted."))
     if content_type == PDF:
         pages = _check_pdf(data)
         return Processed(PDF, data, None, None, None, pages, digest)
-    if any(marker in data for marker in ZIP_MARKERS):
-        raise UploadRejected("polyglot", _("The image also carries an archive (a ZIP file) and cannot be accepted."))
+    if content_type == JPEG and data.count(b"\xff\xda") > JPEG_MAX_SCANS:
+        raise UploadRejected("damaged", _("The image is damaged or incomplete. Please upload it again."))
     image = _open_image(data, content_type)
     clean = _encode(image, content_type)
     if watermark_text is None:
@@ -135,7 +145,8 @@ def _open_image(data: bytes, content_type: str) -> Image.Image:
                         _("The image is %(w)s × %(h)s pixels; at most %(max)s megapixels are accepted.")
                         % {"w": width, "h": height, "max": settings.UPLOAD_MAX_PIXELS // 1_000_000},
                     )
-                if getattr(probe, "n_frames", 1) > 1 or getattr(probe, "is_animated", False):
+                is_mpo = probe.format == "MPO"  # its first frame is the photo; the rest is dropped by re-encoding
+                if not is_mpo and (getattr(probe, "n_frames", 1) > 1 or getattr(probe, "is_animated", False)):
                     raise UploadRejected("animated", _("Animated or multi-page images are not accepted."))
                 probe.verify()
             with Image.open(BytesIO(data)) as image:
@@ -183,7 +194,7 @@ def _font(size: int):
 
 
 def watermark(image: Image.Image, text: str) -> Image.Image:
-    """Stamp ``text`` across the whole image in diagonal rows, half transparent (in place if RGB).
+    """Stamp ``text`` across the whole image in diagonal rows, nearly opaque (in place if RGB).
 
     The rows are drawn once, level, on a square layer as wide as the image's diagonal, which
     is turned and cut back to the image: the mark covers every part, so no part can be
@@ -200,10 +211,14 @@ def watermark(image: Image.Image, text: str) -> Image.Image:
     draw = ImageDraw.Draw(layer)
     left, top, right, bottom = font.getbbox(text + "　　")
     step_x, step_y = right - left, (bottom - top) * 4
-    for row, y in enumerate(range(0, side, step_y)):
-        for x in range(-((row * step_x) // 3) % step_x - step_x, side, step_x):
-            draw.text((x, y), text, font=font, fill=140)
-    layer = layer.rotate(30, resample=Image.Resampling.NEAREST)
+    # Nearly opaque, at an angle and offset drawn at random and kept nowhere: a stamp that
+    # cannot be recomputed cannot be subtracted to recover the clean image.
+    rng = secrets.SystemRandom()
+    shift_x, shift_y = rng.randrange(step_x), rng.randrange(step_y)
+    for row, y in enumerate(range(-shift_y, side, step_y)):
+        for x in range(-((row * step_x) // 3) % step_x - step_x - shift_x, side, step_x):
+            draw.text((x, y), text, font=font, fill=225)
+    layer = layer.rotate(rng.uniform(24, 36), resample=Image.Resampling.NEAREST)
     x0, y0 = (side - width) // 2, (side - height) // 2
     mask = layer.crop((x0, y0, x0 + width, y0 + height)).resize(base.size, Image.Resampling.BILINEAR)
     base.paste((200, 30, 30), (0, 0, base.width, base.height), mask)
@@ -211,58 +226,41 @@ def watermark(image: Image.Image, text: str) -> Image.Image:
 
 
 def _check_pdf(data: bytes) -> int:
-    damaged = _("The PDF is damaged and cannot be read. Please export it again.")
+    """Pages of an acceptable PDF; UploadRejected otherwise. The parsing runs in a limited child process."""
     try:
-        reader = PdfReader(BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise UploadRejected("encrypted", _("The PDF is password-protected. Please upload it without a password."))
-        pages = len(reader.pages)
-        if pages > settings.PDF_MAX_PAGES:
-            raise UploadRejected(
-                "too_many_pages",
-                _("The PDF has %(pages)s pages; at most %(max)s are accepted.")
-                % {"pages": pages, "max": settings.PDF_MAX_PAGES},
-            )
-        if pages == 0:
-            raise UploadRejected("damaged", damaged)
-        _check_pdf_objects(reader.trailer)
-    except UploadRejected:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError, OSError):
-        raise UploadRejected("damaged", damaged) from None
-    # Objects no viewer reaches are not walked above; their names still show in the bytes.
-    if any(token in data for token in (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile")):
+        result = subprocess.run(
+            [sys.executable, "-m", "qualifications.pdfcheck", str(settings.PDF_MAX_PAGES)],
+            input=data, capture_output=True, timeout=PDF_CHECK_SECONDS, preexec_fn=_limit_child,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        verdict = json.loads(result.stdout or b"{}")
+    except (subprocess.TimeoutExpired, json.JSONDecodeError, OSError):
+        verdict = {"code": "too_complex"}
+    code = verdict.get("code", "too_complex")
+    if code == "ok":
+        return verdict["pages"]
+    if code == "encrypted":
+        raise UploadRejected("encrypted", _("The PDF is password-protected. Please upload it without a password."))
+    if code == "too_many_pages":
+        raise UploadRejected(
+            "too_many_pages",
+            _("The PDF has %(pages)s pages; at most %(max)s are accepted.")
+            % {"pages": verdict["pages"], "max": settings.PDF_MAX_PAGES},
+        )
+    if code == "active_content":
         raise UploadRejected("active_content", _active_message())
-    return pages
+    if code == "damaged":
+        raise UploadRejected("damaged", _("The PDF is damaged and cannot be read. Please export it again."))
+    raise UploadRejected("too_complex", _("The PDF is too complex to check. Please export or print it to PDF again."))
+
+
+def _limit_child():  # pragma: no cover - runs in the child
+    resource.setrlimit(resource.RLIMIT_CPU, (PDF_CHECK_SECONDS, PDF_CHECK_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (PDF_CHECK_MEMORY, PDF_CHECK_MEMORY))
 
 
 def _active_message():
-    return _("The PDF contains scripts, launch actions or attached files, which are not accepted.")
-
-
-def _check_pdf_objects(root) -> None:
-    seen: set[int] = set()
-    stack = [root]
-    visited = 0
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, IndirectObject):
-            if obj.idnum in seen:
-                continue
-            seen.add(obj.idnum)
-            obj = obj.get_object()
-        visited += 1
-        if visited > PDF_MAX_OBJECTS:
-            raise UploadRejected("damaged", _("The PDF is too complex to check."))
-        if isinstance(obj, DictionaryObject):
-            for key, value in obj.items():
-                if key in PDF_DANGEROUS_KEYS:
-                    raise UploadRejected("active_content", _active_message())
-                if key == "/S" and value in PDF_DANGEROUS_ACTIONS:
-                    raise UploadRejected("active_content", _active_message())
-                stack.append(value)
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
+    return _("The PDF contains scripts, launch actions, links or attached files, which are not accepted.")
 
 
 def thumbnail(data: bytes, *, longest: int = 360) -> bytes:

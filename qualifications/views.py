@@ -83,11 +83,14 @@ def entity_edit(request, org_id, entity_id):
 
 
 @login_required
-@require_GET
+@require_POST
 def field_check(request, org_id):
-    """Live validation while typing: the same checks the form runs, as JSON."""
+    """Live validation while typing: the same checks the form runs, as JSON.
+
+    POST, not GET: an ID number must not end up in a URL, and so in access and proxy logs.
+    """
     membership = _membership(request, org_id)
-    field, value = request.GET.get("field", ""), request.GET.get("value", "")
+    field, value = request.POST.get("field", ""), request.POST.get("value", "")
     if field == "uscc":
         problem = check_uscc(value) if value else None
         if value and problem is None:
@@ -100,7 +103,7 @@ def field_check(request, org_id):
                            "ask your account manager to transfer it to your organization or share it.")
                 )  # fmt: skip
     elif field == "id_number":
-        problem = check_id_number(value, request.GET.get("id_type", Entity.IdType.RESIDENT_ID)) if value else None
+        problem = check_id_number(value, request.POST.get("id_type", Entity.IdType.RESIDENT_ID)) if value else None
     else:
         raise Http404
     return JsonResponse({"ok": problem is None, "message": problem or ""})
@@ -192,7 +195,7 @@ def consent(request, org_id, entity_id):
     entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.consent_grant(entity=entity, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        services.consent_grant(entity=entity, user=request.user, ip_address=services.client_address(request))
         messages.success(request, _("Consent recorded. You can now upload the ID card images."))
         return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
     context = {"org": membership.organization, "entity": entity, "form": form, "notice": notice(request)}

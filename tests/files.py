@@ -119,3 +119,43 @@ def pdf_with_launch_action() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def pdf_with_zip_appended() -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.txt", "x")
+    return pdf() + archive.getvalue()
+
+
+def pdf_with_indirect_escaped_launch() -> bytes:
+    """/OpenAction << /S 5 0 R >> where the object is the name /L#61unch: hidden from a byte scan."""
+    data = pdf_with_launch_action()
+    return data.replace(b"/S /Launch", b"/S /L#61unch")
+
+
+def pdf_with_uri_action() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://x.example")}
+    )
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def jpeg_with_many_scans(scans=300) -> bytes:
+    """A JPEG whose scan marker repeats hundreds of times (each costs a full decoding pass)."""
+    data = jpeg(200, 200)
+    marker = data.index(b"\xff\xda")
+    return data[:marker] + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" * scans + data[marker:]
+
+
+def mpo() -> bytes:
+    """A JPEG carrying a second picture, as recent phones write (Pillow opens it as MPO)."""
+    first, second = Image.new("RGB", (400, 300), (200, 100, 50)), Image.new("RGB", (200, 150), (0, 0, 0))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()

@@ -44,6 +44,7 @@ def test_real_usccs_are_valid(code, who):
         ("91110000802100433", "17 characters"),
         ("91110000802100433BB", "19 characters"),
         ("91110000802100433b", "lower case is not canonical"),
+        ("91110000802100433B\n", "a trailing newline"),
         ("9111000080210043IB", "I is not in the character set"),
         ("911100008021O0433B", "O is not in the character set"),
         ("91AB0000802100433B", "the division code (3-8) is digits"),
@@ -157,6 +158,7 @@ def test_id_numbers_are_masked_between_region_and_last_four():
         ("HTTPS://Shop.Example.com:8443/path?q=1", "shop.example.com"),
         ("例子.中国", "xn--fsqu00a.xn--fiqs8s"),
         ("example。com", "example.com"),  # IDNA reads the ideographic full stop as a dot
+        ("faß.de", "xn--fa-hia.de"),  # IDNA 2008: not fass.de, another domain
         ("localhost", None),
         ("10.0.0.1", None),
         ("-bad-.com", None),

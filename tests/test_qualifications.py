@@ -109,15 +109,16 @@ def test_a_wrong_code_is_named_and_the_form_keeps_its_values(client, org_a, owne
 def test_the_live_check_answers_as_the_form_would(client, org_a, owner_a):
     client.force_login(owner_a)
     url = reverse("org:entity-field-check", args=[org_a.pk])
-    assert client.get(url, {"field": "uscc", "value": USCC_A}).json() == {"ok": True, "message": ""}
-    bad = client.get(url, {"field": "uscc", "value": USCC_A[:-1] + "C"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert client.get(url, {"field": "uscc", "value": USCC_A}).status_code == 405  # never in a URL
+    assert client.post(url, {"field": "uscc", "value": USCC_A}).json() == {"ok": True, "message": ""}
+    bad = client.post(url, {"field": "uscc", "value": USCC_A[:-1] + "C"}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert bad["ok"] is False and "check character" in bad["message"]
-    id_bad = client.get(url, {"field": "id_number", "value": "110105194902300024"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    id_bad = client.post(url, {"field": "id_number", "value": "110105194902300024"}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert id_bad["ok"] is False and "birth date" in id_bad["message"]
-    taken = client.get(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
+    taken = client.post(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert taken == {"ok": True, "message": ""}  # not registered yet
     Entity.objects.create(organization=org_a, name="甲", uscc=USCC_A, legal_rep_name="张三", legal_rep_id_number=ID_A)
-    taken = client.get(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
+    taken = client.post(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert taken["ok"] is False and "already registered in your organization" in taken["message"]
 
 
@@ -249,12 +250,31 @@ def test_an_id_image_is_watermarked_and_its_original_is_ciphertext(client, org_a
         ("entity_certificate", "page.png", lambda: files.HTML, "Only JPEG, PNG or WebP images or PDF files"),
         ("entity_certificate", "logo.png", lambda: files.SVG, "Only JPEG, PNG or WebP images or PDF files"),
         ("entity_certificate", "photo.jpg", files.polyglot_jpeg_zip, "also carries an archive"),
+        ("entity_certificate", "zipped.pdf", files.pdf_with_zip_appended, "also carries an archive"),
+        ("entity_certificate", "hidden.pdf", files.pdf_with_indirect_escaped_launch, "launch actions, links"),
+        ("entity_certificate", "link.pdf", files.pdf_with_uri_action, "launch actions, links"),
+        ("entity_certificate", "scans.jpg", files.jpeg_with_many_scans, "damaged or incomplete"),
         ("entity_certificate", "bomb.png", files.png_bomb, "at most 40 megapixels are accepted"),
         ("entity_certificate", "half.jpg", files.truncated_jpeg, "damaged or incomplete"),
         ("entity_certificate", "moving.png", files.animated_png, "Animated or multi-page images"),
-        ("entity_certificate", "script.pdf", files.pdf_with_javascript, "scripts, launch actions or attached files"),
-        ("entity_certificate", "launch.pdf", files.pdf_with_launch_action, "scripts, launch actions or attached files"),
-        ("entity_certificate", "attach.pdf", files.pdf_with_attachment, "scripts, launch actions or attached files"),
+        (
+            "entity_certificate",
+            "script.pdf",
+            files.pdf_with_javascript,
+            "scripts, launch actions, links or attached files",
+        ),
+        (
+            "entity_certificate",
+            "launch.pdf",
+            files.pdf_with_launch_action,
+            "scripts, launch actions, links or attached files",
+        ),
+        (
+            "entity_certificate",
+            "attach.pdf",
+            files.pdf_with_attachment,
+            "scripts, launch actions, links or attached files",
+        ),
         ("entity_certificate", "locked.pdf", files.pdf_encrypted, "password-protected"),
         ("entity_certificate", "long.pdf", lambda: files.pdf(pages=21), "21 pages; at most 20"),
         ("entity_certificate", "empty.jpg", lambda: b"", "The submitted file is empty"),
@@ -613,3 +633,76 @@ def test_a_reviewer_sees_the_full_id_number_in_the_admin_and_an_account_manager_
     _verified(client, manager, password)
     html = client.get(url).content.decode()
     assert "110105********002X" in html and ID_A not in html
+
+
+def test_a_phone_photo_with_a_second_picture_mpo_is_accepted(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    response = upload(client, org_a, entity_a, "entity_certificate", files.mpo())
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert document.content_type == "image/jpeg"
+    with document.file.open("rb") as handle:
+        assert Image.open(BytesIO(handle.read())).format == "JPEG"
+
+
+def test_an_account_manager_cannot_rebuild_an_id_number_from_admin_filters(client, org_a, entity_a, password):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    from .factories import UserFactory
+
+    roles.ensure_staff_groups()
+    manager = UserFactory(email="am@platform.cn", is_staff=True)
+    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    org_a.account_manager = manager
+    org_a.save()
+    _verified(client, manager, password)
+    url = reverse("admin:qualifications_entity_changelist")
+    response = client.get(url, {"legal_rep_id_number__startswith": "1101"})
+    assert response.status_code in (302, 400)  # Django refuses the disallowed lookup
+    assert ID_A not in client.get(reverse("admin:qualifications_entity_change", args=[entity_a.pk])).content.decode()
+
+
+def test_a_replaced_id_image_is_scheduled_for_deletion(client, org_a, owner_a, consented):
+    client.force_login(owner_a)
+    upload(client, org_a, consented, "legal_rep_id_front", files.jpeg())
+    old = Document.objects.get()
+    upload(client, org_a, consented, "legal_rep_id_front", files.jpeg(color=(10, 10, 10)))
+    old.refresh_from_db()
+    assert old.purge_after is not None and old.purge_reason == "replaced"
+    assert client.get(reverse("document-file", args=[old.pk, "file"])).status_code == 404
+    services.purge_due_id_images()
+    old.refresh_from_db()
+    assert old.purged_at is not None and old.original_filename == ""
+
+
+def test_a_ciphertext_opens_only_for_its_own_document_and_untampered():
+    from qualifications import crypto
+
+    sealed = crypto.seal(b"id-card-bytes", associated="document:one")
+    assert crypto.unseal(sealed.data, associated="document:one") == b"id-card-bytes"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.unseal(sealed.data, associated="document:two")  # copied onto another row
+    tampered = sealed.data[:-1] + bytes([sealed.data[-1] ^ 1])
+    with pytest.raises(crypto.DecryptionError):
+        crypto.unseal(tampered, associated="document:one")
+    with pytest.raises(crypto.DecryptionError):
+        crypto.unseal(b"FPE1\xff", associated="document:one")  # a damaged header
+
+
+@pytest.mark.parametrize(
+    "keys",
+    ["k1:" + "A" * 44 + ",k1:" + "B" * 44, "k1", "k1:not base64!", "k" * 40 + ":" + "A" * 44, "k1:" + "AAAA"],
+)
+def test_malformed_document_keys_stop_the_start_with_a_clear_message(keys):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DOCUMENT_KEYS": keys, "DJANGO_SETTINGS_MODULE": "filing_portal.settings"}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DOCUMENT_KEYS" in result.stderr

@@ -37,7 +37,10 @@
             var typeField = input.form && input.form.querySelector("[name=" + input.name.replace("_number", "_type") + "]");
             if (typeField) { params.set("id_type", typeField.value); }
           }
-          fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+          // POST: ID numbers stay out of URLs and so out of access logs.
+          var token = input.form.querySelector("[name=csrfmiddlewaretoken]").value;
+          fetch(url, { method: "POST", body: params, credentials: "same-origin",
+                       headers: { "Accept": "application/json", "X-CSRFToken": token } })
             .then(function (r) { return r.json(); })
             .then(function (data) {
               input.classList.toggle("is-invalid", !data.ok);

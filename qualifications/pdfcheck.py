@@ -1,0 +1,76 @@
+"""Judge a PDF in a child process with CPU, memory and wall-clock limits.
+
+pypdf is pure Python: a crafted file (huge padded object streams, deep nesting) can keep it
+busy for minutes or use gigabytes. The parent sends the bytes on stdin and reads one JSON
+line back; if the child runs out of time or memory, the PDF is refused.
+
+Run as ``python -m qualifications.pdfcheck MAX_PAGES`` (pure: no Django import here).
+"""
+
+import json
+import sys
+from io import BytesIO
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+# Keys that run code, carry files or reach out: pypdf decodes #xx escapes in names.
+DANGEROUS_KEYS = frozenset({"/JS", "/JavaScript", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/RichMedia",
+                            "/XFA", "/3DD", "/OnInstantiate"})  # fmt: skip
+DANGEROUS_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToR", "/GoToE", "/URI",
+                               "/Rendition", "/Movie", "/Sound", "/RichMediaExecute", "/ResetForm"})  # fmt: skip
+MAX_OBJECTS = 100_000
+
+
+def judge(data: bytes, max_pages: int) -> dict:
+    try:
+        reader = PdfReader(BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return {"code": "encrypted"}
+        pages = len(reader.pages)
+        if pages > max_pages:
+            return {"code": "too_many_pages", "pages": pages}
+        if pages == 0:
+            return {"code": "damaged"}
+        if _dangerous(reader.trailer):
+            return {"code": "active_content"}
+    except RecursionError:
+        return {"code": "damaged"}
+    except Exception:  # pypdf raises many kinds on broken files; all mean the same to the customer
+        return {"code": "damaged"}
+    return {"code": "ok", "pages": pages}
+
+
+def _resolve(value):
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _dangerous(root) -> bool:
+    seen: set[int] = set()
+    stack = [root]
+    visited = 0
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                continue
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        visited += 1
+        if visited > MAX_OBJECTS:
+            return True
+        if isinstance(obj, DictionaryObject):
+            for key, value in obj.items():
+                if key in DANGEROUS_KEYS:
+                    return True
+                if key == "/S" and isinstance(_resolve(value), NameObject) and _resolve(value) in DANGEROUS_ACTIONS:
+                    return True
+                stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return False
+
+
+if __name__ == "__main__":
+    sys.setrecursionlimit(2000)
+    print(json.dumps(judge(sys.stdin.buffer.read(), int(sys.argv[1]))))

@@ -185,3 +185,35 @@ def test_a_bad_file_is_refused_in_the_page_with_its_reason(page, owner_a, passwo
     page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
     expect(page.get_by_test_id("errors-entity_certificate")).to_contain_text("仅接受 JPEG、PNG、WebP 图片或 PDF 文件")
     assert not Document.objects.exists()
+
+
+def test_apply_for_a_signature_with_live_violations_then_see_the_timeline(page, owner_a, password):
+    from qualifications.models import Entity
+
+    org = owner_a.memberships.get().organization
+    Entity.objects.create(organization=org, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                          legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    _log_in(page, owner_a, password)
+    page.get_by_role("link", name="短信签名", exact=True).first.click()
+    page.get_by_role("link", name="申请签名").click()
+    page.locator("#id_entity").select_option(label="北京百度网讯科技有限公司")
+    page.locator("#id_source").select_option("abbreviation")
+    text = page.locator("#id_text")
+
+    text.fill("度百")
+    expect(page.locator('[data-violations] li[data-code="SIG_ABBREVIATION_ORDER"]')).to_be_visible()
+    expect(page.locator("[data-violations]")).to_contain_text("2025-03-31 · 2025.3.31")
+    expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
+
+    text.fill("百度1")
+    expect(page.locator('[data-violations] li[data-code="SIG_HAS_DIGIT"]')).to_be_visible()
+
+    text.fill("百度")
+    expect(page.locator("[data-violations] li")).to_have_count(0)
+    expect(page.locator("[data-preview-text]")).to_have_text("百度")
+    expect(page.get_by_role("button", name="提交审核")).to_be_enabled()
+    page.get_by_role("button", name="提交审核").click()
+
+    expect(page.get_by_test_id("signature-text")).to_have_text("【百度】")
+    expect(page.get_by_test_id("signature-status")).to_have_text("已提交")
+    expect(page.get_by_test_id("timeline")).to_contain_text("草稿 → 已提交")

@@ -6,9 +6,10 @@ from types import MappingProxyType
 
 from django.core.exceptions import ValidationError
 
-from compliance import BUILTIN_CHANGES, Policy, PolicyChange, policy_as_of
+from compliance import BUILTIN_CHANGES, Policy, PolicyChange, policy_as_of, workdays
 from compliance.policies import PARAMETERS
 
+from .models import Holiday
 from .models import Policy as PolicyRow
 
 _FROZENSET_FIELDS = {f.name for f in fields(Policy) if "frozenset" in str(f.type)}
@@ -41,3 +42,15 @@ def timeline() -> tuple[PolicyChange, ...]:
 
 def current_policy(as_of=None, carrier=None) -> Policy:
     return policy_as_of(as_of, carrier, changes=timeline())
+
+
+def expected_by(start, n: int):
+    """The n-th working day after ``start`` on China's calendar, and whether that date is exact
+    (the package or the admin's holiday table covers its year) or an estimate from weekends only."""
+    rows = list(Holiday.objects.filter(day__gte=start))
+    holidays = frozenset(r.day for r in rows if not r.is_workday)
+    make_up = frozenset(r.day for r in rows if r.is_workday)
+    day = workdays.add_working_days(start, n, extra_holidays=holidays, extra_workdays=make_up)
+    table_years = frozenset(r.day.year for r in rows)
+    exact = all(workdays.is_exact(year, table_years=table_years) for year in range(start.year, day.year + 1))
+    return day, exact

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,6 +18,7 @@ from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademar
 from . import selectors, services
 from .forms import SignatureForm
 from .models import Signature
+from .policies import expected_by
 
 
 def _membership(request, org_id):
@@ -123,10 +125,15 @@ def signature_detail(request, org_id, signature_id):
     names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
     events = [(event, names.get(event.from_status, ""), names[event.to_status])
               for event in selectors.signature_events(signature=signature)]  # fmt: skip
+    expected = None
+    if signature.status in (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING) and events:
+        # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
+        expected = expected_by(timezone.localtime(events[-1][0].at).date(), 5)
     context = {
         "org": membership.organization,
         "signature": signature,
         "events": events,
+        "expected": expected,
         "next_step": states.NEXT_STEP[signature.status][0 if chinese else 1],
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
         "precheck": [

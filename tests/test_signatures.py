@@ -238,3 +238,25 @@ def test_a_policy_added_in_the_admin_changes_results_after_its_date_only(client,
 
 def test_the_built_in_timeline_shows_in_the_admin_and_cannot_be_edited(db):
     assert Policy.objects.filter(builtin=True).count() == 8
+
+
+def test_the_detail_page_says_when_filing_is_expected_on_chinas_calendar(client, org_a, owner_a, entity):
+    import time_machine
+
+    from signatures.models import Holiday
+
+    client.force_login(owner_a)
+    with time_machine.travel(dt.datetime(2025, 12, 31, 10, tzinfo=dt.UTC)):
+        submit(client, org_a, entity, "百度")
+    signature = Signature.objects.get()
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    # 2025-12-31 + 5 working days: 1-3 January are holidays, Sunday 4 January is a make-up day.
+    assert "by about 2026-01-08" in html.content.decode()
+    assert "Estimate" not in html.content.decode()
+
+    SignatureEvent.objects.filter(signature=signature).update(at=dt.datetime(2026, 12, 30, 10, tzinfo=dt.UTC))
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "by about 2027-01-06" in html.content.decode() and "Estimate" in html.content.decode()
+    Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "by about 2027-01-07" in html.content.decode() and "Estimate" not in html.content.decode()

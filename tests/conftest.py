@@ -84,12 +84,36 @@ def password():
     return PASSWORD
 
 
+def make_staff(email, group):
+    """A staff user in one of the staff groups, with a confirmed authenticator."""
+    user = UserFactory(email=email, is_staff=True)
+    roles.ensure_staff_groups()
+    user.groups.add(Group.objects.get(name=group))
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def otp_login(client, user, password=PASSWORD):
+    """Log in at the admin as a person does: email, password and the current 6-digit code."""
+    from django.urls import reverse
+    from django_otp.oath import TOTP
+
+    device = TOTPDevice.objects.get(user=user)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    return client.post(reverse("admin:login"), {"username": user.email, "password": password, "otp_token": code})
+
+
 @pytest.fixture
 def reviewer(db):
-    user = UserFactory(email="reviewer@platform.cn", is_staff=True)
-    roles.ensure_staff_groups()
-    user.groups.add(Group.objects.get(name=roles.REVIEWER))
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return make_staff("reviewer@platform.cn", roles.REVIEWER)
+
+
+@pytest.fixture
+def account_manager(org_a):
+    """The account manager assigned to organization A."""
+    user = make_staff("am@platform.cn", roles.ACCOUNT_MANAGER)
+    org_a.account_manager = user
+    org_a.save(update_fields=["account_manager"])
     return user
 
 

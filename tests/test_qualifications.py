@@ -10,16 +10,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
+from accounts import roles
 from compliance import qualification as rules
 from compliance.validators import resident_id_check_character, uscc_check_character
 from qualifications import services, tasks
 from qualifications.models import Document, DocumentAccess, Entity, IdImageConsent
 
 from . import files
+from .conftest import make_staff, otp_login
 
 pytestmark = pytest.mark.django_db
 
@@ -346,10 +346,7 @@ def id_document(client, org_a, owner_a, consented):
 
 
 def _verified(client, user, password):
-    device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    response = client.post(reverse("admin:login"), {"username": user.email, "password": password, "otp_token": code})
-    assert response.status_code == 302
+    assert otp_login(client, user, password).status_code == 302
 
 
 def test_a_member_views_the_watermarked_file_with_safe_headers_and_it_is_logged(client, member_a, id_document):
@@ -395,27 +392,15 @@ def test_a_verified_reviewer_sees_the_original_decrypted_in_memory(client, revie
     assert DocumentAccess.objects.get().variant == "original"
 
 
-def test_the_account_manager_of_the_organization_sees_the_file_but_not_others(client, org_a, id_document, password):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
-    from .factories import UserFactory
-
-    roles.ensure_staff_groups()
-    managers = []
-    for email in ("am-a@platform.cn", "am-other@platform.cn"):
-        manager = UserFactory(email=email, is_staff=True)
-        manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
-        TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
-        managers.append(manager)
-    org_a.account_manager = managers[0]
-    org_a.save()
+def test_the_account_manager_of_the_organization_sees_the_file_but_not_others(
+    client, account_manager, id_document, password
+):
+    other_manager = make_staff("am-other@platform.cn", roles.ACCOUNT_MANAGER)
     url = reverse("document-file", args=[id_document.pk, "file"])
-    _verified(client, managers[1], password)
+    _verified(client, other_manager, password)
     assert client.get(url).status_code == 404
     client.logout()
-    _verified(client, managers[0], password)
+    _verified(client, account_manager, password)
     assert client.get(url).status_code == 200
     assert client.get(reverse("document-file", args=[id_document.pk, "original"])).status_code == 404
 
@@ -582,21 +567,10 @@ def test_evidence_urls_of_another_organization_are_404(client, org_a, entity_a, 
     assert entity_a.trademarks.exists()
 
 
-def test_an_account_manager_transfers_an_entity_to_their_customer(client, org_a, org_b, entity_a, password):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
-    from .factories import UserFactory
-
-    roles.ensure_staff_groups()
-    manager = UserFactory(email="am@platform.cn", is_staff=True)
-    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
-    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
-    org_a.account_manager = org_b.account_manager = manager
-    org_a.save()
+def test_an_account_manager_transfers_an_entity_to_their_customer(client, org_b, entity_a, account_manager, password):
+    org_b.account_manager = account_manager
     org_b.save()
-    _verified(client, manager, password)
+    _verified(client, account_manager, password)
     url = reverse("admin:qualifications_entity_transfer", args=[entity_a.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"organization": org_b.pk}).status_code == 302
@@ -613,24 +587,13 @@ def test_a_reviewer_cannot_transfer(client, entity_a, org_b, reviewer, password)
 
 
 def test_a_reviewer_sees_the_full_id_number_in_the_admin_and_an_account_manager_the_masked_one(
-    client, org_a, entity_a, reviewer, password
+    client, entity_a, reviewer, account_manager, password
 ):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
-    from .factories import UserFactory
-
     url = reverse("admin:qualifications_entity_change", args=[entity_a.pk])
     _verified(client, reviewer, password)
     assert ID_A in client.get(url).content.decode()
     client.logout()
-    manager = UserFactory(email="am@platform.cn", is_staff=True)
-    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
-    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
-    org_a.account_manager = manager
-    org_a.save()
-    _verified(client, manager, password)
+    _verified(client, account_manager, password)
     html = client.get(url).content.decode()
     assert "110105********002X" in html and ID_A not in html
 
@@ -645,20 +608,8 @@ def test_a_phone_photo_with_a_second_picture_mpo_is_accepted(client, org_a, owne
         assert Image.open(BytesIO(handle.read())).format == "JPEG"
 
 
-def test_an_account_manager_cannot_rebuild_an_id_number_from_admin_filters(client, org_a, entity_a, password):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-
-    from .factories import UserFactory
-
-    roles.ensure_staff_groups()
-    manager = UserFactory(email="am@platform.cn", is_staff=True)
-    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
-    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
-    org_a.account_manager = manager
-    org_a.save()
-    _verified(client, manager, password)
+def test_an_account_manager_cannot_rebuild_an_id_number_from_admin_filters(client, entity_a, account_manager, password):
+    _verified(client, account_manager, password)
     url = reverse("admin:qualifications_entity_changelist")
     response = client.get(url, {"legal_rep_id_number__startswith": "1101"})
     assert response.status_code in (302, 400)  # Django refuses the disallowed lookup

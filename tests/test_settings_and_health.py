@@ -10,6 +10,8 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .conftest import otp_login
+
 BASE_DIR = settings.BASE_DIR
 GOOD_PRODUCTION = {
     "DJANGO_ENV": "production",
@@ -137,10 +139,8 @@ def test_healthz_reports_the_database(client):
 
 
 def _otp_login(client, user, password):
-    device = TOTPDevice.objects.get(user=user)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
     # As a person fills the form: email, password, code. No device to pick (staff have one).
-    return client.post(reverse("admin:login"), {"username": user.email, "password": password, "otp_token": code})
+    return otp_login(client, user, password)
 
 
 @pytest.mark.django_db
@@ -237,20 +237,8 @@ def test_customers_have_no_two_factor_page(client, owner_a):
 
 
 @pytest.mark.django_db
-def test_an_account_manager_sees_only_their_customers_in_the_admin(client, org_a, org_b, password):
-    from django.contrib.auth.models import Group
-
-    from accounts import roles
-    from tests.factories import UserFactory
-
-    manager = UserFactory(email="am@platform.cn", is_staff=True)
-    roles.ensure_staff_groups()
-    manager.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
-    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
-    org_a.account_manager = manager
-    org_a.save()
-
-    _otp_login(client, manager, password)
+def test_an_account_manager_sees_only_their_customers_in_the_admin(client, org_a, org_b, account_manager, password):
+    _otp_login(client, account_manager, password)
     response = client.get(reverse("admin:accounts_organization_changelist"))
     assert response.status_code == 200
     text = response.content.decode()

@@ -203,21 +203,12 @@ def test_the_live_check_costs_the_same_few_queries_however_many_signatures_exist
         assert client.get(url, params).status_code == 200
 
 
-def test_a_policy_added_in_the_admin_changes_results_after_its_date_only(client, org_a, owner_a, entity, settings):
-    from django.contrib.auth.models import Group
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+def test_a_policy_added_in_the_admin_changes_results_after_its_date_only(client, org_a, owner_a, entity):
     from accounts import roles
 
-    from .factories import PASSWORD, UserFactory
+    from .conftest import make_staff, otp_login
 
-    roles.ensure_staff_groups()
-    admin_user = UserFactory(email="policy@platform.cn", is_staff=True)
-    admin_user.groups.add(Group.objects.get(name=roles.POLICY_ADMIN))
-    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
-    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
-    client.post(reverse("admin:login"), {"username": admin_user.email, "password": PASSWORD, "otp_token": code})
+    assert otp_login(client, make_staff("policy@platform.cn", roles.POLICY_ADMIN)).status_code == 302
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     form = {"key": "short-signatures", "effective": tomorrow.isoformat(), "carriers": '["mobile", "unicom", "telecom"]',
             "notice": "2026.12.1", "summary_zh": "签名最多 3 个字", "summary_en": "At most 3 characters",

@@ -22,6 +22,7 @@ class Violation:
     message: str  # zh-hans
     message_en: str
     rule_ref: str  # "YYYY-MM-DD · notice" the rule comes from
+    carrier: str | None = None  # for template rules, the carrier whose rule it is
 
     @property
     def is_error(self) -> bool:

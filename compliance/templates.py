@@ -1,0 +1,305 @@
+"""What a carrier counts in an SMS template, and which of its dated limits the template breaks.
+
+``analyze_template`` finds the links (registrable domains), IP addresses and contact methods a
+carrier would count, undoing the usual disguises (full-width characters, 。 ． 点 dot, spaces
+around dots). ``check_template`` compares them with each carrier's limits in force on a date.
+
+Libraries where they fit: ``phonenumbers`` for phone numbers and ``tldextract`` (its bundled
+public-suffix snapshot, never the network) for registrable domains. Hand-written patterns
+cover what they do not: China's 95xxx/96xxx service numbers and 106 SMS ports (unknown to
+phonenumbers), QQ and WeChat IDs. Every pattern is linear (no nested quantifiers over the
+same characters), so no input makes it backtrack.
+"""
+
+import ipaddress
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+import tldextract
+
+from .policies import ALL_CARRIERS, Policy, policy_as_of
+from .signatures import ERROR, WARNING, Violation
+
+KINDS = ("verification", "notification", "marketing")
+MAX_BODY = 500
+SINGLE_SEGMENT = 70
+MULTI_SEGMENT = 67
+
+# No network: the public-suffix snapshot bundled with tldextract.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+_VARIABLE = re.compile(r"\$\{([^{}$]*)\}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_DOT_WORDS = re.compile(
+    r"(?<=[A-Za-z0-9])[ \t]*(?:[。．点點]|\(\.\)|\[\.\]|\(dot\)|\[dot\]|\bdot\b)[ \t]*(?=[A-Za-z0-9])", re.I
+)
+_SPACED_DOT = re.compile(r"(?<=[A-Za-z0-9])[ \t]+\.[ \t]*(?=[A-Za-z])|(?<=[A-Za-z0-9])\.[ \t]+(?=[A-Za-z]{2})")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
+_URL_IP = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}://\[?([0-9a-f:.]{2,45})\]?(?=[:/\s]|$)")
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![0-9A-Fa-f:])")
+_HOST = re.compile(r"(?i)(?<![a-z0-9@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,63})(?![a-z0-9-])")
+_SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
+_SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
+_QQ = re.compile(r"(?i)(?:QQ|扣扣)[ \t]*(?:号|群)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")
+_WECHAT = re.compile(r"(?i)(?:微信号?|weixin|wechat|vx|wx|v信|威信)[ \t]*[:：]?[ \t]*([A-Za-z][-_A-Za-z0-9]{5,19})")
+_CODE_WORDS = ("验证码", "校验码", "动态码", "注册码")
+_OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][ \t]*退订|退订请?回复?[ \t]*[Tt]")
+# Contexts in which a 95xxx-like number is a code, an amount or a time, not a service line.
+_NOT_SERVICE_BEFORE = ("码", "为", "号")
+_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    links: list[str]
+    ips: list[str]
+    contacts: list[tuple[str, str]]
+    variables: list[str]
+    length: int
+    segments: int
+    spans: list[tuple[int, int, str]]  # (start, end, "link" | "ip" | contact kind) in the text as written
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))
+
+
+def normalize_disguises(text: str) -> str:
+    """Full-width folded (NFKC), and 。 ． 点 dot, or spaces around a dot, between letters read as a dot.
+    The result has the same length as the NFKC text except where disguises shrank."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = _DOT_WORDS.sub(".", folded)
+    return _SPACED_DOT.sub(".", folded)
+
+
+def segments_for(length: int) -> int:
+    if length <= SINGLE_SEGMENT:
+        return 1
+    return math.ceil(length / MULTI_SEGMENT)
+
+
+def analyze_template(text: str, signature: str | None = None) -> Analysis:
+    """Links, IPs, contacts and variables of a template, and what it bills (【signature】 + body)."""
+    text = text or ""
+    variables = [match.group(1) for match in _VARIABLE.finditer(text)]
+    # Placeholders become spaces: ${a}${b} must not glue the text around them into a number.
+    plain = _VARIABLE.sub(lambda m: " " * len(m.group(0)), text)
+    normalized = normalize_disguises(plain)
+    spans: list[tuple[int, int, str]] = []
+    consumed = bytearray(len(normalized))  # what an earlier kind has claimed
+
+    def claim(start, end, kind):
+        consumed[start:end] = b"\x01" * (end - start)
+        if len(normalized) == len(plain):  # spans map back only when no disguise changed the length
+            spans.append((start, end, kind))
+
+    def free(start, end):
+        return not any(consumed[start:end])
+
+    contacts: list[tuple[str, str]] = []
+    for match in _EMAIL.finditer(normalized):
+        contacts.append(("email", match.group(0).lower()))
+        claim(*match.span(), "email")
+    ips: list[str] = []
+    for match in _URL_IP.finditer(normalized):
+        address = _ip(match.group(1))
+        if address:
+            ips.append(address)
+            claim(*match.span(), "ip")
+    for pattern in (_IPV4, _IPV6):
+        for match in pattern.finditer(normalized):
+            address = _ip(match.group(1))
+            if address and free(*match.span(1)):
+                ips.append(address)
+                claim(*match.span(1), "ip")
+    links: list[str] = []
+    for match in _HOST.finditer(normalized):
+        if not free(*match.span(1)):
+            continue
+        extracted = _EXTRACT(match.group(1).lower())
+        if extracted.suffix and extracted.domain:
+            links.append(f"{extracted.domain}.{extracted.suffix}")
+            claim(*match.span(1), "link")
+    for match in _QQ.finditer(normalized):
+        contacts.append(("qq", match.group(1)))
+        claim(*match.span(1), "qq")
+    for match in _WECHAT.finditer(normalized):
+        if free(*match.span(1)):
+            contacts.append(("wechat", match.group(1).lower()))
+            claim(*match.span(1), "wechat")
+    for match in _SMS_PORT.finditer(normalized):
+        if free(*match.span(1)):
+            contacts.append(("sms_port", match.group(1)))
+            claim(*match.span(1), "sms_port")
+    for match in phonenumbers.PhoneNumberMatcher(normalized, "CN", leniency=phonenumbers.Leniency.VALID):
+        if not free(match.start, match.end):
+            continue
+        digits = phonenumbers.national_significant_number(match.number)
+        number_type = phonenumbers.number_type(match.number)
+        if number_type in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
+            kind = "service_number"
+        elif number_type == phonenumbers.PhoneNumberType.MOBILE or digits.startswith("1"):
+            kind = "mobile"
+        else:
+            kind, digits = "landline", "0" + digits
+        contacts.append((kind, digits))
+        claim(match.start, match.end, kind)
+    for match in _SERVICE.finditer(normalized):
+        start, end = match.span(1)
+        before, after = normalized[max(0, start - 1) : start], normalized[end : end + 1]
+        if free(start, end) and before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER:
+            contacts.append(("service_number", match.group(1)))
+            claim(start, end, "service_number")
+    length = len(text) + (len(signature) + 2 if signature else 0)
+    return Analysis(
+        links=_unique(links),
+        ips=_unique(ips),
+        contacts=_unique(contacts),
+        variables=variables,
+        length=length,
+        segments=segments_for(length),
+        spans=sorted(spans),
+    )
+
+
+def _ip(candidate: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def registrable(domain: str) -> str:
+    extracted = _EXTRACT(domain.lower())
+    return f"{extracted.domain}.{extracted.suffix}" if extracted.suffix else domain.lower()
+
+
+def check_template(
+    text: str,
+    *,
+    kind: str,
+    carrier: str | None = None,
+    as_of=None,
+    owned_domains=(),
+    owned_ips=(),
+    signature_contacts=(),
+    signature_domains=(),
+    signature: str | None = None,
+    policy: Policy | None = None,
+    changes=None,
+) -> list[Violation]:
+    """Every rule the template breaks: the carrier-independent ones, then each carrier's limits in
+    force on ``as_of`` (``carrier=None``: every carrier whose template rules are in force).
+
+    ``owned_*`` are the entity's filed domains and IPs; ``signature_contacts`` /
+    ``signature_domains`` what the signature's other templates already whitelist (Telecom).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown template kind {kind!r}")
+    analysis = analyze_template(text, signature)
+    found: list[Violation] = []
+    base_ref = "platform rule"
+
+    def add(code, severity, zh, en, ref, carrier_code=None):
+        found.append(Violation(code, severity, zh, en, ref, carrier_code))
+
+    body = text or ""
+    if not body.strip() or len(body) > MAX_BODY:
+        add("TPL_LENGTH", ERROR, f"模板正文须为 1–{MAX_BODY} 个字，当前为 {len(body)} 个。",
+            f"A template body has 1-{MAX_BODY} characters; this one has {len(body)}.", base_ref)  # fmt: skip
+    bad = sorted({ch for ch in body if ch in "【】" or (unicodedata.category(ch) in ("Cc", "Cf", "Co") and ch != "\n")})
+    if bad:
+        shown = "、".join(ch if ch in "【】" else repr(ch)[1:-1] for ch in bad[:5])
+        add("TPL_FORBIDDEN_CHARS", ERROR, f"正文不能含有【】（签名由平台添加）或控制字符：{shown}",
+            f"The body may not contain 【】 (the platform adds the signature) or control characters: {shown}",
+            base_ref)  # fmt: skip
+    if _bad_variables(body, analysis.variables):
+        add("TPL_BAD_VARIABLE", ERROR, "变量须写作 ${name}（字母、数字、下划线），不能相邻，模板也不能只有变量。",
+            "Variables are written ${name} (letters, digits, underscores), never side by side, and a template "
+            "is more than its variables.", base_ref)  # fmt: skip
+    reaching_out = analysis.links or analysis.ips or analysis.contacts
+    if kind == "verification":
+        has_word = any(word in body for word in _CODE_WORDS)
+        if not has_word or len(analysis.variables) != 1 or reaching_out:
+            add("TPL_VERIFICATION_FORMAT", ERROR,
+                "验证码模板须含“验证码/校验码/动态码/注册码”之一和恰好一个变量，且不得含链接或联系方式。",
+                "A verification template has one of 验证码/校验码/动态码/注册码, exactly one variable, and no link "
+                "or contact.", base_ref)  # fmt: skip
+    if kind == "marketing" and not _OPT_OUT.search(unicodedata.normalize("NFKC", body)):
+        add("TPL_MARKETING_OPT_OUT", ERROR, "营销短信须提供退订方式，如“拒收请回复R”或“回T退订”。",
+            "A marketing message offers a way out, such as 拒收请回复R or 回T退订.", base_ref)  # fmt: skip
+
+    carriers = [carrier] if carrier else sorted(ALL_CARRIERS)
+    owned = {registrable(d) for d in owned_domains}
+    owned_ip_set = {_ip(i) or i for i in owned_ips}
+    for code in carriers:
+        rules = policy or (policy_as_of(as_of, code, changes=changes) if changes else policy_as_of(as_of, code))
+        if not rules.template_filing_required:
+            continue
+        _carrier_rules(add, analysis, rules, code, owned, owned_ip_set, signature_contacts, signature_domains)
+    return found
+
+
+def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_contacts, signature_domains):
+    links, ips, contacts = analysis.links, analysis.ips, analysis.contacts
+    name = {
+        "mobile": ("移动", "China Mobile"),
+        "unicom": ("联通", "China Unicom"),
+        "telecom": ("电信", "China Telecom"),
+    }
+    zh, en = name[carrier]
+    if rules.template_max_links is not None and len(links) > rules.template_max_links:
+        add("TPL_TOO_MANY_LINKS", ERROR,
+            f"{zh}：每个模板最多 {rules.template_max_links} 个链接，当前 {len(links)} 个。",
+            f"{en}: at most {rules.template_max_links} link per template; this one has {len(links)}.",
+            rules.ref("template_max_links"), carrier)  # fmt: skip
+    if rules.template_max_contacts is not None and len(contacts) > rules.template_max_contacts:
+        add("TPL_TOO_MANY_CONTACTS", ERROR,
+            f"{zh}：每个模板最多 {rules.template_max_contacts} 个联系方式，当前 {len(contacts)} 个。",
+            f"{en}: at most {rules.template_max_contacts} contact methods per template; this one has {len(contacts)}.",
+            rules.ref("template_max_contacts"), carrier)  # fmt: skip
+    if rules.template_max_ips is not None and len(ips) > rules.template_max_ips:
+        add("TPL_TOO_MANY_IPS", ERROR, f"{zh}：每个模板最多 {rules.template_max_ips} 个 IP 地址，当前 {len(ips)} 个。",
+            f"{en}: at most {rules.template_max_ips} IP address per template; this one has {len(ips)}.",
+            rules.ref("template_max_ips"), carrier)  # fmt: skip
+    if rules.template_links_must_be_owned:
+        for link in links:
+            if link not in owned:
+                add("TPL_LINK_NOT_OWNED", ERROR, f"{zh}：链接 {link} 不在本主体已登记的域名中。",
+                    f"{en}: the link {link} is not among the entity's registered domains.",
+                    rules.ref("template_links_must_be_owned"), carrier)  # fmt: skip
+        for address in ips:
+            if address not in owned_ips:
+                add("TPL_IP_NOT_OWNED", ERROR, f"{zh}：IP 地址 {address} 不在本主体已登记的 IP 中。",
+                    f"{en}: the IP address {address} is not among the entity's registered IPs.",
+                    rules.ref("template_links_must_be_owned"), carrier)  # fmt: skip
+    whitelist_contacts = set(signature_contacts) | set(contacts)
+    whitelist_domains = {registrable(d) for d in signature_domains} | set(links)
+    max_contacts, max_domains = rules.signature_whitelist_contacts, rules.signature_whitelist_domains
+    full = (max_contacts is not None and len(whitelist_contacts) > max_contacts) or (
+        max_domains is not None and len(whitelist_domains) > max_domains
+    )
+    if full:
+        add("TPL_SIGNATURE_WHITELIST_FULL", ERROR,
+            f"{zh}：加上本模板，该签名白名单将超过 {rules.signature_whitelist_contacts} 个联系方式或 "
+            f"{rules.signature_whitelist_domains} 个域名。",
+            f"{en}: with this template the signature would whitelist more than {rules.signature_whitelist_contacts} "
+            f"contact methods or {rules.signature_whitelist_domains} domain.",
+            rules.ref("signature_whitelist_contacts"), carrier)  # fmt: skip
+    if links or ips or contacts:
+        add("TPL_NEEDS_FILING", WARNING, f"{zh}：模板含链接或联系方式，须先向运营商报备后才能发送。",
+            f"{en}: the template carries links or contacts, so it must be filed before it is sent.",
+            rules.ref("template_filing_required"), carrier)  # fmt: skip
+
+
+def _bad_variables(body: str, names: list[str]) -> bool:
+    if "${" in _VARIABLE.sub("", body) or any(not _VARIABLE_NAME.fullmatch(name) for name in names):
+        return True  # an unclosed ${, or a name that is not one
+    if "}${" in body:
+        return True  # adjacent placeholders
+    rest = _VARIABLE.sub("", body)
+    return bool(names) and not any(ch.isalnum() for ch in rest)

@@ -46,6 +46,7 @@ _SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
 _QQ = re.compile(r"(?i)(?:QQ|扣扣)[ \t]*(?:号|群)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")
 _WECHAT = re.compile(r"(?i)(?:微信号?|weixin|wechat|vx|wx|v信|威信)[ \t]*[:：]?[ \t]*([A-Za-z][-_A-Za-z0-9]{5,19})")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
 _CODE_WORDS = ("验证码", "校验码", "动态码", "注册码")
 _OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][ \t]*退订|退订请?回复?[ \t]*[Tt]")
 # Contexts in which a 95xxx-like number is a code, an amount or a time, not a service line.
@@ -100,9 +101,9 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     def free(start, end):
         return not any(consumed[start:end])
 
-    contacts: list[tuple[str, str]] = []
+    found_contacts: list[tuple[int, str, str]] = []  # (position, kind, value): reported in reading order
     for match in _EMAIL.finditer(normalized):
-        contacts.append(("email", match.group(0).lower()))
+        found_contacts.append((match.start(), "email", match.group(0).lower()))
         claim(*match.span(), "email")
     ips: list[str] = []
     for match in _URL_IP.finditer(normalized):
@@ -125,15 +126,15 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
             links.append(f"{extracted.domain}.{extracted.suffix}")
             claim(*match.span(1), "link")
     for match in _QQ.finditer(normalized):
-        contacts.append(("qq", match.group(1)))
+        found_contacts.append((match.start(), "qq", match.group(1)))
         claim(*match.span(1), "qq")
     for match in _WECHAT.finditer(normalized):
         if free(*match.span(1)):
-            contacts.append(("wechat", match.group(1).lower()))
+            found_contacts.append((match.start(), "wechat", match.group(1).lower()))
             claim(*match.span(1), "wechat")
     for match in _SMS_PORT.finditer(normalized):
         if free(*match.span(1)):
-            contacts.append(("sms_port", match.group(1)))
+            found_contacts.append((match.start(1), "sms_port", match.group(1)))
             claim(*match.span(1), "sms_port")
     for match in phonenumbers.PhoneNumberMatcher(normalized, "CN", leniency=phonenumbers.Leniency.VALID):
         if not free(match.start, match.end):
@@ -142,23 +143,23 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
         number_type = phonenumbers.number_type(match.number)
         if number_type in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
             kind = "service_number"
-        elif number_type == phonenumbers.PhoneNumberType.MOBILE or digits.startswith("1"):
+        elif number_type == phonenumbers.PhoneNumberType.MOBILE or _MOBILE.fullmatch(digits):
             kind = "mobile"
         else:
             kind, digits = "landline", "0" + digits
-        contacts.append((kind, digits))
+        found_contacts.append((match.start, kind, digits))
         claim(match.start, match.end, kind)
     for match in _SERVICE.finditer(normalized):
         start, end = match.span(1)
         before, after = normalized[max(0, start - 1) : start], normalized[end : end + 1]
         if free(start, end) and before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER:
-            contacts.append(("service_number", match.group(1)))
+            found_contacts.append((start, "service_number", match.group(1)))
             claim(start, end, "service_number")
     length = len(text) + (len(signature) + 2 if signature else 0)
     return Analysis(
         links=_unique(links),
         ips=_unique(ips),
-        contacts=_unique(contacts),
+        contacts=_unique((kind, value) for _, kind, value in sorted(found_contacts)),
         variables=variables,
         length=length,
         segments=segments_for(length),

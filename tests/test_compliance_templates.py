@@ -1,0 +1,199 @@
+"""analyze_template and check_template, table-driven from DOMAIN.md's per-carrier dates."""
+
+import datetime as dt
+
+import pytest
+
+from compliance.templates import analyze_template, check_template, segments_for
+
+D = dt.date
+
+# (text, links, ips, contact kinds)
+ANALYSIS = [
+    ("您的验证码为123456，5分钟内有效。", [], [], []),
+    ("详询物业服务中心0755-86013388。", [], [], ["landline"]),
+    ("点击 https://m.example.com/act?id=618 立即抢购", ["example.com"], [], []),
+    ("请访问 example。com 领取", ["example.com"], [], []),
+    ("请访问 example．com 领取", ["example.com"], [], []),
+    ("请访问 example点com 领取", ["example.com"], [], []),
+    ("请访问 example . com 领取", ["example.com"], [], []),
+    ("请访问 example(dot)com 领取", ["example.com"], [], []),
+    ("请访问 ｅｘａｍｐｌｅ．ｃｏｍ 领取", ["example.com"], [], []),
+    ("请通过 http://10.0.0.1/admin 登录", [], ["10.0.0.1"], []),
+    ("服务器 203.0.113.7 已恢复", [], ["203.0.113.7"], []),
+    ("请访问 http://[2001:db8::1]/ 查看", [], ["2001:db8::1"], []),
+    ("添加班主任微信：abc_teacher01，或QQ：12345678", [], [], ["wechat", "qq"]),
+    ("您的订单20260315123456789已发货", [], [], []),
+    ("您的订单金额为128.50元，下午3点30分送达", [], [], []),
+    ("版本2.3.1已发布", [], [], []),
+    ("快递单号 SF1234567890123 已签收", [], [], []),
+    ("车牌京A12345已驶入停车场", [], [], []),
+    ("客服热线95588", [], [], ["service_number"]),
+    ("客服电话 400-810-8888", [], [], ["service_number"]),
+    ("免费热线 800 810 8888", [], [], ["service_number"]),
+    ("联系13812345678", [], [], ["mobile"]),
+    ("联系 138 1234 5678 或 +86 139-1234-5678", [], [], ["mobile", "mobile"]),
+    ("联系13812345678，再次13812345678", [], [], ["mobile"]),  # distinct
+    ("邮件 service@example.com", [], [], ["email"]),
+    ("回复TD退订，端口1069012345678", [], [], ["sms_port"]),
+    ("访问 shop.taobao.com 和 www.taobao.com", ["taobao.com"], [], []),
+    ("访问 a.example.com.cn", ["example.com.cn"], [], []),
+    ("访问 www.gov.cn 官网", ["www.gov.cn"], [], []),  # gov.cn is a public suffix: www.gov.cn is registrable
+    ("文件 report.pdf 已生成", [], [], []),
+    ("扫码 https://t.cn/abc 领取", ["t.cn"], [], []),
+    ("验证码95123，请勿泄露", [], [], []),
+    ("金额95000元已到账", [], [], []),
+    ("请致电010-12345678", [], [], ["landline"]),
+    ("尊敬的${name}，您的积分${points}已到账", [], [], []),
+    ("链接${url}请查收", [], [], []),
+    ("QQ群 123456789 欢迎加入", [], [], ["qq"]),
+    ("加vx: shop_service88 领券", [], [], ["wechat"]),
+    ("打开example.com或example.org", ["example.com", "example.org"], [], []),
+    ("ip 999.1.1.1 不是地址", [], [], []),
+]
+
+
+@pytest.mark.parametrize(("text", "links", "ips", "kinds"), ANALYSIS)
+def test_analyze_template(text, links, ips, kinds):
+    analysis = analyze_template(text)
+    assert analysis.links == links
+    assert analysis.ips == ips
+    assert [kind for kind, _ in analysis.contacts] == kinds
+
+
+def test_variables_length_and_segments():
+    analysis = analyze_template("尊敬的${name}，您好", signature="示例科技")
+    assert analysis.variables == ["name"]
+    assert analysis.length == len("【示例科技】") + len("尊敬的${name}，您好")
+    assert (segments_for(70), segments_for(71), segments_for(134), segments_for(135)) == (1, 2, 2, 3)
+
+
+def test_spans_point_at_what_was_found():
+    text = "点击 https://m.example.com/a 或致电13812345678"
+    kinds = {text[start:end]: kind for start, end, kind in analyze_template(text).spans}
+    assert kinds["m.example.com"] == "link"
+    assert kinds["13812345678"] == "mobile"
+
+
+TWO_LINKS = "活动：a.example.com 与 other.cn 同时开抢，拒收请回复R"
+THREE_CONTACTS = "咨询13812345678、010-12345678或service@example.com，拒收请回复R"
+TWO_IPS = "访问 203.0.113.7 或 203.0.113.8，拒收请回复R"
+ONE_LINK = "详情见 example.com ，拒收请回复R"
+# Each carrier's first day of template rules (DOMAIN.md): the day before, nothing applies.
+STARTS = {"telecom": D(2025, 5, 30), "unicom": D(2025, 7, 1), "mobile": D(2025, 7, 10)}
+
+
+def codes(text, kind="marketing", **kw):
+    return sorted({(v.code, v.carrier) for v in check_template(text, kind=kind, **kw)})
+
+
+# What Telecom adds on top of the shared limits: owned links/IPs, the IP limit, the signature whitelist.
+TELECOM_TWO_LINKS = {
+    "telecom": {"TPL_LINK_NOT_OWNED", "TPL_SIGNATURE_WHITELIST_FULL"},
+    "unicom": set(),
+    "mobile": set(),
+}
+TELECOM_WHITELIST = {"telecom": {"TPL_SIGNATURE_WHITELIST_FULL"}, "unicom": set(), "mobile": set()}
+TELECOM_TWO_IPS = {"telecom": {"TPL_TOO_MANY_IPS", "TPL_IP_NOT_OWNED"}, "unicom": set(), "mobile": set()}
+CARRIER_CASES = []
+for carrier, start in STARTS.items():
+    before = start - dt.timedelta(days=1)
+    CARRIER_CASES += [
+        (TWO_LINKS, carrier, before, set()),
+        (TWO_LINKS, carrier, start, {"TPL_TOO_MANY_LINKS", "TPL_NEEDS_FILING"} | TELECOM_TWO_LINKS[carrier]),
+        (THREE_CONTACTS, carrier, before, set()),
+        (THREE_CONTACTS, carrier, start, {"TPL_TOO_MANY_CONTACTS", "TPL_NEEDS_FILING"} | TELECOM_WHITELIST[carrier]),
+        (ONE_LINK, carrier, before, set()),
+        (ONE_LINK, carrier, start, {"TPL_NEEDS_FILING"} | ({"TPL_LINK_NOT_OWNED"} if carrier == "telecom" else set())),
+        (TWO_IPS, carrier, before, set()),
+        (TWO_IPS, carrier, start, {"TPL_NEEDS_FILING"} | TELECOM_TWO_IPS[carrier]),
+        ("您的快递已到驿站，拒收请回复R", carrier, start, set()),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "carrier", "as_of", "expected"), CARRIER_CASES)
+def test_each_carrier_from_its_own_date(text, carrier, as_of, expected):
+    assert {code for code, _ in codes(text, carrier=carrier, as_of=as_of)} == expected
+
+
+def test_owned_links_and_ips_pass_telecom():
+    found = codes(ONE_LINK, carrier="telecom", as_of=D(2026, 1, 1), owned_domains=["www.example.com"])
+    assert found == [("TPL_NEEDS_FILING", "telecom")]
+    found = codes("访问 203.0.113.7，拒收请回复R", carrier="telecom", as_of=D(2026, 1, 1), owned_ips=["203.0.113.7"])
+    assert found == [("TPL_NEEDS_FILING", "telecom")]
+
+
+def test_the_signature_whitelist_counts_the_other_templates_too():
+    args = {"carrier": "telecom", "as_of": D(2026, 1, 1), "owned_domains": ["example.com", "other.cn"]}
+    assert ("TPL_SIGNATURE_WHITELIST_FULL", "telecom") not in codes(ONE_LINK, **args)
+    assert ("TPL_SIGNATURE_WHITELIST_FULL", "telecom") in codes(ONE_LINK, signature_domains=["other.cn"], **args)
+    contacts = [("mobile", "13812345678"), ("landline", "01012345678")]
+    text = "致电13912345678，拒收请回复R"
+    assert ("TPL_SIGNATURE_WHITELIST_FULL", "telecom") in codes(text, signature_contacts=contacts, **args)
+    # A contact already whitelisted does not count twice.
+    text = "致电13812345678，拒收请回复R"
+    assert ("TPL_SIGNATURE_WHITELIST_FULL", "telecom") not in codes(text, signature_contacts=contacts, **args)
+
+
+def test_carrier_none_means_every_carrier_in_force():
+    assert {c for _, c in codes(TWO_LINKS, as_of=D(2025, 6, 15))} == {"telecom"}
+    assert {c for _, c in codes(TWO_LINKS, as_of=D(2025, 7, 5))} == {"telecom", "unicom"}
+    assert {c for _, c in codes(TWO_LINKS, as_of=D(2025, 7, 10))} == {"telecom", "unicom", "mobile"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("您的验证码为${code}，5分钟内有效。", "verification", []),
+        ("您的验证码为${code}，${minutes}分钟内有效。", "verification", ["TPL_VERIFICATION_FORMAT"]),
+        ("您的动态码为${code}", "verification", []),
+        ("您的口令为${code}", "verification", ["TPL_VERIFICATION_FORMAT"]),
+        ("您的验证码为${code}，详见example.com", "verification", ["TPL_VERIFICATION_FORMAT"]),
+        ("您的验证码为123456", "verification", ["TPL_VERIFICATION_FORMAT"]),
+        ("新品上市，全场八折", "marketing", ["TPL_MARKETING_OPT_OUT"]),
+        ("新品上市，全场八折，回T退订", "marketing", []),
+        ("新品上市，全场八折，拒收请回复R", "marketing", []),
+        ("新品上市，全场八折，退订回T", "marketing", []),
+        ("新品上市，全场八折，回Ｔ退订", "marketing", []),
+        ("您的包裹已发出", "notification", []),
+        ("", "notification", ["TPL_LENGTH"]),
+        ("   ", "notification", ["TPL_LENGTH"]),
+        ("字" * 500, "notification", []),
+        ("字" * 501, "notification", ["TPL_LENGTH"]),
+        ("【示例】您的包裹已发出", "notification", ["TPL_FORBIDDEN_CHARS"]),
+        ("您的包裹\u200b已发出", "notification", ["TPL_FORBIDDEN_CHARS"]),
+        ("您的包裹\x07已发出", "notification", ["TPL_FORBIDDEN_CHARS"]),
+        ("第一行\n第二行", "notification", []),
+        ("尊敬的${name}${title}您好", "notification", ["TPL_BAD_VARIABLE"]),
+        ("尊敬的${name", "notification", ["TPL_BAD_VARIABLE"]),
+        ("尊敬的${}您好", "notification", ["TPL_BAD_VARIABLE"]),
+        ("尊敬的${1name}您好", "notification", ["TPL_BAD_VARIABLE"]),
+        ("${name}，${title}", "notification", ["TPL_BAD_VARIABLE"]),
+        ("尊敬的${name}，您好", "notification", []),
+    ],
+)
+def test_rules_at_any_date(text, kind, expected):
+    found = [code for code, _ in codes(text, kind=kind, as_of=D(2024, 1, 1))]
+    assert found == expected
+
+
+def test_rule_refs_name_the_carriers_notice():
+    telecom = [v for v in check_template(TWO_LINKS, kind="marketing", carrier="telecom", as_of=D(2026, 1, 1))
+               if v.code == "TPL_TOO_MANY_LINKS"]  # fmt: skip
+    unicom = [v for v in check_template(TWO_LINKS, kind="marketing", carrier="unicom", as_of=D(2026, 1, 1))
+              if v.code == "TPL_TOO_MANY_LINKS"]  # fmt: skip
+    assert telecom[0].rule_ref == "2025-05-30 · 2025.6.3"
+    assert unicom[0].rule_ref == "2025-07-01 · 2025.7.2"
+    assert "电信" in telecom[0].message and "China Telecom" in telecom[0].message_en
+
+
+@pytest.mark.timeout(10)  # a hang detector, not a speed test: benchmarks/ measures the time
+@pytest.mark.parametrize(
+    "text",
+    ["." * 10_000, "1" * 5_000, "【" * 2_000 + "】" * 2_000, "a." * 5_000, "${" * 3_000, "-" * 10_000 + "a.com",
+     "1." * 5_000, ":" * 8_000, "a-" * 5_000 + ".com", "微信" * 2_000, "QQ" * 3_000 + "1" * 11],
+)  # fmt: skip
+def test_pathological_inputs_finish(text):
+    analysis = analyze_template(text)
+    assert analysis.length == len(text)
+    assert isinstance(check_template(text, kind="marketing", as_of=D(2026, 1, 1)), list)

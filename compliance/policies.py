@@ -9,6 +9,7 @@ admin, which the Django side passes in as ``changes`` (same frozen values).
 
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ class Policy:
 
     effective: dt.date = dt.date.min
     notices: tuple[str, ...] = ()  # the notices folded in, oldest first
+    change_keys: tuple[str, ...] = ()  # the changes folded in: the policy version a snapshot records
     # Signatures
     accepted_sources: frozenset[str] = frozenset({"full_name", "abbreviation", "trademark", "app_name"})
     min_length: int = 2
@@ -42,6 +44,8 @@ class Policy:
     check_neutral: bool = False
     neutral_words: tuple[str, ...] = NEUTRAL_WORDS
     abbreviation_in_order: bool = False
+    # The notices say "no skipping"; some carriers read it loosely. Policy admins may make it "error".
+    abbreviation_skip_severity: str = "warning"
     abbreviation_unique: bool = False
     require_unique: bool = False
     trademark_owner_must_match: bool = False
@@ -72,9 +76,32 @@ BASE_REFS = {
     "ban_symbols": "platform rule · the platform adds 【】; carriers refuse other symbols",
     "ban_latin_only": "2025.3.27 · pure-English signatures are never accepted",
     "accepted_sources": "2025.3.27 · official-account, mini-program, website, software-copyright names never accepted",
+    "full_name": "2025-03-31 · 2025.3.31 · the complete registered name",
 }
 
-PARAMETERS = frozenset(f.name for f in fields(Policy)) - {"effective", "notices", "sources"}
+PARAMETERS = frozenset(f.name for f in fields(Policy)) - {"effective", "notices", "change_keys", "sources"}
+_DEFAULTS = Policy()
+
+
+def _type_problem(name: str, value) -> str | None:
+    """Why ``value`` cannot be the parameter ``name`` (an admin row typed by hand), or None."""
+    default = getattr(_DEFAULTS, name)
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int) or name.startswith(("template_max", "signature_whitelist")):
+        if value is None and default is None:
+            return None  # "no limit" stays possible where it is the default
+        whole = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return None if whole else "a whole number of 0 or more"
+    if isinstance(default, frozenset):
+        ok = isinstance(value, (frozenset, set, list, tuple)) and all(item in SOURCES for item in value)
+        return None if ok else f"a list of sources among {', '.join(SOURCES)}"
+    if isinstance(default, tuple):
+        ok = isinstance(value, (list, tuple)) and all(isinstance(item, str) and item for item in value)
+        return None if ok else "a list of words"
+    if name == "abbreviation_skip_severity":
+        return None if value in ("warning", "error") else '"warning" or "error"'
+    return None if isinstance(value, str) else "text"
 
 
 @dataclass(frozen=True)
@@ -91,6 +118,10 @@ class PolicyChange:
         unknown = set(self.params) - PARAMETERS
         if unknown:
             raise ValueError(f"unknown policy parameters: {sorted(unknown)}")
+        for name, value in self.params.items():
+            problem = _type_problem(name, value)
+            if problem:
+                raise ValueError(f"{name} must be {problem}, not {value!r}")
         if not self.carriers <= ALL_CARRIERS or not self.carriers:
             raise ValueError(f"carriers must be a non-empty subset of {sorted(ALL_CARRIERS)}")
 
@@ -110,11 +141,10 @@ BUILTIN_CHANGES: tuple[PolicyChange, ...] = (
            "official-account, mini-program, website and software-copyright names refused",
            real_name_required=True, check_neutral=True),
     change("2025-03-31-abbreviation", D(2025, 3, 31), ALL_CARRIERS, "2025.3.31",
-           "简称须按全称顺序取字、不得与其他主体重复；商标注册人、应用备案主体须为本主体",
-           "Abbreviations: characters in the full name's order, not colliding with another entity's; "
-           "trademark owner and app ICP subject must be the entity",
-           abbreviation_in_order=True, abbreviation_unique=True, trademark_owner_must_match=True,
-           app_subject_must_match=True),
+           "简称须按全称顺序取字、不跳字；商标注册人、应用备案主体须为本主体",
+           "Abbreviations: characters in the full name's order, not skipping; trademark owner and app ICP "
+           "subject must be the entity",
+           abbreviation_in_order=True, trademark_owner_must_match=True, app_subject_must_match=True),
     change("2025-05-30-telecom-content", D(2025, 5, 30), {"telecom"}, "2025.5.20",
            "电信：含联系方式或链接的模板须报备；每个签名最多白名单 2 个联系方式、1 个域名；23:00-07:00 限速",
            "Telecom: templates with contacts or links must be filed; per signature at most 2 contacts and 1 "
@@ -128,7 +158,7 @@ BUILTIN_CHANGES: tuple[PolicyChange, ...] = (
            template_max_contacts=2, template_max_links=1, template_max_ips=1, template_links_must_be_owned=True),
     change("2025-06-03-signatures", D(2025, 6, 3), ALL_CARRIERS, "2025.6.3",
            "签名须唯一、非中性，不得含数字和英文字母", "Signatures unique, not neutral, no digits, no Latin letters",
-           require_unique=True, check_neutral=True, ban_digits=True, ban_latin=True),
+           require_unique=True, ban_digits=True, ban_latin=True),
     change("2025-07-01-unicom-templates", D(2025, 7, 1), {"unicom"}, "2025.7.2",
            "联通：含联系方式或链接的模板须提前报备；每个模板最多 1 个链接、2 个联系方式",
            "Unicom: templates with contacts or links filed in advance; at most 1 link and 2 contacts",
@@ -158,14 +188,28 @@ def policy_as_of(
     the Django side passes the rows of the Policy model.
     """
     day = as_of or today()
+    if changes is BUILTIN_CHANGES:
+        return _builtin_policy(day, carrier)
+    return _fold(day, carrier, changes)
+
+
+@lru_cache(maxsize=512)
+def _builtin_policy(day: dt.date, carrier: str | None) -> Policy:
+    return _fold(day, carrier, BUILTIN_CHANGES)
+
+
+def _fold(day: dt.date, carrier: str | None, changes) -> Policy:
     policy = Policy()
     sources = {}
     notices = []
-    for row in sorted(changes, key=lambda c: (c.effective, c.key)):
+    keys = []
+    # By date only, and stably: on the same date a later row (an admin's correction) wins.
+    for row in sorted(changes, key=lambda c: c.effective):
         if row.effective > day or not row.applies_to(carrier):
             continue
         policy = replace(policy, effective=row.effective, **row.params)
         for name in row.params:
             sources[name] = f"{row.effective:%Y-%m-%d} · {row.notice}"
         notices.append(row.notice)
-    return replace(policy, notices=tuple(notices), sources=MappingProxyType(sources))
+        keys.append(row.key)
+    return replace(policy, notices=tuple(notices), change_keys=tuple(keys), sources=MappingProxyType(sources))

@@ -48,8 +48,10 @@ def _is_latin(ch: str) -> bool:
 
 
 def _is_han(ch: str) -> bool:
+    """Unified Han ideographs (basic block, extensions A to H). Compatibility ideographs are folded
+    into these by NFKC before this runs, so a look-alike cannot pass for another character."""
     o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
 
 
 def _classify(text: str) -> tuple[bool, int, int, list[str]]:
@@ -104,7 +106,14 @@ def check_signature(
     if source not in SOURCES:
         raise ValueError(f"unknown signature source {source!r}")
     policy = policy or policy_as_of(as_of)
-    text = text or ""
+    # NFKC first: full-width letters and digits, compatibility ideographs (百\uFA01 for 百度),
+    # circled and mathematical characters become what they look like, so no look-alike passes
+    # a comparison or the uniqueness check.
+    text = unicodedata.normalize("NFKC", text or "")
+    entity_name = unicodedata.normalize("NFKC", entity_name or "")
+    trademark_owner = unicodedata.normalize("NFKC", trademark_owner) if trademark_owner is not None else None
+    app_icp_subject = unicodedata.normalize("NFKC", app_icp_subject) if app_icp_subject is not None else None
+    taken_by_others = {unicodedata.normalize("NFKC", held) for held in taken_by_others}
     found: list[Violation] = []
 
     def add(code, severity, zh, en, parameter):
@@ -156,7 +165,7 @@ def check_signature(
     if source == "full_name" and text != entity_name:
         add("SIG_NOT_FULL_NAME", ERROR, f"签名来源为企业全称时，签名须与主体名称「{entity_name}」完全一致。",
             f"With the full-name source the signature must be exactly the entity's name \u201c{entity_name}\u201d.",
-            "accepted_sources")  # fmt: skip
+            "full_name")  # fmt: skip
     if source == "abbreviation" and policy.abbreviation_in_order:
         if not is_subsequence(text, entity_name):
             add("SIG_ABBREVIATION_ORDER", ERROR,
@@ -164,7 +173,7 @@ def check_signature(
                 f"Every character of an abbreviation must appear in the full name \u201c{entity_name}\u201d, "
                 "in the same order.", "abbreviation_in_order")  # fmt: skip
         elif text not in entity_name:
-            add("SIG_ABBREVIATION_NOT_CONTIGUOUS", WARNING,
+            add("SIG_ABBREVIATION_NOT_CONTIGUOUS", ERROR if policy.abbreviation_skip_severity == ERROR else WARNING,
                 "简称按顺序取字但跳过了中间的字；部分运营商对“不跳字”从严理解，可能驳回。",
                 "The abbreviation keeps the order but skips characters; some carriers read \u201cno skipping\u201d "
                 "strictly and may refuse it.", "abbreviation_in_order")  # fmt: skip
@@ -181,7 +190,7 @@ def check_signature(
             f"The app's ICP filing subject \u201c{app_icp_subject}\u201d is not the entity "
             f"\u201c{entity_name}\u201d.", "app_subject_must_match")  # fmt: skip
     unique = policy.require_unique or (policy.abbreviation_unique and source == "abbreviation")
-    if unique and text in set(taken_by_others):
+    if unique and text in taken_by_others:
         add("SIG_TAKEN", ERROR, f"「{text}」已被其他主体使用，签名须唯一。",
             f"\u201c{text}\u201d is already held by another entity; signatures must be unique.",
             "require_unique" if policy.require_unique else "abbreviation_unique")  # fmt: skip

@@ -66,9 +66,21 @@ E = "error"
         ("度百", "abbreviation", D(2025, 3, 30), {}, []),
         ("度百", "abbreviation", D(2025, 3, 31), {}, [("SIG_ABBREVIATION_ORDER", E)]),
         ("百度科技", "abbreviation", D(2025, 3, 30), {}, []),
-        # SIG_TAKEN: abbreviations from 2025-03-31, every source from 2025-06-03.
-        ("百度", "abbreviation", D(2025, 3, 30), {"taken_by_others": ["百度"]}, []),
-        ("百度", "abbreviation", D(2025, 3, 31), {"taken_by_others": ["百度"]}, [("SIG_TAKEN", E)]),
+        # SIG_TAKEN from 2025-06-03 (2025.6.3; the 2025.3.31 notice says nothing about collisions).
+        ("百度", "abbreviation", D(2025, 6, 2), {"taken_by_others": ["百度"]}, []),
+        ("百度", "abbreviation", D(2025, 6, 3), {"taken_by_others": ["百度"]}, [("SIG_TAKEN", E)]),
+        # Look-alikes are folded (NFKC) before any comparison: a compatibility ideograph, full-width text.
+        ("百\ufa01", "trademark", D(2026, 1, 1), {"taken_by_others": ["百度"]}, [("SIG_TAKEN", E)]),
+        ("安\ufa72中心", "trademark", D(2026, 1, 1), {}, [("SIG_NEUTRAL", E)]),
+        ("百度①", "trademark", D(2026, 1, 1), {}, [("SIG_HAS_DIGIT", E)]),
+        ("𝐁𝐚𝐢𝐝𝐮", "trademark", D(2024, 1, 1), {}, [("SIG_HAS_LATIN", E)]),
+        (
+            "小度",
+            "trademark",
+            D(2026, 1, 1),
+            {"trademark_owner": "北京百度网讯科技有限公司"},
+            [],
+        ),
         ("百度", "trademark", D(2025, 6, 2), {"taken_by_others": ["百度"]}, []),
         ("百度", "trademark", D(2025, 6, 3), {"taken_by_others": ["百度"]}, [("SIG_TAKEN", E)]),
         # SIG_SOURCE_NOT_ACCEPTED: app names from 2026-05-01; the others always.
@@ -169,3 +181,32 @@ def test_beyond_the_calendar_weekends_only_or_the_admin_table():
     assert is_working_day(D(2027, 1, 1))  # a Friday: only the admin's table knows it is New Year's Day
     assert not is_working_day(D(2027, 1, 1), extra_holidays={D(2027, 1, 1)})
     assert add_working_days(D(2026, 12, 31), 1, extra_holidays={D(2027, 1, 1)}) == D(2027, 1, 4)
+
+
+def test_a_policy_admin_may_make_skipping_characters_an_error():
+    strict = change("2027-01-01-no-skipping", D(2027, 1, 1), {"mobile", "unicom", "telecom"}, "2027.1.1", "不跳字",
+                    "No skipping", abbreviation_skip_severity="error")  # fmt: skip
+    policy = policy_as_of(D(2027, 1, 1), changes=(*BUILTIN_CHANGES, strict))
+    [violation] = check_signature("百度科技", source="abbreviation", entity_name=BAIDU, policy=policy)
+    assert (violation.code, violation.severity) == ("SIG_ABBREVIATION_NOT_CONTIGUOUS", "error")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"max_length": "10"}, "max_length must be a whole number"), ({"ban_digits": "yes"}, "true or false"),
+     ({"accepted_sources": "trademark"}, "a list of sources"), ({"neutral_words": "通知"}, "a list of words"),
+     ({"abbreviation_skip_severity": "fatal"}, '"warning" or "error"')],
+)  # fmt: skip
+def test_a_change_with_a_wrongly_typed_parameter_is_refused(params, message):
+    with pytest.raises(ValueError, match=message):
+        change("x", D(2027, 1, 1), {"mobile"}, "n", "", "", **params)
+
+
+def test_on_the_same_date_the_later_row_wins():
+    first = change("b-first", D(2027, 1, 1), {"mobile", "unicom", "telecom"}, "n1", "", "", max_length=8)
+    correction = change("a-correction", D(2027, 1, 1), {"mobile", "unicom", "telecom"}, "n2", "", "", max_length=10)
+    assert policy_as_of(D(2027, 1, 2), changes=(*BUILTIN_CHANGES, first, correction)).max_length == 10
+
+
+def test_the_policy_records_the_changes_it_folds():
+    assert policy_as_of(D(2025, 6, 3)).change_keys[-1] == "2025-06-03-signatures"

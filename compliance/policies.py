@@ -70,13 +70,14 @@ class Policy:
 
 
 # Rules in force before the first notice, and where they come from.
+# Same form as the dated ones ("date · notice"); the platform's own limits say so in both languages.
 BASE_REFS = {
-    "min_length": "platform rule · 2–12 characters, the limit carriers' gateways apply",
-    "max_length": "platform rule · 2–12 characters, the limit carriers' gateways apply",
-    "ban_symbols": "platform rule · the platform adds 【】; carriers refuse other symbols",
-    "ban_latin_only": "2025.3.27 · pure-English signatures are never accepted",
-    "accepted_sources": "2025.3.27 · official-account, mini-program, website, software-copyright names never accepted",
-    "full_name": "2025-03-31 · 2025.3.31 · the complete registered name",
+    "min_length": "平台规则 · platform rule",
+    "max_length": "平台规则 · platform rule",
+    "ban_symbols": "平台规则 · platform rule",
+    "ban_latin_only": "2025-03-27 · 2025.3.27",
+    "accepted_sources": "2025-03-27 · 2025.3.27",
+    "full_name": "2025-03-27 · 2025.3.27",
 }
 
 PARAMETERS = frozenset(f.name for f in fields(Policy)) - {"effective", "notices", "change_keys", "sources"}

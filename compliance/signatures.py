@@ -137,7 +137,8 @@ def check_signature(
             "is never accepted.", parameter)  # fmt: skip
     symbols = sorted(set(symbol_chars))
     if policy.ban_symbols and symbols:
-        shown = "、".join(repr(ch)[1:-1] if unicodedata.category(ch)[0] in "ZC" else ch for ch in symbols[:5])
+        # Invisible characters (spaces, zero-width, direction marks) are named by their code point.
+        shown = "、".join(f"U+{ord(ch):04X}" if unicodedata.category(ch)[0] in "ZCM" else ch for ch in symbols[:5])
         add("SIG_HAS_SYMBOL", ERROR,
             f"签名只能由汉字组成，不得含空格、标点、括号（【】由平台添加）、表情或其他文字的字母：{shown}",
             f"A signature is Chinese characters only: no spaces, punctuation, brackets (the platform adds 【】), "

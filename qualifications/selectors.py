@@ -60,3 +60,24 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
     if not allowed or document.purged_at is not None or document.purge_after is not None:
         raise Http404
     return document
+
+
+PACKAGE_KINDS = (
+    Document.Kind.ENTITY_CERTIFICATE, Document.Kind.INDUSTRY_PERMIT, Document.Kind.LEGAL_REP_ID_FRONT,
+    Document.Kind.LEGAL_REP_ID_BACK, Document.Kind.AGENT_ID_FRONT, Document.Kind.AGENT_ID_BACK,
+    Document.Kind.AGENT_AUTHORIZATION,
+)  # fmt: skip
+
+
+def package_flags(entity_ref: str = "pk") -> dict:
+    """Annotations saying which package documents an entity has, for a query that loads it anyway
+    (the signature form's live check keeps to a fixed number of queries this way)."""
+    from django.db.models import Exists, OuterRef
+
+    live = Document.objects.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
+    return {f"has_{kind}": Exists(live.filter(entity=OuterRef(entity_ref), kind=kind)) for kind in PACKAGE_KINDS}
+
+
+def present_kinds(obj) -> frozenset[str]:
+    """The package kinds an object annotated with package_flags() has."""
+    return frozenset(kind for kind in PACKAGE_KINDS if getattr(obj, f"has_{kind}", False))

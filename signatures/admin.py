@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
+from compliance.policies import PARAMETERS
 
 from .models import Holiday, Policy, Signature, SignatureEvent
 from .policies import change_from_row
@@ -13,6 +14,15 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = Policy
         fields = ["key", "effective", "carriers", "notice", "summary_zh", "summary_en", "params"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("carriers", ["mobile", "unicom", "telecom"])
+            self.initial.setdefault("params", {})
+        self.fields["params"].help_text = _(
+            'The parameters this change sets, e.g. {"max_length": 10}. Known: %(names)s.'
+        ) % {"names": ", ".join(sorted(PARAMETERS))}
 
     def clean(self):
         cleaned = super().clean()

@@ -96,6 +96,7 @@ class Signature(models.Model):
     # What the precheck said when it was submitted, and under which notices.
     precheck = models.JSONField(default=list, blank=True)
     policy_notices = models.JSONField(default=list, blank=True)
+    policy_keys = models.JSONField(default=list, blank=True)  # the policy changes folded: the version used
     warnings_acknowledged = models.BooleanField(_("warnings acknowledged"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

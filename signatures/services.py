@@ -1,7 +1,8 @@
 """Every write about signatures: one transaction, status by compare-and-set, an event per change."""
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+import unicodedata
+from dataclasses import asdict, dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -9,11 +10,17 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from compliance import Violation, check_signature
+from compliance import Violation, check_signature, policy_as_of
+from compliance import qualification as rules
 from compliance import transitions as states
+from compliance.policies import ALL_CARRIERS
+from qualifications import services as qualification_services
 
 from .models import HELD_STATES, Signature, SignatureEvent
-from .policies import current_policy
+from .policies import timeline
+
+CARRIER_CODES = tuple(sorted(ALL_CARRIERS))
+WARNINGS_ACKNOWLEDGED = "warnings_acknowledged"
 
 
 class TransitionRefused(Exception):
@@ -37,6 +44,8 @@ class Precheck:
     violations: list[Violation]
     problems: list[str]  # not rules of the engine: missing evidence, an expired authorization…
     policy_notices: tuple[str, ...]
+    change_keys: tuple[str, ...] = ()
+    accepted_sources: frozenset[str] = frozenset()
 
     @property
     def errors(self) -> list[Violation]:
@@ -51,63 +60,121 @@ class Precheck:
         return bool(self.errors or self.problems)
 
 
-def taken_by_others(*, entity, text: str) -> list[str]:
-    """Signature texts held by other entities: one query, whatever the platform's size."""
-    return list(
-        Signature.objects.filter(text=text, status__in=HELD_STATES)
-        .exclude(entity=entity)
-        .values_list("text", flat=True)
+def held_by(*, text: str) -> list[tuple[int, str]]:
+    """(entity id, text) of the live applications holding ``text``: one query, whatever the platform's size."""
+    return list(Signature.objects.filter(text=text, status__in=HELD_STATES).values_list("entity_id", "text"))
+
+
+def _split_letter(signatures: str) -> set[str]:
+    normalized = signatures
+    for separator in ("，", "、", ";", "；", "\n"):
+        normalized = normalized.replace(separator, ",")
+    return {unicodedata.normalize("NFKC", s.strip()) for s in normalized.split(",") if s.strip()}
+
+
+def _package_complete(entity, present=None) -> bool:
+    """Whether an entity's qualification package is complete. ``present``: the kinds, when a query
+    already loaded them (qualifications.selectors.package_flags); otherwise one query."""
+    if present is None:
+        return all(item.satisfied for item in qualification_services.entity_checklist(entity=entity))
+    checklist = rules.checklist(
+        entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present
     )
+    return all(item.satisfied for item in checklist)
 
 
 def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None) -> Precheck:
-    """Every rule in force that the draft breaks, plus what its evidence lacks."""
-    policy = policy or current_policy(as_of)
+    """Every rule in force that the draft breaks, for any carrier, plus what its evidence lacks.
+
+    The text is NFKC-normalised first, as it is stored: a look-alike is the text it looks like.
+    """
+    day = as_of or timezone.localdate()
+    if policy:
+        policies = [policy]
+    else:
+        changes = timeline()  # one query for the admin's rows, then each carrier's fold in memory
+        policies = [policy_as_of(day, carrier, changes=changes) for carrier in CARRIER_CODES]
+    shared = policies[0]
+    text = unicodedata.normalize("NFKC", draft.text or "")
     problems: list[str] = []
     entity, source = draft.entity, draft.source
+    for evidence in (draft.trademark, draft.app, draft.partner_authorization):
+        if evidence is not None and evidence.entity_id != entity.pk:
+            problems.append(_("The evidence chosen belongs to another entity."))
+    if shared.real_name_required and not _package_complete(entity, getattr(entity, "present_kinds", None)):
+        problems.append(_("The entity's qualification package is incomplete: upload its documents first."))
     engine_source = source
     subject_name, mainland = entity.name, entity.mainland
     trademark_owner = app_subject = None
     if source == Signature.Source.TRADEMARK:
-        if draft.trademark is None:
+        trademark = draft.trademark
+        if trademark is None:
             problems.append(_("Choose the registered trademark this signature rests on (add it on the entity's page)."))
         else:
-            trademark_owner = draft.trademark.owner_name
+            trademark_owner = trademark.owner_name
+            if unicodedata.normalize("NFKC", trademark.name) != text:
+                problems.append(
+                    _("A trademark signature is the trademark itself: “%(name)s”.") % {"name": trademark.name}
+                )
+            if trademark.valid_until and trademark.valid_until < day:
+                problems.append(_("The trademark's registration expired on %(day)s.") % {"day": trademark.valid_until})
     elif source == Signature.Source.APP_NAME:
-        if draft.app is None:
+        app = draft.app
+        if app is None:
             problems.append(_("Choose the ICP-filed app this signature rests on (add it on the entity's page)."))
         else:
-            app_subject = draft.app.filing_subject
+            app_subject = app.filing_subject
+            if unicodedata.normalize("NFKC", app.name) != text:
+                problems.append(_("An app signature is the app's filed name: “%(name)s”.") % {"name": app.name})
     elif source == Signature.Source.PARTNER:
         authorization = draft.partner_authorization
         if authorization is None:
             problems.append(_("Choose the partner authorization this signature rests on."))
+            engine_source = "trademark"  # until the partner is known, only the character rules apply
         else:
-            subject_name, mainland = authorization.partner.name, authorization.partner.mainland
-            engine_source = "abbreviation" if draft.text != subject_name else "full_name"
-            day = as_of or timezone.localdate()
+            partner = authorization.partner
+            subject_name, mainland = partner.name, partner.mainland
+            engine_source = "full_name" if text == unicodedata.normalize("NFKC", partner.name) else "abbreviation"
             if not authorization.valid_from <= day <= authorization.valid_until:
                 problems.append(
                     _("The partner's authorization is valid from %(start)s to %(end)s, not today.")
                     % {"start": authorization.valid_from, "end": authorization.valid_until}
                 )
-            covered = {s.strip() for s in authorization.signatures.replace("，", ",").split(",") if s.strip()}
-            if draft.text not in covered:
+            covered = _split_letter(authorization.signatures)
+            if text not in covered:
                 problems.append(
                     _("The partner's letter does not list “%(text)s”; it covers: %(covered)s.")
-                    % {"text": draft.text, "covered": "、".join(sorted(covered)) or "—"}
+                    % {"text": text, "covered": "、".join(sorted(covered)) or "—"}
                 )
-    violations = check_signature(
-        draft.text,
-        source=engine_source,
-        entity_name=subject_name,
-        entity_mainland=mainland,
-        trademark_owner=trademark_owner,
-        app_icp_subject=app_subject,
-        taken_by_others=taken_by_others(entity=entity, text=draft.text),
-        policy=policy,
-    )
-    return Precheck(violations=violations, problems=problems, policy_notices=policy.notices)
+            has_letter = getattr(authorization, "has_letter", None)
+            if has_letter is None:
+                has_letter = authorization.documents.filter(
+                    kind="partner_letter", is_current=True, purged_at__isnull=True
+                ).exists()
+            if not has_letter:
+                problems.append(_("Upload the partner's signed authorization letter first."))
+            if not _package_complete(partner, getattr(authorization, "partner_present_kinds", None)):
+                problems.append(_("The partner's own qualification package is incomplete."))
+    holders = held_by(text=text)
+    if any(entity_id == entity.pk for entity_id, _text in holders):
+        problems.append(_("This entity already has “%(text)s” (an application is under way or done).") % {"text": text})
+    others = [held for entity_id, held in holders if entity_id != entity.pk]
+    violations: list[Violation] = []
+    seen: set[str] = set()
+    for carrier_policy in policies:  # the rules of every carrier; the first time a code appears counts
+        for violation in check_signature(
+            text, source=engine_source, entity_name=subject_name, entity_mainland=mainland,
+            trademark_owner=trademark_owner, app_icp_subject=app_subject, taken_by_others=others,
+            policy=carrier_policy,
+        ):  # fmt: skip
+            if violation.code not in seen:
+                seen.add(violation.code)
+                violations.append(violation)
+    return Precheck(
+        violations=violations, problems=problems, policy_notices=shared.notices,
+        change_keys=tuple(dict.fromkeys(k for p in policies for k in p.change_keys)),
+        accepted_sources=shared.accepted_sources,
+    )  # fmt: skip
 
 
 def _event(signature, actor, from_status, to_status, reason=""):
@@ -120,6 +187,7 @@ def signature_submit(*, organization, user, draft: Draft, acknowledge_warnings: 
     """Create the application and submit it, if nothing blocks it; one transaction, two events."""
     if draft.entity.organization_id != organization.pk:
         raise ValidationError({"entity": _("Choose one of your organization's entities.")})
+    draft = replace(draft, text=unicodedata.normalize("NFKC", draft.text or ""))
     result = precheck(draft)
     if result.blocked:
         raise ValidationError({"text": [violation_text(v) for v in result.errors] + result.problems})
@@ -139,14 +207,15 @@ def signature_submit(*, organization, user, draft: Draft, acknowledge_warnings: 
                 status=states.SUBMITTED,
                 precheck=[asdict(v) for v in result.violations],
                 policy_notices=list(result.policy_notices),
+                policy_keys=list(result.change_keys),
                 warnings_acknowledged=bool(result.warnings),
                 created_by=user,
                 submitted_at=now,
                 updated_at=now,
             )
             _event(signature, user, "", states.DRAFT)
-            _event(signature, user, states.DRAFT, states.SUBMITTED,
-                   _("Warnings acknowledged.") if result.warnings else "")  # fmt: skip
+            # A reason code, not text: the timeline shows it in the reader's language.
+            _event(signature, user, states.DRAFT, states.SUBMITTED, WARNINGS_ACKNOWLEDGED if result.warnings else "")
     except IntegrityError as exc:
         # Another application took the same text a moment ago (or a double submit).
         raise ValidationError(

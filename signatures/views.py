@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
-from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
+from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
+from qualifications.selectors import package_flags, present_kinds
 
 from . import selectors, services
 from .forms import SignatureForm
@@ -46,7 +47,11 @@ def signature_list(request, org_id):
 def signature_create(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
-    form = SignatureForm(request.POST or None, organization=org, initial={"entity": request.GET.get("entity")})
+    entities = list(org.entities.filter(status=Entity.Status.ACTIVE).values_list("pk", flat=True)[:2])
+    # One entity: it is the one. The abbreviation is what most customers file (notice 2025.6.3).
+    initial = {"entity": request.GET.get("entity") or (entities[0] if len(entities) == 1 else None),
+               "source": Signature.Source.ABBREVIATION}  # fmt: skip
+    form = SignatureForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             signature = services.signature_submit(
@@ -75,11 +80,13 @@ def signature_check(request, org_id):
                 has_trademark=Exists(Trademark.objects.filter(entity=OuterRef("pk"))),
                 has_app=Exists(IcpApp.objects.filter(entity=OuterRef("pk"))),
                 has_partner=Exists(PartnerAuthorization.objects.filter(entity=OuterRef("pk"))),
+                **package_flags(),
             )
             .get(pk=request.GET.get("entity"))
         )
     except (Entity.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+    entity.present_kinds = present_kinds(entity)
     source = request.GET.get("source", "")
     if source not in Signature.Source.values:
         raise Http404
@@ -89,13 +96,28 @@ def signature_check(request, org_id):
     if field and request.GET.get(field):
         queryset = lookups[field].objects.filter(entity=entity)
         if field == "partner_authorization":
-            queryset = queryset.select_related("partner")
-        evidence[field] = queryset.filter(pk=request.GET.get(field)).first()
+            letters = Document.objects.filter(
+                partner_authorization=OuterRef("pk"), kind=Document.Kind.PARTNER_LETTER, is_current=True,
+                purged_at__isnull=True,
+            )  # fmt: skip
+            queryset = queryset.select_related("partner").annotate(
+                has_letter=Exists(letters), **package_flags("partner")
+            )
+        try:
+            found = queryset.filter(pk=request.GET.get(field)).first()
+        except (ValueError, ValidationError):
+            found = None
+        if found is not None and field == "partner_authorization":
+            found.partner_present_kinds = present_kinds(found)
+        evidence[field] = found
     draft = services.Draft(entity=entity, source=source, text=request.GET.get("text", ""), **evidence)
     result = services.precheck(draft)
     available = ["full_name", "abbreviation"]
     available += ["trademark"] * entity.has_trademark + ["app_name"] * entity.has_app
     available += ["partner"] * entity.has_partner
+    # Only the sources the rules in force accept (app names stopped counting on 2026-05-01).
+    accepted = result.accepted_sources | {"partner"}
+    available = [source for source in available if source in accepted]
     chinese = _chinese(request)
     return JsonResponse(
         {
@@ -123,10 +145,11 @@ def signature_detail(request, org_id, signature_id):
     signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
     chinese = _chinese(request)
     names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
-    events = [(event, names.get(event.from_status, ""), names[event.to_status])
+    reasons = {services.WARNINGS_ACKNOWLEDGED: _("Warnings acknowledged.")}
+    events = [(event, names.get(event.from_status, ""), names[event.to_status], reasons.get(event.reason, event.reason))
               for event in selectors.signature_events(signature=signature)]  # fmt: skip
     expected = None
-    if signature.status in (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING) and events:
+    if signature.status in (states.APPROVED, states.FILING) and events:
         # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
         expected = expected_by(timezone.localtime(events[-1][0].at).date(), 5)
     context = {

@@ -187,33 +187,36 @@ def test_a_bad_file_is_refused_in_the_page_with_its_reason(page, owner_a, passwo
     assert not Document.objects.exists()
 
 
-def test_apply_for_a_signature_with_live_violations_then_see_the_timeline(page, owner_a, password):
-    from qualifications.models import Entity
+def test_a_newcomer_files_an_abbreviation_for_the_demo_entity_seeing_live_violations_first(page):
+    from io import StringIO
 
-    org = owner_a.memberships.get().organization
-    Entity.objects.create(organization=org, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
-                          legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
-    _log_in(page, owner_a, password)
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())  # the demo entity, with generated documents
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill("customer@demo.example")
+    page.locator("#id_password").fill("Demo-Pass-2026")
+    page.get_by_role("button", name="登录").click()
     page.get_by_role("link", name="短信签名", exact=True).first.click()
     page.get_by_role("link", name="申请签名").click()
-    page.locator("#id_entity").select_option(label="北京百度网讯科技有限公司")
-    page.locator("#id_source").select_option("abbreviation")
+    expect(page.locator("#id_entity")).to_have_value(re.compile(".+"))  # the only entity is chosen
+    expect(page.locator("#id_source")).to_have_value("abbreviation")
     text = page.locator("#id_text")
 
-    text.fill("度百")
+    text.fill("技科")
     expect(page.locator('[data-violations] li[data-code="SIG_ABBREVIATION_ORDER"]')).to_be_visible()
     expect(page.locator("[data-violations]")).to_contain_text("2025-03-31 · 2025.3.31")
     expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
 
-    text.fill("百度1")
+    text.fill("示例1")
     expect(page.locator('[data-violations] li[data-code="SIG_HAS_DIGIT"]')).to_be_visible()
 
-    text.fill("百度")
+    text.fill("示例科技")
     expect(page.locator("[data-violations] li")).to_have_count(0)
-    expect(page.locator("[data-preview-text]")).to_have_text("百度")
+    expect(page.locator("[data-preview-text]")).to_have_text("示例科技")
     expect(page.get_by_role("button", name="提交审核")).to_be_enabled()
     page.get_by_role("button", name="提交审核").click()
 
-    expect(page.get_by_test_id("signature-text")).to_have_text("【百度】")
+    expect(page.get_by_test_id("signature-text")).to_have_text("【示例科技】")
     expect(page.get_by_test_id("signature-status")).to_have_text("已提交")
     expect(page.get_by_test_id("timeline")).to_contain_text("草稿 → 已提交")

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qualifications.models import Entity
+from qualifications.models import Document, Entity
 from signatures import services
 from signatures.models import Policy, Signature, SignatureEvent
 
@@ -15,10 +15,18 @@ pytestmark = pytest.mark.django_db
 NAME = "北京百度网讯科技有限公司"
 
 
+def complete_package(entity, **extra):
+    """Rows for the documents a package needs (the upload path has its own tests)."""
+    for kind in ("entity_certificate", "legal_rep_id_front", "legal_rep_id_back"):
+        Document.objects.create(entity=entity, kind=kind, content_type="image/jpeg", sha256="0" * 64)
+    return entity
+
+
 @pytest.fixture
 def entity(org_a, owner_a):
-    return Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
-                                 legal_rep_id_number="11010519491231002X")  # fmt: skip
+    created = Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
+                                    legal_rep_id_number="11010519491231002X")  # fmt: skip
+    return complete_package(created)
 
 
 @pytest.fixture
@@ -120,6 +128,13 @@ def test_a_partner_authorization_must_be_valid_and_list_the_signature(client, or
                                                    valid_until=today + dt.timedelta(days=365))  # fmt: skip
     response = submit(client, org_a, entity, "小米", source="partner", partner_authorization=str(current.pk))
     assert "does not list" in response.content.decode()
+    response = submit(client, org_a, entity, "小米科技", source="partner", partner_authorization=str(current.pk))
+    html = response.content.decode()
+    assert "Upload the partner&#x27;s signed authorization letter" in html or "Upload the partner's signed" in html
+    assert "partner's own qualification package is incomplete" in html or "partner&#x27;s own" in html
+    complete_package(partner)
+    Document.objects.create(entity=entity, kind="partner_letter", partner_authorization=current,
+                            content_type="application/pdf", sha256="0" * 64)  # fmt: skip
     response = submit(client, org_a, entity, "小米科技", source="partner", partner_authorization=str(current.pk))
     assert response.status_code == 302
     assert not Signature.objects.get().precheck  # checked against the partner's name, in order
@@ -232,14 +247,14 @@ def test_the_built_in_timeline_shows_in_the_admin_and_cannot_be_edited(db):
 
 
 def test_the_detail_page_says_when_filing_is_expected_on_chinas_calendar(client, org_a, owner_a, entity):
-    import time_machine
-
     from signatures.models import Holiday
 
     client.force_login(owner_a)
-    with time_machine.travel(dt.datetime(2025, 12, 31, 10, tzinfo=dt.UTC)):
-        submit(client, org_a, entity, "百度")
+    submit(client, org_a, entity, "百度")
     signature = Signature.objects.get()
+    for state in ("in_review", "approved"):
+        services.signature_transition(signature=signature, to_status=state, actor=owner_a)
+    SignatureEvent.objects.filter(signature=signature).update(at=dt.datetime(2025, 12, 31, 10, tzinfo=dt.UTC))
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
     # 2025-12-31 + 5 working days: 1-3 January are holidays, Sunday 4 January is a make-up day.
     assert "by about 2026-01-08" in html.content.decode()
@@ -251,3 +266,76 @@ def test_the_detail_page_says_when_filing_is_expected_on_chinas_calendar(client,
     Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "by about 2027-01-07" in html.content.decode() and "Estimate" not in html.content.decode()
+
+
+def _check(client, org, entity, **params):
+    url = reverse("org:signature-check", args=[org.pk])
+    return client.get(url, {"entity": str(entity.pk), **params}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_the_partner_source_without_an_authorization_explains_instead_of_failing(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    response = _check(client, org_a, entity, source="partner", text="示例")
+    assert response.status_code == 200
+    assert response.json()["blocked"] and "Choose the partner authorization" in response.json()["problems"][0]
+    response = submit(client, org_a, entity, "示例", source="partner")
+    assert response.status_code == 400 and not Signature.objects.exists()
+
+
+def test_the_live_check_says_when_the_entity_already_holds_the_text(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度")
+    data = _check(client, org_a, entity, source="abbreviation", text="百度").json()
+    assert data["blocked"] and "already has" in data["problems"][0]
+
+
+def test_an_incomplete_package_blocks_the_signature(client, org_a, owner_a, entity):
+    Document.objects.filter(entity=entity, kind="legal_rep_id_back").delete()
+    client.force_login(owner_a)
+    data = _check(client, org_a, entity, source="abbreviation", text="百度").json()
+    assert data["blocked"] and "qualification package is incomplete" in data["problems"][0]
+
+
+def test_a_trademark_signature_is_the_trademark_and_it_must_be_in_force(client, org_a, owner_a, entity):
+    trademark = entity.trademarks.create(name="小度", registration_number="1", owner_name=NAME,
+                                         valid_until=dt.date(2020, 1, 1))  # fmt: skip
+    client.force_login(owner_a)
+    data = _check(client, org_a, entity, source="trademark", trademark=trademark.pk, text="阿里巴巴").json()
+    assert any("the trademark itself" in p for p in data["problems"])
+    assert any("expired on 2020-01-01" in p for p in data["problems"])
+
+
+def test_app_names_are_not_offered_once_they_stopped_counting(client, org_a, owner_a, entity):
+    entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    client.force_login(owner_a)
+    data = _check(client, org_a, entity, source="abbreviation", text="百度").json()
+    assert "app_name" not in data["available_sources"]  # today is after 2026-05-01
+
+
+def test_the_admin_shows_exactly_the_built_in_timeline(db):
+    from compliance import BUILTIN_CHANGES
+
+    rows = {row.key: row for row in Policy.objects.filter(builtin=True)}
+    assert set(rows) == {change.key for change in BUILTIN_CHANGES}
+    for change in BUILTIN_CHANGES:
+        row = rows[change.key]
+        assert (row.effective, sorted(row.carriers), row.notice) == (change.effective, sorted(change.carriers),
+                                                                     change.notice)  # fmt: skip
+        assert set(row.params) == set(change.params)
+
+
+def test_the_live_check_stays_within_five_queries_on_the_partner_path(
+    client, org_a, owner_a, entity, django_assert_max_num_queries
+):
+    partner = complete_package(Entity.objects.create(organization=org_a, name="小米科技有限责任公司",
+                                                     uscc="91110108551385082Q", legal_rep_name="雷某",
+                                                     legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    today = timezone.localdate()
+    authorization = entity.partner_authorizations.create(partner=partner, signatures="小米科技", valid_from=today,
+                                                         valid_until=today + dt.timedelta(days=30))  # fmt: skip
+    client.force_login(owner_a)
+    _check(client, org_a, entity, source="abbreviation", text="百度")  # warm the session
+    with django_assert_max_num_queries(7):  # session + user, and the view's five
+        data = _check(client, org_a, entity, source="partner", partner_authorization=authorization.pk,
+                      text="小米科技").json()  # fmt: skip
+    assert data["problems"] == ["Upload the partner's signed authorization letter first."]

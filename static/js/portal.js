@@ -150,9 +150,12 @@
         list.appendChild(li);
       });
       state.textContent = data.blocked ? state.dataset.blocked : (items.length ? state.dataset.warn : state.dataset.ok);
-      state.className = "small " + (data.blocked ? "text-danger" : "text-success");
+      state.className = "small " + (data.blocked ? "text-danger" : (items.length ? "text-warning-emphasis" : "text-success"));
       ack.classList.toggle("d-none", !data.needs_acknowledgement);
-      submit.disabled = data.blocked;
+      var tick = ack.querySelector("input[type=checkbox]");
+      if (!data.needs_acknowledgement && tick) { tick.checked = false; }
+      // Warnings: the button waits for the tick, as the server does.
+      submit.disabled = data.blocked || (data.needs_acknowledgement && !(tick && tick.checked));
       Array.prototype.forEach.call(source.options, function (option) {
         option.disabled = data.available_sources.indexOf(option.value) < 0;
       });
@@ -161,7 +164,7 @@
       var text = form.querySelector("[name=text]").value;
       preview.textContent = text;
       var entity = form.querySelector("[name=entity]").value;
-      if (!entity) { return; }
+      if (!entity || !text) { list.innerHTML = ""; return; }  // nothing typed yet: nothing to judge
       var params = new URLSearchParams({ entity: entity, source: source.value, text: text });
       ["trademark", "app", "partner_authorization"].forEach(function (name) {
         var field = form.querySelector("[name=" + name + "]");
@@ -170,7 +173,8 @@
       var mine = ++seq;
       fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
-        .then(function (data) { if (mine === seq) { render(data); } });
+        .then(function (data) { if (mine === seq) { render(data); } })
+        .catch(function () { state.textContent = state.dataset.offline; state.className = "small text-secondary"; });
     }
     state.dataset.ok = state.dataset.ok || form.dataset.ok || "✔";
     form.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(check, 150); });

@@ -49,7 +49,9 @@ class Command(BaseCommand):
             entity = self._entity(org, rows)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
-        self.stdout.write(f"Demo entity: {entity.name} (USCC {entity.uscc}; upload its documents in the portal)")
+        self.stdout.write(
+            f"Demo entity: {entity.name} (USCC {entity.uscc}); its licence and ID images are generated demo pictures"
+        )
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for email, role, secret in rows:
             line = f"  {email:<28} {role}"
@@ -74,7 +76,39 @@ class Command(BaseCommand):
                 "legal_rep_id_number": "110105198001010016",
             },
         )
+        self._documents(entity, org)
         return entity
+
+    def _documents(self, entity, org):
+        """Generated licence and ID images, through the real upload path (watermark, encryption),
+        so that a newcomer can apply for a signature for the demo entity at once."""
+        from io import BytesIO
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image, ImageDraw
+
+        from qualifications import services as qualification_services
+        from qualifications.uploads import _font
+
+        owner = org.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
+        if qualification_services.consent_active(entity=entity) is None:
+            qualification_services.consent_grant(entity=entity, user=owner)
+        present = {item.kind for item in qualification_services.entity_checklist(entity=entity) if item.satisfied}
+        labels = {
+            "entity_certificate": "营业执照（演示）\n示例科技有限公司\n91110108MA01DEM0AW",
+            "legal_rep_id_front": "居民身份证（演示）\n王演示\n110105198001010016",
+            "legal_rep_id_back": "居民身份证 国徽面（演示）\n有效期限 2020.01.01-2040.01.01",
+        }
+        for kind, label in labels.items():
+            if kind in present:
+                continue
+            image = Image.new("RGB", (1200, 800), (246, 243, 232))
+            ImageDraw.Draw(image).multiline_text((60, 60), label, font=_font(56), fill=(40, 40, 40), spacing=30)
+            out = BytesIO()
+            image.save(out, "JPEG", quality=90)
+            qualification_services.document_upload(
+                entity=entity, user=owner, kind=kind, upload=SimpleUploadedFile(f"{kind}.jpg", out.getvalue())
+            )
 
     def _user(self, email, name, *, staff):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_staff": staff})

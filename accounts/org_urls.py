@@ -4,6 +4,7 @@ from django.urls import path
 
 from qualifications import org_urls as qualifications_org_urls
 from signatures import org_urls as signatures_org_urls
+from templates_app import org_urls as templates_org_urls
 
 from . import views
 
@@ -17,4 +18,4 @@ urlpatterns = [
 ]
 
 # Each app's organization pages join the same namespace.
-urlpatterns += qualifications_org_urls.urlpatterns + signatures_org_urls.urlpatterns
+urlpatterns += qualifications_org_urls.urlpatterns + signatures_org_urls.urlpatterns + templates_org_urls.urlpatterns

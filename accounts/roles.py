@@ -24,6 +24,7 @@ STAFF_GROUPS = {
         "qualifications.view_documentaccess",
         "signatures.view_signature",
         "signatures.view_policy",
+        "templates_app.view_smstemplate",
     ],
     ACCOUNT_MANAGER: [
         "accounts.view_organization",
@@ -32,6 +33,7 @@ STAFF_GROUPS = {
         "accounts.manage_assigned_customers",
         *QUALIFICATION_VIEWS,
         "signatures.view_signature",
+        "templates_app.view_smstemplate",
     ],
     POLICY_ADMIN: [
         "accounts.view_organization",

@@ -137,6 +137,7 @@ def dashboard(request, org_id):
         "org": org,
         "entity_count": org.entities.count(),
         "signature_count": org.signatures.count(),
+        "template_count": org.sms_templates.count(),
     }
     return render(request, "accounts/dashboard.html", context)
 

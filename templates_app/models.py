@@ -1,1 +1,90 @@
-# Models arrive with the issue that builds this app; the app exists so the layout is visible.
+"""SMS template (短信模板) applications, their history, versions, and test sends per carrier."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from compliance import transitions as states
+from signatures.models import Signature
+
+
+class SmsTemplate(models.Model):
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification", _("Verification code")
+        NOTIFICATION = "notification", _("Notification")
+        MARKETING = "marketing", _("Marketing")
+
+    Status = Signature.Status  # the same states and transition table as signatures
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sms_templates")
+    signature = models.ForeignKey(
+        Signature, on_delete=models.PROTECT, related_name="sms_templates", verbose_name=_("signature")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知."))
+    text = models.TextField(_("template text"))
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=states.DRAFT)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Editing an approved template makes a new version; the old one stays usable until it is approved.
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions", verbose_name=_("replaces")
+    )
+    precheck = models.JSONField(default=list, blank=True)
+    policy_keys = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "status"], name="template_org_status_idx")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class TemplateEvent(models.Model):
+    template = models.ForeignKey(SmsTemplate, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.template} {self.from_status or '∅'} → {self.to_status}"
+
+
+class TestSend(models.Model):
+    """Carriers report no filing results: a test send per carrier is the evidence."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    class Carrier(models.TextChoices):
+        MOBILE = "mobile", _("China Mobile")
+        UNICOM = "unicom", _("China Unicom")
+        TELECOM = "telecom", _("China Telecom")
+
+    template = models.ForeignKey(SmsTemplate, on_delete=models.CASCADE, related_name="test_sends")
+    carrier = models.CharField(_("carrier"), max_length=16, choices=Carrier.choices)
+    sent_on = models.DateField(_("sent on"), default=timezone.localdate)
+    delivered = models.BooleanField(_("delivered"))
+    failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_on", "-recorded_at"]
+        verbose_name = _("test send")
+        verbose_name_plural = _("test sends")
+
+    def __str__(self):
+        return f"{self.template} · {self.carrier} · {'✔' if self.delivered else self.failure_code}"

@@ -220,3 +220,34 @@ def test_a_newcomer_files_an_abbreviation_for_the_demo_entity_seeing_live_violat
     expect(page.get_by_test_id("signature-text")).to_have_text("【示例科技】")
     expect(page.get_by_test_id("signature-status")).to_have_text("已提交")
     expect(page.get_by_test_id("timeline")).to_contain_text("草稿 → 已提交")
+
+
+def test_a_marketing_template_with_two_links_is_blocked_everywhere_then_fixed_and_submitted(page, owner_a, password):
+    from qualifications.models import Entity, OwnedAddress
+    from signatures.models import Signature
+
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+                                   legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
+    OwnedAddress.objects.create(entity=entity, kind="domain", value="example.com")
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    _log_in(page, owner_a, password)
+    page.goto(f"/o/{org.pk}/templates/new/")
+    page.locator("#id_signature").select_option(label="【示例科技】")
+    page.locator("#id_kind").select_option("marketing")
+    page.locator("#id_name").fill("双十一活动")
+    page.locator("#id_text").fill("双十一：a.example.com 与 other.cn 同时开抢，拒收请回复R")
+    verdicts = page.get_by_test_id("carrier-verdicts")
+    for carrier in ("mobile", "unicom", "telecom"):
+        expect(verdicts.locator(f'tr[data-carrier="{carrier}"]')).to_have_attribute("data-verdict", "blocked")
+    expect(verdicts).to_contain_text("TPL_TOO_MANY_LINKS")
+    expect(page.locator("[data-highlighted] mark")).to_have_count(2)
+    expect(page.locator("[data-night]")).to_contain_text("23:00-07:00")
+    expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
+
+    page.locator("#id_text").fill("双十一：详见 shop.example.com ，拒收请回复R")
+    for carrier in ("mobile", "unicom", "telecom"):
+        expect(verdicts.locator(f'tr[data-carrier="{carrier}"]')).to_have_attribute("data-verdict", "needs_filing")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_test_id("template-status")).to_have_text("已提交")
+    expect(page.get_by_test_id("timeline")).to_contain_text("草稿 → 已提交")

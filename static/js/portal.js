@@ -182,4 +182,84 @@
     showEvidence();
     check();
   });
+
+  // The template form: what each carrier will count and say, as the customer types.
+  document.querySelectorAll("form[data-template-form]").forEach(function (form) {
+    var url = form.dataset.checkUrl;
+    var i18n = document.querySelector("template[data-i18n]").dataset;
+    var box = document.querySelector("[data-highlighted]");
+    var billing = document.querySelector("[data-billing]");
+    var general = document.querySelector("[data-general]");
+    var rows = document.querySelector("[data-carriers]");
+    var night = document.querySelector("[data-night]");
+    var addAddress = document.querySelector("[data-add-address]");
+    var submit = form.querySelector("[data-submit]");
+    var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    var timer = null;
+    var seq = 0;
+    var classes = { link: "bg-warning-subtle", ip: "bg-warning-subtle" };
+    function highlight(text, spans) {
+      box.textContent = "";
+      var at = 0;
+      spans.forEach(function (span) {
+        box.appendChild(document.createTextNode(text.slice(at, span[0])));
+        var mark = document.createElement("mark");
+        mark.className = classes[span[2]] || "bg-info-subtle";
+        mark.title = span[2];
+        mark.textContent = text.slice(span[0], span[1]);
+        box.appendChild(mark);
+        at = span[1];
+      });
+      box.appendChild(document.createTextNode(text.slice(at)));
+    }
+    function item(list, v) {
+      var li = document.createElement("li");
+      li.className = v.severity === "error" ? "text-danger" : "text-warning-emphasis";
+      li.dataset.code = v.code;
+      li.textContent = v.code + " " + v.message + " (" + v.rule_ref + ")";
+      list.appendChild(li);
+    }
+    function render(data, text) {
+      highlight(text, data.spans);
+      billing.textContent = i18n.billingText.replace("%(length)s", data.length).replace("%(segments)s", data.segments);
+      general.innerHTML = "";
+      data.general.forEach(function (v) { item(general, v); });
+      rows.innerHTML = "";
+      var windowText = "";
+      var unowned = false;
+      data.carriers.forEach(function (c) {
+        var tr = document.createElement("tr");
+        tr.dataset.carrier = c.carrier;
+        tr.dataset.verdict = c.verdict;
+        var name = document.createElement("td"); name.textContent = c.name;
+        var verdict = document.createElement("td"); verdict.textContent = i18n[c.verdict] || c.verdict;
+        verdict.className = { blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "";
+        var why = document.createElement("td"); var ul = document.createElement("ul"); ul.className = "list-unstyled mb-0";
+        c.violations.forEach(function (v) { item(ul, v); if (v.code === "TPL_LINK_NOT_OWNED" || v.code === "TPL_IP_NOT_OWNED") { unowned = true; } });
+        why.appendChild(ul);
+        tr.appendChild(name); tr.appendChild(verdict); tr.appendChild(why);
+        rows.appendChild(tr);
+        if (c.night_window) { windowText = c.night_window; }
+      });
+      night.textContent = windowText ? i18n.nightText.replace("%(window)s", windowText) : "";
+      addAddress.classList.toggle("d-none", !unowned);
+      addAddress.querySelector("a").href = data.add_address_url;
+      submit.disabled = data.blocked;
+    }
+    function check() {
+      var text = form.querySelector("[name=text]").value;
+      var signature = form.querySelector("[name=signature]").value;
+      if (!signature) { return; }
+      var body = new URLSearchParams({ signature: signature, kind: form.querySelector("[name=kind]").value, text: text });
+      var mine = ++seq;
+      fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                   headers: { "Accept": "application/json", "X-CSRFToken": token } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) { if (mine === seq) { render(data, text); } })
+        .catch(function () { /* the server checks again on submit */ });
+    }
+    form.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(check, 200); });
+    form.addEventListener("change", check);
+    check();
+  });
 })();

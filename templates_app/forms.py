@@ -1,0 +1,40 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from signatures.models import HELD_STATES, Signature
+
+from .models import SmsTemplate, TestSend
+
+
+class TemplateForm(forms.Form):
+    signature = forms.ModelChoiceField(label=_("Signature"), queryset=Signature.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=SmsTemplate.Kind.choices, initial=SmsTemplate.Kind.NOTIFICATION)
+    name = forms.CharField(label=_("Name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知."))
+    text = forms.CharField(
+        label=_("Template text"), strip=False,
+        help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}."),
+        widget=forms.Textarea(attrs={"rows": 5, "data-template-text": "1"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signature"].queryset = organization.signatures.filter(status__in=HELD_STATES).select_related(
+            "entity"
+        )
+
+
+class ReviseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=SmsTemplate.Kind.choices)
+    text = forms.CharField(label=_("Template text"), strip=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class TestSendForm(forms.Form):
+    __test__ = False
+
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
+    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}))
+    delivered = forms.TypedChoiceField(
+        label=_("Result"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Delivered")), ("no", _("Failed"))],
+    )  # fmt: skip
+    failure_code = forms.CharField(label=_("Failure code"), max_length=64, required=False)

@@ -1,0 +1,180 @@
+"""Every write about SMS templates: one transaction, status by compare-and-set, an event per change."""
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from compliance import transitions as states
+from compliance.policies import ALL_CARRIERS, policy_as_of
+from compliance.templates import Analysis, analyze_template, check_template
+from qualifications.models import OwnedAddress
+from signatures.models import HELD_STATES
+from signatures.policies import timeline
+
+from .models import SmsTemplate, TemplateEvent, TestSend
+
+CARRIERS = tuple(sorted(ALL_CARRIERS))
+# Templates whose contacts and domains a signature already whitelists (Telecom counts per signature).
+WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, states.APPROVED, states.FILING,
+                       states.ACTIVE)  # fmt: skip
+
+
+class TransitionRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CarrierVerdict:
+    carrier: str
+    verdict: str  # "allowed" | "needs_filing" | "blocked" | "no_rules"
+    violations: list
+    night_window: str
+
+
+@dataclass(frozen=True)
+class TemplateCheck:
+    analysis: Analysis
+    general: list  # violations of no carrier: format, length, variables
+    carriers: list[CarrierVerdict]
+    change_keys: tuple[str, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return any(v.is_error for v in self.general) or any(c.verdict == "blocked" for c in self.carriers)
+
+    @property
+    def violations(self) -> list:
+        return self.general + [v for c in self.carriers for v in c.violations]
+
+
+def whitelist_of(*, signature, exclude=None) -> tuple[set, set]:
+    """Contacts and domains the signature's other live templates carry (Telecom whitelists per signature)."""
+    contacts, domains = set(), set()
+    others = SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES)
+    if exclude is not None:
+        others = others.exclude(pk__in=exclude)
+    for text in others.values_list("text", flat=True):
+        analysis = analyze_template(text)
+        contacts.update(analysis.contacts)
+        domains.update(analysis.links)
+    return contacts, domains
+
+
+def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = None, exclude=None) -> TemplateCheck:
+    """What each carrier will say about the template, under the rules in force on ``as_of``."""
+    day = as_of or timezone.localdate()
+    entity = signature.entity
+    addresses = list(OwnedAddress.objects.filter(entity=entity).values_list("kind", "value"))
+    owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
+    owned_ips = [value for k, value in addresses if k == OwnedAddress.Kind.IP]
+    contacts, domains = whitelist_of(signature=signature, exclude=exclude)
+    changes = timeline()
+    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature_contacts": contacts,
+              "signature_domains": domains, "signature": signature.text}  # fmt: skip
+    analysis = analyze_template(text, signature.text)
+    general, verdicts, keys = [], [], []
+    for carrier in CARRIERS:
+        policy = policy_as_of(day, carrier, changes=changes)
+        keys.extend(policy.change_keys)
+        found = check_template(text, kind=kind, carrier=carrier, policy=policy, **common)
+        if not general:
+            general = [v for v in found if v.carrier is None]
+        mine = [v for v in found if v.carrier == carrier]
+        if not policy.template_filing_required:
+            verdict = "no_rules"
+        elif any(v.is_error for v in mine):
+            verdict = "blocked"
+        elif mine:
+            verdict = "needs_filing"
+        else:
+            verdict = "allowed"
+        verdicts.append(CarrierVerdict(carrier, verdict, mine, policy.night_rate_limit))
+    return TemplateCheck(analysis, general, verdicts, tuple(dict.fromkeys(keys)))
+
+
+def violation_text(violation) -> str:
+    return violation.message if (get_language() or "").startswith("zh") else violation.message_en
+
+
+def _event(template, actor, from_status, to_status, reason=""):
+    TemplateEvent.objects.create(template=template, actor=actor, from_status=from_status, to_status=to_status,
+                                 reason=reason)  # fmt: skip
+
+
+def _refuse_if_blocked(result: TemplateCheck):
+    if result.blocked:
+        raise ValidationError({"text": [violation_text(v) for v in result.violations if v.is_error]})
+
+
+def template_submit(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
+    """Create the template and submit it when no carrier blocks it; one transaction, two events."""
+    if signature.organization_id != organization.pk or signature.status not in HELD_STATES:
+        raise ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+    result = template_check(signature=signature, kind=kind, text=text)
+    _refuse_if_blocked(result)
+    now = timezone.now()
+    with transaction.atomic():
+        template = SmsTemplate.objects.create(
+            organization=organization, signature=signature, kind=kind, name=name, text=text,
+            status=states.SUBMITTED, precheck=[asdict(v) for v in result.violations],
+            policy_keys=list(result.change_keys), created_by=user, submitted_at=now, updated_at=now,
+        )  # fmt: skip
+        _event(template, user, "", states.DRAFT)
+        _event(template, user, states.DRAFT, states.SUBMITTED)
+    return template
+
+
+def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> SmsTemplate:
+    """Editing an approved or active template makes a new version that is reviewed again; the old
+    one stays usable until the new one is approved."""
+    if template.status not in (states.APPROVED, states.FILING, states.ACTIVE):
+        raise ValidationError({"text": _("Only an approved template is revised as a new version.")})
+    result = template_check(signature=template.signature, kind=kind, text=text, exclude=[template.pk])
+    _refuse_if_blocked(result)
+    now = timezone.now()
+    with transaction.atomic():
+        revision = SmsTemplate.objects.create(
+            organization=template.organization, signature=template.signature, kind=kind, name=template.name,
+            text=text, status=states.SUBMITTED, version=template.version + 1, previous=template,
+            precheck=[asdict(v) for v in result.violations], policy_keys=list(result.change_keys),
+            created_by=user, submitted_at=now, updated_at=now,
+        )  # fmt: skip
+        _event(revision, user, "", states.DRAFT, f"v{template.version} → v{revision.version}")
+        _event(revision, user, states.DRAFT, states.SUBMITTED)
+    return revision
+
+
+def template_transition(*, template: SmsTemplate, to_status: str, actor, reason: str = "") -> SmsTemplate:
+    current = template.status
+    if not states.can_transition(current, to_status):
+        raise TransitionRefused(_("A template cannot go from “%(a)s” to “%(b)s”.") % {"a": current, "b": to_status})
+    with transaction.atomic():
+        updated = SmsTemplate.objects.filter(pk=template.pk, status=current).update(
+            status=to_status, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise TransitionRefused(_("Someone else changed this template first. Reload the page."))
+        _event(template, actor, current, to_status, reason)
+    template.refresh_from_db()
+    return template
+
+
+def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):
+    if not delivered and not failure_code.strip():
+        raise ValidationError({"failure_code": _("Give the failure code the carrier returned.")})
+    return TestSend.objects.create(
+        template=template, carrier=carrier, sent_on=sent_on, delivered=delivered,
+        failure_code="" if delivered else failure_code.strip(), recorded_by=user,
+    )  # fmt: skip
+
+
+def latest_test_sends(*, template: SmsTemplate) -> dict:
+    latest = {}
+    for send in template.test_sends.order_by("-sent_on", "-recorded_at"):
+        latest.setdefault(send.carrier, send)
+    return latest

@@ -1,0 +1,177 @@
+"""SMS templates in the customer site: the list, the form with its per-carrier verdict, the
+detail with its timeline and test sends, and new versions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.views import _apply_service_errors
+from compliance import transitions as states
+from signatures.models import HELD_STATES
+
+from . import services
+from .forms import ReviseForm, TemplateForm, TestSendForm
+from .models import SmsTemplate
+
+CARRIER_NAMES = {"mobile": ("中国移动", "China Mobile"), "unicom": ("中国联通", "China Unicom"),
+                 "telecom": ("中国电信", "China Telecom")}  # fmt: skip
+
+
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def _membership(request, org_id):
+    return account_selectors.membership_get(user=request.user, org_id=org_id)
+
+
+def _template(org, template_id) -> SmsTemplate:
+    try:
+        return org.sms_templates.select_related("signature__entity").get(pk=template_id)
+    except SmsTemplate.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def template_list(request, org_id):
+    org = _membership(request, org_id).organization
+    chinese = _chinese()
+    rows = [(t, states.NEXT_STEP[t.status][0 if chinese else 1])
+            for t in org.sms_templates.select_related("signature").order_by("-updated_at")]  # fmt: skip
+    return render(request, "templates_app/list.html", {"org": org, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_create(request, org_id):
+    org = _membership(request, org_id).organization
+    form = TemplateForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.template_submit(
+                organization=org, user=request.user, signature=form.cleaned_data["signature"],
+                kind=form.cleaned_data["kind"], name=form.cleaned_data["name"], text=form.cleaned_data["text"],
+            )  # fmt: skip
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Template “%(name)s” submitted for review.") % {"name": template.name})
+            return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
+    context = {"org": org, "form": form, "has_signatures": form.fields["signature"].queryset.exists()}
+    return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def template_check(request, org_id):
+    """The as-you-type check (POST: a long text does not fit in a URL)."""
+    org = _membership(request, org_id).organization
+    try:
+        signature = org.signatures.select_related("entity").get(
+            pk=request.POST.get("signature"), status__in=HELD_STATES
+        )
+    except (ValueError, ValidationError, org.signatures.model.DoesNotExist):
+        raise Http404 from None
+    kind = request.POST.get("kind", "")
+    if kind not in SmsTemplate.Kind.values:
+        raise Http404
+    result = services.template_check(signature=signature, kind=kind, text=request.POST.get("text", ""))
+    chinese = _chinese()
+
+    def shown(v):
+        return {"code": v.code, "severity": v.severity, "message": v.message if chinese else v.message_en,
+                "rule_ref": v.rule_ref}  # fmt: skip
+
+    analysis = result.analysis
+    return JsonResponse({
+        "length": analysis.length, "segments": analysis.segments,
+        "links": analysis.links, "ips": analysis.ips, "contacts": [list(c) for c in analysis.contacts],
+        "spans": [list(span) for span in analysis.spans],
+        "general": [shown(v) for v in result.general],
+        "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
+                      "verdict": c.verdict, "night_window": c.night_window,
+                      "violations": [shown(v) for v in c.violations]} for c in result.carriers],
+        "blocked": result.blocked,
+        "add_address_url": reverse("org:evidence-create", args=[org.pk, signature.entity_id, "address"]),
+    })  # fmt: skip
+
+
+@login_required
+@require_GET
+def template_detail(request, org_id, template_id):
+    org = _membership(request, org_id).organization
+    template = _template(org, template_id)
+    return render(request, "templates_app/detail.html", _detail_context(template, TestSendForm()))
+
+
+def _detail_context(template, test_send_form):
+    chinese = _chinese()
+    names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
+    events = [(e, names.get(e.from_status, ""), names[e.to_status]) for e in template.events.select_related("actor")]
+    latest = services.latest_test_sends(template=template)
+    sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
+    return {
+        "org": template.organization, "template": template, "events": events, "sends": sends,
+        "test_send_form": test_send_form, "next_step": states.NEXT_STEP[template.status][0 if chinese else 1],
+        "can_revise": template.status in (states.APPROVED, states.FILING, states.ACTIVE),
+        "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
+        "revisions": template.revisions.all(),
+    }  # fmt: skip
+
+
+@login_required
+@require_POST
+def test_send_create(request, org_id, template_id):
+    org = _membership(request, org_id).organization
+    template = _template(org, template_id)
+    form = TestSendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_test_send(template=template, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Test send recorded."))
+            return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
+    return render(request, "templates_app/detail.html", _detail_context(template, form), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_revise(request, org_id, template_id):
+    org = _membership(request, org_id).organization
+    template = _template(org, template_id)
+    form = ReviseForm(request.POST or None, initial={"kind": template.kind, "text": template.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = services.template_revise(template=template, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Version %(v)s submitted; the approved one stays in use until then.")
+                             % {"v": revision.version})  # fmt: skip
+            return redirect("org:template-detail", org_id=org.pk, template_id=revision.pk)
+    return render(request, "templates_app/revise.html", {"org": org, "template": template, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@login_required
+@require_POST
+def template_withdraw(request, org_id, template_id):
+    org = _membership(request, org_id).organization
+    template = _template(org, template_id)
+    try:
+        services.template_transition(template=template, to_status=states.WITHDRAWN, actor=request.user)
+    except services.TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Template withdrawn."))
+    return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)

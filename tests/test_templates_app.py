@@ -1,0 +1,155 @@
+"""SMS template applications: the per-carrier verdict, submission, versions, test sends, isolation."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from qualifications.models import Entity, OwnedAddress
+from signatures.models import Signature
+from templates_app import services
+from templates_app.models import SmsTemplate, TemplateEvent, TestSend
+
+pytestmark = pytest.mark.django_db
+
+TWO_LINKS = "新品上市：a.example.com 与 other.cn 同时开抢，拒收请回复R"
+ONE_OWNED_LINK = "新品上市，详见 shop.example.com ，拒收请回复R"
+
+
+@pytest.fixture
+def entity(org_a):
+    return Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+                                 legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
+
+
+@pytest.fixture
+def signature(org_a, entity):
+    return Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
+                                    status="active")  # fmt: skip
+
+
+def submit(client, org, signature, text, kind="marketing", name="活动"):
+    data = {"signature": signature.pk, "kind": kind, "name": name, "text": text}
+    return client.post(reverse("org:template-create", args=[org.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def check(client, org, signature, text, kind="marketing"):
+    url = reverse("org:template-check", args=[org.pk])
+    return client.post(url, {"signature": signature.pk, "kind": kind, "text": text}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_two_links_are_blocked_by_every_carrier_with_the_reason(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    data = check(client, org_a, signature, TWO_LINKS).json()
+    assert data["blocked"] is True
+    verdicts = {c["carrier"]: c for c in data["carriers"]}
+    assert {c: v["verdict"] for c, v in verdicts.items()} == {"mobile": "blocked", "unicom": "blocked",
+                                                             "telecom": "blocked"}  # fmt: skip
+    assert all("TPL_TOO_MANY_LINKS" in [v["code"] for v in c["violations"]] for c in verdicts.values())
+    assert verdicts["telecom"]["night_window"] == "23:00-07:00"
+    assert data["links"] == ["example.com", "other.cn"]
+    assert data["length"] == len("【示例科技】" + TWO_LINKS)
+    assert submit(client, org_a, signature, TWO_LINKS).status_code == 400
+    assert not SmsTemplate.objects.exists()
+
+
+def test_one_owned_link_needs_filing_and_is_submitted(client, org_a, owner_a, signature, entity):
+    OwnedAddress.objects.create(entity=entity, kind="domain", value="example.com")
+    client.force_login(owner_a)
+    data = check(client, org_a, signature, ONE_OWNED_LINK).json()
+    assert {c["carrier"]: c["verdict"] for c in data["carriers"]} == {"mobile": "needs_filing",
+                                                                     "unicom": "needs_filing",
+                                                                     "telecom": "needs_filing"}  # fmt: skip
+    response = submit(client, org_a, signature, ONE_OWNED_LINK)
+    assert response.status_code == 302
+    template = SmsTemplate.objects.get()
+    assert template.status == "submitted" and template.version == 1
+    assert [(e.from_status, e.to_status) for e in template.events.all()] == [("", "draft"), ("draft", "submitted")]
+    assert {v["code"] for v in template.precheck} == {"TPL_NEEDS_FILING"}
+
+
+def test_an_unowned_link_is_blocked_by_telecom_and_offers_to_register_the_domain(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    data = check(client, org_a, signature, ONE_OWNED_LINK).json()
+    telecom = next(c for c in data["carriers"] if c["carrier"] == "telecom")
+    assert telecom["verdict"] == "blocked"
+    assert [v["code"] for v in telecom["violations"]] == ["TPL_LINK_NOT_OWNED", "TPL_NEEDS_FILING"]
+    assert data["add_address_url"].endswith("/evidence/address/new/")
+
+
+def test_the_signature_whitelist_counts_its_other_templates(org_a, owner_a, signature, entity):
+    OwnedAddress.objects.create(entity=entity, kind="domain", value="example.com")
+    OwnedAddress.objects.create(entity=entity, kind="domain", value="other.cn")
+    services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing", name="a",
+                             text=ONE_OWNED_LINK)  # fmt: skip
+    result = services.template_check(signature=signature, kind="marketing", text="详见 other.cn ，拒收请回复R")
+    telecom = next(c for c in result.carriers if c.carrier == "telecom")
+    assert "TPL_SIGNATURE_WHITELIST_FULL" in [v.code for v in telecom.violations]
+
+
+def test_editing_an_approved_template_makes_a_new_version_and_keeps_the_old(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    url = reverse("org:template-revise", args=[org_a.pk, template.pk])
+    assert client.post(url, {"kind": "notification", "text": "您的订单已签收"}).status_code == 400  # not approved yet
+    for state in ("in_review", "approved"):
+        services.template_transition(template=template, to_status=state, actor=owner_a)
+    response = client.post(url, {"kind": "notification", "text": "您的订单已签收"})
+    assert response.status_code == 302
+    revision = SmsTemplate.objects.get(previous=template)
+    template.refresh_from_db()
+    assert (revision.version, revision.status, template.status) == (2, "submitted", "approved")
+
+
+def test_test_sends_are_recorded_per_carrier_and_the_latest_shown(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    url = reverse("org:template-test-send", args=[org_a.pk, template.pk])
+    response = client.post(url, {"carrier": "telecom", "sent_on": "2026-11-20", "delivered": "no"},
+                           HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400 and "Give the failure code" in response.content.decode()
+    client.post(url, {"carrier": "telecom", "sent_on": "2026-11-20", "delivered": "no", "failure_code": "MK:100D"})
+    client.post(url, {"carrier": "telecom", "sent_on": "2026-11-25", "delivered": "yes"})
+    assert TestSend.objects.count() == 2
+    latest = services.latest_test_sends(template=template)
+    assert latest["telecom"].delivered and latest["telecom"].sent_on == dt.date(2026, 11, 25)
+    html = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "2026-11-25 · " in html.content.decode() and "No test yet" in html.content.decode()
+
+
+def test_a_withdrawn_or_foreign_signature_cannot_carry_a_template(client, org_a, owner_a, signature, org_b, owner_b):
+    other = Signature.objects.create(organization=org_b, entity=Entity.objects.create(
+        organization=org_b, name="乙", uscc="914403001922038216", legal_rep_name="李", legal_rep_id_number="x"),
+        source="abbreviation", text="乙方", status="active")  # fmt: skip
+    client.force_login(owner_a)
+    assert submit(client, org_a, other, "您好").status_code == 400
+    signature.status = "withdrawn"
+    signature.save()
+    assert submit(client, org_a, signature, "您好").status_code == 400
+    assert not SmsTemplate.objects.exists() and not TemplateEvent.objects.exists()
+
+
+def test_every_template_url_of_another_organization_is_404(client, org_a, owner_a, signature, owner_b):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    client.force_login(owner_b)
+    for method, name, args in [
+        ("get", "org:template-list", [org_a.pk]), ("get", "org:template-create", [org_a.pk]),
+        ("get", "org:template-detail", [org_a.pk, template.pk]),
+        ("get", "org:template-revise", [org_a.pk, template.pk]),
+        ("post", "org:template-withdraw", [org_a.pk, template.pk]),
+        ("post", "org:template-test-send", [org_a.pk, template.pk]), ("post", "org:template-check", [org_a.pk]),
+    ]:  # fmt: skip
+        assert getattr(client, method)(reverse(name, args=args)).status_code == 404, name
+    org_b = owner_b.memberships.get().organization
+    assert check(client, org_b, signature, "您好").status_code == 404
+    template.refresh_from_db()
+    assert template.status == "submitted"
+
+
+def test_the_check_is_never_a_get(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    assert client.get(reverse("org:template-check", args=[org_a.pk])).status_code == 405

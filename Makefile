@@ -59,6 +59,7 @@ messages: install ## after changing user-facing text: extract, then translate lo
 bench: install assets ## benchmarks/: prints figures and ratios against a baseline from the same run
 	$(BIN)/python benchmarks/upload_processing.py
 	$(BIN)/python benchmarks/check_signature.py
+	$(BIN)/python benchmarks/templates.py
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -81,7 +81,7 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     for carrier in CARRIERS:
         policy = policy_as_of(day, carrier, changes=changes)
         keys.extend(policy.change_keys)
-        found = check_template(text, kind=kind, carrier=carrier, policy=policy, **common)
+        found = check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis, **common)
         if not general:
             general = [v for v in found if v.carrier is None]
         mine = [v for v in found if v.carrier == carrier]

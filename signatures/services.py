@@ -60,9 +60,13 @@ class Precheck:
         return bool(self.errors or self.problems)
 
 
-def held_by(*, text: str) -> list[tuple[int, str]]:
-    """(entity id, text) of the live applications holding ``text``: one query, whatever the platform's size."""
-    return list(Signature.objects.filter(text=text, status__in=HELD_STATES).values_list("entity_id", "text"))
+def held_by(*, text: str, exclude=None) -> list[tuple[int, str]]:
+    """(entity id, text) of the live applications holding ``text`` (but ``exclude``, the one being
+    edited): one query, whatever the platform's size."""
+    held = Signature.objects.filter(text=text, status__in=HELD_STATES)
+    if exclude is not None:
+        held = held.exclude(pk=exclude)
+    return list(held.values_list("entity_id", "text"))
 
 
 def _split_letter(signatures: str) -> set[str]:
@@ -83,7 +87,7 @@ def _package_complete(entity, present=None) -> bool:
     return all(item.satisfied for item in checklist)
 
 
-def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None) -> Precheck:
+def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude=None) -> Precheck:
     """Every rule in force that the draft breaks, for any carrier, plus what its evidence lacks.
 
     The text is NFKC-normalised first, as it is stored: a look-alike is the text it looks like.
@@ -155,7 +159,7 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None) -> Prec
                 problems.append(_("Upload the partner's signed authorization letter first."))
             if not _package_complete(partner, getattr(authorization, "partner_present_kinds", None)):
                 problems.append(_("The partner's own qualification package is incomplete."))
-    holders = held_by(text=text)
+    holders = held_by(text=text, exclude=exclude)
     if any(entity_id == entity.pk for entity_id, _text in holders):
         problems.append(_("This entity already has “%(text)s” (an application is under way or done).") % {"text": text})
     others = [held for entity_id, held in holders if entity_id != entity.pk]
@@ -183,44 +187,99 @@ def _event(signature, actor, from_status, to_status, reason=""):
     )
 
 
-def signature_submit(*, organization, user, draft: Draft, acknowledge_warnings: bool) -> Signature:
-    """Create the application and submit it, if nothing blocks it; one transaction, two events."""
+EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
+
+
+def _check_ownership(organization, draft: Draft) -> Draft:
     if draft.entity.organization_id != organization.pk:
         raise ValidationError({"entity": _("Choose one of your organization's entities.")})
-    draft = replace(draft, text=unicodedata.normalize("NFKC", draft.text or ""))
-    result = precheck(draft)
+    return replace(draft, text=unicodedata.normalize("NFKC", draft.text or ""))
+
+
+def _fields(draft: Draft) -> dict:
+    return {"entity": draft.entity, "source": draft.source, "trademark": draft.trademark, "app": draft.app,
+            "partner_authorization": draft.partner_authorization, "text": draft.text}  # fmt: skip
+
+
+def _passing(draft: Draft, acknowledge_warnings: bool, exclude=None) -> Precheck:
+    result = precheck(draft, exclude=exclude)
     if result.blocked:
         raise ValidationError({"text": [violation_text(v) for v in result.errors] + result.problems})
     if result.warnings and not acknowledge_warnings:
         raise ValidationError({"acknowledge_warnings": _("Read the warnings above and tick the box to submit anyway.")})
+    return result
+
+
+def _snapshot(result: Precheck) -> dict:
+    return {"precheck": [asdict(v) for v in result.violations], "policy_notices": list(result.policy_notices),
+            "policy_keys": list(result.change_keys), "warnings_acknowledged": bool(result.warnings)}  # fmt: skip
+
+
+def _taken(draft: Draft) -> ValidationError:
+    # Another application took the same text a moment ago (or a double submit).
+    return ValidationError({"text": _("“%(text)s” is already held by an application.") % {"text": draft.text}})
+
+
+def signature_save_draft(*, organization, user, draft: Draft) -> Signature:
+    """Keep an application as a draft: nothing is checked yet but the entity; one event."""
+    draft = _check_ownership(organization, draft)
+    with transaction.atomic():
+        signature = Signature.objects.create(organization=organization, created_by=user, status=states.DRAFT,
+                                             **_fields(draft))  # fmt: skip
+        _event(signature, user, "", states.DRAFT)
+    return signature
+
+
+def signature_submit(*, organization, user, draft: Draft, acknowledge_warnings: bool) -> Signature:
+    """Create the application and submit it, if nothing blocks it; one transaction, two events."""
+    draft = _check_ownership(organization, draft)
+    result = _passing(draft, acknowledge_warnings)
     now = timezone.now()
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
-                organization=organization,
-                entity=draft.entity,
-                source=draft.source,
-                trademark=draft.trademark,
-                app=draft.app,
-                partner_authorization=draft.partner_authorization,
-                text=draft.text,
-                status=states.SUBMITTED,
-                precheck=[asdict(v) for v in result.violations],
-                policy_notices=list(result.policy_notices),
-                policy_keys=list(result.change_keys),
-                warnings_acknowledged=bool(result.warnings),
-                created_by=user,
-                submitted_at=now,
-                updated_at=now,
-            )
+                organization=organization, status=states.SUBMITTED, created_by=user, submitted_at=now,
+                updated_at=now, **_fields(draft), **_snapshot(result),
+            )  # fmt: skip
             _event(signature, user, "", states.DRAFT)
             # A reason code, not text: the timeline shows it in the reader's language.
             _event(signature, user, states.DRAFT, states.SUBMITTED, WARNINGS_ACKNOWLEDGED if result.warnings else "")
     except IntegrityError as exc:
-        # Another application took the same text a moment ago (or a double submit).
-        raise ValidationError(
-            {"text": _("“%(text)s” is already held by an application.") % {"text": draft.text}}
-        ) from exc
+        raise _taken(draft) from exc
+    return signature
+
+
+def signature_update(*, signature: Signature, user, draft: Draft, submit: bool, acknowledge_warnings: bool = False):
+    """Change a draft, or an application sent back with changes requested; submit it if asked.
+    The status moves by compare-and-set, so two tabs cannot both submit it."""
+    if signature.status not in EDITABLE_STATES:
+        raise ValidationError({"text": _("Only a draft or an application sent back for changes can be edited.")})
+    draft = _check_ownership(signature.organization, draft)
+    now = timezone.now()
+    if not submit:
+        with transaction.atomic():
+            if (
+                Signature.objects.filter(pk=signature.pk, status=signature.status).update(
+                    updated_at=now, **_fields(draft)
+                )
+                != 1
+            ):
+                raise ValidationError({"text": _("Someone else changed this signature first. Reload the page.")})
+        signature.refresh_from_db()
+        return signature
+    result = _passing(draft, acknowledge_warnings, exclude=signature.pk)
+    current = signature.status
+    try:
+        with transaction.atomic():
+            updated = Signature.objects.filter(pk=signature.pk, status=current).update(
+                status=states.SUBMITTED, submitted_at=now, updated_at=now, **_fields(draft), **_snapshot(result)
+            )
+            if updated != 1:
+                raise ValidationError({"text": _("Someone else changed this signature first. Reload the page.")})
+            _event(signature, user, current, states.SUBMITTED, WARNINGS_ACKNOWLEDGED if result.warnings else "")
+    except IntegrityError as exc:
+        raise _taken(draft) from exc
+    signature.refresh_from_db()
     return signature
 
 

@@ -54,16 +54,48 @@ def signature_create(request, org_id):
     form = SignatureForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            signature = services.signature_submit(
-                organization=org, user=request.user, draft=form.draft(),
+            if request.POST.get("action") == "draft":
+                signature = services.signature_save_draft(organization=org, user=request.user, draft=form.draft())
+                messages.success(request, _("Saved as a draft."))
+            else:
+                signature = services.signature_submit(
+                    organization=org, user=request.user, draft=form.draft(),
+                    acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
+                )  # fmt: skip
+                messages.success(request, _("Signature 【%(text)s】 submitted for review.") % {"text": signature.text})
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
+    context = {"org": org, "form": form, "has_entities": form.fields["entity"].queryset.exists()}
+    return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signature_edit(request, org_id, signature_id):
+    """A draft, or an application sent back with changes requested: edit, save, or submit."""
+    org = _membership(request, org_id).organization
+    signature = selectors.signature_get(organization=org, signature_id=signature_id)
+    if signature.status not in services.EDITABLE_STATES:
+        return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
+    initial = {"entity": signature.entity_id, "source": signature.source, "trademark": signature.trademark_id,
+               "app": signature.app_id, "partner_authorization": signature.partner_authorization_id,
+               "text": signature.text}  # fmt: skip
+    form = SignatureForm(request.POST or None, organization=org, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") != "draft"
+        try:
+            services.signature_update(
+                signature=signature, user=request.user, draft=form.draft(), submit=submit,
                 acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
             )  # fmt: skip
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
-            messages.success(request, _("Signature 【%(text)s】 submitted for review.") % {"text": signature.text})
+            messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
-    context = {"org": org, "form": form, "has_entities": form.fields["entity"].queryset.exists()}
+    context = {"org": org, "form": form, "has_entities": True, "signature": signature}
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
 
 
@@ -159,6 +191,7 @@ def signature_detail(request, org_id, signature_id):
         "expected": expected,
         "next_step": states.NEXT_STEP[signature.status][0 if chinese else 1],
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
+        "can_edit": signature.status in services.EDITABLE_STATES,
         "precheck": [
             (v.get("code"), v.get("message") if chinese else v.get("message_en"), v.get("rule_ref"), v.get("severity"))
             for v in signature.precheck

@@ -339,3 +339,58 @@ def test_the_live_check_stays_within_five_queries_on_the_partner_path(
         data = _check(client, org_a, entity, source="partner", partner_authorization=authorization.pk,
                       text="小米科技").json()  # fmt: skip
     assert data["problems"] == ["Upload the partner's signed authorization letter first."]
+
+
+def test_a_draft_is_saved_unchecked_then_edited_and_submitted(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    response = submit(client, org_a, entity, "度百", action="draft")  # breaks a rule: drafts are not checked
+    signature = Signature.objects.get()
+    assert response.status_code == 302 and signature.status == "draft"
+    edit = reverse("org:signature-edit", args=[org_a.pk, signature.pk])
+    data = {"entity": str(entity.pk), "source": "abbreviation", "text": "度百", "action": "submit"}
+    response = client.post(edit, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "in the same order" in response.content.decode()
+    response = client.post(edit, {**data, "text": "百度"})
+    assert response.status_code == 302
+    signature.refresh_from_db()
+    assert (signature.status, signature.text) == ("submitted", "百度")
+    assert [(e.from_status, e.to_status) for e in signature.events.all()] == [("", "draft"), ("draft", "submitted")]
+
+
+def test_an_application_sent_back_for_changes_is_resubmitted(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度")
+    signature = Signature.objects.get()
+    for state in ("in_review", "changes_requested"):
+        services.signature_transition(signature=signature, to_status=state, actor=owner_a)
+    edit = reverse("org:signature-edit", args=[org_a.pk, signature.pk])
+    # Its own text does not count as taken by itself.
+    response = client.post(edit, {"entity": str(entity.pk), "source": "abbreviation", "text": "百度"})
+    assert response.status_code == 302
+    signature.refresh_from_db()
+    assert signature.status == "submitted"
+    assert signature.events.last().from_status == "changes_requested"
+
+
+def test_a_submitted_application_is_not_edited_and_a_draft_can_be_withdrawn(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度")
+    submitted = Signature.objects.get()
+    response = client.post(reverse("org:signature-edit", args=[org_a.pk, submitted.pk]),
+                           {"entity": str(entity.pk), "source": "abbreviation", "text": "百度网讯"})  # fmt: skip
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.text == "百度"
+    submit(client, org_a, entity, "网讯", action="draft")
+    draft = Signature.objects.get(status="draft")
+    client.post(reverse("org:signature-withdraw", args=[org_a.pk, draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == "withdrawn"
+
+
+def test_another_organizations_draft_cannot_be_edited(client, org_a, owner_a, entity, owner_b):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度", action="draft")
+    signature = Signature.objects.get()
+    client.force_login(owner_b)
+    assert client.get(reverse("org:signature-edit", args=[org_a.pk, signature.pk])).status_code == 404

@@ -8,6 +8,7 @@ admin, API and tasks call this package; none re-implements a rule.
 from .carriers import CARRIERS, Carrier
 from .policies import BUILTIN_CHANGES, Policy, PolicyChange, policy_as_of
 from .signatures import Violation, check_signature
+from .templates import analyze_template, check_template
 
 __all__ = [
     "BUILTIN_CHANGES",
@@ -16,6 +17,8 @@ __all__ = [
     "Policy",
     "PolicyChange",
     "Violation",
+    "analyze_template",
     "check_signature",
+    "check_template",
     "policy_as_of",
 ]

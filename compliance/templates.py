@@ -30,32 +30,53 @@ SINGLE_SEGMENT = 70
 MULTI_SEGMENT = 67
 
 # No network: the public-suffix snapshot bundled with tldextract.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Private suffixes too (github.io, myshopify.com…): a.github.io and b.github.io belong to different owners.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 _VARIABLE = re.compile(r"\$\{([^{}$]*)\}")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+# 点 only after a letter: 今晚8点live is a time, not the domain 8.live.
 _DOT_WORDS = re.compile(
-    r"(?<=[A-Za-z0-9])[ \t]*(?:[。．点點]|\(\.\)|\[\.\]|\(dot\)|\[dot\]|\bdot\b)[ \t]*(?=[A-Za-z0-9])", re.I
+    r"(?<=[A-Za-z0-9])[ \t]*(?:[。．]|\(\.\)|\[\.\]|\(dot\)|\[dot\]|\bdot\b)[ \t]*(?=[A-Za-z0-9])"
+    r"|(?<=[A-Za-z])[ \t]*[点點][ \t]*(?=[A-Za-z0-9])",
+    re.I,
 )
 _SPACED_DOT = re.compile(r"(?<=[A-Za-z0-9])[ \t]+\.[ \t]*(?=[A-Za-z])|(?<=[A-Za-z0-9])\.[ \t]+(?=[A-Za-z]{2})")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 _URL_IP = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}://\[?([0-9a-f:.]{2,45})\]?(?=[:/\s]|$)")
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![0-9A-Fa-f:])")
-_HOST = re.compile(r"(?i)(?<![a-z0-9@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,63})(?![a-z0-9-])")
+_HOST = re.compile(
+    r"(?i)(?<![a-z0-9@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59}))"
+    r"(?![a-z0-9-])"
+)
+# What follows a host in a URL (port, path, query): claimed with it, so numbers in it count for nothing.
+_URL_TAIL = re.compile(r"(?::\d{1,5})?(?:[/?#][!-~]*)?")
 _SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
-_QQ = re.compile(r"(?i)(?:QQ|扣扣)[ \t]*(?:号|群)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")
+_QQ = re.compile(r"(?i)(?:Q[ \t]?Q|扣扣|加[ \t]?q)[ \t]*(?:号码?|群号?)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")
 _WECHAT = re.compile(r"(?i)(?:微信号?|weixin|wechat|vx|wx|v信|威信)[ \t]*[:：]?[ \t]*([A-Za-z][-_A-Za-z0-9]{5,19})")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # A stretch that could hold a phone number: an optional +, then 7 to 26 digits with spaces, dashes
 # or brackets between them. Linear: each character is either a digit or a separator.
 _PHONE_CANDIDATE = re.compile(r"\+?\(?\d(?:[\d\s()-]{5,24})\d")
 _CODE_WORDS = ("验证码", "校验码", "动态码", "注册码")
-_OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][ \t]*退订|退订请?回复?[ \t]*[Tt]")
+_OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][Dd]?[ \t]*退订|退订请?回复?[ \t]*[TtNn][Dd]?")
 # Contexts in which a 95xxx-like number is a code, an amount or a time, not a service line.
-_NOT_SERVICE_BEFORE = ("码", "为", "号")
-_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天")
+_NOT_SERVICE_BEFORE = ("码", "为", "号", "分", "额", "第", "名")
+_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天", "期", "名", "积", ".", "-")
+
+
+def _neighbours(text: str, start: int, end: int) -> tuple[str, str]:
+    """The nearest characters before and after [start, end), skipping spaces and ：: 是."""
+    before = text[max(0, start - 6) : start].rstrip(" \t:：是")
+    after = text[end : end + 3].lstrip(" \t")
+    return before[-1:] if before else "", after[:1]
+
+
+def _counts_as_service(text: str, start: int, end: int) -> bool:
+    before, after = _neighbours(text, start, end)
+    return before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER and not after.isdigit()
 
 
 @dataclass(frozen=True)
@@ -115,12 +136,6 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
         if address:
             ips.append(address)
             claim(*match.span(), "ip")
-    for pattern in (_IPV4, _IPV6):
-        for match in pattern.finditer(normalized):
-            address = _ip(match.group(1))
-            if address and free(*match.span(1)):
-                ips.append(address)
-                claim(*match.span(1), "ip")
     links: list[str] = []
     for match in _HOST.finditer(normalized):
         if not free(*match.span(1)):
@@ -128,16 +143,24 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
         domain = _registrable_domain(match.group(1).lower())
         if domain:
             links.append(domain)
-            claim(*match.span(1), "link")
+            tail = _URL_TAIL.match(normalized, match.end(1))
+            claim(match.start(1), max(match.end(1), tail.end()), "link")
+    for pattern in (_IPV4, _IPV6):
+        for match in pattern.finditer(normalized):
+            address = _ip(match.group(1))
+            if address and free(*match.span(1)):
+                ips.append(address)
+                claim(*match.span(1), "ip")
     for match in _QQ.finditer(normalized):
-        found_contacts.append((match.start(), "qq", match.group(1)))
-        claim(*match.span(1), "qq")
+        if free(*match.span(1)):
+            found_contacts.append((match.start(), "qq", match.group(1)))
+            claim(*match.span(1), "qq")
     for match in _WECHAT.finditer(normalized):
         if free(*match.span(1)):
             found_contacts.append((match.start(), "wechat", match.group(1).lower()))
             claim(*match.span(1), "wechat")
     for match in _SMS_PORT.finditer(normalized):
-        if free(*match.span(1)):
+        if free(*match.span(1)) and _counts_as_service(normalized, *match.span(1)):
             found_contacts.append((match.start(1), "sms_port", match.group(1)))
             claim(*match.span(1), "sms_port")
     # phonenumbers' matcher costs about half a millisecond a number and far more on long runs of
@@ -145,11 +168,10 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     for candidate in _PHONE_CANDIDATE.finditer(normalized):
         offset = candidate.start()
         for match in phonenumbers.PhoneNumberMatcher(candidate.group(0), "CN", leniency=phonenumbers.Leniency.VALID):
-            _phone(match, offset, found_contacts, claim, free)
+            _phone(match, offset, normalized, found_contacts, claim, free)
     for match in _SERVICE.finditer(normalized):
         start, end = match.span(1)
-        before, after = normalized[max(0, start - 1) : start], normalized[end : end + 1]
-        if free(start, end) and before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER:
+        if free(start, end) and _counts_as_service(normalized, start, end):
             found_contacts.append((start, "service_number", match.group(1)))
             claim(start, end, "service_number")
     length = len(text) + (len(signature) + 2 if signature else 0)
@@ -164,10 +186,13 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     )
 
 
-def _phone(match, offset, found_contacts, claim, free):
+def _phone(match, offset, text, found_contacts, claim, free):
     start, end = match.start + offset, match.end + offset
     if not free(start, end):
         return
+    after = text[end : end + 3].lstrip(" \t")
+    if after[:1] in ("元", "万") or (after[:1] == "." and after[1:2].isdigit()):
+        return  # an amount, not a number to call
     digits = phonenumbers.national_significant_number(match.number)
     number_type = phonenumbers.number_type(match.number)
     if number_type in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
@@ -175,6 +200,10 @@ def _phone(match, offset, found_contacts, claim, free):
     elif number_type == phonenumbers.PhoneNumberType.MOBILE or _MOBILE.fullmatch(digits):
         kind = "mobile"
     else:
+        # A landline is written with its area code's 0 (or +86, or in brackets); a bare run of
+        # digits is a date, a time or an order number, not a phone line.
+        if match.raw_string.lstrip()[:1] not in ("0", "+", "(", "（"):
+            return
         kind, digits = "landline", "0" + digits
     found_contacts.append((start, kind, digits))
     claim(start, end, kind)
@@ -268,16 +297,18 @@ def check_template(
 
 def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_contacts, signature_domains):
     links, ips, contacts = analysis.links, analysis.ips, analysis.contacts
+    # A carrier without its own IP limit (Unicom, Mobile: "1 link") counts an IP address as a link.
+    link_count = len(links) + (len(ips) if rules.template_max_ips is None else 0)
     name = {
         "mobile": ("移动", "China Mobile"),
         "unicom": ("联通", "China Unicom"),
         "telecom": ("电信", "China Telecom"),
     }
     zh, en = name[carrier]
-    if rules.template_max_links is not None and len(links) > rules.template_max_links:
+    if rules.template_max_links is not None and link_count > rules.template_max_links:
         add("TPL_TOO_MANY_LINKS", ERROR,
-            f"{zh}：每个模板最多 {rules.template_max_links} 个链接，当前 {len(links)} 个。",
-            f"{en}: at most {rules.template_max_links} link per template; this one has {len(links)}.",
+            f"{zh}：每个模板最多 {rules.template_max_links} 个链接，当前 {link_count} 个。",
+            f"{en}: at most {rules.template_max_links} link per template; this one has {link_count}.",
             rules.ref("template_max_links"), carrier)  # fmt: skip
     if rules.template_max_contacts is not None and len(contacts) > rules.template_max_contacts:
         add("TPL_TOO_MANY_CONTACTS", ERROR,
@@ -302,8 +333,13 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
     whitelist_contacts = set(signature_contacts) | set(contacts)
     whitelist_domains = {registrable(d) for d in signature_domains} | set(links)
     max_contacts, max_domains = rules.signature_whitelist_contacts, rules.signature_whitelist_domains
-    full = (max_contacts is not None and len(whitelist_contacts) > max_contacts) or (
-        max_domains is not None and len(whitelist_domains) > max_domains
+    # Only a template within its own limits can fill the signature's whitelist: one problem, one error.
+    within = (rules.template_max_contacts is None or len(contacts) <= rules.template_max_contacts) and (
+        rules.template_max_links is None or link_count <= rules.template_max_links
+    )
+    full = within and (
+        (max_contacts is not None and len(whitelist_contacts) > max_contacts)
+        or (max_domains is not None and len(whitelist_domains) > max_domains)
     )
     if full:
         add("TPL_SIGNATURE_WHITELIST_FULL", ERROR,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from compliance import transitions as states
 from compliance.policies import ALL_CARRIERS, policy_as_of
-from compliance.templates import Analysis, analyze_template, check_template
+from compliance.templates import MAX_BODY, Analysis, analyze_template, check_template
 from qualifications.models import OwnedAddress
 from signatures.models import HELD_STATES
 from signatures.policies import timeline
@@ -20,8 +20,11 @@ from .models import SmsTemplate, TemplateEvent, TestSend
 
 CARRIERS = tuple(sorted(ALL_CARRIERS))
 # Templates whose contacts and domains a signature already whitelists (Telecom counts per signature).
-WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, states.APPROVED, states.FILING,
-                       states.ACTIVE)  # fmt: skip
+# Pending ones count too (the carrier files what is submitted); one sent back for changes does not.
+WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE)
+LIVE_VERSIONS = (states.APPROVED, states.FILING, states.ACTIVE)
+# Text beyond this is not analysed (it is refused for length anyway): no input can hold a worker.
+ANALYSED_LIMIT = 2 * MAX_BODY
 
 
 class TransitionRefused(Exception):
@@ -55,7 +58,10 @@ class TemplateCheck:
 def whitelist_of(*, signature, exclude=None) -> tuple[set, set]:
     """Contacts and domains the signature's other live templates carry (Telecom whitelists per signature)."""
     contacts, domains = set(), set()
-    others = SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES)
+    # A version replaced by an approved newer one no longer whitelists anything.
+    others = SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES).exclude(
+        revisions__status__in=LIVE_VERSIONS
+    )
     if exclude is not None:
         others = others.exclude(pk__in=exclude)
     for text in others.values_list("text", flat=True):
@@ -68,6 +74,7 @@ def whitelist_of(*, signature, exclude=None) -> tuple[set, set]:
 def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = None, exclude=None) -> TemplateCheck:
     """What each carrier will say about the template, under the rules in force on ``as_of``."""
     day = as_of or timezone.localdate()
+    text = text[:ANALYSED_LIMIT] + ("…" if len(text) > ANALYSED_LIMIT else "")
     entity = signature.entity
     addresses = list(OwnedAddress.objects.filter(entity=entity).values_list("kind", "value"))
     owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
@@ -132,8 +139,12 @@ def template_submit(*, organization, user, signature, kind: str, name: str, text
 def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> SmsTemplate:
     """Editing an approved or active template makes a new version that is reviewed again; the old
     one stays usable until the new one is approved."""
-    if template.status not in (states.APPROVED, states.FILING, states.ACTIVE):
+    if template.status not in LIVE_VERSIONS:
         raise ValidationError({"text": _("Only an approved template is revised as a new version.")})
+    if template.signature.status not in HELD_STATES:
+        raise ValidationError({"text": _("The template's signature is no longer live.")})
+    if template.revisions.exclude(status__in=(states.WITHDRAWN, states.REJECTED)).exists():
+        raise ValidationError({"text": _("A newer version is already under way; change that one.")})
     result = template_check(signature=template.signature, kind=kind, text=text, exclude=[template.pk])
     _refuse_if_blocked(result)
     now = timezone.now()
@@ -167,6 +178,8 @@ def template_transition(*, template: SmsTemplate, to_status: str, actor, reason:
 def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):
     if not delivered and not failure_code.strip():
         raise ValidationError({"failure_code": _("Give the failure code the carrier returned.")})
+    if sent_on > timezone.localdate():
+        raise ValidationError({"sent_on": _("A test send cannot be in the future.")})
     return TestSend.objects.create(
         template=template, carrier=carrier, sent_on=sent_on, delivered=delivered,
         failure_code="" if delivered else failure_code.strip(), recorded_by=user,

@@ -28,6 +28,10 @@ def _chinese() -> bool:
     return (get_language() or "").startswith("zh")
 
 
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
 def _membership(request, org_id):
     return account_selectors.membership_get(user=request.user, org_id=org_id)
 
@@ -83,7 +87,8 @@ def template_check(request, org_id):
     kind = request.POST.get("kind", "")
     if kind not in SmsTemplate.Kind.values:
         raise Http404
-    result = services.template_check(signature=signature, kind=kind, text=request.POST.get("text", ""))
+    text = request.POST.get("text", "")
+    result = services.template_check(signature=signature, kind=kind, text=text)
     chinese = _chinese()
 
     def shown(v):
@@ -94,7 +99,8 @@ def template_check(request, org_id):
     return JsonResponse({
         "length": analysis.length, "segments": analysis.segments,
         "links": analysis.links, "ips": analysis.ips, "contacts": [list(c) for c in analysis.contacts],
-        "spans": [list(span) for span in analysis.spans],
+        # The page's script counts in UTF-16 code units (an emoji is two): convert the offsets.
+        "spans": [[_utf16(text, start), _utf16(text, end), kind] for start, end, kind in analysis.spans],
         "general": [shown(v) for v in result.general],
         "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
                       "verdict": c.verdict, "night_window": c.night_window,

@@ -153,3 +153,52 @@ def test_every_template_url_of_another_organization_is_404(client, org_a, owner_
 def test_the_check_is_never_a_get(client, org_a, owner_a, signature):
     client.force_login(owner_a)
     assert client.get(reverse("org:template-check", args=[org_a.pk])).status_code == 405
+
+
+def test_a_template_can_be_revised_once_at_a_time_and_not_under_a_dead_signature(org_a, owner_a, signature):
+    template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                        name="发货", text="您的订单已发货")  # fmt: skip
+    for state in ("in_review", "approved"):
+        services.template_transition(template=template, to_status=state, actor=owner_a)
+    services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
+    with pytest.raises(services.ValidationError, match="newer version is already under way"):
+        services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已退回")
+    signature.status = "cleared"
+    signature.save()
+    with pytest.raises(services.ValidationError):
+        services.template_revise(template=template, user=owner_a, kind="notification", text="x")
+
+
+def test_a_replaced_version_no_longer_fills_the_whitelist(org_a, owner_a, signature, entity):
+    for domain in ("example.com", "other.cn"):
+        OwnedAddress.objects.create(entity=entity, kind="domain", value=domain)
+    old = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing",
+                                   name="a", text=ONE_OWNED_LINK)  # fmt: skip
+    for state in ("in_review", "approved"):
+        services.template_transition(template=old, to_status=state, actor=owner_a)
+    new = services.template_revise(template=old, user=owner_a, kind="marketing", text="详见 other.cn ，拒收请回复R")
+    for state in ("in_review", "approved"):
+        services.template_transition(template=new, to_status=state, actor=owner_a)
+    contacts, domains = services.whitelist_of(signature=signature)
+    assert domains == {"other.cn"}
+
+
+def test_a_test_send_cannot_be_in_the_future(org_a, owner_a, signature):
+    template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                        name="发货", text="您的订单已发货")  # fmt: skip
+    with pytest.raises(services.ValidationError):
+        services.record_test_send(template=template, user=owner_a, carrier="mobile", sent_on=dt.date(2099, 1, 1),
+                                  delivered=True, failure_code="")  # fmt: skip
+
+
+def test_spans_are_in_utf16_units_for_the_page(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    text = "🎉详见 example.com"
+    [span] = check(client, org_a, signature, text, kind="notification").json()["spans"]
+    assert span[:2] == [5, 16]  # the emoji is two UTF-16 units
+
+
+def test_a_huge_text_is_refused_for_length_without_being_analysed(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    data = check(client, org_a, signature, "1-" * 200_000, kind="notification").json()
+    assert data["blocked"] and data["general"][0]["code"] == "TPL_LENGTH"

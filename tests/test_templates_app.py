@@ -161,7 +161,7 @@ def test_a_template_can_be_revised_once_at_a_time_and_not_under_a_dead_signature
     for state in ("in_review", "approved"):
         services.template_transition(template=template, to_status=state, actor=owner_a)
     services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
-    with pytest.raises(services.ValidationError, match="newer version is already under way"):
+    with pytest.raises(services.ValidationError, match="新版本在处理中"):  # Chinese, the default language
         services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已退回")
     signature.status = "cleared"
     signature.save()

@@ -241,28 +241,49 @@ def check_template(
     policy: Policy | None = None,
     changes=None,
     analysis: Analysis | None = None,
+    include_general: bool = True,
 ) -> list[Violation]:
     """Every rule the template breaks: the carrier-independent ones, then each carrier's limits in
     force on ``as_of`` (``carrier=None``: every carrier whose template rules are in force).
 
     ``owned_*`` are the entity's filed domains and IPs; ``signature_contacts`` /
     ``signature_domains`` what the signature's other templates already whitelist (Telecom).
-    ``analysis``: the template's analysis when the caller has it already (one per text, not per carrier).
+    ``analysis``: the template's analysis when the caller has it already (one per text, not per carrier);
+    ``include_general=False`` skips the carrier-independent rules (a caller checking carrier by carrier).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown template kind {kind!r}")
     analysis = analysis or analyze_template(text, signature)
     found: list[Violation] = []
-    base_ref = "platform rule"
 
     def add(code, severity, zh, en, ref, carrier_code=None):
         found.append(Violation(code, severity, zh, en, ref, carrier_code))
 
-    body = text or ""
+    if include_general:
+        _general_rules(add, text or "", kind, analysis)
+
+    carriers = [carrier] if carrier else sorted(ALL_CARRIERS)
+    owned = {registrable(d) for d in owned_domains}
+    owned_ip_set = {_ip(i) or i for i in owned_ips}
+    for code in carriers:
+        rules = policy or (policy_as_of(as_of, code, changes=changes) if changes else policy_as_of(as_of, code))
+        if not rules.template_filing_required:
+            continue
+        _carrier_rules(add, analysis, rules, code, owned, owned_ip_set, signature_contacts, signature_domains)
+    return found
+
+
+def _general_rules(add, body, kind, analysis):
+    base_ref = "platform rule"
     if not body.strip() or len(body) > MAX_BODY:
         add("TPL_LENGTH", ERROR, f"模板正文须为 1–{MAX_BODY} 个字，当前为 {len(body)} 个。",
             f"A template body has 1-{MAX_BODY} characters; this one has {len(body)}.", base_ref)  # fmt: skip
-    bad = sorted({ch for ch in body if ch in "【】" or (unicodedata.category(ch) in ("Cc", "Cf", "Co") and ch != "\n")})
+    # str.isprintable runs in C and is False for every control, format and private-use character:
+    # only a body that fails it is scanned character by character.
+    bad = []
+    if "【" in body or "】" in body or not body.replace("\n", "").isprintable():
+        forbidden = ("Cc", "Cf", "Co")
+        bad = sorted({ch for ch in body if ch in "【】" or (unicodedata.category(ch) in forbidden and ch != "\n")})
     if bad:
         shown = "、".join(ch if ch in "【】" else repr(ch)[1:-1] for ch in bad[:5])
         add("TPL_FORBIDDEN_CHARS", ERROR, f"正文不能含有【】（签名由平台添加）或控制字符：{shown}",
@@ -283,16 +304,6 @@ def check_template(
     if kind == "marketing" and not _OPT_OUT.search(unicodedata.normalize("NFKC", body)):
         add("TPL_MARKETING_OPT_OUT", ERROR, "营销短信须提供退订方式，如“拒收请回复R”或“回T退订”。",
             "A marketing message offers a way out, such as 拒收请回复R or 回T退订.", base_ref)  # fmt: skip
-
-    carriers = [carrier] if carrier else sorted(ALL_CARRIERS)
-    owned = {registrable(d) for d in owned_domains}
-    owned_ip_set = {_ip(i) or i for i in owned_ips}
-    for code in carriers:
-        rules = policy or (policy_as_of(as_of, code, changes=changes) if changes else policy_as_of(as_of, code))
-        if not rules.template_filing_required:
-            continue
-        _carrier_rules(add, analysis, rules, code, owned, owned_ip_set, signature_contacts, signature_domains)
-    return found
 
 
 def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_contacts, signature_domains):

@@ -88,9 +88,9 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     for carrier in CARRIERS:
         policy = policy_as_of(day, carrier, changes=changes)
         keys.extend(policy.change_keys)
-        found = check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis, **common)
-        if not general:
-            general = [v for v in found if v.carrier is None]
+        found = check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis,
+                               include_general=carrier == CARRIERS[0], **common)  # fmt: skip
+        general += [v for v in found if v.carrier is None]
         mine = [v for v in found if v.carrier == carrier]
         if not policy.template_filing_required:
             verdict = "no_rules"

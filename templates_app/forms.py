@@ -9,7 +9,9 @@ from .models import SmsTemplate, TestSend
 class TemplateForm(forms.Form):
     signature = forms.ModelChoiceField(label=_("Signature"), queryset=Signature.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=SmsTemplate.Kind.choices, initial=SmsTemplate.Kind.NOTIFICATION)
-    name = forms.CharField(label=_("Name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知."))
+    name = forms.CharField(
+        label=_("Template name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知.")
+    )
     text = forms.CharField(
         label=_("Template text"), strip=False,
         help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}."),

@@ -18,7 +18,8 @@ from signatures.policies import timeline
 
 from .models import SmsTemplate, TemplateEvent, TestSend
 
-CARRIERS = tuple(sorted(ALL_CARRIERS))
+CARRIERS = ("mobile", "unicom", "telecom")  # the order customers know them in
+assert set(CARRIERS) == ALL_CARRIERS
 # Templates whose contacts and domains a signature already whitelists (Telecom counts per signature).
 # Pending ones count too (the carrier files what is submitted); one sent back for changes does not.
 WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE)

@@ -57,7 +57,9 @@ def template_list(request, org_id):
 @require_http_methods(["GET", "POST"])
 def template_create(request, org_id):
     org = _membership(request, org_id).organization
-    form = TemplateForm(request.POST or None, organization=org)
+    signatures = list(org.signatures.filter(status__in=HELD_STATES).values_list("pk", flat=True)[:2])
+    initial = {"signature": signatures[0]} if len(signatures) == 1 else {}  # one signature: it is the one
+    form = TemplateForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             template = services.template_submit(

@@ -231,9 +231,9 @@
         var tr = document.createElement("tr");
         tr.dataset.carrier = c.carrier;
         tr.dataset.verdict = c.verdict;
-        var name = document.createElement("td"); name.textContent = c.name;
+        var name = document.createElement("td"); name.textContent = c.name; name.className = "text-nowrap";
         var verdict = document.createElement("td"); verdict.textContent = i18n[c.verdict] || c.verdict;
-        verdict.className = { blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "";
+        verdict.className = "text-nowrap " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
         var why = document.createElement("td"); var ul = document.createElement("ul"); ul.className = "list-unstyled mb-0";
         c.violations.forEach(function (v) { item(ul, v); if (v.code === "TPL_LINK_NOT_OWNED" || v.code === "TPL_IP_NOT_OWNED") { unowned = true; } });
         why.appendChild(ul);

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from compliance import transitions as states
+from filing_portal.workflow import StatusEvent
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 
 # Held signatures: no other application may hold the same text (SIG_TAKEN; the database backs it).
@@ -118,18 +119,10 @@ class Signature(models.Model):
         return f"【{self.text}】"
 
 
-class SignatureEvent(models.Model):
-    """Every change of state: who, when, from, to, why. The customer sees these as a timeline."""
-
+class SignatureEvent(StatusEvent):
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    from_status = models.CharField(max_length=32, blank=True)
-    to_status = models.CharField(max_length=32)
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("signature event")
         verbose_name_plural = _("signature events")
 

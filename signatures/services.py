@@ -14,6 +14,7 @@ from compliance import Violation, check_signature, policy_as_of
 from compliance import qualification as rules
 from compliance import transitions as states
 from compliance.policies import ALL_CARRIERS
+from filing_portal import workflow
 from qualifications import services as qualification_services
 
 from .models import HELD_STATES, Signature, SignatureEvent
@@ -23,8 +24,8 @@ CARRIER_CODES = tuple(sorted(ALL_CARRIERS))
 WARNINGS_ACKNOWLEDGED = "warnings_acknowledged"
 
 
-class TransitionRefused(Exception):
-    pass
+TransitionRefused = workflow.TransitionRefused
+move = workflow.move
 
 
 @dataclass(frozen=True)
@@ -290,18 +291,7 @@ def violation_text(violation: Violation) -> str:
 
 def signature_transition(*, signature: Signature, to_status: str, actor, reason: str = "") -> Signature:
     """Move a signature on, if the table allows it and nobody moved it first (compare-and-set)."""
-    current = signature.status
-    if not states.can_transition(current, to_status):
-        raise TransitionRefused(_("A signature cannot go from “%(a)s” to “%(b)s”.") % {"a": current, "b": to_status})
-    with transaction.atomic():
-        updated = Signature.objects.filter(pk=signature.pk, status=current).update(
-            status=to_status, updated_at=timezone.now()
-        )
-        if updated != 1:
-            raise TransitionRefused(_("Someone else changed this signature first. Reload the page."))
-        _event(signature, actor, current, to_status, reason)
-    signature.refresh_from_db()
-    return signature
+    return move(signature, to_status=to_status, actor=actor, reason=reason, record=_event)
 
 
 def signature_withdraw(*, signature: Signature, actor) -> Signature:

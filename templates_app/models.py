@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from compliance import transitions as states
+from filing_portal.workflow import StatusEvent
 from signatures.models import Signature
 
 
@@ -48,16 +49,11 @@ class SmsTemplate(models.Model):
         return f"{self.name} v{self.version}"
 
 
-class TemplateEvent(models.Model):
+class TemplateEvent(StatusEvent):
     template = models.ForeignKey(SmsTemplate, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    from_status = models.CharField(max_length=32, blank=True)
-    to_status = models.CharField(max_length=32)
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(StatusEvent.Meta):
+        pass
 
     def __str__(self):
         return f"{self.template} {self.from_status or '∅'} → {self.to_status}"

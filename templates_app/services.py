@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from compliance import transitions as states
 from compliance.policies import ALL_CARRIERS, policy_as_of
 from compliance.templates import MAX_BODY, Analysis, analyze_template, check_template
+from filing_portal import workflow
 from qualifications.models import OwnedAddress
 from signatures.models import HELD_STATES
 from signatures.policies import timeline
@@ -28,8 +29,7 @@ LIVE_VERSIONS = (states.APPROVED, states.FILING, states.ACTIVE)
 ANALYSED_LIMIT = 2 * MAX_BODY
 
 
-class TransitionRefused(Exception):
-    pass
+TransitionRefused = workflow.TransitionRefused
 
 
 @dataclass(frozen=True)
@@ -162,18 +162,7 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
 
 
 def template_transition(*, template: SmsTemplate, to_status: str, actor, reason: str = "") -> SmsTemplate:
-    current = template.status
-    if not states.can_transition(current, to_status):
-        raise TransitionRefused(_("A template cannot go from “%(a)s” to “%(b)s”.") % {"a": current, "b": to_status})
-    with transaction.atomic():
-        updated = SmsTemplate.objects.filter(pk=template.pk, status=current).update(
-            status=to_status, updated_at=timezone.now()
-        )
-        if updated != 1:
-            raise TransitionRefused(_("Someone else changed this template first. Reload the page."))
-        _event(template, actor, current, to_status, reason)
-    template.refresh_from_db()
-    return template
+    return workflow.move(template, to_status=to_status, actor=actor, reason=reason, record=_event)
 
 
 def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):

@@ -86,14 +86,23 @@ class EntityAdmin(StaffScopedAdmin):
 
     def get_urls(self):
         transfer = self.admin_site.admin_view(self.transfer_view)
+        share = self.admin_site.admin_view(self.share_view)
         return [
             path("<uuid:entity_id>/transfer/", transfer, name="qualifications_entity_transfer"),
+            path("<uuid:entity_id>/share/", share, name="qualifications_entity_share"),
             *super().get_urls(),
         ]
 
     def transfer_view(self, request, entity_id):
         """An account manager moves an entity to the organization that rightly holds it
         (a second customer account found the USCC taken): to one of their own customers."""
+        return self._to_organization(request, entity_id, share=False)
+
+    def share_view(self, request, entity_id):
+        """An account manager lets another of their customers file for the entity too."""
+        return self._to_organization(request, entity_id, share=True)
+
+    def _to_organization(self, request, entity_id, *, share):
         if not (request.user.is_superuser or request.user.has_perm("accounts.manage_assigned_customers")):
             raise PermissionDenied
         entity = self.get_queryset(request).filter(pk=entity_id).first()
@@ -106,11 +115,18 @@ class EntityAdmin(StaffScopedAdmin):
         )
         form = EntityTransferForm(request.POST or None, organizations=targets.exclude(pk=entity.organization_id))
         if request.method == "POST" and form.is_valid():
-            services.entity_transfer(entity=entity, organization=form.cleaned_data["organization"])
-            self.message_user(request, _("Entity transferred."), messages.SUCCESS)
+            organization = form.cleaned_data["organization"]
+            if share:
+                services.entity_share(entity=entity, organization=organization, actor=request.user)
+                message = _("Entity shared.")
+            else:
+                services.entity_transfer(entity=entity, organization=organization)
+                message = _("Entity transferred.")
+            self.log_change(request, entity, f"{'shared with' if share else 'transferred to'} {organization}")
+            self.message_user(request, message, messages.SUCCESS)
             return redirect("admin:qualifications_entity_change", entity.pk)
-        context = {**self.admin_site.each_context(request), "title": _("Transfer entity"), "entity": entity,
-                   "form": form, "opts": self.model._meta}  # fmt: skip
+        context = {**self.admin_site.each_context(request), "entity": entity, "form": form, "share": share,
+                   "title": _("Share entity") if share else _("Transfer entity"), "opts": self.model._meta}  # fmt: skip
         return render(request, "admin/qualifications/entity_transfer.html", context)
 
 

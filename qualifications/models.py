@@ -93,6 +93,25 @@ class Entity(models.Model):
         return self.name
 
 
+class EntityShare(models.Model):
+    """Another customer account may file for this entity too (a group with several accounts).
+    It sees the entity and its checklist and may apply for signatures; it cannot change the entity
+    or see its documents, which stay with the organization that registered it."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="shares")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="shared_entities")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("entity share")
+        verbose_name_plural = _("entity shares")
+        constraints = [models.UniqueConstraint(fields=["entity", "organization"], name="entity_share_unique")]
+
+    def __str__(self):
+        return f"{self.entity} ⇄ {self.organization}"
+
+
 class Trademark(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="trademarks")
     name = models.CharField(_("trademark"), max_length=100, validators=[validate_single_line])

@@ -1,15 +1,32 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
+from django.db.models import Q
 from django.http import Http404
 
 from .models import Document, Entity
 
 
 def entities_for_organization(*, organization):
-    return organization.entities.order_by("name")
+    """The organization's own entities and those shared with it."""
+    return (
+        Entity.objects.filter(Q(organization=organization) | Q(shares__organization=organization))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def entity_get_visible(*, organization, entity_id) -> Entity:
+    """An entity the organization owns or that is shared with it (read-only then: ``entity.is_shared``)."""
+    try:
+        entity = entities_for_organization(organization=organization).get(pk=entity_id)
+    except (Entity.DoesNotExist, ValueError):
+        raise Http404 from None
+    entity.is_shared = entity.organization_id != organization.pk
+    return entity
 
 
 def entity_get(*, organization, entity_id) -> Entity:
+    """An entity the organization owns: every change goes through this (a shared one is a 404 here)."""
     try:
         return organization.entities.get(pk=entity_id)
     except (Entity.DoesNotExist, ValueError):

@@ -23,6 +23,7 @@ from .models import (
     Document,
     DocumentAccess,
     Entity,
+    EntityShare,
     IcpApp,
     IdImageConsent,
     OwnedAddress,
@@ -100,6 +101,15 @@ def entity_transfer(*, entity: Entity, organization) -> None:
     with transaction.atomic():
         Entity.objects.filter(pk=entity.pk).update(organization=organization)
         consent_withdraw(entity=entity)
+
+
+def entity_share(*, entity: Entity, organization, actor) -> EntityShare:
+    """An account manager lets another of their customers file for this entity too."""
+    if organization.pk == entity.organization_id:
+        raise ValidationError(_("The entity already belongs to this organization."))
+    share, _created = EntityShare.objects.get_or_create(entity=entity, organization=organization,
+                                                        defaults={"granted_by": actor})  # fmt: skip
+    return share
 
 
 def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:

@@ -153,7 +153,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
 @require_GET
 def entity_detail(request, org_id, entity_id):
     membership = _membership(request, org_id)
-    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    entity = selectors.entity_get_visible(organization=membership.organization, entity_id=entity_id)
     return render(request, "qualifications/entity_detail.html", _detail_context(request, membership, entity))
 
 

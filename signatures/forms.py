@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
+from qualifications.selectors import entities_for_organization
 
 from .models import Signature
 from .services import Draft
@@ -26,7 +27,7 @@ class SignatureForm(forms.Form):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        entities = organization.entities.filter(status=Entity.Status.ACTIVE)
+        entities = entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
         self.fields["entity"].queryset = entities
         self.fields["trademark"].queryset = Trademark.objects.filter(entity__in=entities)
         self.fields["app"].queryset = IcpApp.objects.filter(entity__in=entities)

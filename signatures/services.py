@@ -192,7 +192,9 @@ EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
 
 
 def _check_ownership(organization, draft: Draft) -> Draft:
-    if draft.entity.organization_id != organization.pk:
+    entity = draft.entity
+    shared = entity.organization_id != organization.pk and entity.shares.filter(organization=organization).exists()
+    if entity.organization_id != organization.pk and not shared:
         raise ValidationError({"entity": _("Choose one of your organization's entities.")})
     return replace(draft, text=unicodedata.normalize("NFKC", draft.text or ""))
 

@@ -14,7 +14,7 @@ from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
-from qualifications.selectors import package_flags, present_kinds
+from qualifications.selectors import entities_for_organization, package_flags, present_kinds
 
 from . import selectors, services
 from .forms import SignatureForm
@@ -47,7 +47,9 @@ def signature_list(request, org_id):
 def signature_create(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
-    entities = list(org.entities.filter(status=Entity.Status.ACTIVE).values_list("pk", flat=True)[:2])
+    entities = list(
+        entities_for_organization(organization=org).filter(status=Entity.Status.ACTIVE).values_list("pk", flat=True)[:2]
+    )
     # One entity: it is the one. The abbreviation is what most customers file (notice 2025.6.3).
     initial = {"entity": request.GET.get("entity") or (entities[0] if len(entities) == 1 else None),
                "source": Signature.Source.ABBREVIATION}  # fmt: skip
@@ -107,7 +109,8 @@ def signature_check(request, org_id):
     org = membership.organization
     try:
         entity = (
-            org.entities.filter(status=Entity.Status.ACTIVE)
+            entities_for_organization(organization=org)
+            .filter(status=Entity.Status.ACTIVE)
             .annotate(
                 has_trademark=Exists(Trademark.objects.filter(entity=OuterRef("pk"))),
                 has_app=Exists(IcpApp.objects.filter(entity=OuterRef("pk"))),

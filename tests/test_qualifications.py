@@ -657,3 +657,41 @@ def test_malformed_document_keys_stop_the_start_with_a_clear_message(keys):
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "DOCUMENT_KEYS" in result.stderr
+
+
+def test_a_shared_entity_is_seen_read_only_and_used_for_signatures(client, org_a, entity_a, org_b, owner_b, owner_a):
+    from qualifications.models import EntityShare
+
+    from .test_signatures import complete_package
+
+    complete_package(entity_a)
+    EntityShare.objects.create(entity=entity_a, organization=org_b, granted_by=None)
+    client.force_login(owner_b)
+    assert entity_a.name in client.get(reverse("org:entity-list", args=[org_b.pk])).content.decode()
+    html = client.get(reverse("org:entity-detail", args=[org_b.pk, entity_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert html.status_code == 200 and 'data-testid="shared-note"' in html.content.decode()
+    assert "data-upload" not in html.content.decode()
+    # Changes and documents stay with the organization that registered it.
+    assert client.get(reverse("org:entity-edit", args=[org_b.pk, entity_a.pk])).status_code == 404
+    assert upload(client, org_b, entity_a, "entity_certificate", files.jpeg()).status_code == 404
+    document = entity_a.documents.first()
+    assert client.get(reverse("document-file", args=[document.pk, "file"])).status_code == 404
+    # It may file signatures with it.
+    response = client.post(reverse("org:signature-create", args=[org_b.pk]),
+                           {"entity": str(entity_a.pk), "source": "abbreviation", "text": "甲科技"})  # fmt: skip
+    assert response.status_code == 302
+    assert org_b.signatures.get().entity == entity_a
+
+
+def test_an_account_manager_shares_an_entity_with_their_customer(client, org_b, entity_a, account_manager, password):
+    from qualifications.models import EntityShare
+
+    org_b.account_manager = account_manager
+    org_b.save()
+    _verified(client, account_manager, password)
+    url = reverse("admin:qualifications_entity_share", args=[entity_a.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"organization": org_b.pk}).status_code == 302
+    assert EntityShare.objects.filter(entity=entity_a, organization=org_b).exists()
+    entity_a.refresh_from_db()
+    assert entity_a.organization != org_b  # shared, not moved

@@ -148,7 +148,8 @@ def test_register_an_entity_upload_its_documents_and_see_the_checklist_turn_gree
     expect(page.get_by_test_id("checklist-state")).to_have_text("未齐全")
 
     page.locator('li[data-kind="entity_certificate"] input[type=file]').set_input_files(str(licence))
-    page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
+    with page.expect_navigation():  # the script reloads the page once the upload is stored
+        page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
     expect(page.locator('li[data-kind="entity_certificate"]')).to_have_attribute("data-satisfied", "true")
 
     # ID images need the separate consent first.
@@ -159,7 +160,8 @@ def test_register_an_entity_upload_its_documents_and_see_the_checklist_turn_gree
 
     for kind, path in (("legal_rep_id_front", id_front), ("legal_rep_id_back", id_back)):
         page.locator(f'li[data-kind="{kind}"] input[type=file]').set_input_files(str(path))
-        page.locator(f'li[data-kind="{kind}"] button[type=submit]').click()
+        with page.expect_navigation():
+            page.locator(f'li[data-kind="{kind}"] button[type=submit]').click()
         expect(page.locator(f'li[data-kind="{kind}"]')).to_have_attribute("data-satisfied", "true")
 
     expect(page.get_by_test_id("checklist-state")).to_have_text("已齐全")

@@ -94,12 +94,36 @@ def _unique(items):
     return list(dict.fromkeys(items))
 
 
-def normalize_disguises(text: str) -> str:
-    """Full-width folded (NFKC), and 。 ． 点 dot, or spaces around a dot, between letters read as a dot.
-    The result has the same length as the NFKC text except where disguises shrank."""
-    folded = unicodedata.normalize("NFKC", text)
-    folded = _DOT_WORDS.sub(".", folded)
-    return _SPACED_DOT.sub(".", folded)
+def normalize_disguises(text: str) -> tuple[str, list[int]]:
+    """Full-width folded (NFKC, character by character), and 。 ． (dot) [.], 点 after a letter, or
+    spaces around a dot, between letters, read as a dot.
+
+    Returns the normalised text and, for each of its characters, the index in ``text`` it came
+    from, so that what is found can be marked where the customer wrote it.
+    """
+    pieces, origin = [], []
+    for index, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 0x7F else ch
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    folded = "".join(pieces)
+    for pattern in (_DOT_WORDS, _SPACED_DOT):
+        folded, origin = _substitute(pattern, folded, origin)
+    return folded, origin
+
+
+def _substitute(pattern, text: str, origin: list[int]) -> tuple[str, list[int]]:
+    """pattern.sub(".", text), keeping the origin of every character (a dot takes its match's)."""
+    out, mapped, last = [], [], 0
+    for match in pattern.finditer(text):
+        out.append(text[last : match.start()])
+        mapped.extend(origin[last : match.start()])
+        out.append(".")
+        mapped.append(origin[match.start()] if match.start() < len(origin) else len(origin))
+        last = match.end()
+    out.append(text[last:])
+    mapped.extend(origin[last:])
+    return "".join(out), mapped
 
 
 def segments_for(length: int) -> int:
@@ -114,14 +138,14 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     variables = [match.group(1) for match in _VARIABLE.finditer(text)]
     # Placeholders become spaces: ${a}${b} must not glue the text around them into a number.
     plain = _VARIABLE.sub(lambda m: " " * len(m.group(0)), text)
-    normalized = normalize_disguises(plain)
+    normalized, origin = normalize_disguises(plain)
     spans: list[tuple[int, int, str]] = []
     consumed = bytearray(len(normalized))  # what an earlier kind has claimed
 
     def claim(start, end, kind):
         consumed[start:end] = b"\x01" * (end - start)
-        if len(normalized) == len(plain):  # spans map back only when no disguise changed the length
-            spans.append((start, end, kind))
+        if end > start:  # marked where the customer wrote it, disguises and all
+            spans.append((origin[start], origin[end - 1] + 1, kind))
 
     def free(start, end):
         return not any(consumed[start:end])

@@ -90,6 +90,12 @@ def test_variables_length_and_segments():
     assert (segments_for(70), segments_for(71), segments_for(134), segments_for(135)) == (1, 2, 2, 3)
 
 
+def test_spans_point_at_the_disguised_text_as_written():
+    text = "好消息……请访问 example 点 com 或 ｅｘａｍｐｌｅ．ｏｒｇ"
+    marked = [text[start:end] for start, end, _kind in analyze_template(text).spans]
+    assert marked == ["example 点 com", "ｅｘａｍｐｌｅ．ｏｒｇ"]
+
+
 def test_spans_point_at_what_was_found():
     text = "点击 https://m.example.com/a 或致电13812345678"
     kinds = {text[start:end]: kind for start, end, kind in analyze_template(text).spans}

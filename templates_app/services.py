@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from compliance import transitions as states
@@ -16,6 +15,7 @@ from filing_portal import workflow
 from qualifications.models import OwnedAddress
 from signatures.models import HELD_STATES
 from signatures.policies import timeline
+from signatures.services import violation_text
 
 from .models import SmsTemplate, TemplateEvent, TestSend
 
@@ -103,10 +103,6 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
             verdict = "allowed"
         verdicts.append(CarrierVerdict(carrier, verdict, mine, policy.night_rate_limit))
     return TemplateCheck(analysis, general, verdicts, tuple(dict.fromkeys(keys)))
-
-
-def violation_text(violation) -> str:
-    return violation.message if (get_language() or "").startswith("zh") else violation.message_en
 
 
 def _event(template, actor, from_status, to_status, reason=""):

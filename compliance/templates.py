@@ -4,11 +4,13 @@
 carrier would count, undoing the usual disguises (full-width characters, 。 ． 点 dot, spaces
 around dots). ``check_template`` compares them with each carrier's limits in force on a date.
 
-Libraries where they fit: ``phonenumbers`` for phone numbers and ``tldextract`` (its bundled
-public-suffix snapshot, never the network) for registrable domains. Hand-written patterns
-cover what they do not: China's 95xxx/96xxx service numbers and 106 SMS ports (unknown to
-phonenumbers), QQ and WeChat IDs. Every pattern is linear (no nested quantifiers over the
-same characters), so no input makes it backtrack.
+Libraries where they fit: ``phonenumbers``' metadata for China (which numbers are valid, and of
+which type) and ``tldextract`` (its bundled public-suffix snapshot, never the network) for
+registrable domains, ``idna`` for host names written in Chinese. Hand-written: how Chinese
+numbers are split out of text (phonenumbers' own matcher is five times slower than everything
+else together; see ``_numbers_in``), China's 95xxx/96xxx service numbers and 106 SMS ports
+(unknown to phonenumbers), QQ and WeChat IDs. Every pattern is linear (no nested quantifiers
+over the same characters), so no input makes it backtrack.
 """
 
 import ipaddress
@@ -18,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import idna
 import phonenumbers
 import tldextract
 
@@ -52,14 +55,32 @@ _HOST = re.compile(
 )
 # What follows a host in a URL (port, path, query): claimed with it, so numbers in it count for nothing.
 _URL_TAIL = re.compile(r"(?::\d{1,5})?(?:[/?#][!-~]*)?")
+# Chinese-script host names (例子.中国, www.例子.公司, 例子.com): dotted runs of CJK, letters and digits
+# in which some label is CJK. Only a real dot joins them (. or the full-width ．): 。 ends Chinese
+# sentences, and 谢谢。中国移动 is not a domain. Linear: the label characters exclude the dot.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_IDN_RUN = re.compile(rf"[{_CJK}A-Za-z0-9-]+(?:\.[{_CJK}A-Za-z0-9-]+)+")
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+_CJK_DOT = re.compile(rf"[{_CJK}]\.|\.[{_CJK}]")
+# The public suffixes written in Chinese (中国, 公司, 网络, 在线…), from tldextract's snapshot.
+_CJK_SUFFIXES = frozenset(s for s in _EXTRACT.tlds if "." not in s and all("\u3400" <= ch <= "\ufaff" for ch in s))
+_CJK_SUFFIX_MAX = max(map(len, _CJK_SUFFIXES))
+# Where Chinese text runs into a host without a space, the words that lead to a link are not part
+# of it: 请访问例子.中国 is 例子.中国. The last of them in the first label ends the lead-in.
+_LEAD_IN = re.compile(
+    r"^.*(?:访问|登录|登陆|点击|打开|详见|详情|进入|前往|浏览|官网|网址|网站|链接|地址|下载|关注|搜索|复制|参见|查看|请|戳)"
+)
+_IDN_LABEL_MAX = 20
+_SUFFIX_LETTERS = re.compile(r"[A-Za-z]{0,63}(?![A-Za-z0-9-])|")
+_TRAILING_LETTERS = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]*$")  # characters of a Chinese label kept before the dot (63 octets in punycode)
 _SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
 _QQ = re.compile(r"(?i)(?:Q[ \t]?Q|扣扣|加[ \t]?q)[ \t]*(?:号码?|群号?)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")
 _WECHAT = re.compile(r"(?i)(?:微信号?|weixin|wechat|vx|wx|v信|威信)[ \t]*[:：]?[ \t]*([A-Za-z][-_A-Za-z0-9]{5,19})")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
-# A stretch that could hold a phone number: an optional +, then 7 to 26 digits with spaces, dashes
-# or brackets between them. Linear: each character is either a digit or a separator.
-_PHONE_CANDIDATE = re.compile(r"\+?\(?\d(?:[\d\s()-]{5,24})\d")
+# A stretch that could hold phone numbers: an optional +, then digits with spaces, dashes or
+# brackets between them. Linear: each character is either a digit or a separator.
+_PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d\s()-]{5,}\d")
 _CODE_WORDS = ("验证码", "校验码", "动态码", "注册码")
 _OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][Dd]?[ \t]*退订|退订请?回复?[ \t]*[TtNn][Dd]?")
 # Contexts in which a 95xxx-like number is a code, an amount or a time, not a service line.
@@ -155,54 +176,68 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     def free(start, end):
         return not any(consumed[start:end])
 
+    # Each scan runs only where the text holds what its pattern needs (an @, a ://, a dot…):
+    # a substring test is a fraction of a regex scan, and most templates have no email or link.
     found_contacts: list[tuple[int, str, str]] = []  # (position, kind, value): reported in reading order
-    for match in _EMAIL.finditer(normalized):
-        found_contacts.append((match.start(), "email", match.group(0).lower()))
-        claim(*match.span(), "email")
+    if "@" in normalized:
+        for match in _EMAIL.finditer(normalized):
+            found_contacts.append((match.start(), "email", match.group(0).lower()))
+            claim(*match.span(), "email")
     ips: list[str] = []
-    for match in _URL_IP.finditer(normalized):
-        address = _ip(match.group(1))
-        if address:
-            ips.append(address)
-            claim(*match.span(), "ip")
+    if "://" in normalized:
+        for match in _URL_IP.finditer(normalized):
+            address = _ip(match.group(1))
+            if address:
+                ips.append(address)
+                claim(*match.span(), "ip")
     links: list[str] = []
-    for match in _HOST.finditer(normalized):
-        if not free(*match.span(1)):
+    has_dot = "." in normalized
+    if has_dot and _CJK_DOT.search(normalized):
+        for start, end, domain in _chinese_hosts(normalized):
+            if free(start, end):
+                links.append(domain)
+                claim(start, _URL_TAIL.match(normalized, end).end(), "link")
+    if has_dot:
+        for match in _HOST.finditer(normalized):
+            if not free(*match.span(1)):
+                continue
+            domain = _registrable_domain(match.group(1).lower())
+            if domain:
+                links.append(domain)
+                claim(match.start(1), _URL_TAIL.match(normalized, match.end(1)).end(), "link")
+    for pattern, needed in ((_IPV4, has_dot), (_IPV6, normalized.count(":") >= 2)):
+        if not needed:
             continue
-        domain = _registrable_domain(match.group(1).lower())
-        if domain:
-            links.append(domain)
-            tail = _URL_TAIL.match(normalized, match.end(1))
-            claim(match.start(1), max(match.end(1), tail.end()), "link")
-    for pattern in (_IPV4, _IPV6):
         for match in pattern.finditer(normalized):
             address = _ip(match.group(1))
             if address and free(*match.span(1)):
                 ips.append(address)
                 claim(*match.span(1), "ip")
-    for match in _QQ.finditer(normalized):
-        if free(*match.span(1)):
-            found_contacts.append((match.start(), "qq", match.group(1)))
-            claim(*match.span(1), "qq")
-    for match in _WECHAT.finditer(normalized):
-        if free(*match.span(1)):
-            found_contacts.append((match.start(), "wechat", match.group(1).lower()))
-            claim(*match.span(1), "wechat")
-    for match in _SMS_PORT.finditer(normalized):
-        if free(*match.span(1)) and _counts_as_service(normalized, *match.span(1)):
-            found_contacts.append((match.start(1), "sms_port", match.group(1)))
-            claim(*match.span(1), "sms_port")
-    # phonenumbers' matcher costs about half a millisecond a number and far more on long runs of
-    # digits and dots, so it only sees the stretches that could be a number (7 digits or more).
+    if "Q" in normalized or "q" in normalized or "扣" in normalized:
+        for match in _QQ.finditer(normalized):
+            if free(*match.span(1)):
+                found_contacts.append((match.start(), "qq", match.group(1)))
+                claim(*match.span(1), "qq")
+    if any(ch in normalized for ch in "信xXwW"):  # 微信, 威信, v信, weixin, wechat, vx, wx
+        for match in _WECHAT.finditer(normalized):
+            if free(*match.span(1)):
+                found_contacts.append((match.start(), "wechat", match.group(1).lower()))
+                claim(*match.span(1), "wechat")
+    if "106" in normalized:
+        for match in _SMS_PORT.finditer(normalized):
+            if free(*match.span(1)) and _counts_as_service(normalized, *match.span(1)):
+                found_contacts.append((match.start(1), "sms_port", match.group(1)))
+                claim(*match.span(1), "sms_port")
     for candidate in _PHONE_CANDIDATE.finditer(normalized):
         for start, end, kind, digits in _numbers_in(candidate.group(0)):
             _phone(candidate.start() + start, candidate.start() + end, kind, digits, normalized, found_contacts,
                    claim, free)  # fmt: skip
-    for match in _SERVICE.finditer(normalized):
-        start, end = match.span(1)
-        if free(start, end) and _counts_as_service(normalized, start, end):
-            found_contacts.append((start, "service_number", match.group(1)))
-            claim(start, end, "service_number")
+    if "95" in normalized or "96" in normalized:
+        for match in _SERVICE.finditer(normalized):
+            start, end = match.span(1)
+            if free(start, end) and _counts_as_service(normalized, start, end):
+                found_contacts.append((start, "service_number", match.group(1)))
+                claim(start, end, "service_number")
     length = len(text) + (len(signature) + 2 if signature else 0)
     return Analysis(
         links=_unique(links),
@@ -215,26 +250,168 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     )
 
 
+def _chinese_hosts(text: str):
+    """(start, end, registrable domain in punycode) of each host name written in Chinese script."""
+    for run in _IDN_RUN.finditer(text):
+        written = run.group(0)
+        if not _HAS_CJK.search(written):
+            continue  # letters only: _HOST reads it
+        labels = written.split(".")
+        first, last = labels[0], labels[-1]
+        if _HAS_CJK.match(last):  # 中国领取: the longest Chinese suffix it starts with
+            size = next((n for n in range(min(_CJK_SUFFIX_MAX, len(last)), 0, -1) if last[:n] in _CJK_SUFFIXES), 0)
+        else:  # com领取: the letters it starts with
+            size = len(_SUFFIX_LETTERS.match(last).group(0))
+        if not size:
+            continue
+        labels[-1] = last[:size]
+        lead = _LEAD_IN.match(first)
+        if size < len(last) and _HAS_CJK.match(last, size) and not (lead or text.endswith("//", 0, run.start())):
+            continue  # 感谢支持.中国移动: a Chinese suffix running on into words needs 访问, 登录, a scheme…
+        trimmed = first[lead.end() :] if lead else first
+        letters = _TRAILING_LETTERS.search(trimmed) if _HAS_CJK.match(trimmed) else None  # 领取abc.中国
+        labels[0] = (letters.group(0) if letters else trimmed)[-_IDN_LABEL_MAX:]
+        if not labels[0]:
+            continue
+        host = ".".join(labels)
+        domain = _HAS_CJK.search(host) and _idn_domain(host)
+        if domain:
+            start = run.start() + len(first) - len(labels[0])
+            yield start, run.end() - (len(last) - size), domain
+
+
+@lru_cache(maxsize=1024)
+def _idn_domain(host: str) -> str | None:
+    """The registrable domain of a Chinese-script host, in punycode (as owned domains are kept)."""
+    try:
+        return _registrable_domain(idna.encode(host, uts46=True).decode("ascii"))
+    except (idna.IDNAError, UnicodeError):
+        return None
+
+
+# Phone numbers. phonenumbers' PhoneNumberMatcher is general (every region, a grammar of
+# leniencies) and costs about 0.1 ms a number: five times the rest of the analysis. Chinese
+# numbers are written in few ways, so the stretches are split here by hand and each candidate is
+# judged by phonenumbers' own metadata for CN (the patterns its is_valid_number and number_type
+# use), compiled once. Numbers with another country code are rare: they go to phonenumbers
+# itself. tests/test_compliance_templates.py holds this to PhoneNumberMatcher as its oracle.
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+
+
+def _pattern(desc):
+    return re.compile(desc.national_number_pattern) if desc is not None and desc.national_number_pattern else None
+
+
+_CN_GENERAL, _CN_MOBILE, _CN_FIXED, _CN_PREMIUM = (
+    _pattern(_CN.general_desc), _pattern(_CN.mobile), _pattern(_CN.fixed_line), _pattern(_CN.premium_rate)
+)  # fmt: skip
+_CN_SERVICE = tuple(p for p in (_pattern(_CN.toll_free), _pattern(_CN.shared_cost)) if p)
+_CN_LENGTHS = frozenset(_CN.general_desc.possible_length)
+_WORD = re.compile(r"[^\s]+")
+_NON_DIGITS = re.compile(r"\D+")
+_MAX_WORDS = 5  # 0086 755 8601 3388 is four
+_MAX_DIGITS = 17  # 0086 and a 13-digit number
+
+
+def _cn_kind(nsn: str, prefixed: bool) -> str | None:
+    """What a national significant number is, by phonenumbers' CN metadata (None: not a number)."""
+    if len(nsn) not in _CN_LENGTHS or not _CN_GENERAL.fullmatch(nsn):
+        return None
+    if any(p.fullmatch(nsn) for p in _CN_SERVICE):
+        return "service_number"
+    if _CN_MOBILE.fullmatch(nsn):
+        return "mobile"
+    if _CN_FIXED.fullmatch(nsn) or (_CN_PREMIUM and _CN_PREMIUM.fullmatch(nsn)):
+        if _MOBILE.fullmatch(nsn):
+            return "mobile"
+        # A landline is written with its area code's 0 (or +86); a bare run of digits is a date,
+        # a time or an order number, not a phone line.
+        return "landline" if prefixed else None
+    return None
+
+
+def _foreign(digits: str) -> tuple[str, str] | None:
+    """A number with a country code other than China's, judged by phonenumbers itself."""
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    nsn = phonenumbers.national_significant_number(number)
+    if phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.TOLL_FREE,
+                                            phonenumbers.PhoneNumberType.SHARED_COST):  # fmt: skip
+        return "service_number", nsn
+    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile", nsn
+    return "landline", "0" + nsn
+
+
+def _judge(digits: str, plus: bool) -> tuple[str, str] | None:
+    """(kind, normalised digits) of a candidate's digits, as written (after a + or not)."""
+    if plus or digits.startswith("00"):
+        international = digits if plus else digits[2:]
+        if not international.startswith("86"):
+            return _foreign(international)
+        nsn = international[2:]
+        if nsn.startswith("0"):  # +86 (0)755…: the national prefix written after the country code
+            nsn = nsn[1:]
+        prefixed = True
+    elif digits.startswith("0"):
+        nsn, prefixed = digits[1:], True
+    else:
+        nsn, prefixed = digits, False
+    kind = _cn_kind(nsn, prefixed)
+    if kind is None or (not prefixed and _prefix_required(nsn)):
+        return None
+    return kind, ("0" + nsn if kind == "landline" else nsn)
+
+
+# Whether a number must be written with its national prefix 0 (0571-96345, not 57196345): the rule
+# of the first of CN's formats that fits it, as phonenumbers' matcher decides it.
+_CN_FORMATS = [
+    (re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None, re.compile(f.pattern),
+     bool(f.national_prefix_formatting_rule) and "0" in f.national_prefix_formatting_rule
+     and not f.national_prefix_optional_when_formatting)
+    for f in _CN.number_format
+]  # fmt: skip
+
+
+def _prefix_required(nsn: str) -> bool:
+    for leading, pattern, required in _CN_FORMATS:
+        if (leading is None or leading.match(nsn)) and pattern.fullmatch(nsn):
+            return required
+    return False
+
+
 @lru_cache(maxsize=8192)
 def _numbers_in(stretch: str) -> tuple[tuple[int, int, str, str], ...]:
-    """The phone numbers in a stretch of digits: (start, end, kind, digits), from phonenumbers'
-    matcher. Cached: the as-you-type page sends the same text again and again, and the same
-    service numbers recur across templates; a new number costs the matcher's 0.1 ms once."""
-    found = []
-    for match in phonenumbers.PhoneNumberMatcher(stretch, "CN", leniency=phonenumbers.Leniency.VALID):
-        digits = phonenumbers.national_significant_number(match.number)
-        number_type = phonenumbers.number_type(match.number)
-        if number_type in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
-            kind = "service_number"
-        elif number_type == phonenumbers.PhoneNumberType.MOBILE or _MOBILE.fullmatch(digits):
-            kind = "mobile"
-        elif match.raw_string.lstrip()[:1] in ("0", "+", "(", "（"):
-            kind, digits = "landline", "0" + digits
+    """The phone numbers in a stretch of digits and separators: (start, end, kind, digits).
+
+    The stretch is read as words between spaces (0755-86013388 is one word, 138 1234 5678 three).
+    Words are joined left to right, the longest run of up to five that makes a number first, so
+    0755-86013388 13812345678 is two numbers. A word is never split: 2026-0315-1234 is a date and
+    a code, and 17996163631-815076 an order number, not a phone number with digits around it.
+    """
+    words = [(m.start(), m.end(), _NON_DIGITS.sub("", m.group(0))) for m in _WORD.finditer(stretch)]
+    found, index = [], 0
+    while index < len(words):
+        plus = index == 0 and stretch.startswith("+")  # the candidate pattern allows + only in front
+        digits = ""
+        candidates = []
+        for last in range(index, min(len(words), index + _MAX_WORDS)):
+            digits += words[last][2]
+            if len(digits) > _MAX_DIGITS:
+                break
+            candidates.append((last, digits))
+        for last, digits in reversed(candidates):
+            judged = _judge(digits, plus)
+            if judged:
+                found.append((words[index][0], words[last][1], *judged))
+                index = last + 1
+                break
         else:
-            # A landline is written with its area code's 0 (or +86, or in brackets); a bare run of
-            # digits is a date, a time or an order number, not a phone line.
-            continue
-        found.append((match.start, match.end, kind, digits))
+            index += 1
     return tuple(found)
 
 
@@ -260,6 +437,16 @@ def _registrable_domain(host: str) -> str | None:
     """The registrable domain of a host (example.com for m.example.com), or None if it has none."""
     extracted = _EXTRACT(host)
     return f"{extracted.domain}.{extracted.suffix}" if extracted.suffix and extracted.domain else None
+
+
+def display_domain(domain: str) -> str:
+    """A domain as people write it: 例子.中国 for xn--fsqu00a.xn--fiqs8s."""
+    if "xn--" not in domain:
+        return domain
+    try:
+        return idna.decode(domain)
+    except (idna.IDNAError, UnicodeError):
+        return domain
 
 
 def registrable(domain: str) -> str:
@@ -372,8 +559,9 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
     if rules.template_links_must_be_owned:
         for link in links:
             if link not in owned:
-                add("TPL_LINK_NOT_OWNED", ERROR, f"{zh}：链接 {link} 不在本主体已登记的域名中。",
-                    f"{en}: the link {link} is not among the entity's registered domains.",
+                shown = display_domain(link)
+                add("TPL_LINK_NOT_OWNED", ERROR, f"{zh}：链接 {shown} 不在本主体已登记的域名中。",
+                    f"{en}: the link {shown} is not among the entity's registered domains.",
                     rules.ref("template_links_must_be_owned"), carrier)  # fmt: skip
         for address in ips:
             if address not in owned_ips:

@@ -70,9 +70,9 @@ _CJK_SUFFIX_MAX = max(map(len, _CJK_SUFFIXES))
 _LEAD_IN = re.compile(
     r"^.*(?:访问|登录|登陆|点击|打开|详见|详情|进入|前往|浏览|官网|网址|网站|链接|地址|下载|关注|搜索|复制|参见|查看|请|戳)"
 )
-_IDN_LABEL_MAX = 20
-_SUFFIX_LETTERS = re.compile(r"[A-Za-z]{0,63}(?![A-Za-z0-9-])|")
-_TRAILING_LETTERS = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]*$")  # characters of a Chinese label kept before the dot (63 octets in punycode)
+_IDN_LABEL_MAX = 20  # characters of a Chinese label kept before the dot (63 octets in punycode)
+_SUFFIX_LETTERS = re.compile(r"[A-Za-z]{0,63}(?![A-Za-z0-9-])|")  # com领取: com
+_TRAILING_LETTERS = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]*$")  # 领取abc: abc
 _SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
 _QQ = re.compile(r"(?i)(?:Q[ \t]?Q|扣扣|加[ \t]?q)[ \t]*(?:号码?|群号?)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")

@@ -331,20 +331,20 @@ def _cn_kind(nsn: str, prefixed: bool) -> str | None:
 
 
 def _foreign(digits: str) -> tuple[str, str] | None:
-    """A number with a country code other than China's, judged by phonenumbers itself."""
+    """A number with a country code other than China's, judged by phonenumbers itself (rare, so
+    its cost does not matter). Kept in E.164 (+852…): its country code is part of it."""
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    nsn = phonenumbers.national_significant_number(number)
-    if phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.TOLL_FREE,
-                                            phonenumbers.PhoneNumberType.SHARED_COST):  # fmt: skip
-        return "service_number", nsn
-    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
-        return "mobile", nsn
-    return "landline", "0" + nsn
+    number_type = phonenumbers.number_type(number)
+    if number_type in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
+        kind = "service_number"
+    else:
+        kind = "mobile" if number_type == phonenumbers.PhoneNumberType.MOBILE else "landline"
+    return kind, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _judge(digits: str, plus: bool) -> tuple[str, str] | None:

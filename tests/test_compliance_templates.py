@@ -2,7 +2,10 @@
 
 import datetime as dt
 
+import phonenumbers
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from compliance.templates import analyze_template, check_template, segments_for
 
@@ -72,6 +75,27 @@ ANALYSIS = [
     ("支付 13800138000.00 元", [], [], []),
     ("金额10612345元", [], [], []),
     ("客服：95588", [], [], ["service_number"]),
+    # Phone numbers as Chinese texts write them, split from each other by spaces alone.
+    ("客服 400 810 8888 13812345678", [], [], ["service_number", "mobile"]),
+    ("致电 0755 8601 3388 或 138 1234 5678", [], [], ["landline", "mobile"]),
+    ("热线(0755)86013388", [], [], ["landline"]),
+    ("热线 +86 (0)755 8601 3388", [], [], ["landline"]),
+    ("热线 0086 755 8601 3388", [], [], ["landline"]),
+    ("境外客服 +852 2123 4567", [], [], ["landline"]),
+    ("单号 17996163631-815076 已签收", [], [], []),  # a word is never split into a phone number
+    ("日期 2026-0315-1234", [], [], []),
+    ("编号 75586013388", [], [], []),  # a landline is written with its 0
+    ("拨打 16170044182", [], [], []),  # 161 is no mobile range: phonenumbers' metadata decides
+    # Host names written in Chinese, counted in punycode as owned domains are kept.
+    ("请访问例子.中国领取", ["xn--fsqu00a.xn--fiqs8s"], [], []),
+    ("访问 https://例子.中国/act?id=618 抢购", ["xn--fsqu00a.xn--fiqs8s"], [], []),
+    ("登录www.例子.公司查看", ["xn--fsqu00a.xn--55qx5d"], [], []),
+    ("请访问例子.com", ["xn--fsqu00a.com"], [], []),
+    ("领取abc.中国", ["abc.xn--fiqs8s"], [], []),
+    ("打开 例子．中国 和 例子.中國", ["xn--fsqu00a.xn--fiqs8s", "xn--fsqu00a.xn--fiqz9s"], [], []),
+    ("谢谢。中国移动提醒您", [], [], []),  # 。 ends a sentence
+    ("感谢支持.中国移动祝您愉快", [], [], []),  # a suffix running on into words needs a lead-in
+    ("版本v2.0已发布，文件.pdf已生成", [], [], []),
 ]
 
 
@@ -224,7 +248,8 @@ def test_rule_refs_name_the_carriers_notice():
 @pytest.mark.parametrize(
     "text",
     ["." * 10_000, "1" * 5_000, "【" * 2_000 + "】" * 2_000, "a." * 5_000, "${" * 3_000, "-" * 10_000 + "a.com",
-     "1." * 5_000, ":" * 8_000, "a-" * 5_000 + ".com", "微信" * 2_000, "QQ" * 3_000 + "1" * 11],
+     "1." * 5_000, ":" * 8_000, "a-" * 5_000 + ".com", "微信" * 2_000, "QQ" * 3_000 + "1" * 11,
+     "例." * 5_000, "访问" * 4_000 + "a.中国", "例子.中国领取" * 1_000, "1 " * 5_000, "0-" * 5_000, "+1 " * 3_000],
 )  # fmt: skip
 def test_pathological_inputs_finish(text):
     analysis = analyze_template(text)
@@ -243,3 +268,78 @@ def test_the_functions_are_exported_from_compliance():
     from compliance import check_template as exported_check
 
     assert exported_analyze is analyze_template and exported_check is check_template
+
+
+# Phone numbers: compliance.templates splits them out of the text by hand (phonenumbers' matcher is
+# too slow) and judges them by phonenumbers' metadata. The matcher itself is the oracle here.
+_AREAS = ["10", "20", "21", "22", "23", "24", "25", "27", "28", "29", "311", "351", "431", "512", "571", "591",
+          "755", "760", "769", "898"]  # fmt: skip
+_FORMATS = [phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+            phonenumbers.PhoneNumberFormat.E164]  # fmt: skip
+
+
+@st.composite
+def chinese_numbers(draw):
+    """A valid Chinese number (mobile, landline, 400/800), as phonenumbers formats it or with other separators."""
+    shape = draw(st.sampled_from(["mobile", "landline", "service"]))
+    if shape == "mobile":
+        national = "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9, max_size=9))
+    elif shape == "landline":
+        national = "0" + draw(st.sampled_from(_AREAS)) + draw(st.sampled_from("23456789"))
+        national += draw(st.text("0123456789", min_size=6, max_size=7))
+    else:
+        national = draw(st.sampled_from(["400", "800"])) + draw(st.text("0123456789", min_size=7, max_size=7))
+    try:
+        number = phonenumbers.parse(national, "CN")
+    except phonenumbers.NumberParseException:  # 17951 00…: a carrier's international prefix
+        assume(False)
+    assume(phonenumbers.is_valid_number(number))
+    written = phonenumbers.format_number(number, draw(st.sampled_from(_FORMATS)))
+    return written.replace(" ", draw(st.sampled_from([" ", "-", ""])))
+
+
+def matcher_contacts(text):
+    """What phonenumbers' own matcher finds, classified as analyze_template classifies."""
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text, "CN", leniency=phonenumbers.Leniency.VALID):
+        digits = phonenumbers.national_significant_number(match.number)
+        kind = phonenumbers.number_type(match.number)
+        if kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
+            found.append(("service_number", digits))
+        elif kind == phonenumbers.PhoneNumberType.MOBILE:
+            found.append(("mobile", digits))
+        elif match.number.country_code != 86:
+            found.append(("landline", phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)))
+        elif match.raw_string[:1] in ("0", "+"):
+            found.append(("landline", "0" + digits))
+    return list(dict.fromkeys(found))
+
+
+def phone_contacts(text):
+    return [c for c in analyze_template(text).contacts if c[0] in ("mobile", "landline", "service_number")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(first=chinese_numbers(), second=chinese_numbers(), between=st.sampled_from(["，", "或", "、", " / ", "；"]))
+def test_numbers_as_the_matcher_finds_them(first, second, between):
+    text = f"请致电{first}{between}{second}咨询"
+    assert phone_contacts(text) == matcher_contacts(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=chinese_numbers(), second=chinese_numbers())
+def test_numbers_side_by_side_are_both_found_where_the_matcher_finds_neither_or_one(first, second):
+    # The matcher reads "400 810 8888 138 1234 5678" as one candidate and finds nothing; we find both.
+    text = f"请致电 {first} {second} 咨询"
+    assert set(matcher_contacts(text)) <= set(phone_contacts(text))
+    assert len(phone_contacts(text)) == len(set(phone_contacts(f"{first}，{second}")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("0123456789 -+()", min_size=7, max_size=30))
+def test_every_number_found_is_one_phonenumbers_calls_valid(stretch):
+    for kind, digits in phone_contacts(f"电话{stretch}。"):
+        if kind == "service_number" and len(digits) <= 6 and digits[:2] in ("95", "96"):
+            continue  # 95588: China's short service numbers, unknown to phonenumbers, are found by hand
+        number = phonenumbers.parse(digits, "CN")  # +852… keeps its country code
+        assert phonenumbers.is_valid_number(number), (stretch, kind, digits)

@@ -311,6 +311,7 @@ _WORD = re.compile(r"[^\s]+")
 _NON_DIGITS = re.compile(r"\D+")
 _MAX_WORDS = 5  # 0086 755 8601 3388 is four
 _MAX_DIGITS = 17  # 0086 and a 13-digit number
+_MIN_DIGITS = min(_CN_LENGTHS)  # a shorter run is no number (95588 is found by hand)
 
 
 def _cn_kind(nsn: str, prefixed: bool) -> str | None:
@@ -405,7 +406,7 @@ def _numbers_in(stretch: str) -> tuple[tuple[int, int, str, str], ...]:
                 break
             candidates.append((last, digits))
         for last, digits in reversed(candidates):
-            judged = _judge(digits, plus)
+            judged = len(digits) >= _MIN_DIGITS and _judge(digits, plus)
             if judged:
                 found.append((words[index][0], words[last][1], *judged))
                 index = last + 1

@@ -14,6 +14,9 @@ QUALIFICATION_VIEWS = [
                   "idimageconsent")
 ]  # fmt: skip
 
+# Carriers report no filing results: staff record test sends too (add-only, the rows are evidence).
+TEST_SENDS = ["templates_app.view_testsend", "templates_app.add_testsend"]
+
 # group name -> permission codenames ("app_label.codename")
 STAFF_GROUPS = {
     REVIEWER: [
@@ -25,6 +28,7 @@ STAFF_GROUPS = {
         "signatures.view_signature",
         "signatures.view_policy",
         "templates_app.view_smstemplate",
+        *TEST_SENDS,
     ],
     ACCOUNT_MANAGER: [
         "accounts.view_organization",
@@ -34,6 +38,7 @@ STAFF_GROUPS = {
         *QUALIFICATION_VIEWS,
         "signatures.view_signature",
         "templates_app.view_smstemplate",
+        *TEST_SENDS,
     ],
     POLICY_ADMIN: [
         "accounts.view_organization",

@@ -1,7 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
+from accounts.selectors import organizations_for_staff
 
+from . import services
 from .models import SmsTemplate, TemplateEvent, TestSend
 
 
@@ -25,3 +31,74 @@ class SmsTemplateAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_filter = ("status", "kind")
     search_fields = ("name", "text", "signature__text", "organization__name")
     inlines = [TemplateEventInline, TestSendInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Chosen per request (never stored on this shared admin object): the link only for those who may add.
+        if obj is not None and request.user.has_perm("templates_app.add_testsend"):
+            return (*super().get_readonly_fields(request, obj), "test_sends_link")
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("test sends"))
+    def test_sends_link(self, obj):
+        url = reverse("admin:templates_app_testsend_add")
+        return format_html('<a href="{}?template={}">{}</a>', url, obj.pk, _("Record the test send"))
+
+
+class TestSendAdminForm(forms.ModelForm):
+    """Staff record test sends under the rule the customer site applies (services.validate_test_send)."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    class Meta:
+        model = TestSend
+        fields = ["template", "carrier", "sent_on", "delivered", "failure_code"]
+        labels = {"template": _("SMS template")}
+
+    def clean(self):
+        cleaned = super().clean()
+        if {"delivered", "failure_code", "sent_on"} <= cleaned.keys():  # a field with its own error is not re-judged
+            services.validate_test_send(delivered=cleaned["delivered"], failure_code=cleaned["failure_code"],
+                                        sent_on=cleaned["sent_on"])  # fmt: skip
+            if cleaned["delivered"]:
+                cleaned["failure_code"] = ""  # as services.record_test_send stores it
+        return cleaned
+
+
+@admin.register(TestSend)
+class TestSendAdmin(StaffScopedAdmin):
+    """The platform records test sends too (carriers report no filing results). Add-only: a row is
+    evidence, never edited or deleted; a later send is a new row, and the latest counts."""
+
+    __test__ = False
+
+    organization_lookup = "template__organization__in"
+    form = TestSendAdminForm
+    fields = ("template", "carrier", "sent_on", "delivered", "failure_code")
+    autocomplete_fields = ("template",)  # searched through SmsTemplateAdmin's scoped queryset
+    list_display = ("template", "carrier", "sent_on", "delivered", "failure_code", "recorded_by", "recorded_at")
+    list_filter = ("carrier", "delivered")
+    list_select_related = ("template", "recorded_by")
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else (*self.fields, "recorded_by", "recorded_at")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The form accepts only templates the staff user may see, whatever id is posted.
+        if db_field.name == "template":
+            visible = organizations_for_staff(user=request.user)
+            kwargs["queryset"] = SmsTemplate.objects.filter(organization__in=visible)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A saved row cannot be edited: no "save and continue editing".
+        return super().add_view(request, form_url, {**(extra_context or {}), "show_save_and_continue": False})
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

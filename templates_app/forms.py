@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from signatures.models import HELD_STATES, Signature
 
 from .models import SmsTemplate, TestSend
+from .services import ANALYSED_LIMIT
 
 
 class TemplateForm(forms.Form):
@@ -13,21 +14,19 @@ class TemplateForm(forms.Form):
         label=_("Template name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知.")
     )
     text = forms.CharField(
-        label=_("Template text"), strip=False,
+        label=_("Template text"), strip=False, max_length=ANALYSED_LIMIT,
         help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}."),
         widget=forms.Textarea(attrs={"rows": 5, "data-template-text": "1"}),
     )  # fmt: skip
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, fixed: bool = False, **kwargs):
+        """``fixed``: a new version of a template keeps its signature and name."""
         super().__init__(*args, **kwargs)
         self.fields["signature"].queryset = organization.signatures.filter(status__in=HELD_STATES).select_related(
             "entity"
         )
-
-
-class ReviseForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=SmsTemplate.Kind.choices)
-    text = forms.CharField(label=_("Template text"), strip=False, widget=forms.Textarea(attrs={"rows": 5}))
+        if fixed:
+            self.fields["signature"].disabled = self.fields["name"].disabled = True
 
 
 class TestSendForm(forms.Form):

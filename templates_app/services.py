@@ -25,6 +25,7 @@ assert set(CARRIERS) == ALL_CARRIERS
 # Pending ones count too (the carrier files what is submitted); one sent back for changes does not.
 WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE)
 LIVE_VERSIONS = (states.APPROVED, states.FILING, states.ACTIVE)
+EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
 # Text beyond this is not analysed (it is refused for length anyway): no input can hold a worker.
 ANALYSED_LIMIT = 2 * MAX_BODY
 
@@ -115,21 +116,70 @@ def _refuse_if_blocked(result: TemplateCheck):
         raise ValidationError({"text": [violation_text(v) for v in result.violations if v.is_error]})
 
 
-def template_submit(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
-    """Create the template and submit it when no carrier blocks it; one transaction, two events."""
+def _check_signature(organization, signature):
     if signature.organization_id != organization.pk or signature.status not in HELD_STATES:
         raise ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+
+
+def whitelist_exclusions(template: SmsTemplate | None) -> list[int]:
+    """A template is not counted against itself, nor against the version it replaces."""
+    if template is None:
+        return []
+    return [pk for pk in (template.pk, template.previous_id) if pk is not None]
+
+
+def _snapshot(result: TemplateCheck) -> dict:
+    return {"precheck": [asdict(v) for v in result.violations], "policy_keys": list(result.change_keys)}
+
+
+def template_save_draft(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
+    """Keep a template as a draft: nothing is checked but the signature; one event. A draft
+    whitelists nothing with the carriers."""
+    _check_signature(organization, signature)
+    with transaction.atomic():
+        template = SmsTemplate.objects.create(organization=organization, signature=signature, kind=kind, name=name,
+                                              text=text, status=states.DRAFT, created_by=user)  # fmt: skip
+        _event(template, user, "", states.DRAFT)
+    return template
+
+
+def template_submit(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
+    """Create the template and submit it when no carrier blocks it; one transaction, two events."""
+    _check_signature(organization, signature)
     result = template_check(signature=signature, kind=kind, text=text)
     _refuse_if_blocked(result)
     now = timezone.now()
     with transaction.atomic():
         template = SmsTemplate.objects.create(
             organization=organization, signature=signature, kind=kind, name=name, text=text,
-            status=states.SUBMITTED, precheck=[asdict(v) for v in result.violations],
-            policy_keys=list(result.change_keys), created_by=user, submitted_at=now, updated_at=now,
+            status=states.SUBMITTED, created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
         )  # fmt: skip
         _event(template, user, "", states.DRAFT)
         _event(template, user, states.DRAFT, states.SUBMITTED)
+    return template
+
+
+def template_update(*, template: SmsTemplate, user, signature, kind: str, name: str, text: str, submit: bool):
+    """Change a draft, or a template sent back with changes requested, and submit it if asked. A new
+    version keeps its signature and name. The status moves by compare-and-set: two tabs cannot
+    both submit it."""
+    if template.status not in EDITABLE_STATES:
+        raise ValidationError({"text": _("Only a draft or a template sent back for changes can be edited.")})
+    if template.previous_id is not None:
+        signature, name = template.signature, template.name  # a new version replaces the same template
+    _check_signature(template.organization, signature)
+    fields = {"signature": signature, "kind": kind, "name": name, "text": text, "updated_at": timezone.now()}
+    current = template.status
+    if submit:
+        result = template_check(signature=signature, kind=kind, text=text, exclude=whitelist_exclusions(template))
+        _refuse_if_blocked(result)
+        fields.update(status=states.SUBMITTED, submitted_at=fields["updated_at"], **_snapshot(result))
+    with transaction.atomic():
+        if SmsTemplate.objects.filter(pk=template.pk, status=current).update(**fields) != 1:
+            raise ValidationError({"text": _("Someone else changed this template first. Reload the page.")})
+        if submit:
+            _event(template, user, current, states.SUBMITTED)
+    template.refresh_from_db()
     return template
 
 
@@ -149,8 +199,7 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
         revision = SmsTemplate.objects.create(
             organization=template.organization, signature=template.signature, kind=kind, name=template.name,
             text=text, status=states.SUBMITTED, version=template.version + 1, previous=template,
-            precheck=[asdict(v) for v in result.violations], policy_keys=list(result.change_keys),
-            created_by=user, submitted_at=now, updated_at=now,
+            created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
         )  # fmt: skip
         _event(revision, user, "", states.DRAFT, f"v{template.version} → v{revision.version}")
         _event(revision, user, states.DRAFT, states.SUBMITTED)
@@ -161,11 +210,16 @@ def template_transition(*, template: SmsTemplate, to_status: str, actor, reason:
     return workflow.move(template, to_status=to_status, actor=actor, reason=reason, record=_event)
 
 
-def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):
+def validate_test_send(*, delivered: bool, failure_code: str, sent_on):
+    """The rule for a test send, whoever records it (a member on the customer site, staff in the admin)."""
     if not delivered and not failure_code.strip():
         raise ValidationError({"failure_code": _("Give the failure code the carrier returned.")})
     if sent_on > timezone.localdate():
         raise ValidationError({"sent_on": _("A test send cannot be in the future.")})
+
+
+def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):
+    validate_test_send(delivered=delivered, failure_code=failure_code, sent_on=sent_on)
     return TestSend.objects.create(
         template=template, carrier=carrier, sent_on=sent_on, delivered=delivered,
         failure_code="" if delivered else failure_code.strip(), recorded_by=user,

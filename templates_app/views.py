@@ -17,7 +17,7 @@ from compliance import transitions as states
 from signatures.models import HELD_STATES
 
 from . import services
-from .forms import ReviseForm, TemplateForm, TestSendForm
+from .forms import TemplateForm, TestSendForm
 from .models import SmsTemplate
 
 CARRIER_NAMES = {"mobile": ("中国移动", "China Mobile"), "unicom": ("中国联通", "China Unicom"),
@@ -61,17 +61,45 @@ def template_create(request, org_id):
     initial = {"signature": signatures[0]} if len(signatures) == 1 else {}  # one signature: it is the one
     form = TemplateForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
+        draft = request.POST.get("action") == "draft"
         try:
-            template = services.template_submit(
-                organization=org, user=request.user, signature=form.cleaned_data["signature"],
-                kind=form.cleaned_data["kind"], name=form.cleaned_data["name"], text=form.cleaned_data["text"],
-            )  # fmt: skip
+            save = services.template_save_draft if draft else services.template_submit
+            template = save(organization=org, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
-            messages.success(request, _("Template “%(name)s” submitted for review.") % {"name": template.name})
+            messages.success(request, _("Saved as a draft.") if draft else
+                             _("Template “%(name)s” submitted for review.") % {"name": template.name})  # fmt: skip
             return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
-    context = {"org": org, "form": form, "has_signatures": form.fields["signature"].queryset.exists()}
+    context = {"org": org, "form": form, "has_signatures": form.fields["signature"].queryset.exists(),
+               "can_draft": True}  # fmt: skip
+    return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
+
+
+def _initial(template: SmsTemplate) -> dict:
+    return {"signature": template.signature_id, "kind": template.kind, "name": template.name, "text": template.text}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, org_id, template_id):
+    """A draft, or a template sent back with changes requested: edit, save, or submit."""
+    org = _membership(request, org_id).organization
+    template = _template(org, template_id)
+    if template.status not in services.EDITABLE_STATES:
+        return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
+    fixed = template.previous_id is not None
+    form = TemplateForm(request.POST or None, organization=org, initial=_initial(template), fixed=fixed)
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") != "draft"
+        try:
+            services.template_update(template=template, user=request.user, submit=submit, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
+            return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
+    context = {"org": org, "form": form, "has_signatures": True, "template": template, "can_draft": True}
     return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
 
 
@@ -90,7 +118,10 @@ def template_check(request, org_id):
     if kind not in SmsTemplate.Kind.values:
         raise Http404
     text = request.POST.get("text", "")
-    result = services.template_check(signature=signature, kind=kind, text=text)
+    # Editing a template or writing its next version: it is not counted against itself.
+    editing = _template(org, request.POST["template"]) if request.POST.get("template", "").isdigit() else None
+    result = services.template_check(signature=signature, kind=kind, text=text,
+                                     exclude=services.whitelist_exclusions(editing))  # fmt: skip
     chinese = _chinese()
 
     def shown(v):
@@ -129,7 +160,8 @@ def _detail_context(template, test_send_form):
     return {
         "org": template.organization, "template": template, "events": events, "sends": sends,
         "test_send_form": test_send_form, "next_step": states.NEXT_STEP[template.status][0 if chinese else 1],
-        "can_revise": template.status in (states.APPROVED, states.FILING, states.ACTIVE),
+        "can_revise": template.status in services.LIVE_VERSIONS,
+        "can_edit": template.status in services.EDITABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
         "revisions": template.revisions.all(),
     }  # fmt: skip
@@ -157,18 +189,19 @@ def test_send_create(request, org_id, template_id):
 def template_revise(request, org_id, template_id):
     org = _membership(request, org_id).organization
     template = _template(org, template_id)
-    form = ReviseForm(request.POST or None, initial={"kind": template.kind, "text": template.text})
+    form = TemplateForm(request.POST or None, organization=org, initial=_initial(template), fixed=True)
     if request.method == "POST" and form.is_valid():
         try:
-            revision = services.template_revise(template=template, user=request.user, **form.cleaned_data)
+            revision = services.template_revise(template=template, user=request.user, kind=form.cleaned_data["kind"],
+                                                text=form.cleaned_data["text"])  # fmt: skip
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
             messages.success(request, _("Version %(v)s submitted; the approved one stays in use until then.")
                              % {"v": revision.version})  # fmt: skip
             return redirect("org:template-detail", org_id=org.pk, template_id=revision.pk)
-    return render(request, "templates_app/revise.html", {"org": org, "template": template, "form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+    context = {"org": org, "form": form, "has_signatures": True, "template": template, "revising": True}
+    return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -139,7 +139,7 @@ def test_every_template_url_of_another_organization_is_404(client, org_a, owner_
     for method, name, args in [
         ("get", "org:template-list", [org_a.pk]), ("get", "org:template-create", [org_a.pk]),
         ("get", "org:template-detail", [org_a.pk, template.pk]),
-        ("get", "org:template-revise", [org_a.pk, template.pk]),
+        ("get", "org:template-revise", [org_a.pk, template.pk]), ("get", "org:template-edit", [org_a.pk, template.pk]),
         ("post", "org:template-withdraw", [org_a.pk, template.pk]),
         ("post", "org:template-test-send", [org_a.pk, template.pk]), ("post", "org:template-check", [org_a.pk]),
     ]:  # fmt: skip
@@ -202,3 +202,90 @@ def test_a_huge_text_is_refused_for_length_without_being_analysed(client, org_a,
     client.force_login(owner_a)
     data = check(client, org_a, signature, "1-" * 200_000, kind="notification").json()
     assert data["blocked"] and data["general"][0]["code"] == "TPL_LENGTH"
+
+
+def save_draft(client, org, signature, text, kind="marketing", name="草稿"):
+    data = {"signature": signature.pk, "kind": kind, "name": name, "text": text, "action": "draft"}
+    return client.post(reverse("org:template-create", args=[org.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_draft_is_kept_unchecked_then_edited_and_submitted(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    assert save_draft(client, org_a, signature, TWO_LINKS).status_code == 302  # blocked text: still a draft
+    template = SmsTemplate.objects.get()
+    assert (template.status, template.submitted_at, template.precheck) == ("draft", None, [])
+    assert list(template.events.values_list("to_status", flat=True)) == ["draft"]
+    contacts, domains = services.whitelist_of(signature=signature)
+    assert domains == set()  # a draft whitelists nothing
+    url = reverse("org:template-edit", args=[org_a.pk, template.pk])
+    assert "Save as a draft" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    data = {"signature": signature.pk, "kind": "marketing", "name": "双十一", "text": TWO_LINKS, "action": "submit"}
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "TPL_TOO_MANY_LINKS" not in response.content.decode()
+    assert "at most 1 link per template" in response.content.decode()
+    template.refresh_from_db()
+    assert (template.status, template.name) == ("draft", "草稿")  # a refused submission changes nothing
+    data["text"] = "新品上市，回T退订"
+    assert client.post(url, {**data, "action": "draft"}).status_code == 302
+    template.refresh_from_db()
+    assert (template.status, template.name, template.text) == ("draft", "双十一", "新品上市，回T退订")
+    assert client.post(url, data).status_code == 302
+    template.refresh_from_db()
+    assert template.status == "submitted" and template.submitted_at is not None
+    assert template.policy_keys  # the snapshot of the rules it was checked against
+    assert list(template.events.values_list("from_status", "to_status")) == [("", "draft"), ("draft", "submitted")]
+    assert client.get(url).status_code == 302  # no longer editable: back to its page
+
+
+def test_a_template_sent_back_for_changes_is_resubmitted_from_its_page(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    services.template_transition(template=template, to_status="in_review", actor=owner_a)
+    services.template_transition(template=template, to_status="changes_requested", actor=owner_a, reason="请写明单号")
+    detail = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Make the changes and resubmit" in detail.content.decode()
+    url = reverse("org:template-edit", args=[org_a.pk, template.pk])
+    data = {"signature": signature.pk, "kind": "notification", "name": "发货", "text": "您的订单${order}已发货"}
+    assert client.post(url, data).status_code == 302
+    template.refresh_from_db()
+    assert (template.status, template.text) == ("submitted", "您的订单${order}已发货")
+    assert template.events.last().from_status == "changes_requested"
+
+
+def test_two_tabs_cannot_both_submit_the_same_draft(org_a, owner_a, signature):
+    draft = services.template_save_draft(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                         name="发货", text="您的订单已发货")  # fmt: skip
+    stale = SmsTemplate.objects.get(pk=draft.pk)
+    fields = {"signature": signature, "kind": "notification", "name": "发货", "text": "您的订单已发货"}
+    services.template_update(template=draft, user=owner_a, submit=True, **fields)
+    with pytest.raises(services.ValidationError, match="已被他人修改|只有草稿"):
+        services.template_update(template=stale, user=owner_a, submit=True, **fields)
+    assert TemplateEvent.objects.filter(template=draft, to_status="submitted").count() == 1
+
+
+def test_a_new_version_keeps_its_signature_and_name_and_is_not_counted_against_the_old(
+    client, org_a, owner_a, signature, entity
+):
+    OwnedAddress.objects.create(entity=entity, kind="domain", value="example.com")
+    OwnedAddress.objects.create(entity=entity, kind="domain", value="other.cn")
+    old = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing",
+                                   name="活动", text=ONE_OWNED_LINK)  # fmt: skip
+    for state in ("in_review", "approved"):
+        services.template_transition(template=old, to_status=state, actor=owner_a)
+    client.force_login(owner_a)
+    moved = "新品上市，详见 other.cn ，拒收请回复R"
+    # Telecom whitelists one domain a signature: the old version's example.com is not counted against its successor.
+    url = reverse("org:template-check", args=[org_a.pk])
+    data = {"signature": signature.pk, "kind": "marketing", "text": moved}
+    telecom = {c["carrier"]: c for c in client.post(url, data).json()["carriers"]}["telecom"]
+    assert "TPL_SIGNATURE_WHITELIST_FULL" in [v["code"] for v in telecom["violations"]]
+    telecom = {c["carrier"]: c for c in client.post(url, {**data, "template": old.pk}).json()["carriers"]}["telecom"]
+    assert telecom["verdict"] == "needs_filing"
+    other = Signature.objects.create(organization=org_a, entity=entity, source="full_name", text="示例科技有限公司",
+                                     status="active")  # fmt: skip
+    revise = reverse("org:template-revise", args=[org_a.pk, old.pk])
+    response = client.post(revise, {"signature": other.pk, "name": "改名", "kind": "marketing", "text": moved})
+    assert response.status_code == 302
+    revision = SmsTemplate.objects.get(previous=old)
+    assert (revision.signature, revision.name, revision.version) == (signature, "活动", 2)

@@ -27,8 +27,9 @@ class TestSendInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(SmsTemplate)
 class SmsTemplateAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
-    list_display = ("name", "version", "signature", "kind", "status", "submitted_at")
+    list_display = ("name", "version", "organization", "signature", "kind", "status", "submitted_at")
     list_filter = ("status", "kind")
+    list_select_related = ("organization", "signature")
     search_fields = ("name", "text", "signature__text", "organization__name")
     inlines = [TemplateEventInline, TestSendInline]
 
@@ -56,9 +57,9 @@ class TestSendAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if {"delivered", "failure_code", "sent_on"} <= cleaned.keys():  # a field with its own error is not re-judged
-            services.validate_test_send(delivered=cleaned["delivered"], failure_code=cleaned["failure_code"],
-                                        sent_on=cleaned["sent_on"])  # fmt: skip
+        if {"template", "delivered", "failure_code", "sent_on"} <= cleaned.keys():  # one error per field
+            services.validate_test_send(template=cleaned["template"], delivered=cleaned["delivered"],
+                                        failure_code=cleaned["failure_code"], sent_on=cleaned["sent_on"])  # fmt: skip
             if cleaned["delivered"]:
                 cleaned["failure_code"] = ""  # as services.record_test_send stores it
         return cleaned
@@ -75,9 +76,15 @@ class TestSendAdmin(StaffScopedAdmin):
     form = TestSendAdminForm
     fields = ("template", "carrier", "sent_on", "delivered", "failure_code")
     autocomplete_fields = ("template",)  # searched through SmsTemplateAdmin's scoped queryset
-    list_display = ("template", "carrier", "sent_on", "delivered", "failure_code", "recorded_by", "recorded_at")
+    list_display = ("template", "organization", "carrier", "sent_on", "delivered", "failure_code", "recorded_by",
+                    "recorded_at")  # fmt: skip
     list_filter = ("carrier", "delivered")
-    list_select_related = ("template", "recorded_by")
+    list_select_related = ("template__organization", "recorded_by")
+    search_fields = ("template__name", "template__organization__name", "failure_code")
+
+    @admin.display(description=_("organization"), ordering="template__organization__name")
+    def organization(self, obj):
+        return obj.template.organization
 
     def get_fields(self, request, obj=None):
         return self.fields if obj is None else (*self.fields, "recorded_by", "recorded_at")

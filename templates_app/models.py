@@ -69,13 +69,15 @@ class TestSend(models.Model):
         UNICOM = "unicom", _("China Unicom")
         TELECOM = "telecom", _("China Telecom")
 
-    template = models.ForeignKey(SmsTemplate, on_delete=models.CASCADE, related_name="test_sends")
+    template = models.ForeignKey(SmsTemplate, on_delete=models.CASCADE, related_name="test_sends",
+                                 verbose_name=_("SMS template"))  # fmt: skip
     carrier = models.CharField(_("carrier"), max_length=16, choices=Carrier.choices)
     sent_on = models.DateField(_("sent on"), default=timezone.localdate)
     delivered = models.BooleanField(_("delivered"))
     failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("recorded by"))  # fmt: skip
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
         ordering = ["-sent_on", "-recorded_at"]

@@ -210,8 +210,10 @@ def template_transition(*, template: SmsTemplate, to_status: str, actor, reason:
     return workflow.move(template, to_status=to_status, actor=actor, reason=reason, record=_event)
 
 
-def validate_test_send(*, delivered: bool, failure_code: str, sent_on):
+def validate_test_send(*, template: SmsTemplate, delivered: bool, failure_code: str, sent_on):
     """The rule for a test send, whoever records it (a member on the customer site, staff in the admin)."""
+    if template.status == states.DRAFT:
+        raise ValidationError({"template": _("A draft is not filed with any carrier: submit it before testing.")})
     if not delivered and not failure_code.strip():
         raise ValidationError({"failure_code": _("Give the failure code the carrier returned.")})
     if sent_on > timezone.localdate():
@@ -219,7 +221,7 @@ def validate_test_send(*, delivered: bool, failure_code: str, sent_on):
 
 
 def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):
-    validate_test_send(delivered=delivered, failure_code=failure_code, sent_on=sent_on)
+    validate_test_send(template=template, delivered=delivered, failure_code=failure_code, sent_on=sent_on)
     return TestSend.objects.create(
         template=template, carrier=carrier, sent_on=sent_on, delivered=delivered,
         failure_code="" if delivered else failure_code.strip(), recorded_by=user,

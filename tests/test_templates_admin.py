@@ -103,10 +103,25 @@ def test_an_account_manager_cannot_record_for_another_managers_customer(
     # Their own customer's template is accepted.
     assert _add(client, template_a, failure_code="MK:100D").status_code == 302
     assert TestSend.objects.get().recorded_by == account_manager
+    # The list shows their customers' sends only.
+    services.record_test_send(template=template_b, user=None, carrier="mobile", sent_on=dt.date(2026, 1, 6),
+                              delivered=False, failure_code="UNDELIV-B")  # fmt: skip
+    listing = client.get(reverse("admin:templates_app_testsend_changelist")).content.decode()
+    assert "MK:100D" in listing and "UNDELIV-B" not in listing
 
 
-def test_a_recorded_send_is_neither_changed_nor_deleted(client, reviewer, password, template_a):
-    _verified(client, reviewer, password)
+@pytest.fixture
+def superuser(db):
+    user = make_staff("root@platform.cn", roles.REVIEWER)
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    return user
+
+
+@pytest.mark.parametrize("who", ["reviewer", "superuser"])
+def test_a_recorded_send_is_neither_changed_nor_deleted(client, request, who, password, template_a):
+    """Evidence stays as recorded, even for a superuser (who holds every model permission)."""
+    _verified(client, request.getfixturevalue(who), password)
     _add(client, template_a, failure_code="MK:100D")
     send = TestSend.objects.get()
     change = reverse("admin:templates_app_testsend_change", args=[send.pk])
@@ -131,6 +146,7 @@ def test_the_template_page_links_to_the_add_form_with_the_template_chosen(client
     assert form.status_code == 200
     assert form.context["adminform"].form.initial["template"] == str(template_a.pk)
     assert f'<option value="{template_a.pk}" selected>{template_a}</option>' in form.content.decode()
+    assert 'name="_continue"' not in form.content.decode()  # a saved row cannot be edited
 
 
 def test_the_prefill_shows_nothing_of_a_template_out_of_scope(client, account_manager, password, template_b):
@@ -150,3 +166,13 @@ def test_staff_who_may_not_add_see_no_link_and_no_form(client, password, templat
     _verified(client, reviewer, password)
     page = client.get(reverse("admin:templates_app_smstemplate_change", args=[template_a.pk])).content.decode()
     assert template_a.name in page and ADD not in page
+
+
+def test_staff_cannot_test_a_draft_either(client, reviewer, password, template_a):
+    template_a.status = "draft"
+    template_a.save()
+    _verified(client, reviewer, password)
+    response = _add(client, template_a, delivered="on")
+    assert response.status_code == 200
+    assert "submit it before testing" in str(response.context["adminform"].form.errors["template"])
+    assert TestSend.objects.count() == 0

@@ -289,3 +289,17 @@ def test_a_new_version_keeps_its_signature_and_name_and_is_not_counted_against_t
     assert response.status_code == 302
     revision = SmsTemplate.objects.get(previous=old)
     assert (revision.signature, revision.name, revision.version) == (signature, "活动", 2)
+
+
+def test_a_draft_gets_no_test_send(client, org_a, owner_a, signature):
+    draft = services.template_save_draft(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                         name="发货", text="您的订单已发货")  # fmt: skip
+    client.force_login(owner_a)
+    detail = client.get(reverse("org:template-detail", args=[org_a.pk, draft.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "submit it before testing" in detail.content.decode()
+    assert reverse("org:template-test-send", args=[org_a.pk, draft.pk]) not in detail.content.decode()
+    url = reverse("org:template-test-send", args=[org_a.pk, draft.pk])
+    response = client.post(url, {"carrier": "mobile", "sent_on": "2026-11-20", "delivered": "yes"},
+                           HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400 and "submit it before testing" in response.content.decode()
+    assert not TestSend.objects.exists()

@@ -65,19 +65,23 @@ _CJK_DOT = re.compile(rf"[{_CJK}]\.|\.[{_CJK}]")
 # The public suffixes written in Chinese (中国, 公司, 网络, 在线…), from tldextract's snapshot.
 _CJK_SUFFIXES = frozenset(s for s in _EXTRACT.tlds if "." not in s and all("\u3400" <= ch <= "\ufaff" for ch in s))
 _CJK_SUFFIX_MAX = max(map(len, _CJK_SUFFIXES))
-# Where Chinese text runs into a host without a space, the words that lead to a link are not part
-# of it: 请访问例子.中国 is 例子.中国. The last of them in the first label ends the lead-in.
+# Chinese runs into a host without a space, so the words that lead to a link are cut off the front
+# of its first label, with a 是/为/： after them: 请访问例子.中国 and 网址是例子.中国 are 例子.中国.
 _LEAD_IN = re.compile(
-    r"^.*(?:访问|登录|登陆|点击|打开|详见|详情|进入|前往|浏览|官网|网址|网站|链接|地址|下载|关注|搜索|复制|参见|查看|请|戳)"
+    r"^.*(?:访问|登录|登陆|点击|打开|详见|详情|进入|前往|浏览|官网|网址|网站|链接|地址|下载|关注|搜索|复制|参见|查看|戳)"
+    r"[是为:：]?"
 )
-_IDN_LABEL_MAX = 20  # characters of a Chinese label kept before the dot (63 octets in punycode)
-_SUFFIX_LETTERS = re.compile(r"[A-Za-z]{0,63}(?![A-Za-z0-9-])|")  # com领取: com
-_TRAILING_LETTERS = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]*$")  # 领取abc: abc
+# A Chinese suffix running on into words (例子.中国领取) is a host only right after one of these words
+# or a scheme: 请查收.手机请保持畅通 and 下载APP.手机用户专享 are sentences with an ASCII full stop.
+_LINK_WORD = re.compile(r"(?:访问|登录|登陆|打开|官网|网址|网站|链接)[是为:：]?$")
+_IDN_LABEL_MAX = 15  # a longer Chinese "label" is a sentence, not a host name
+_SUFFIX_LETTERS = re.compile(r"[A-Za-z]{2,63}(?![A-Za-z0-9-])")  # com领取: com
+_TRAILING_ASCII = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9-]+$")  # 领取abc: abc
+_LETTER = re.compile(r"[A-Za-z]")
 _SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
 _QQ = re.compile(r"(?i)(?:Q[ \t]?Q|扣扣|加[ \t]?q)[ \t]*(?:号码?|群号?)?[ \t]*[:：]?[ \t]*(\d{5,11})(?!\d)")
 _WECHAT = re.compile(r"(?i)(?:微信号?|weixin|wechat|vx|wx|v信|威信)[ \t]*[:：]?[ \t]*([A-Za-z][-_A-Za-z0-9]{5,19})")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
 # A stretch that could hold phone numbers: an optional +, then digits with spaces, dashes or
 # brackets between them. Linear: each character is either a digit or a separator.
 _PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d\s()-]{5,}\d")
@@ -96,8 +100,13 @@ def _neighbours(text: str, start: int, end: int) -> tuple[str, str]:
 
 
 def _counts_as_service(text: str, start: int, end: int) -> bool:
+    if (
+        text[max(0, start - 3) : start].rstrip(" \t-")[-1:].isdigit()
+        or text[end : end + 3].lstrip(" \t-")[:1].isdigit()
+    ):
+        return False  # a group of a longer number: 740707 620088 951137 is an ID number
     before, after = _neighbours(text, start, end)
-    return before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER and not after.isdigit()
+    return before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER
 
 
 @dataclass(frozen=True)
@@ -260,24 +269,27 @@ def _chinese_hosts(text: str):
         first, last = labels[0], labels[-1]
         if _HAS_CJK.match(last):  # 中国领取: the longest Chinese suffix it starts with
             size = next((n for n in range(min(_CJK_SUFFIX_MAX, len(last)), 0, -1) if last[:n] in _CJK_SUFFIXES), 0)
+            runs_on = size < len(last)
         else:  # com领取: the letters it starts with
-            size = len(_SUFFIX_LETTERS.match(last).group(0))
+            letters = _SUFFIX_LETTERS.match(last)
+            size, runs_on = (letters.end() if letters else 0), False
         if not size:
             continue
-        labels[-1] = last[:size]
         lead = _LEAD_IN.match(first)
-        if size < len(last) and _HAS_CJK.match(last, size) and not (lead or text.endswith("//", 0, run.start())):
-            continue  # 感谢支持.中国移动: a Chinese suffix running on into words needs 访问, 登录, a scheme…
-        trimmed = first[lead.end() :] if lead else first
-        letters = _TRAILING_LETTERS.search(trimmed) if _HAS_CJK.match(trimmed) else None  # 领取abc.中国
-        labels[0] = (letters.group(0) if letters else trimmed)[-_IDN_LABEL_MAX:]
-        if not labels[0]:
+        label = first[lead.end() :] if lead else first
+        ascii_tail = _TRAILING_ASCII.search(label) if _HAS_CJK.match(label) else None
+        if ascii_tail and _LETTER.search(ascii_tail.group(0)):
+            label = ascii_tail.group(0)  # 领取abc.中国 is abc.中国 (but 例子1.中国 is itself)
+        if not label or len(label) > _IDN_LABEL_MAX:
             continue
-        host = ".".join(labels)
-        domain = _HAS_CJK.search(host) and _idn_domain(host)
+        if runs_on and not (
+            text.endswith("//", 0, run.start()) or label.lower() == "www" or (lead and _LINK_WORD.search(lead.group(0)))
+        ):
+            continue
+        labels[0], labels[-1] = label, last[:size]
+        domain = _idn_domain(".".join(labels))
         if domain:
-            start = run.start() + len(first) - len(labels[0])
-            yield start, run.end() - (len(last) - size), domain
+            yield run.start() + len(first) - len(label), run.end() - (len(last) - size), domain
 
 
 @lru_cache(maxsize=1024)
@@ -294,7 +306,8 @@ def _idn_domain(host: str) -> str | None:
 # numbers are written in few ways, so the stretches are split here by hand and each candidate is
 # judged by phonenumbers' own metadata for CN (the patterns its is_valid_number and number_type
 # use), compiled once. Numbers with another country code are rare: they go to phonenumbers
-# itself. tests/test_compliance_templates.py holds this to PhoneNumberMatcher as its oracle.
+# itself. tests/test_compliance_templates.py compares this with PhoneNumberMatcher: numbers in every
+# format phonenumbers writes, and grouped card, order and ID numbers, where neither finds one.
 _CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
 
 
@@ -309,7 +322,6 @@ _CN_SERVICE = tuple(p for p in (_pattern(_CN.toll_free), _pattern(_CN.shared_cos
 _CN_LENGTHS = frozenset(_CN.general_desc.possible_length)
 _WORD = re.compile(r"[^\s]+")
 _NON_DIGITS = re.compile(r"\D+")
-_MAX_WORDS = 5  # 0086 755 8601 3388 is four
 _MAX_DIGITS = 17  # 0086 and a 13-digit number
 _MIN_DIGITS = min(_CN_LENGTHS)  # a shorter run is no number (95588 is found by hand)
 
@@ -323,17 +335,16 @@ def _cn_kind(nsn: str, prefixed: bool) -> str | None:
     if _CN_MOBILE.fullmatch(nsn):
         return "mobile"
     if _CN_FIXED.fullmatch(nsn) or (_CN_PREMIUM and _CN_PREMIUM.fullmatch(nsn)):
-        if _MOBILE.fullmatch(nsn):
-            return "mobile"
         # A landline is written with its area code's 0 (or +86); a bare run of digits is a date,
         # a time or an order number, not a phone line.
         return "landline" if prefixed else None
     return None
 
 
+@lru_cache(maxsize=1024)
 def _foreign(digits: str) -> tuple[str, str] | None:
-    """A number with a country code other than China's, judged by phonenumbers itself (rare, so
-    its cost does not matter). Kept in E.164 (+852…): its country code is part of it."""
+    """A number with a country code other than China's, judged by phonenumbers itself (rare; cached,
+    as 001 001 001… would ask again and again). Kept in E.164 (+852…): its country code is part of it."""
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
@@ -363,6 +374,8 @@ def _judge(digits: str, plus: bool) -> tuple[str, str] | None:
     else:
         nsn, prefixed = digits, False
     kind = _cn_kind(nsn, prefixed)
+    if kind is None and not prefixed and digits.startswith("86") and _cn_kind(digits[2:], True) == "mobile":
+        nsn, kind = digits[2:], "mobile"  # 86 138…: the country code without its + (a mobile: 86 2… is a card)
     if kind is None or (not prefixed and _prefix_required(nsn)):
         return None
     return kind, ("0" + nsn if kind == "landline" else nsn)
@@ -390,29 +403,31 @@ def _numbers_in(stretch: str) -> tuple[tuple[int, int, str, str], ...]:
     """The phone numbers in a stretch of digits and separators: (start, end, kind, digits).
 
     The stretch is read as words between spaces (0755-86013388 is one word, 138 1234 5678 three).
-    Words are joined left to right, the longest run of up to five that makes a number first, so
-    0755-86013388 13812345678 is two numbers. A word is never split: 2026-0315-1234 is a date and
-    a code, and 17996163631-815076 an order number, not a phone number with digits around it.
+    Where a number may start (the stretch's start, or right after a number), words are joined, the
+    longest run of up to 17 digits that makes a number first: 400 810 8888 13812345678 is two
+    numbers, and 1 3 8 1 2 3 4 5 6 7 8 one. Elsewhere a word counts alone, and a word is never
+    split: in 2026 0315 1234 5678 (an order number), 6222 0212 3456 789 (a card) or
+    17996163631-815076 there is no phone number, as phonenumbers' matcher finds none there either.
     """
     words = [(m.start(), m.end(), _NON_DIGITS.sub("", m.group(0))) for m in _WORD.finditer(stretch)]
-    found, index = [], 0
+    found, index, may_start = [], 0, True
     while index < len(words):
         plus = index == 0 and stretch.startswith("+")  # the candidate pattern allows + only in front
-        digits = ""
-        candidates = []
-        for last in range(index, min(len(words), index + _MAX_WORDS)):
+        candidates, digits = [], ""
+        for last in range(index, len(words) if may_start else index + 1):
             digits += words[last][2]
             if len(digits) > _MAX_DIGITS:
                 break
-            candidates.append((last, digits))
+            if len(digits) >= _MIN_DIGITS:
+                candidates.append((last, digits))
         for last, digits in reversed(candidates):
-            judged = len(digits) >= _MIN_DIGITS and _judge(digits, plus)
+            judged = _judge(digits, plus)
             if judged:
                 found.append((words[index][0], words[last][1], *judged))
-                index = last + 1
+                index, may_start = last + 1, True
                 break
         else:
-            index += 1
+            index, may_start = index + 1, False
     return tuple(found)
 
 

@@ -19,14 +19,17 @@ class TemplateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "data-template-text": "1"}),
     )  # fmt: skip
 
-    def __init__(self, *args, organization, fixed: bool = False, **kwargs):
-        """``fixed``: a new version of a template keeps its signature and name."""
+    def __init__(self, *args, organization, fixed: Signature | None = None, **kwargs):
+        """``fixed``: a new version of a template keeps its signature (this one) and its name. Offered
+        even when no longer live, so that the service says why it is refused, not "choose a valid one"."""
         super().__init__(*args, **kwargs)
-        self.fields["signature"].queryset = organization.signatures.filter(status__in=HELD_STATES).select_related(
-            "entity"
-        )
-        if fixed:
+        if fixed is not None:
+            self.fields["signature"].queryset = Signature.objects.filter(pk=fixed.pk)
             self.fields["signature"].disabled = self.fields["name"].disabled = True
+        else:
+            self.fields["signature"].queryset = organization.signatures.filter(status__in=HELD_STATES).select_related(
+                "entity"
+            )
 
 
 class TestSendForm(forms.Form):

@@ -89,7 +89,8 @@ def template_edit(request, org_id, template_id):
     if template.status not in services.EDITABLE_STATES:
         return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
     fixed = template.previous_id is not None
-    form = TemplateForm(request.POST or None, organization=org, initial=_initial(template), fixed=fixed)
+    form = TemplateForm(request.POST or None, organization=org, initial=_initial(template),
+                        fixed=template.signature if fixed else None)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") != "draft"
         try:
@@ -97,7 +98,12 @@ def template_edit(request, org_id, template_id):
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
-            messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
+            if submit:
+                messages.success(request, _("Submitted for review."))
+            elif template.status == states.DRAFT:
+                messages.success(request, _("Saved as a draft."))
+            else:
+                messages.success(request, _("Changes saved: submit them when they are ready."))
             return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
     context = {"org": org, "form": form, "has_signatures": True, "template": template, "can_draft": True}
     return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
@@ -119,7 +125,8 @@ def template_check(request, org_id):
         raise Http404
     text = request.POST.get("text", "")
     # Editing a template or writing its next version: it is not counted against itself.
-    editing = _template(org, request.POST["template"]) if request.POST.get("template", "").isdigit() else None
+    given = request.POST.get("template", "")
+    editing = _template(org, given) if given.isascii() and given.isdigit() else None
     result = services.template_check(signature=signature, kind=kind, text=text,
                                      exclude=services.whitelist_exclusions(editing))  # fmt: skip
     chinese = _chinese()
@@ -189,7 +196,7 @@ def test_send_create(request, org_id, template_id):
 def template_revise(request, org_id, template_id):
     org = _membership(request, org_id).organization
     template = _template(org, template_id)
-    form = TemplateForm(request.POST or None, organization=org, initial=_initial(template), fixed=True)
+    form = TemplateForm(request.POST or None, organization=org, initial=_initial(template), fixed=template.signature)
     if request.method == "POST" and form.is_valid():
         try:
             revision = services.template_revise(template=template, user=request.user, kind=form.cleaned_data["kind"],

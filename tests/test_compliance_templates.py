@@ -96,6 +96,25 @@ ANALYSIS = [
     ("谢谢。中国移动提醒您", [], [], []),  # 。 ends a sentence
     ("感谢支持.中国移动祝您愉快", [], [], []),  # a suffix running on into words needs a lead-in
     ("版本v2.0已发布，文件.pdf已生成", [], [], []),
+    # From the review: sentences with an ASCII full stop before a word that is also a Chinese suffix.
+    ("您的包裹已到驿站,请及时领取.中国邮政", [], [], []),
+    ("请查收.手机请保持畅通", [], [], []),
+    ("详情请咨询客服.公司将竭诚为您服务", [], [], []),
+    ("订单已发货,请注意查收.购物愉快", [], [], []),
+    ("下载APP.手机用户专享", [], [], []),
+    ("欢迎光临京东.com购物", ["xn--xhq0buui0gj72cn89b.com"], [], []),  # a Latin suffix may run on: one link
+    ("我们的网址是例子.中国", ["xn--fsqu00a.xn--fiqs8s"], [], []),
+    ("访问例子1.中国", ["xn--1-kb7ap09a.xn--fiqs8s"], [], []),
+    # Grouped numbers that are no phone numbers, and phone numbers written to slip past filters.
+    ("订单号 2026 0315 1234 5678", [], [], []),
+    ("尾号 6222 0212 3456 789 的卡", [], [], []),
+    ("卡号 8627 2448 7262 8703 已绑定", [], [], []),
+    ("证件 740707 620088 951137 已核验", [], [], []),
+    ("电话 8613812345678", [], [], ["mobile"]),
+    ("电话（86）13812345678", [], [], ["mobile"]),
+    ("电话 1 3 8 1 2 3 4 5 6 7 8", [], [], ["mobile"]),
+    ("电话 4 0 0 8 1 0 8 8 8 8", [], [], ["service_number"]),
+    ("热线 0755 86013388 8001", [], [], ["landline"]),  # an extension after it
 ]
 
 
@@ -249,7 +268,8 @@ def test_rule_refs_name_the_carriers_notice():
     "text",
     ["." * 10_000, "1" * 5_000, "【" * 2_000 + "】" * 2_000, "a." * 5_000, "${" * 3_000, "-" * 10_000 + "a.com",
      "1." * 5_000, ":" * 8_000, "a-" * 5_000 + ".com", "微信" * 2_000, "QQ" * 3_000 + "1" * 11,
-     "例." * 5_000, "访问" * 4_000 + "a.中国", "例子.中国领取" * 1_000, "1 " * 5_000, "0-" * 5_000, "+1 " * 3_000],
+     "例." * 5_000, "访问" * 4_000 + "a.中国", "例子.中国领取" * 1_000, "1 " * 5_000, "0-" * 5_000, "+1 " * 3_000,
+     "001 " * 2_500, " ".join("00" + str(i % 100).zfill(2) for i in range(2_000)), "86 " * 3_000],
 )  # fmt: skip
 def test_pathological_inputs_finish(text):
     analysis = analyze_template(text)
@@ -343,3 +363,16 @@ def test_every_number_found_is_one_phonenumbers_calls_valid(stretch):
             continue  # 95588: China's short service numbers, unknown to phonenumbers, are found by hand
         number = phonenumbers.parse(digits, "CN")  # +852… keeps its country code
         assert phonenumbers.is_valid_number(number), (stretch, kind, digits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.text("0123456789", min_size=15, max_size=18),
+    first=st.sampled_from("123456789"),
+    group=st.sampled_from([4, 6]),
+    separator=st.sampled_from([" ", "-"]),
+)
+def test_grouped_card_order_and_id_numbers_hold_no_phone_number(digits, first, group, separator):
+    number = first + digits
+    written = separator.join(number[i : i + group] for i in range(0, len(number), group))
+    assert analyze_template(f"卡号 {written} 已绑定").contacts == []

@@ -303,3 +303,41 @@ def test_a_draft_gets_no_test_send(client, org_a, owner_a, signature):
                            HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert response.status_code == 400 and "submit it before testing" in response.content.decode()
     assert not TestSend.objects.exists()
+
+
+def test_the_check_takes_only_a_template_of_the_organization_by_its_number(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    url = reverse("org:template-check", args=[org_a.pk])
+    data = {"signature": signature.pk, "kind": "notification", "text": "您好"}
+    assert client.post(url, {**data, "template": "²"}).status_code == 200  # not a number: ignored, never a 500
+    assert client.post(url, {**data, "template": "999999"}).status_code == 404
+
+
+def test_changes_saved_without_submitting_stay_sent_back(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    for state in ("in_review", "changes_requested"):
+        services.template_transition(template=template, to_status=state, actor=owner_a)
+    url = reverse("org:template-edit", args=[org_a.pk, template.pk])
+    assert "Save without submitting" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    data = {"signature": signature.pk, "kind": "notification", "name": "发货", "text": "您的订单${order}已发货"}
+    response = client.post(url, {**data, "action": "draft"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "Changes saved: submit them when they are ready." in response.content.decode()
+    template.refresh_from_db()
+    assert (template.status, template.text) == ("changes_requested", "您的订单${order}已发货")
+
+
+def test_a_new_version_under_a_signature_no_longer_live_is_refused_with_the_reason(client, org_a, owner_a, signature):
+    template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                        name="发货", text="您的订单已发货")  # fmt: skip
+    for state in ("in_review", "approved"):
+        services.template_transition(template=template, to_status=state, actor=owner_a)
+    signature.status = "cleared"
+    signature.save()
+    client.force_login(owner_a)
+    response = client.post(reverse("org:template-revise", args=[org_a.pk, template.pk]),
+                           {"kind": "notification", "text": "您的订单已签收"}, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400
+    assert "no longer live" in response.content.decode() and "valid choice" not in response.content.decode()
+    assert not SmsTemplate.objects.filter(previous=template).exists()

@@ -28,6 +28,7 @@ from .policies import ALL_CARRIERS, Policy, policy_as_of
 from .signatures import ERROR, WARNING, Violation
 
 KINDS = ("verification", "notification", "marketing")
+PLATFORM_RULE = "platform rule"  # the rule_ref of the carrier-independent rules (no notice, no date)
 MAX_BODY = 500
 SINGLE_SEGMENT = 70
 MULTI_SEGMENT = 67
@@ -516,7 +517,7 @@ def check_template(
 
 
 def _general_rules(add, body, kind, analysis):
-    base_ref = "platform rule"
+    base_ref = PLATFORM_RULE
     if not body.strip() or len(body) > MAX_BODY:
         add("TPL_LENGTH", ERROR, f"模板正文须为 1–{MAX_BODY} 个字，当前为 {len(body)} 个。",
             f"A template body has 1-{MAX_BODY} characters; this one has {len(body)}.", base_ref)  # fmt: skip
@@ -537,12 +538,18 @@ def _general_rules(add, body, kind, analysis):
             "is more than its variables.", base_ref)  # fmt: skip
     reaching_out = analysis.links or analysis.ips or analysis.contacts
     if kind == "verification":
-        has_word = any(word in body for word in _CODE_WORDS)
-        if not has_word or len(analysis.variables) != 1 or reaching_out:
-            add("TPL_VERIFICATION_FORMAT", ERROR,
-                "验证码模板须含“验证码/校验码/动态码/注册码”之一和恰好一个变量，且不得含链接或联系方式。",
-                "A verification template has one of 验证码/校验码/动态码/注册码, exactly one variable, and no link "
-                "or contact.", base_ref)  # fmt: skip
+        # One error, naming only what is wrong: the word, the variable, or what reaches out.
+        count = len(analysis.variables)
+        missing = [(zh, en) for failed, zh, en in (
+            (not any(word in body for word in _CODE_WORDS), "须含“验证码/校验码/动态码/注册码”之一",
+             "needs one of 验证码/校验码/动态码/注册码"),
+            (count != 1, f"须恰好含一个变量放验证码（当前 {count} 个）",
+             f"needs exactly one variable for the code (it has {count})"),
+            (bool(reaching_out), "不得含链接或联系方式", "may carry no link or contact"),
+        ) if failed]  # fmt: skip
+        if missing:
+            add("TPL_VERIFICATION_FORMAT", ERROR, "验证码模板" + "，".join(zh for zh, _ in missing) + "。",
+                "A verification template " + "; ".join(en for _, en in missing) + ".", base_ref)  # fmt: skip
     if kind == "marketing" and not _OPT_OUT.search(unicodedata.normalize("NFKC", body)):
         add("TPL_MARKETING_OPT_OUT", ERROR, "营销短信须提供退订方式，如“拒收请回复R”或“回T退订”。",
             "A marketing message offers a way out, such as 拒收请回复R or 回T退订.", base_ref)  # fmt: skip
@@ -591,17 +598,23 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
     within = (rules.template_max_contacts is None or len(contacts) <= rules.template_max_contacts) and (
         rules.template_max_links is None or link_count <= rules.template_max_links
     )
-    full = within and (
-        (max_contacts is not None and len(whitelist_contacts) > max_contacts)
-        or (max_domains is not None and len(whitelist_domains) > max_domains)
-    )
-    if full:
+    # Which list is full, and what fills it: what the customer can act on.
+    over = []
+    if within and max_contacts is not None and len(whitelist_contacts) > max_contacts:
+        over.append(("个联系方式", "contact methods", max_contacts, sorted(value for _, value in whitelist_contacts)))
+    if within and max_domains is not None and len(whitelist_domains) > max_domains:
+        over.append(("个域名", "domains", max_domains, sorted(display_domain(d) for d in whitelist_domains)))
+    if over:
+        zh_parts = "；".join(
+            f"{len(items)} {unit}（上限 {limit}）：{'、'.join(items)}" for unit, _, limit, items in over
+        )
+        en_parts = "; ".join(
+            f"{len(items)} {unit} (at most {limit}): {', '.join(items)}" for _, unit, limit, items in over
+        )
         add("TPL_SIGNATURE_WHITELIST_FULL", ERROR,
-            f"{zh}：加上本模板，该签名白名单将超过 {rules.signature_whitelist_contacts} 个联系方式或 "
-            f"{rules.signature_whitelist_domains} 个域名。",
-            f"{en}: with this template the signature would whitelist more than {rules.signature_whitelist_contacts} "
-            f"contact methods or {rules.signature_whitelist_domains} domain.",
-            rules.ref("signature_whitelist_contacts"), carrier)  # fmt: skip
+            f"{zh}：加上本模板，该签名的模板共含 {zh_parts}。请改用已在白名单中的，或换一个签名。",
+            f"{en}: with this template the signature's templates would carry {en_parts}. Use those already "
+            f"whitelisted, or another signature.", rules.ref("signature_whitelist_contacts"), carrier)  # fmt: skip
     if links or ips or contacts:
         add("TPL_NEEDS_FILING", WARNING, f"{zh}：模板含链接或联系方式，须先向运营商报备后才能发送。",
             f"{en}: the template carries links or contacts, so it must be filed before it is sent.",

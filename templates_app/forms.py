@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from signatures.models import HELD_STATES, Signature
@@ -36,7 +37,9 @@ class TestSendForm(forms.Form):
     __test__ = False
 
     carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
-    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}))
+    sent_on = forms.DateField(
+        label=_("Sent on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     delivered = forms.TypedChoiceField(
         label=_("Result"), coerce=lambda v: v == "yes",
         choices=[("yes", _("Delivered")), ("no", _("Failed"))],

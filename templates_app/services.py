@@ -93,11 +93,12 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
         found = check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis,
                                include_general=carrier == CARRIERS[0], **common)  # fmt: skip
         general += [v for v in found if v.carrier is None]
+        general_error = any(v.is_error for v in general)
         mine = [v for v in found if v.carrier == carrier]
-        if not policy.template_filing_required:
+        if general_error or any(v.is_error for v in mine):
+            verdict = "blocked"  # a format error (length, variables, opt-out…) stops it at every carrier
+        elif not policy.template_filing_required:
             verdict = "no_rules"
-        elif any(v.is_error for v in mine):
-            verdict = "blocked"
         elif mine:
             verdict = "needs_filing"
         else:
@@ -212,12 +213,15 @@ def template_transition(*, template: SmsTemplate, to_status: str, actor, reason:
 
 def validate_test_send(*, template: SmsTemplate, delivered: bool, failure_code: str, sent_on):
     """The rule for a test send, whoever records it (a member on the customer site, staff in the admin)."""
+    errors = {}  # every problem at once, not one per submission
     if template.status == states.DRAFT:
-        raise ValidationError({"template": _("A draft is not filed with any carrier: submit it before testing.")})
+        errors["template"] = _("A draft is not filed with any carrier: submit it before testing.")
     if not delivered and not failure_code.strip():
-        raise ValidationError({"failure_code": _("Give the failure code the carrier returned.")})
+        errors["failure_code"] = _("Give the failure code the carrier returned.")
     if sent_on > timezone.localdate():
-        raise ValidationError({"sent_on": _("A test send cannot be in the future.")})
+        errors["sent_on"] = _("A test send cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
+from compliance.templates import PLATFORM_RULE
 from signatures.models import HELD_STATES
+from signatures.services import violation_text
 
 from . import services
 from .forms import TemplateForm, TestSendForm
@@ -132,8 +134,9 @@ def template_check(request, org_id):
     chinese = _chinese()
 
     def shown(v):
+        ref = _("platform rule") if v.rule_ref == PLATFORM_RULE else v.rule_ref  # the others are dates and notices
         return {"code": v.code, "severity": v.severity, "message": v.message if chinese else v.message_en,
-                "rule_ref": v.rule_ref}  # fmt: skip
+                "rule_ref": ref}  # fmt: skip
 
     analysis = result.analysis
     return JsonResponse({
@@ -162,6 +165,14 @@ def _detail_context(template, test_send_form):
     chinese = _chinese()
     names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
     events = [(e, names.get(e.from_status, ""), names[e.to_status]) for e in template.events.select_related("actor")]
+    # A draft or a template sent back is checked anew on its page: it was saved unchecked, and the
+    # rules or the signature's other templates may have changed since.
+    problems = None
+    if template.status in services.EDITABLE_STATES and template.signature.status in HELD_STATES:
+        result = services.template_check(signature=template.signature, kind=template.kind, text=template.text,
+                                         exclude=services.whitelist_exclusions(template))  # fmt: skip
+        problems = [(v.is_error, violation_text(v), _("platform rule") if v.rule_ref == PLATFORM_RULE else v.rule_ref)
+                    for v in result.violations]  # fmt: skip
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
     return {
@@ -170,7 +181,7 @@ def _detail_context(template, test_send_form):
         "can_revise": template.status in services.LIVE_VERSIONS,
         "can_edit": template.status in services.EDITABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
-        "revisions": template.revisions.all(),
+        "revisions": template.revisions.all(), "problems": problems,
     }  # fmt: skip
 
 

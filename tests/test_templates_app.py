@@ -341,3 +341,58 @@ def test_a_new_version_under_a_signature_no_longer_live_is_refused_with_the_reas
     assert response.status_code == 400
     assert "no longer live" in response.content.decode() and "valid choice" not in response.content.decode()
     assert not SmsTemplate.objects.filter(previous=template).exists()
+
+
+def test_a_format_problem_blocks_every_carrier_and_says_so(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    data = check(client, org_a, signature, "新品上市，全场五折", kind="marketing").json()  # no opt-out
+    assert [v["code"] for v in data["general"]] == ["TPL_MARKETING_OPT_OUT"]
+    assert data["general"][0]["rule_ref"] == "platform rule"  # in English here, 平台规则 in Chinese
+    assert {c["carrier"]: c["verdict"] for c in data["carriers"]} == dict.fromkeys(services.CARRIERS, "blocked")
+
+
+def test_a_verification_template_is_told_exactly_what_it_lacks(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    [problem] = check(client, org_a, signature, "您的验证码为123456", kind="verification").json()["general"]
+    assert problem["message"] == "A verification template needs exactly one variable for the code (it has 0)."
+    [problem] = check(client, org_a, signature, "您好${code}", kind="verification").json()["general"]
+    assert problem["message"] == "A verification template needs one of 验证码/校验码/动态码/注册码."
+
+
+def test_the_whitelist_error_names_what_fills_it(org_a, owner_a, signature, entity):
+    for domain in ("example.com", "xn--fsqu00a.xn--fiqs8s"):
+        OwnedAddress.objects.create(entity=entity, kind="domain", value=domain)
+    services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing", name="a",
+                             text=ONE_OWNED_LINK)  # fmt: skip
+    result = services.template_check(signature=signature, kind="marketing", text="请访问例子.中国领取，拒收请回复R")
+    [full] = [v for v in result.violations if v.code == "TPL_SIGNATURE_WHITELIST_FULL"]
+    assert "2 个域名（上限 1）：example.com、例子.中国" in full.message
+    assert "2 domains (at most 1): example.com, 例子.中国" in full.message_en
+
+
+def test_a_draft_page_checks_it_anew(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    save_draft(client, org_a, signature, "【示例】新品上市")
+    template = SmsTemplate.objects.get()
+    page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Checked now against today's rules:" in text
+    assert "may not contain 【】" in text and "A marketing message offers a way out" in text
+    template.text = "新品上市，回T退订"
+    template.save()
+    page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "nothing stops it" in page.content.decode()
+
+
+def test_every_test_send_problem_is_shown_at_once(client, org_a, owner_a, signature):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    url = reverse("org:template-test-send", args=[org_a.pk, template.pk])
+    response = client.post(url, {"carrier": "telecom", "sent_on": "2099-01-01", "delivered": "no"},
+                           HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400
+    assert (
+        "Give the failure code" in response.content.decode() and "cannot be in the future" in response.content.decode()
+    )
+    assert not TestSend.objects.exists()

@@ -205,7 +205,7 @@
         box.appendChild(document.createTextNode(text.slice(at, span[0])));
         var mark = document.createElement("mark");
         mark.className = classes[span[2]] || "bg-info-subtle";
-        mark.title = span[2];
+        mark.title = i18n["kind_" + span[2]] || span[2];
         mark.textContent = text.slice(span[0], span[1]);
         box.appendChild(mark);
         at = span[1];
@@ -216,7 +216,11 @@
       var li = document.createElement("li");
       li.className = v.severity === "error" ? "text-danger" : "text-warning-emphasis";
       li.dataset.code = v.code;
-      li.textContent = v.code + " " + v.message + " (" + v.rule_ref + ")";
+      li.textContent = v.message + " ";
+      var ref = document.createElement("span");  // the notice it comes from, and the code support quotes
+      ref.className = "text-secondary";
+      ref.textContent = "(" + v.rule_ref + " · " + v.code + ")";
+      li.appendChild(ref);
       list.appendChild(li);
     }
     function render(data, text) {
@@ -236,6 +240,9 @@
         verdict.className = "text-nowrap " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
         var why = document.createElement("td"); var ul = document.createElement("ul"); ul.className = "list-unstyled mb-0";
         c.violations.forEach(function (v) { item(ul, v); if (v.code === "TPL_LINK_NOT_OWNED" || v.code === "TPL_IP_NOT_OWNED") { unowned = true; } });
+        if (c.verdict === "blocked" && !c.violations.length) {  // stopped by a format problem listed above
+          var li = document.createElement("li"); li.className = "text-danger"; li.textContent = i18n.blockedAbove; ul.appendChild(li);
+        }
         why.appendChild(ul);
         tr.appendChild(name); tr.appendChild(verdict); tr.appendChild(why);
         rows.appendChild(tr);
@@ -246,10 +253,15 @@
       addAddress.querySelector("a").href = data.add_address_url;
       submit.disabled = data.blocked;
     }
+    var hint = box.innerHTML;
     function check() {
       var text = form.querySelector("[name=text]").value;
       var signature = form.querySelector("[name=signature]").value;
       if (!signature) { return; }
+      if (!text) {  // nothing typed yet: the hint, not an error
+        ++seq; box.innerHTML = hint; billing.textContent = ""; general.innerHTML = ""; rows.innerHTML = ""; night.textContent = "";
+        return;
+      }
       var body = new URLSearchParams({ signature: signature, kind: form.querySelector("[name=kind]").value, text: text });
       if (form.dataset.templateId) { body.set("template", form.dataset.templateId); }  // not counted against itself
       var mine = ++seq;

@@ -14,6 +14,7 @@ from accounts.models import Membership, Organization, User
 
 DEMO_PASSWORD = "Demo-Pass-2026"
 DEMO_ORG = "示例科技有限公司 (Demo)"
+DEMO_DOMAIN = "example.com"
 CUSTOMER = ("customer@demo.example", "演示客户 Demo Customer")
 MEMBER = ("member@demo.example", "演示成员 Demo Member")
 STAFF = [
@@ -47,10 +48,15 @@ class Command(BaseCommand):
                 rows.append((email, f"staff: {group}", base64.b32encode(device.bin_key).decode()))
 
             entity = self._entity(org, rows)
+            self._ready_for_templates(entity, org)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
         self.stdout.write(
             f"Demo entity: {entity.name} (USCC {entity.uscc}); its licence and ID images are generated demo pictures"
+        )
+        self.stdout.write(
+            f"Demo signature: 【{entity.name}】, active (filed through the reviewer); owned domain {DEMO_DOMAIN}: "
+            "templates can be written at once"
         )
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for email, role, secret in rows:
@@ -82,13 +88,7 @@ class Command(BaseCommand):
     def _documents(self, entity, org):
         """Generated licence and ID images, through the real upload path (watermark, encryption),
         so that a newcomer can apply for a signature for the demo entity at once."""
-        from io import BytesIO
-
-        from django.core.files.uploadedfile import SimpleUploadedFile
-        from PIL import Image, ImageDraw
-
         from qualifications import services as qualification_services
-        from qualifications.uploads import _font
 
         owner = org.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
         if qualification_services.consent_active(entity=entity) is None:
@@ -102,13 +102,33 @@ class Command(BaseCommand):
         for kind, label in labels.items():
             if kind in present:
                 continue
-            image = Image.new("RGB", (1200, 800), (246, 243, 232))
-            ImageDraw.Draw(image).multiline_text((60, 60), label, font=_font(56), fill=(40, 40, 40), spacing=30)
-            out = BytesIO()
-            image.save(out, "JPEG", quality=90)
-            qualification_services.document_upload(
-                entity=entity, user=owner, kind=kind, upload=SimpleUploadedFile(f"{kind}.jpg", out.getvalue())
+            qualification_services.document_upload(entity=entity, user=owner, kind=kind, upload=_demo_image(label))
+
+    def _ready_for_templates(self, entity, org):
+        """A filed signature and an owned domain, so a newcomer can write a template (with a link) at
+        once. The signature goes through the real services: submitted, then moved by the reviewer."""
+        from compliance import transitions as states
+        from qualifications import services as qualification_services
+        from qualifications.models import OwnedAddress
+        from signatures import services as signature_services
+
+        owner = org.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
+        if not entity.addresses.filter(value=DEMO_DOMAIN).exists():
+            qualification_services.evidence_create(
+                entity=entity,
+                user=owner,
+                model=OwnedAddress,
+                upload=_demo_image("ICP 备案（演示）\n" + DEMO_DOMAIN),
+                data={"kind": OwnedAddress.Kind.DOMAIN, "value": DEMO_DOMAIN, "icp_number": "京ICP备00000000号-1"},
             )
+        if entity.signatures.filter(text=entity.name).exists():
+            return
+        draft = signature_services.Draft(entity=entity, source="full_name", text=entity.name)
+        signature = signature_services.signature_submit(organization=org, user=owner, draft=draft,
+                                                        acknowledge_warnings=True)  # fmt: skip
+        reviewer = User.objects.get(email=STAFF[0][0])
+        for state in (states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE):
+            signature_services.signature_transition(signature=signature, to_status=state, actor=reviewer)
 
     def _user(self, email, name, *, staff):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_staff": staff})
@@ -122,6 +142,22 @@ class Command(BaseCommand):
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         return device
+
+
+def _demo_image(label: str):
+    """A generated picture of a document, as an upload (it goes through the real upload path)."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    from qualifications.uploads import _font
+
+    image = Image.new("RGB", (1200, 800), (246, 243, 232))
+    ImageDraw.Draw(image).multiline_text((60, 60), label, font=_font(56), fill=(40, 40, 40), spacing=30)
+    out = BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return SimpleUploadedFile("demo.jpg", out.getvalue())
 
 
 def current_code(device: TOTPDevice) -> str:

@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
@@ -32,12 +33,25 @@ class SmsTemplateAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_select_related = ("organization", "signature")
     search_fields = ("name", "text", "signature__text", "organization__name")
     inlines = [TemplateEventInline, TestSendInline]
+    exclude = ("precheck",)  # shown readable by check_at_submission
 
     def get_readonly_fields(self, request, obj=None):
         # Chosen per request (never stored on this shared admin object): the link only for those who may add.
+        fields = ("check_at_submission",)
         if obj is not None and request.user.has_perm("templates_app.add_testsend"):
-            return (*super().get_readonly_fields(request, obj), "test_sends_link")
-        return super().get_readonly_fields(request, obj)
+            fields += ("test_sends_link",)
+        return fields
+
+    @admin.display(description=_("check at submission"))
+    def check_at_submission(self, obj):
+        """The snapshot as the customer saw it, in the reader's language, not as JSON."""
+        chinese = (get_language() or "").startswith("zh")
+        items = [(v.get("code", ""), v.get("message" if chinese else "message_en", ""), v.get("rule_ref", ""))
+                 for v in obj.precheck or []]  # fmt: skip
+        if not items:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} <small>({} · {})</small></li>",
+                                                          ((m, r, c) for c, m, r in items)))  # fmt: skip
 
     @admin.display(description=_("test sends"))
     def test_sends_link(self, obj):

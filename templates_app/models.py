@@ -19,7 +19,8 @@ class SmsTemplate(models.Model):
 
     Status = Signature.Status  # the same states and transition table as signatures
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sms_templates")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sms_templates",
+                                     verbose_name=_("organization"))  # fmt: skip
     signature = models.ForeignKey(
         Signature, on_delete=models.PROTECT, related_name="sms_templates", verbose_name=_("signature")
     )
@@ -32,12 +33,14 @@ class SmsTemplate(models.Model):
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions", verbose_name=_("replaces")
     )
-    precheck = models.JSONField(default=list, blank=True)
-    policy_keys = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    # What the check said when it was submitted, and under which policy changes (the rules' version).
+    precheck = models.JSONField(_("check at submission"), default=list, blank=True)
+    policy_keys = models.JSONField(_("policy changes applied"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("SMS template")
@@ -85,4 +88,4 @@ class TestSend(models.Model):
         verbose_name_plural = _("test sends")
 
     def __str__(self):
-        return f"{self.template} · {self.carrier} · {'✔' if self.delivered else self.failure_code}"
+        return f"{self.template} · {self.get_carrier_display()} · {'✔' if self.delivered else self.failure_code}"

@@ -176,3 +176,18 @@ def test_staff_cannot_test_a_draft_either(client, reviewer, password, template_a
     assert response.status_code == 200
     assert "submit it before testing" in str(response.context["adminform"].form.errors["template"])
     assert TestSend.objects.count() == 0
+
+
+def test_the_template_page_shows_its_check_at_submission_readably(client, reviewer, password, org_a, owner_a):
+    template = _template(org_a, owner_a, "91110108MA01DEM0AW", "示例科技")
+    template.precheck = [{"code": "TPL_NEEDS_FILING", "severity": "warning", "message": "电信：须先报备",
+                          "message_en": "China Telecom: file it first", "rule_ref": "2025-05-30 · 2025.6.3"}]  # fmt: skip
+    template.save()
+    _verified(client, reviewer, password)
+    page = client.get(reverse("admin:templates_app_smstemplate_change", args=[template.pk]))
+    text = page.content.decode()
+    assert (
+        "提交时的检查结果" in text
+        and "电信：须先报备 <small>(2025-05-30 · 2025.6.3 · TPL_NEEDS_FILING)</small>" in text
+    )
+    assert '"message_en"' not in text  # not the raw JSON

@@ -181,7 +181,7 @@ def test_staff_cannot_test_a_draft_either(client, reviewer, password, template_a
 def test_the_template_page_shows_its_check_at_submission_readably(client, reviewer, password, org_a, owner_a):
     template = _template(org_a, owner_a, "91110108MA01DEM0AW", "示例科技")
     template.precheck = [{"code": "TPL_NEEDS_FILING", "severity": "warning", "message": "电信：须先报备",
-                          "message_en": "China Telecom: file it first", "rule_ref": "2025-05-30 · 2025.6.3"}]  # fmt: skip
+                          "message_en": "file it first", "rule_ref": "2025-05-30 · 2025.6.3"}]  # fmt: skip
     template.save()
     _verified(client, reviewer, password)
     page = client.get(reverse("admin:templates_app_smstemplate_change", args=[template.pk]))

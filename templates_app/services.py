@@ -234,6 +234,6 @@ def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, deli
 
 def latest_test_sends(*, template: SmsTemplate) -> dict:
     latest = {}
-    for send in template.test_sends.order_by("-sent_on", "-recorded_at"):
+    for send in template.test_sends.select_related("recorded_by").order_by("-sent_on", "-recorded_at"):
         latest.setdefault(send.carrier, send)
     return latest

@@ -60,6 +60,10 @@ def test_a_reviewer_records_a_failed_test_send_with_its_code(client, reviewer, p
     assert "MK:100D" in listing and reviewer.email in listing
     # The customer's page reads the same rows: the platform's record is the latest for Telecom.
     assert services.latest_test_sends(template=template_a)["telecom"] == send
+    client.force_login(template_a.created_by)
+    page = client.get(reverse("org:template-detail", args=[template_a.organization_id, template_a.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert "MK:100D" in page.content.decode() and "recorded by the platform" in page.content.decode()
 
 
 def test_a_delivered_send_keeps_no_failure_code(client, reviewer, password, template_a):

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from compliance.policies import ALL_CARRIERS, policy_as_of
 from compliance.templates import MAX_BODY, Analysis, analyze_template, check_template
 from filing_portal import workflow
 from qualifications.models import OwnedAddress
-from signatures.models import HELD_STATES
+from signatures.models import HELD_STATES, Signature
 from signatures.policies import timeline
 from signatures.services import violation_text
 
@@ -26,6 +27,8 @@ assert set(CARRIERS) == ALL_CARRIERS
 WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE)
 LIVE_VERSIONS = (states.APPROVED, states.FILING, states.ACTIVE)
 EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
+# What may be test-sent: what has been submitted and is neither withdrawn nor rejected.
+TESTABLE_STATES = (states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, *LIVE_VERSIONS)
 # Text beyond this is not analysed (it is refused for length anyway): no input can hold a worker.
 ANALYSED_LIMIT = 2 * MAX_BODY
 
@@ -60,9 +63,10 @@ class TemplateCheck:
 def whitelist_of(*, signature, exclude=None) -> tuple[set, set]:
     """Contacts and domains the signature's other live templates carry (Telecom whitelists per signature)."""
     contacts, domains = set(), set()
-    # A version replaced by an approved newer one no longer whitelists anything.
+    # A version with a newer one under way or approved whitelists nothing: the newer one counts in its
+    # place (its own check left the old one out), so a version and its successor are never both counted.
     others = SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES).exclude(
-        revisions__status__in=LIVE_VERSIONS
+        revisions__status__in=WHITELISTING_STATES
     )
     if exclude is not None:
         others = others.exclude(pk__in=exclude)
@@ -144,13 +148,23 @@ def template_save_draft(*, organization, user, signature, kind: str, name: str, 
     return template
 
 
+def _claim(signature) -> None:
+    """Serialise the submissions under one signature, inside their transaction: Telecom's whitelist
+    is counted across its templates, so one submission's check and write must not interleave with
+    another's. An UPDATE that changes nothing locks the row on PostgreSQL and takes SQLite's write
+    lock (SQLite ignores select_for_update); it also finds the signature still live."""
+    if not Signature.objects.filter(pk=signature.pk, status__in=HELD_STATES).update(status=F("status")):
+        raise ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+
+
 def template_submit(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
     """Create the template and submit it when no carrier blocks it; one transaction, two events."""
     _check_signature(organization, signature)
-    result = template_check(signature=signature, kind=kind, text=text)
-    _refuse_if_blocked(result)
-    now = timezone.now()
     with transaction.atomic():
+        _claim(signature)
+        result = template_check(signature=signature, kind=kind, text=text)
+        _refuse_if_blocked(result)
+        now = timezone.now()
         template = SmsTemplate.objects.create(
             organization=organization, signature=signature, kind=kind, name=name, text=text,
             status=states.SUBMITTED, created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
@@ -171,11 +185,12 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
     _check_signature(template.organization, signature)
     fields = {"signature": signature, "kind": kind, "name": name, "text": text, "updated_at": timezone.now()}
     current = template.status
-    if submit:
-        result = template_check(signature=signature, kind=kind, text=text, exclude=whitelist_exclusions(template))
-        _refuse_if_blocked(result)
-        fields.update(status=states.SUBMITTED, submitted_at=fields["updated_at"], **_snapshot(result))
     with transaction.atomic():
+        if submit:
+            _claim(signature)
+            result = template_check(signature=signature, kind=kind, text=text, exclude=whitelist_exclusions(template))
+            _refuse_if_blocked(result)
+            fields.update(status=states.SUBMITTED, submitted_at=fields["updated_at"], **_snapshot(result))
         if SmsTemplate.objects.filter(pk=template.pk, status=current).update(**fields) != 1:
             raise ValidationError({"text": _("Someone else changed this template first. Reload the page.")})
         if submit:
@@ -191,15 +206,19 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
         raise ValidationError({"text": _("Only an approved template is revised as a new version.")})
     if template.signature.status not in HELD_STATES:
         raise ValidationError({"text": _("The template's signature is no longer live.")})
-    if template.revisions.exclude(status__in=(states.WITHDRAWN, states.REJECTED)).exists():
-        raise ValidationError({"text": _("A newer version is already under way; change that one.")})
-    result = template_check(signature=template.signature, kind=kind, text=text, exclude=[template.pk])
-    _refuse_if_blocked(result)
-    now = timezone.now()
     with transaction.atomic():
+        _claim(template.signature)  # two revisions at once: the second waits here, then finds the first
+        under_way = template.revisions.exclude(status__in=(states.WITHDRAWN, states.REJECTED))
+        if under_way.exists():
+            raise ValidationError({"text": _("A newer version is already under way; change that one.")})
+        result = template_check(signature=template.signature, kind=kind, text=text, exclude=[template.pk])
+        _refuse_if_blocked(result)
+        now = timezone.now()
+        # After a withdrawn or rejected v2, the next version is v3: a number is never used twice.
+        version = max(template.version, template.revisions.aggregate(last=Max("version"))["last"] or 0) + 1
         revision = SmsTemplate.objects.create(
             organization=template.organization, signature=template.signature, kind=kind, name=template.name,
-            text=text, status=states.SUBMITTED, version=template.version + 1, previous=template,
+            text=text, status=states.SUBMITTED, version=version, previous=template,
             created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
         )  # fmt: skip
         _event(revision, user, "", states.DRAFT, f"v{template.version} → v{revision.version}")
@@ -216,10 +235,15 @@ def validate_test_send(*, template: SmsTemplate, delivered: bool, failure_code: 
     errors = {}  # every problem at once, not one per submission
     if template.status == states.DRAFT:
         errors["template"] = _("A draft is not filed with any carrier: submit it before testing.")
+    elif template.status not in TESTABLE_STATES:
+        errors["template"] = _("A withdrawn or rejected template is not sent: test one that is under way or live.")
     if not delivered and not failure_code.strip():
         errors["failure_code"] = _("Give the failure code the carrier returned.")
+    written = timezone.localdate(template.created_at)
     if sent_on > timezone.localdate():
         errors["sent_on"] = _("A test send cannot be in the future.")
+    elif sent_on < written:
+        errors["sent_on"] = _("A test send cannot be before the template was written (%(date)s).") % {"date": written}
     if errors:
         raise ValidationError(errors)
 

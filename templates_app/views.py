@@ -182,6 +182,7 @@ def _detail_context(template, test_send_form):
         "can_edit": template.status in services.EDITABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
         "revisions": template.revisions.all(), "problems": problems,
+        "signature_gone": template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES,
     }  # fmt: skip
 
 

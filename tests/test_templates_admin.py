@@ -26,8 +26,11 @@ def _template(org, owner, uscc, text):
                                    legal_rep_id_number="110105198001010016")  # fmt: skip
     signature = Signature.objects.create(organization=org, entity=entity, source="abbreviation", text=text,
                                          status="active")  # fmt: skip
-    return services.template_submit(organization=org, user=owner, signature=signature, kind="notification",
-                                    name="发货", text="您的订单已发货")  # fmt: skip
+    template = services.template_submit(organization=org, user=owner, signature=signature, kind="notification",
+                                        name="发货", text="您的订单已发货")  # fmt: skip
+    template.created_at = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)  # written before the test sends below
+    template.save(update_fields=["created_at"])
+    return template
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """SMS template applications: the per-carrier verdict, submission, versions, test sends, isolation."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from qualifications.models import Entity, OwnedAddress
 from signatures.models import Signature
@@ -105,6 +108,7 @@ def test_editing_an_approved_template_makes_a_new_version_and_keeps_the_old(clie
 def test_test_sends_are_recorded_per_carrier_and_the_latest_shown(client, org_a, owner_a, signature):
     client.force_login(owner_a)
     submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    SmsTemplate.objects.update(created_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))  # written before the sends
     template = SmsTemplate.objects.get()
     url = reverse("org:template-test-send", args=[org_a.pk, template.pk])
     response = client.post(url, {"carrier": "telecom", "sent_on": "2026-11-20", "delivered": "no"},
@@ -396,3 +400,103 @@ def test_every_test_send_problem_is_shown_at_once(client, org_a, owner_a, signat
         "Give the failure code" in response.content.decode() and "cannot be in the future" in response.content.decode()
     )
     assert not TestSend.objects.exists()
+
+
+def _approved(org, owner, signature, text="您的订单已发货", kind="notification"):
+    template = services.template_submit(organization=org, user=owner, signature=signature, kind=kind, name="发货",
+                                        text=text)  # fmt: skip
+    for state in ("in_review", "approved"):
+        services.template_transition(template=template, to_status=state, actor=owner)
+    return template
+
+
+def _in_thread(call) -> dict:
+    """Run a service call in another thread (its own database connection) and keep what it said."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except services.ValidationError as error:
+            outcome["refused"] = " ".join(error.messages)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return {"thread": thread, "outcome": outcome}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_once_cannot_both_take_telecoms_one_domain(org_a, owner_a, signature, entity):
+    for domain in ("example.com", "example.cn"):
+        OwnedAddress.objects.create(entity=entity, kind="domain", value=domain)
+    second = _in_thread(lambda: services.template_submit(
+        organization=org_a, user=owner_a, signature=signature, kind="marketing", name="b",
+        text="详见 shop.example.cn ，拒收请回复R"))  # fmt: skip
+    with transaction.atomic():  # the first submission is writing under the signature while the second starts
+        services._claim(signature)
+        second["thread"].join(0.5)
+        services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing", name="a",
+                                 text=ONE_OWNED_LINK)  # fmt: skip
+    second["thread"].join(30)
+    assert "上限 1" in second["outcome"].get("refused", ""), second["outcome"]  # checked after the first, not around it
+    assert SmsTemplate.objects.filter(status="submitted").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_new_versions_at_once_make_one(org_a, owner_a, signature):
+    template = _approved(org_a, owner_a, signature)
+    second = _in_thread(lambda: services.template_revise(template=template, user=owner_a, kind="notification",
+                                                         text="您的订单已退回"))  # fmt: skip
+    with transaction.atomic():
+        services._claim(signature)
+        second["thread"].join(0.5)
+        services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
+    second["thread"].join(30)
+    assert "新版本在处理中" in second["outcome"].get("refused", ""), second["outcome"]
+    assert SmsTemplate.objects.filter(previous=template).count() == 1
+
+
+def test_a_version_number_is_never_used_twice(org_a, owner_a, signature):
+    template = _approved(org_a, owner_a, signature)
+    v2 = services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
+    services.template_transition(template=v2, to_status="withdrawn", actor=owner_a)
+    v3 = services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已退回")
+    assert (v2.version, v3.version) == (2, 3)
+
+
+def test_a_version_and_its_pending_successor_are_counted_once(org_a, owner_a, signature, entity):
+    for domain in ("example.com", "example.cn"):
+        OwnedAddress.objects.create(entity=entity, kind="domain", value=domain)
+    old = _approved(org_a, owner_a, signature, text=ONE_OWNED_LINK, kind="marketing")
+    services.template_revise(template=old, user=owner_a, kind="marketing", text="详见 shop.example.cn ，拒收请回复R")
+    contacts, domains = services.whitelist_of(signature=signature)
+    assert domains == {"example.cn"}  # the successor in its place, not both
+    result = services.template_check(signature=signature, kind="notification", text="您的订单已发货")
+    assert not result.blocked
+
+
+def test_a_test_send_needs_a_live_template_and_a_date_after_it_was_written(org_a, owner_a, signature):
+    template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                        name="发货", text="您的订单已发货")  # fmt: skip
+    with pytest.raises(services.ValidationError) as refused:
+        services.record_test_send(template=template, user=owner_a, carrier="mobile", sent_on=dt.date(1, 1, 1),
+                                  delivered=True, failure_code="")  # fmt: skip
+    assert list(refused.value.message_dict) == ["sent_on"]
+    services.template_transition(template=template, to_status="withdrawn", actor=owner_a)
+    with pytest.raises(services.ValidationError) as refused:
+        services.record_test_send(template=template, user=owner_a, carrier="mobile",
+                                  sent_on=timezone.localdate(), delivered=True, failure_code="")  # fmt: skip
+    assert list(refused.value.message_dict) == ["template"]
+    assert not TestSend.objects.exists()
+
+
+def test_a_draft_under_a_signature_no_longer_live_says_so(client, org_a, owner_a, signature):
+    draft = services.template_save_draft(organization=org_a, user=owner_a, signature=signature, kind="notification",
+                                         name="发货", text="您的订单已发货")  # fmt: skip
+    signature.status = "withdrawn"
+    signature.save()
+    client.force_login(owner_a)
+    page = client.get(reverse("org:template-detail", args=[org_a.pk, draft.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "is no longer live" in page.content.decode() and "choose another signature" in page.content.decode()

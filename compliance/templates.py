@@ -10,7 +10,8 @@ registrable domains, ``idna`` for host names written in Chinese. Hand-written: h
 numbers are split out of text (phonenumbers' own matcher is five times slower than everything
 else together; see ``_numbers_in``), China's 95xxx/96xxx service numbers and 106 SMS ports
 (unknown to phonenumbers), QQ and WeChat IDs. Every pattern is linear (no nested quantifiers
-over the same characters), so no input makes it backtrack.
+over the same characters, and no two optional runs of the same characters side by side), so no
+input makes it backtrack; the tests feed 10,000-character runs of what each pattern reads.
 """
 
 import ipaddress

@@ -546,7 +546,7 @@ def _general_rules(add, body, kind, analysis):
         missing = [(zh, en) for failed, zh, en in (
             (not any(word in body for word in _CODE_WORDS), "须含“验证码/校验码/动态码/注册码”之一",
              "needs one of 验证码/校验码/动态码/注册码"),
-            (count != 1, f"须恰好含一个变量放验证码（当前 {count} 个）",
+            (count != 1, f"须恰好含一个变量，用于填入验证码（当前 {count} 个）",
              f"needs exactly one variable for the code (it has {count})"),
             (bool(reaching_out), "不得含链接或联系方式", "may carry no link or contact"),
         ) if failed]  # fmt: skip
@@ -615,9 +615,10 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
             f"{len(items)} {unit} (at most {limit}): {', '.join(items)}" for _, unit, limit, items in over
         )
         add("TPL_SIGNATURE_WHITELIST_FULL", ERROR,
-            f"{zh}：加上本模板，该签名的模板共含 {zh_parts}。请改用已在白名单中的，或换一个签名。",
-            f"{en}: with this template the signature's templates would carry {en_parts}. Use those already "
-            f"whitelisted, or another signature.", rules.ref("signature_whitelist_contacts"), carrier)  # fmt: skip
+            f"{zh}：加上本模板，该签名的模板共含 {zh_parts}。请改用白名单中已有的联系方式或域名，或换用其他签名。",
+            f"{en}: with this template the signature's templates would carry {en_parts}. Use contacts or "
+            f"domains already whitelisted, or another signature.",
+            rules.ref("signature_whitelist_contacts"), carrier)  # fmt: skip
     if links or ips or contacts:
         add("TPL_NEEDS_FILING", WARNING, f"{zh}：模板含链接或联系方式，须先向运营商报备后才能发送。",
             f"{en}: the template carries links or contacts, so it must be filed before it is sent.",

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,14 @@ class SmsTemplate(models.Model):
         verbose_name_plural = _("SMS templates")
         ordering = ["-updated_at", "-pk"]
         indexes = [models.Index(fields=["organization", "status"], name="template_org_status_idx")]
+        constraints = [
+            # One newer version of a template at a time (withdrawn and rejected ones do not count).
+            models.UniqueConstraint(
+                fields=["previous"],
+                condition=Q(previous__isnull=False) & ~Q(status__in=[states.WITHDRAWN, states.REJECTED]),
+                name="template_one_revision_under_way",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} v{self.version}"

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,8 @@ assert set(CARRIERS) == ALL_CARRIERS
 # Pending ones count too (the carrier files what is submitted); one sent back for changes does not.
 WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE)
 LIVE_VERSIONS = (states.APPROVED, states.FILING, states.ACTIVE)
+PENDING_STATES = (states.SUBMITTED, states.IN_REVIEW)
+WHITELIST_FULL = "TPL_SIGNATURE_WHITELIST_FULL"
 EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
 # What may be test-sent: what has been submitted and is neither withdrawn nor rejected.
 TESTABLE_STATES = (states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, *LIVE_VERSIONS)
@@ -61,21 +63,31 @@ class TemplateCheck:
         return self.general + [v for c in self.carriers for v in c.violations]
 
 
-def whitelist_of(*, signature, exclude=None) -> tuple[set, set]:
-    """Contacts and domains the signature's other live templates carry (Telecom whitelists per signature)."""
-    contacts, domains = set(), set()
-    # A version with a newer one under way or approved whitelists nothing: the newer one counts in its
-    # place (its own check left the old one out), so a version and its successor are never both counted.
-    others = SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES).exclude(
-        revisions__status__in=WHITELISTING_STATES
+def whitelists_of(*, signature, exclude=()) -> list[tuple[set, set]]:
+    """The contacts and domains the signature's other templates whitelist with Telecom, as
+    (contacts, domains): one pair, or two while a new version awaits review. Then the version it
+    would replace is still filed and in use, and will give way to it: a template must fit beside
+    the old one now and beside the new one later, so it is checked against both. A version replaced
+    by an approved newer one whitelists nothing."""
+    rows = list(
+        SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES)
+        .exclude(revisions__status__in=LIVE_VERSIONS)
+        .exclude(pk__in=[pk for pk in exclude if pk is not None])
+        .values_list("pk", "previous_id", "status", "text")
     )
-    if exclude is not None:
-        others = others.exclude(pk__in=exclude)
-    for text in others.values_list("text", flat=True):
-        their_contacts, their_domains = _reach(text)
-        contacts.update(their_contacts)
-        domains.update(their_domains)
-    return contacts, domains
+    present = {pk for pk, *_ in rows}
+    successors = {previous: pk for pk, previous, status, _ in rows if status in PENDING_STATES and previous in present}
+    keeps = [present - set(successors.values())] + ([present - set(successors)] if successors else [])
+    texts = {pk: text for pk, _, _, text in rows}
+    pairs = []
+    for keep in keeps:
+        contacts, domains = set(), set()
+        for pk in keep:
+            their_contacts, their_domains = _reach(texts[pk])
+            contacts |= their_contacts
+            domains |= their_domains
+        pairs.append((contacts, domains))
+    return pairs
 
 
 @lru_cache(maxsize=4096)
@@ -94,17 +106,23 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     addresses = list(OwnedAddress.objects.filter(entity=entity).values_list("kind", "value"))
     owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
     owned_ips = [value for k, value in addresses if k == OwnedAddress.Kind.IP]
-    contacts, domains = whitelist_of(signature=signature, exclude=exclude)
+    (contacts, domains), *later = whitelists_of(signature=signature, exclude=exclude or ())
     changes = timeline()
-    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature_contacts": contacts,
-              "signature_domains": domains, "signature": signature.text}  # fmt: skip
+    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature": signature.text}
     analysis = analyze_template(text, signature.text)
     general, verdicts, keys = [], [], []
     for carrier in CARRIERS:
         policy = policy_as_of(day, carrier, changes=changes)
         keys.extend(policy.change_keys)
         found = check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis,
-                               include_general=carrier == CARRIERS[0], **common)  # fmt: skip
+                               include_general=carrier == CARRIERS[0], signature_contacts=contacts,
+                               signature_domains=domains, **common)  # fmt: skip
+        for later_contacts, later_domains in later:  # beside the new versions awaiting review, too
+            if not any(v.code == WHITELIST_FULL for v in found):
+                found += [v for v in check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis,
+                                                    include_general=False, signature_contacts=later_contacts,
+                                                    signature_domains=later_domains, **common)
+                          if v.code == WHITELIST_FULL]  # fmt: skip
         general += [v for v in found if v.carrier is None]
         general_error = any(v.is_error for v in general)
         mine = [v for v in found if v.carrier == carrier]
@@ -157,13 +175,18 @@ def template_save_draft(*, organization, user, signature, kind: str, name: str, 
     return template
 
 
-def _claim(signature) -> None:
+def _claim(signature, *, gone=None) -> None:
     """Serialise the submissions under one signature, inside their transaction: Telecom's whitelist
     is counted across its templates, so one submission's check and write must not interleave with
     another's. An UPDATE that changes nothing locks the row on PostgreSQL and takes SQLite's write
     lock (SQLite ignores select_for_update); it also finds the signature still live."""
     if not Signature.objects.filter(pk=signature.pk, status__in=HELD_STATES).update(status=F("status")):
-        raise ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+        raise gone or ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+
+
+def _signature_gone() -> ValidationError:
+    # A new version keeps its signature: the customer cannot choose another, so say why, on the text.
+    return ValidationError({"text": _("The template's signature is no longer live.")})
 
 
 def template_submit(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
@@ -189,14 +212,17 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
     both submit it."""
     if template.status not in EDITABLE_STATES:
         raise ValidationError({"text": _("Only a draft or a template sent back for changes can be edited.")})
-    if template.previous_id is not None:
+    fixed = template.previous_id is not None
+    if fixed:
         signature, name = template.signature, template.name  # a new version replaces the same template
+        if signature.status not in HELD_STATES:
+            raise _signature_gone()
     _check_signature(template.organization, signature)
     fields = {"signature": signature, "kind": kind, "name": name, "text": text, "updated_at": timezone.now()}
     current = template.status
     with transaction.atomic():
         if submit:
-            _claim(signature)
+            _claim(signature, gone=_signature_gone() if fixed else None)
             result = template_check(signature=signature, kind=kind, text=text, exclude=whitelist_exclusions(template))
             _refuse_if_blocked(result)
             fields.update(status=states.SUBMITTED, submitted_at=fields["updated_at"], **_snapshot(result))
@@ -210,28 +236,34 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
 
 def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> SmsTemplate:
     """Editing an approved or active template makes a new version that is reviewed again; the old
-    one stays usable until the new one is approved."""
+    one stays usable until the new one is approved. One newer version at a time."""
     if template.status not in LIVE_VERSIONS:
         raise ValidationError({"text": _("Only an approved template is revised as a new version.")})
     if template.signature.status not in HELD_STATES:
-        raise ValidationError({"text": _("The template's signature is no longer live.")})
-    with transaction.atomic():
-        _claim(template.signature)  # two revisions at once: the second waits here, then finds the first
-        under_way = template.revisions.exclude(status__in=(states.WITHDRAWN, states.REJECTED))
-        if under_way.exists():
-            raise ValidationError({"text": _("A newer version is already under way; change that one.")})
-        result = template_check(signature=template.signature, kind=kind, text=text, exclude=[template.pk])
-        _refuse_if_blocked(result)
-        now = timezone.now()
-        # After a withdrawn or rejected v2, the next version is v3: a number is never used twice.
-        version = max(template.version, template.revisions.aggregate(last=Max("version"))["last"] or 0) + 1
-        revision = SmsTemplate.objects.create(
-            organization=template.organization, signature=template.signature, kind=kind, name=template.name,
-            text=text, status=states.SUBMITTED, version=version, previous=template,
-            created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
-        )  # fmt: skip
-        _event(revision, user, "", states.DRAFT, f"v{template.version} → v{revision.version}")
-        _event(revision, user, states.DRAFT, states.SUBMITTED)
+        raise _signature_gone()
+    under_way = ValidationError(
+        {"text": _("A newer version is already under way: withdraw it, or wait for its review.")}
+    )
+    try:
+        with transaction.atomic():
+            _claim(template.signature, gone=_signature_gone())  # a second revision at once waits here
+            if template.revisions.exclude(status__in=(states.WITHDRAWN, states.REJECTED)).exists():
+                raise under_way
+            result = template_check(signature=template.signature, kind=kind, text=text,
+                                    exclude=whitelist_exclusions(template))  # fmt: skip
+            _refuse_if_blocked(result)
+            now = timezone.now()
+            # After a withdrawn or rejected v2, the next version is v3: a number is never used twice.
+            version = max(template.version, template.revisions.aggregate(last=Max("version"))["last"] or 0) + 1
+            revision = SmsTemplate.objects.create(
+                organization=template.organization, signature=template.signature, kind=kind, name=template.name,
+                text=text, status=states.SUBMITTED, version=version, previous=template,
+                created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
+            )  # fmt: skip
+            _event(revision, user, "", states.DRAFT, f"v{template.version} → v{revision.version}")
+            _event(revision, user, states.DRAFT, states.SUBMITTED)
+    except IntegrityError as exc:  # the database's own rule (template_one_revision_under_way), should a lock not hold
+        raise under_way from exc
     return revision
 
 

@@ -173,16 +173,19 @@ def _detail_context(template, test_send_form):
                                          exclude=services.whitelist_exclusions(template))  # fmt: skip
         problems = [(v.is_error, violation_text(v), _("platform rule") if v.rule_ref == PLATFORM_RULE else v.rule_ref)
                     for v in result.violations]  # fmt: skip
+    signature_gone = template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
     return {
         "org": template.organization, "template": template, "events": events, "sends": sends,
         "test_send_form": test_send_form, "next_step": states.NEXT_STEP[template.status][0 if chinese else 1],
         "can_revise": template.status in services.LIVE_VERSIONS,
-        "can_edit": template.status in services.EDITABLE_STATES,
+        # A new version whose signature died cannot be mended: its signature is fixed. It can be withdrawn.
+        "can_edit": template.status in services.EDITABLE_STATES and not (signature_gone and template.previous_id),
+        "can_test_send": template.status in services.TESTABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
-        "revisions": template.revisions.all(), "problems": problems,
-        "signature_gone": template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES,
+        "revisions": template.revisions.all(), "problems": problems, "signature_gone": signature_gone,
+
     }  # fmt: skip
 
 
@@ -208,6 +211,8 @@ def test_send_create(request, org_id, template_id):
 def template_revise(request, org_id, template_id):
     org = _membership(request, org_id).organization
     template = _template(org, template_id)
+    if request.method == "GET" and template.status not in services.LIVE_VERSIONS:
+        return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
     form = TemplateForm(request.POST or None, organization=org, initial=_initial(template), fixed=template.signature)
     if request.method == "POST" and form.is_valid():
         try:

@@ -260,6 +260,7 @@
       if (!signature) { return; }
       if (!text) {  // nothing typed yet: the hint, not an error
         ++seq; box.innerHTML = hint; billing.textContent = ""; general.innerHTML = ""; rows.innerHTML = ""; night.textContent = "";
+        addAddress.classList.add("d-none"); submit.disabled = true;  // an empty template cannot be submitted
         return;
       }
       var body = new URLSearchParams({ signature: signature, kind: form.querySelector("[name=kind]").value, text: text });

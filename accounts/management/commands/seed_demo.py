@@ -90,7 +90,7 @@ class Command(BaseCommand):
         so that a newcomer can apply for a signature for the demo entity at once."""
         from qualifications import services as qualification_services
 
-        owner = org.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
+        owner = _owner(org)
         if qualification_services.consent_active(entity=entity) is None:
             qualification_services.consent_grant(entity=entity, user=owner)
         present = {item.kind for item in qualification_services.entity_checklist(entity=entity) if item.satisfied}
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         from qualifications.models import OwnedAddress
         from signatures import services as signature_services
 
-        owner = org.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
+        owner = _owner(org)
         if not entity.addresses.filter(value=DEMO_DOMAIN).exists():
             qualification_services.evidence_create(
                 entity=entity,
@@ -142,6 +142,10 @@ class Command(BaseCommand):
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
         return device
+
+
+def _owner(org) -> User:
+    return org.memberships.filter(role=Membership.Role.OWNER).select_related("user").first().user
 
 
 def _demo_image(label: str):

@@ -34,6 +34,11 @@ def _utf16(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
 
 
+def _rule_ref(violation) -> str:
+    """Where a rule comes from: the carrier rules' dates and notices as they are, the platform's translated."""
+    return _("platform rule") if violation.rule_ref == PLATFORM_RULE else violation.rule_ref
+
+
 def _membership(request, org_id):
     return account_selectors.membership_get(user=request.user, org_id=org_id)
 
@@ -134,7 +139,7 @@ def template_check(request, org_id):
     chinese = _chinese()
 
     def shown(v):
-        ref = _("platform rule") if v.rule_ref == PLATFORM_RULE else v.rule_ref  # the others are dates and notices
+        ref = _rule_ref(v)
         return {"code": v.code, "severity": v.severity, "message": v.message if chinese else v.message_en,
                 "rule_ref": ref}  # fmt: skip
 
@@ -171,8 +176,7 @@ def _detail_context(template, test_send_form):
     if template.status in services.EDITABLE_STATES and template.signature.status in HELD_STATES:
         result = services.template_check(signature=template.signature, kind=template.kind, text=template.text,
                                          exclude=services.whitelist_exclusions(template))  # fmt: skip
-        problems = [(v.is_error, violation_text(v), _("platform rule") if v.rule_ref == PLATFORM_RULE else v.rule_ref)
-                    for v in result.violations]  # fmt: skip
+        problems = [(v.is_error, violation_text(v), _rule_ref(v)) for v in result.violations]
     signature_gone = template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]

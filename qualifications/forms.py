@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.industries import INDUSTRIES
 from compliance.validators import is_valid_uscc, normalize_code, normalize_domain, normalize_ip, resident_id_problem
+from filing_portal.widgets import IsoDateInput
 
 from .models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 
@@ -53,7 +54,7 @@ class EntityForm(forms.ModelForm):
             "uses_agent", "agent_name", "agent_id_type", "agent_id_number", "agent_id_valid_until",
         ]  # fmt: skip
         widgets = {
-            f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            f: IsoDateInput()
             for f in ("licence_valid_from", "licence_valid_until", "legal_rep_id_valid_until", "agent_id_valid_until")
         }
 
@@ -113,7 +114,7 @@ class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=Document.Kind.choices, widget=forms.HiddenInput)
     file = forms.FileField(label=_("File"))
     valid_until = forms.DateField(
-        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid until"), required=False, widget=IsoDateInput()
     )
 
 
@@ -139,7 +140,7 @@ class EvidenceForm(forms.ModelForm):
         self.fields["file"].required = self.file_required
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
-                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                field.widget = IsoDateInput()
         self.helper = FormHelper()
         self.helper.attrs = {"data-once": "true"}
         self.helper.form_tag = False

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filing_portal.widgets import IsoDateInput
 from signatures.models import HELD_STATES, Signature
 
 from .models import SmsTemplate, TestSend
@@ -38,7 +39,7 @@ class TestSendForm(forms.Form):
 
     carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
     sent_on = forms.DateField(
-        label=_("Sent on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput()
     )
     delivered = forms.TypedChoiceField(
         label=_("Result"), coerce=lambda v: v == "yes",

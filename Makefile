@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
+PORT   ?= 8000
 
 .PHONY: run test install assets chromium fonts migrate seed lint format messages bench clean
 
-run: install assets migrate seed ## web + worker + beat on http://127.0.0.1:8000 (Ctrl-C stops all three)
-	@echo "Portal: http://127.0.0.1:8000   (demo logins printed above)"
-	$(BIN)/honcho start -f Procfile
+run: install assets migrate seed ## web + worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all three)
+	@echo "Portal: http://127.0.0.1:$(PORT)   (demo logins printed above)"
+	PORTAL_PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install assets chromium ## the whole suite, browser and integration tests included
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

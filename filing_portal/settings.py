@@ -210,8 +210,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SMS Filing Portal <noreply@filing-portal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_NAME = env.str("PORTAL_NAME", default="短信签名报备平台")
-# Where emailed links point (the worker has no request to build them from).
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Where emailed links point (the worker has no request to build them from). `make run PORT=8001`
+# sets PORTAL_PORT for web, worker and beat alike, so the links follow the port the site is on.
+PORTAL_PORT = env.int("PORTAL_PORT", default=8000)
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{PORTAL_PORT}")
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under
 # var/celery, which needs no server yet is a real broker (worker and beat truly run).

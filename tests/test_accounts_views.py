@@ -340,3 +340,13 @@ def test_the_language_switch_names_each_language_in_itself(client):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert ">简体中文</option>" in html
     assert ">English</option>" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "promise", "scope"),
+    [("zh-hans", "一次报备通过", "无法承诺送达"), ("en", "right the first time", "no one can promise delivery")],
+)
+def test_the_home_page_states_what_the_check_covers_and_promises_no_delivery(client, language, promise, scope):
+    text = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert promise not in text
+    assert scope in text

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.utils import translation
 
 from accounts import roles
 from accounts.models import Membership, Organization, User
@@ -111,3 +112,28 @@ def test_otp_code_prints_the_current_code():
     out = StringIO()
     call_command("otp_code", "reviewer@demo.example", stdout=out)
     assert out.getvalue().strip().isdigit() and len(out.getvalue().strip()) == 6
+
+
+def _django_catalogs():
+    import django
+
+    root = Path(django.__file__).parent
+    yield root / "conf" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
+    yield from sorted(root.glob("contrib/*/locale/zh_Hans/LC_MESSAGES/django.mo"))
+
+
+def test_every_message_says_nin_never_ni_djangos_own_included():
+    """One form of address: 您. Django's password hints, forms and admin say 你 in places; ours override them."""
+    ours = [msgstr for _, msgstr, _ in _po_entries(BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")]
+    assert [m for m in ours if "你" in m] == []
+    informal = []
+    for path in _django_catalogs():
+        catalog = gettext.GNUTranslations(open(path, "rb"))._catalog  # noqa: SIM115
+        informal += [key for key, text in catalog.items() if key and "你" in text]
+    assert informal, "Django's catalogues no longer say 你: this test can go"
+    with translation.override("zh-hans"):
+        shown = {
+            key: (translation.ngettext(key[0], key[0], 2) if isinstance(key, tuple) else translation.gettext(key))
+            for key in informal
+        }
+    assert {key: text for key, text in shown.items() if "你" in text} == {}

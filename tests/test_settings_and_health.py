@@ -284,3 +284,23 @@ def test_behind_a_proxy_each_client_is_counted_apart(client, owner_a, settings):
         url, {"username": owner_a.email, "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.8, 10.0.0.2"
     )
     assert response.status_code == 200
+
+
+def test_make_run_on_another_port_points_emailed_links_at_it():
+    """`make run PORT=8001` passes PORTAL_PORT to web, worker and beat: e-mailed links follow."""
+    show = "import django; django.setup(); from django.conf import settings as s; print(s.PORTAL_BASE_URL)"
+    env = {"DJANGO_SETTINGS_MODULE": "filing_portal.settings", "VAR_DIR": "var/test"}
+    moved = _run(["-c", show], PORTAL_PORT="8001", **env)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.strip() == "http://127.0.0.1:8001"
+    default = _run(["-c", show], **env)
+    assert default.stdout.strip() == "http://127.0.0.1:8000"
+    explicit = _run(["-c", show], PORTAL_PORT="8001", PORTAL_BASE_URL="https://filing.example.cn", **env)
+    assert explicit.stdout.strip() == "https://filing.example.cn"
+
+
+def test_the_procfile_serves_on_the_port_make_run_was_given():
+    procfile = (BASE_DIR / "Procfile").read_text()
+    makefile = (BASE_DIR / "Makefile").read_text()
+    assert "runserver 127.0.0.1:${PORTAL_PORT:-8000}" in procfile
+    assert "PORTAL_PORT=$(PORT)" in makefile

@@ -113,9 +113,7 @@ class EntityForm(forms.ModelForm):
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=Document.Kind.choices, widget=forms.HiddenInput)
     file = forms.FileField(label=_("File"))
-    valid_until = forms.DateField(
-        label=_("Valid until"), required=False, widget=IsoDateInput()
-    )
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=IsoDateInput())
 
 
 class ConsentForm(forms.Form):

@@ -38,9 +38,7 @@ class TestSendForm(forms.Form):
     __test__ = False
 
     carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
-    sent_on = forms.DateField(
-        label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput()
-    )
+    sent_on = forms.DateField(label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput())
     delivered = forms.TypedChoiceField(
         label=_("Result"), coerce=lambda v: v == "yes",
         choices=[("yes", _("Delivered")), ("no", _("Failed"))],

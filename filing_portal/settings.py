@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "accounts",
     "qualifications",
     "signatures",
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every response gets the Content-Security-Policy below, unless its view set its own (document files).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -276,6 +280,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy on every page (django-csp 4): scripts and styles only from our own
+# files, so an injected <script>, on*= attribute or style="" does nothing. Pages keep their
+# JavaScript in static/js/portal.js and their looks in static/css/portal.css; the file responses
+# (qualifications.views.document_file) set a stricter policy of their own, which the middleware
+# leaves alone. tests/test_security_headers.py walks every page against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # The 500 page carries its own <style> (it must render when nothing else does): its hash.
+        "style-src": [SELF, "'sha256-vXqfkuck4CB57GTlPIdnrHTpfOXCEv0uIuV+1EUIG7k='"],
+        # data: for Bootstrap's inline SVG icons, blob: for the upload previews (createObjectURL).
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     if env.bool("BEHIND_TLS_PROXY", default=True):

@@ -5,7 +5,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.industries import INDUSTRIES
-from compliance.validators import is_valid_uscc, normalize_code, normalize_domain, normalize_ip, resident_id_problem
+from compliance.validators import (
+    is_valid_uscc,
+    mask_id_number,
+    normalize_code,
+    normalize_domain,
+    normalize_ip,
+    resident_id_problem,
+)
 from filing_portal.widgets import IsoDateInput
 
 from .models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
@@ -42,7 +49,16 @@ def check_id_number(value: str, id_type: str) -> str | None:
     return None
 
 
+ID_NUMBER_FIELDS = {"legal_rep_id_number": "legal_rep_id_type", "agent_id_number": "agent_id_type"}
+
+
 class EntityForm(forms.ModelForm):
+    """An entity, new or edited.
+
+    Editing, a stored ID number never goes back into the page: its input is empty, with the
+    masked number beside it; left empty it stays as it is, typed anew it replaces it once valid.
+    """
+
     # Longer than 18 so that a code typed with spaces or dashes reaches the normalisation.
     uscc = forms.CharField(label=_("unified social credit code (USCC)"), max_length=40)
 
@@ -65,6 +81,20 @@ class EntityForm(forms.ModelForm):
         self.fields["uscc"].widget.attrs.update({"data-check": "uscc", "autocomplete": "off"})
         self.fields["legal_rep_id_number"].widget.attrs.update({"data-check": "id_number", "autocomplete": "off"})
         self.fields["agent_id_number"].widget.attrs.update({"data-check": "id_number", "autocomplete": "off"})
+        # What is stored, read before anything replaces it (the ModelForm writes to the instance after clean()).
+        self.stored_ids = {
+            name: (getattr(self.instance, name), getattr(self.instance, type_name))
+            for name, type_name in ID_NUMBER_FIELDS.items()
+            if self.instance.pk and getattr(self.instance, name)
+        }
+        for name, (number, _id_type) in self.stored_ids.items():
+            self.initial[name] = ""
+            field = self.fields[name]
+            field.required = False
+            field.widget.attrs["placeholder"] = mask_id_number(number)
+            field.help_text = _(
+                "On file: %(masked)s. Leave empty to keep it; type the full number only to change it."
+            ) % {"masked": mask_id_number(number)}
         self.helper = FormHelper()
         self.helper.attrs = {"data-once": "true", "novalidate": "novalidate"}
         self.helper.layout = Layout(
@@ -91,6 +121,13 @@ class EntityForm(forms.ModelForm):
         cleaned = super().clean()
         for prefix in ("legal_rep", "agent"):
             number = cleaned.get(f"{prefix}_id_number") or ""
+            if not number and f"{prefix}_id_number" in self.stored_ids:
+                stored, stored_type = self.stored_ids[f"{prefix}_id_number"]
+                if (cleaned.get(f"{prefix}_id_type") or stored_type) != stored_type:
+                    self.add_error(f"{prefix}_id_number", _("The ID type changed: type the number of that document."))
+                else:
+                    cleaned[f"{prefix}_id_number"] = stored  # unchanged
+                continue
             if not number:
                 continue
             problem = check_id_number(number, cleaned.get(f"{prefix}_id_type") or Entity.IdType.RESIDENT_ID)

@@ -6,8 +6,10 @@ code and a message in the active language) before anything is written.
 - The type is sniffed from the bytes, never taken from the name or the browser.
 - Images: the pixel count is checked from the header before any pixel is decoded
   (decompression bombs), then ``verify()``; animated or multi-frame images are refused;
-  EXIF orientation is applied and every piece of metadata (GPS included) is dropped by
-  re-encoding. Images that also carry a ZIP archive (polyglots) are refused.
+  EXIF orientation is applied, then every piece of metadata is dropped (``_bare``) and the
+  pixels re-encoded: no EXIF (GPS included), XMP, ICC profile, Photoshop/IPTC, comment, text
+  chunk or trailing bytes reaches storage. Images that also carry a ZIP archive (polyglots)
+  are refused.
 - PDFs (licences and letters only): parsed with pypdf; refused when encrypted, over the
   page cap, or carrying JavaScript, launch actions or embedded files.
 """
@@ -151,7 +153,7 @@ def _open_image(data: bytes, content_type: str) -> Image.Image:
                 probe.verify()
             with Image.open(BytesIO(data)) as image:
                 image.load()
-                image = ImageOps.exif_transpose(image)
+                image = _bare(ImageOps.exif_transpose(image))
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -163,6 +165,17 @@ def _open_image(data: bytes, content_type: str) -> Image.Image:
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise UploadRejected("damaged", damaged) from None
+    return image
+
+
+def _bare(image: Image.Image) -> Image.Image:
+    """The same pixels with nothing else: Pillow writes some of what it read back by default
+    (a JPEG's comment, a PNG's ICC profile), so all of ``info`` goes but a palette's transparency.
+
+    A colour profile is dropped rather than applied: parsing untrusted profiles is more attack
+    surface, and a wide-gamut photo shown as sRGB is only a little duller, as legible as before.
+    """
+    image.info = {key: value for key, value in image.info.items() if key == "transparency"}
     return image
 
 
@@ -267,7 +280,7 @@ def thumbnail(data: bytes, *, longest: int = 360) -> bytes:
     """A small JPEG preview of an already cleaned image."""
     with Image.open(BytesIO(data)) as image:
         image.draft("RGB", (longest * 2, longest * 2))  # JPEG: decode at a reduced scale
-        image = image.convert("RGB")
+        image = _bare(image.convert("RGB"))  # a file stored by an earlier version may still hold a comment
         image.thumbnail((longest, longest))
         out = BytesIO()
         image.save(out, "JPEG", quality=80)

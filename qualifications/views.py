@@ -1,4 +1,8 @@
-"""Entities and their documents in the customer site, and the one door every file goes through."""
+"""Entities and their documents in the customer site, and the one door every file goes through.
+
+Every page here holds people's data (names, masked ID numbers, the documents): none is cached
+(``never_cache``: ``Cache-Control: no-store, private``), by the browser or by a proxy.
+"""
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,6 +37,7 @@ def _membership(request, org_id):
     return account_selectors.membership_get(user=request.user, org_id=org_id)
 
 
+@never_cache
 @login_required
 @require_GET
 def entity_list(request, org_id):
@@ -43,6 +48,7 @@ def entity_list(request, org_id):
     return render(request, "qualifications/entity_list.html", {"org": org, "membership": membership, "rows": rows})
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def entity_create(request, org_id):
@@ -63,6 +69,7 @@ def entity_create(request, org_id):
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def entity_edit(request, org_id, entity_id):
@@ -82,6 +89,7 @@ def entity_edit(request, org_id, entity_id):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def field_check(request, org_id):
@@ -149,6 +157,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
     }
 
 
+@never_cache
 @login_required
 @require_GET
 def entity_detail(request, org_id, entity_id):
@@ -157,6 +166,7 @@ def entity_detail(request, org_id, entity_id):
     return render(request, "qualifications/entity_detail.html", _detail_context(request, membership, entity))
 
 
+@never_cache
 @login_required
 @require_POST
 def document_upload(request, org_id, entity_id):
@@ -188,6 +198,7 @@ def document_upload(request, org_id, entity_id):
     return render(request, "qualifications/entity_detail.html", context, status=400)
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def consent(request, org_id, entity_id):
@@ -262,6 +273,7 @@ EVIDENCE_TITLES = {
 }
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def evidence_create(request, org_id, entity_id, kind):

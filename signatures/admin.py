@@ -20,6 +20,8 @@ class PolicyForm(forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("carriers", ["mobile", "unicom", "telecom"])
             self.initial.setdefault("params", {})
+        if "params" not in self.fields:  # a built-in row, shown read-only
+            return
         self.fields["params"].help_text = _(
             'The parameters this change sets, e.g. {"max_length": 10}. Known: %(names)s.'
         ) % {"names": ", ".join(sorted(PARAMETERS))}

@@ -159,3 +159,153 @@ def mpo() -> bytes:
     out = io.BytesIO()
     first.save(out, "MPO", save_all=True, append_images=[second])
     return out.getvalue()
+
+
+# --- metadata an image may smuggle through re-encoding ------------------------------------
+
+PAYLOAD = b"<?php system($_GET['c']); ?>"
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def _icc_profile(tag: bytes) -> bytes:
+    """A real sRGB profile (littlecms) with a payload appended, its declared size grown to cover it."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes() + tag
+    return struct.pack(">I", len(profile)) + profile[4:]
+
+
+JPEG_METADATA = {
+    # kind: the segment (or trailer) that carries the payload, marked so a failure names it
+    "comment": lambda tag: _segment(0xFE, tag),
+    "exif": lambda tag: _segment(0xE1, _exif_with(tag)),
+    "xmp": lambda tag: _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>" + tag + b"</x:xmpmeta>"),
+    "icc": lambda tag: _segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + _icc_profile(tag)),
+    "photoshop": lambda tag: _segment(0xED, _photoshop_iptc(tag)),
+    "app15": lambda tag: _segment(0xEF, b"VENDOR\x00" + tag),
+    "trailer": None,  # bytes after the end-of-image marker
+}
+
+
+def _photoshop_iptc(tag: bytes) -> bytes:
+    """An APP13 Photoshop resource block holding one IPTC caption (2:120)."""
+    iptc = b"\x1c\x02\x78" + struct.pack(">H", len(tag)) + tag
+    return b"Photoshop 3.0\x008BIM\x04\x04\x00\x00" + struct.pack(">I", len(iptc)) + iptc + b"\x00" * (len(iptc) % 2)
+
+
+def _exif_with(tag: bytes) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x010E] = tag.decode()  # ImageDescription
+    exif[0x0112] = 1
+    raw = exif.tobytes()
+    return raw if raw.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + raw
+
+
+def jpeg_with_metadata(kind: str, tag: bytes = PAYLOAD, width=800, height=500) -> bytes:
+    """A real JPEG with one kind of metadata segment, right after the JFIF header, carrying ``tag``."""
+    data = jpeg(width, height)
+    # Drop the EXIF segment jpeg() writes: only the kind under test is there.
+    data = (
+        b"\xff\xd8"
+        + b"".join(data[start : start + length] for marker, start, length in jpeg_segments(data) if marker != 0xE1)
+        + data[jpeg_scan_start(data) :]
+    )
+    if kind == "trailer":
+        return data + tag
+    make = JPEG_METADATA[kind]
+    after_app0 = 2 + next(length for marker, start, length in jpeg_segments(data) if marker == 0xE0)
+    return data[:after_app0] + make(tag) + data[after_app0:]
+
+
+def jpeg_segments(data: bytes) -> list[tuple[int, int, int]]:
+    """(marker, start, length in bytes) of each segment before the first scan."""
+    assert data[:2] == b"\xff\xd8", "not a JPEG"
+    segments, position = [], 2
+    while position < len(data):
+        if data[position] != 0xFF:
+            raise ValueError(f"no marker at {position}")
+        marker = data[position + 1]
+        if marker == 0xDA:  # start of scan: the entropy-coded data follows
+            break
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        segments.append((marker, position, length + 2))
+        position += length + 2
+    return segments
+
+
+def jpeg_scan_start(data: bytes) -> int:
+    last_marker, start, length = jpeg_segments(data)[-1]
+    return start + length
+
+
+def jpeg_metadata_markers(data: bytes) -> list[str]:
+    """Every metadata segment of a JPEG (APPn other than the plain JFIF header, COM), and bytes after EOI."""
+    found = []
+    for marker, start, length in jpeg_segments(data):
+        body = data[start + 4 : start + length]
+        if marker == 0xE0 and body.startswith(b"JFIF\x00") and length == 18:
+            continue  # the JFIF header proper: version, density, no thumbnail
+        if 0xE0 <= marker <= 0xEF:
+            found.append(f"APP{marker - 0xE0}")
+        elif marker == 0xFE:
+            found.append("COM")
+    if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        found.append("bytes after the end of the image")
+    return found
+
+
+def png_with_metadata(kind: str, tag: bytes = PAYLOAD) -> bytes:
+    """A real PNG with one kind of ancillary chunk carrying ``tag`` (tEXt, zTXt, iTXt, eXIf, iCCP, trailer)."""
+    data = png()
+    iend = data.rindex(b"IEND") - 4
+    if kind == "tEXt":
+        chunk = _chunk(b"tEXt", b"Comment\x00" + tag)
+    elif kind == "zTXt":
+        chunk = _chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(tag))
+    elif kind == "iTXt":
+        chunk = _chunk(b"iTXt", b"Comment\x00\x00\x00en\x00\x00" + tag)
+    elif kind == "eXIf":
+        chunk = _chunk(b"eXIf", _exif_with(tag)[6:])
+    elif kind == "iCCP":
+        chunk = _chunk(b"iCCP", b"sRGB\x00\x00" + zlib.compress(_icc_profile(tag)))
+        iend = data.index(b"IDAT") - 4  # iCCP must come before the image data
+    elif kind == "trailer":
+        return data + tag
+    else:
+        raise ValueError(kind)
+    return data[:iend] + chunk + data[iend:]
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    chunks, position = [], 8
+    while position + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        chunks.append(data[position + 4 : position + 8])
+        position += length + 12
+        if chunks[-1] == b"IEND":
+            break
+    if position != len(data):
+        chunks.append(b"bytes after IEND")
+    return chunks
+
+
+def webp_with_metadata(tag: bytes = PAYLOAD) -> bytes:
+    """A real WebP with EXIF, XMP and an ICC profile, each carrying ``tag``."""
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (200, 10, 30)).save(
+        out, "WEBP", exif=_exif_with(tag), xmp=b"<x:xmpmeta>" + tag + b"</x:xmpmeta>", icc_profile=_icc_profile(tag)
+    )
+    return out.getvalue()
+
+
+def webp_chunks(data: bytes) -> list[bytes]:
+    chunks, position = [], 12
+    while position + 8 <= len(data):
+        (length,) = struct.unpack("<I", data[position + 4 : position + 8])
+        chunks.append(data[position : position + 4])
+        position += 8 + length + (length % 2)
+    return chunks

@@ -96,6 +96,7 @@
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");
       xhr.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      bar.firstElementChild.style.width = "0%";  // through the CSSOM: a style attribute in the page would be blocked (CSP)
       bar.classList.remove("d-none");
       errors.textContent = "";
       xhr.upload.addEventListener("progress", function (e) {

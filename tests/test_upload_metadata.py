@@ -1,0 +1,94 @@
+"""No metadata survives an upload: every JPEG segment, PNG chunk and WebP chunk that could carry
+a payload (a `<?php …` comment, EXIF, XMP, ICC, Photoshop/IPTC, bytes after the image) is gone
+from the stored copy, the thumbnail and the encrypted ID original. Through the real upload path."""
+
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from qualifications import services, uploads
+from qualifications.models import Document
+
+from . import files
+from .test_qualifications import consented, entity_a, upload  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+JPEG_KINDS = list(files.JPEG_METADATA)
+
+
+def stored_variants(document) -> dict[str, bytes]:
+    """Every copy of the image the portal keeps: the stored file, the thumbnail, and the decrypted original."""
+    assert services.thumbnail_make(document_id=document.pk)
+    document.refresh_from_db()
+    variants = {}
+    with document.file.open("rb") as handle:
+        variants["stored copy"] = handle.read()
+    with document.thumbnail.open("rb") as handle:
+        variants["thumbnail"] = handle.read()
+    if document.original:
+        variants["ID original"] = services.document_original_bytes(document=document)
+    return variants
+
+
+@pytest.mark.parametrize("doc_kind", ["entity_certificate", "legal_rep_id_front"])
+@pytest.mark.parametrize("kind", JPEG_KINDS)
+def test_no_jpeg_metadata_segment_survives(client, org_a, owner_a, consented, kind, doc_kind):  # noqa: F811
+    tag = b"<?php echo 'TAG-" + kind.encode() + b"'; ?>"
+    raw = files.jpeg_with_metadata(kind, tag)
+    assert tag in raw and files.jpeg_metadata_markers(raw)  # the upload really carries it
+    client.force_login(owner_a)
+    assert upload(client, org_a, consented, doc_kind, raw).status_code == 302
+    variants = stored_variants(Document.objects.get())
+    assert set(variants) == {"stored copy", "thumbnail"} | ({"ID original"} if doc_kind.endswith("_front") else set())
+    for name, data in variants.items():
+        assert tag not in data and b"<?php" not in data, name
+        assert files.jpeg_metadata_markers(data) == [], name
+        image = Image.open(BytesIO(data))
+        assert image.format == "JPEG"
+        assert not {"comment", "exif", "xmp", "icc_profile", "photoshop"} & set(image.info), (name, image.info)
+
+
+@pytest.mark.parametrize("kind", ["tEXt", "zTXt", "iTXt", "eXIf", "iCCP", "trailer"])
+def test_no_png_text_or_profile_chunk_survives(client, org_a, owner_a, consented, kind):  # noqa: F811
+    raw = files.png_with_metadata(kind)
+    client.force_login(owner_a)
+    assert upload(client, org_a, consented, "entity_certificate", raw, name="licence.png").status_code == 302
+    document = Document.objects.get()
+    assert document.content_type == "image/png"
+    stored = stored_variants(document)
+    assert files.png_chunks(stored["stored copy"]) == [b"IHDR", b"IDAT", b"IEND"]
+    assert files.jpeg_metadata_markers(stored["thumbnail"]) == []
+    # An ID image sent as PNG: its original stays PNG, bare too.
+    assert upload(client, org_a, consented, "legal_rep_id_front", raw, name="id.png").status_code == 302
+    stored = stored_variants(Document.objects.get(kind="legal_rep_id_front"))
+    assert files.png_chunks(stored["ID original"]) == [b"IHDR", b"IDAT", b"IEND"]
+    for name, data in stored.items():
+        assert files.PAYLOAD not in data, name
+
+
+def test_no_webp_metadata_chunk_survives(client, org_a, owner_a, consented):  # noqa: F811
+    raw = files.webp_with_metadata()
+    assert {b"EXIF", b"XMP ", b"ICCP"} <= set(files.webp_chunks(raw))
+    client.force_login(owner_a)
+    assert upload(client, org_a, consented, "legal_rep_id_front", raw, name="id.webp").status_code == 302
+    stored = stored_variants(Document.objects.get())
+    assert files.webp_chunks(stored["ID original"]) == [b"VP8 "]
+    for name, data in stored.items():
+        assert files.PAYLOAD not in data, name
+
+
+def test_a_thumbnail_of_a_file_stored_before_the_fix_is_bare_too():
+    """Files stored by an earlier version may still hold a comment: their thumbnail must not copy it."""
+    data = uploads.thumbnail(files.jpeg_with_metadata("comment"))
+    assert files.PAYLOAD not in data and files.jpeg_metadata_markers(data) == []
+
+
+def test_an_orientated_photo_is_still_turned_upright_before_its_exif_goes():
+    processed = uploads.process_upload(
+        SimpleUploadedFile("p.jpg", files.jpeg(800, 500, orientation=6)), allowed=uploads.IMAGE_TYPES
+    )
+    assert (processed.width, processed.height) == (500, 800)
+    assert files.jpeg_metadata_markers(processed.data) == []

@@ -168,10 +168,10 @@
         if (item.ref || item.code) {  // then, quietly, where the rule comes from and its code for support
           var ref = document.createElement("div");
           ref.className = "small text-secondary";
-          ref.textContent = item.ref;
+          ref.textContent = item.ref && item.code ? item.ref + " · " : item.ref;
           if (item.code) {
             var code = document.createElement("code");
-            code.className = "text-secondary ms-1";
+            code.className = "text-secondary";
             code.textContent = item.code;
             ref.appendChild(code);
           }

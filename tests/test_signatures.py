@@ -456,6 +456,10 @@ def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(cli
     data = _check(client, org_a, entity, source="app_name", text="百度地图").json()
     assert "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name" in data["source_note"]
     assert "A ICP" not in str(data)
+    # Without an app chosen, no invitation to add one: it could not be used.
+    data = _check(client, org_a, entity, source="app_name", text="百度").json()
+    assert [v["code"] for v in data["violations"]] == ["SIG_SOURCE_NOT_ACCEPTED"]
+    assert not any("ICP-filed app" in problem for problem in data["problems"])
 
 
 def test_the_sources_offered_follow_the_policy_in_force_not_a_fixed_date(client, org_a, owner_a, entity):

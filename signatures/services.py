@@ -129,10 +129,11 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
                 problems.append(_("The trademark's registration expired on %(day)s.") % {"day": trademark.valid_until})
     elif source == Signature.Source.APP_NAME:
         app = draft.app
-        if app is None and source in shared.accepted_sources:
+        if app is None:
             # Not once app names stopped counting: SIG_SOURCE_NOT_ACCEPTED says why, and adding an app
             # would not help.
-            problems.append(_("Choose the ICP-filed app this signature rests on (add it on the entity's page)."))
+            if source in shared.accepted_sources:
+                problems.append(_("Choose the ICP-filed app this signature rests on (add it on the entity's page)."))
         else:
             app_subject = app.filing_subject
             if unicodedata.normalize("NFKC", app.name) != text:

@@ -66,19 +66,42 @@ class Policy:
 
     def ref(self, parameter: str) -> str:
         """The date and notice behind a parameter's value, for a violation's rule_ref."""
-        return self.sources.get(parameter, BASE_REFS.get(parameter, "platform rule"))
+        return self.sources.get(parameter, BASE_REFS.get(parameter, PLATFORM_RULE))
 
 
-# Rules in force before the first notice, and where they come from.
-# Same form as the dated ones ("date · notice"); the platform's own limits say so in both languages.
+# A rule_ref is a stable machine form, for support and the API: "YYYY-MM-DD · notice" for a rule of
+# the notices, PLATFORM_RULE for the platform's own limits. Pages render it with ``describe_ref``.
+PLATFORM_RULE = "platform rule"
+
+# Rules in force before the first notice, and where they come from. The signature length (2-12
+# characters) is the platform's limit, not a notice's: the SMS gateway's, kept as a parameter so
+# that a notice or an admin row can change it from a date.
 BASE_REFS = {
-    "min_length": "平台规则 · platform rule",
-    "max_length": "平台规则 · platform rule",
-    "ban_symbols": "平台规则 · platform rule",
+    "min_length": PLATFORM_RULE,
+    "max_length": PLATFORM_RULE,
+    "ban_symbols": PLATFORM_RULE,
     "ban_latin_only": "2025-03-27 · 2025.3.27",
     "accepted_sources": "2025-03-27 · 2025.3.27",
     "full_name": "2025-03-27 · 2025.3.27",
 }
+
+
+def ref_parts(ref: str) -> tuple[str, str] | None:
+    """(date, notice) of a dated rule_ref ("2026-05-01 · 2026.4.23"); None for the platform's rules."""
+    date, sep, notice = (ref or "").partition(" · ")
+    return (date, notice) if sep and date[:4].isdigit() else None
+
+
+def describe_ref(ref: str) -> tuple[str, str]:
+    """A rule_ref as the customer reads it, (Chinese, English): the date first, then the notice."""
+    if ref == PLATFORM_RULE:
+        return "平台规则", "Platform rule"
+    parts = ref_parts(ref)
+    if parts is None:
+        return ref, ref
+    date, notice = parts
+    return f"自 {date} 起（通知 {notice}）", f"From {date} (notice {notice})"
+
 
 PARAMETERS = frozenset(f.name for f in fields(Policy)) - {"effective", "notices", "change_keys", "sources"}
 _DEFAULTS = Policy()

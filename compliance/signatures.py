@@ -9,7 +9,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
-from .policies import SOURCES, Policy, policy_as_of
+from .policies import BASE_REFS, SOURCES, Policy, policy_as_of, ref_parts
 
 ERROR, WARNING = "error", "warning"
 CHARACTER_CODES = frozenset({"SIG_LENGTH", "SIG_HAS_DIGIT", "SIG_HAS_LATIN", "SIG_HAS_SYMBOL"})
@@ -29,16 +29,64 @@ class Violation:
         return self.severity == ERROR
 
 
+# Each source as a sentence names it (the English with its article: "An ICP-filed app name").
 SOURCE_NAMES = {
-    "full_name": ("企业全称", "company full name"),
-    "abbreviation": ("企业简称", "company abbreviation"),
-    "trademark": ("注册商标", "registered trademark"),
-    "app_name": ("ICP 备案应用名称", "ICP-filed app name"),
-    "official_account": ("公众号名称", "official-account name"),
-    "mini_program": ("小程序名称", "mini-program name"),
-    "website": ("网站名称", "website name"),
-    "software_copyright": ("软件著作权名称", "software copyright name"),
+    "full_name": ("企业全称", "A company's full name"),
+    "abbreviation": ("企业简称", "A company abbreviation"),
+    "trademark": ("注册商标", "A registered trademark"),
+    "app_name": ("ICP 备案应用名称", "An ICP-filed app name"),
+    "official_account": ("公众号名称", "An official-account name"),
+    "mini_program": ("小程序名称", "A mini-program name"),
+    "website": ("网站名称", "A website name"),
+    "software_copyright": ("软件著作权名称", "A software copyright name"),
 }
+
+# The policy parameters signatures are checked against (the others are the templates'): the rules
+# "that apply" to a signature are the notices behind these, and no template notice.
+SIGNATURE_PARAMETERS = frozenset({
+    "accepted_sources", "min_length", "max_length", "ban_digits", "ban_latin", "ban_latin_only", "ban_symbols",
+    "check_neutral", "neutral_words", "abbreviation_in_order", "abbreviation_skip_severity", "abbreviation_unique",
+    "require_unique", "trademark_owner_must_match", "app_subject_must_match", "require_mainland",
+    "real_name_required", "full_name",
+})  # fmt: skip
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def source_refusal(source: str, policy: Policy) -> tuple[str, str]:
+    """Why ``source`` is not accepted under ``policy``, (Chinese, English): the date and notice
+    first, then which sources remain. Used by SIG_SOURCE_NOT_ACCEPTED and by the form that no
+    longer offers the source."""
+    zh, en = SOURCE_NAMES[source]
+    remaining = [s for s in SOURCES if s in policy.accepted_sources]
+    rest_zh = "、".join(SOURCE_NAMES[s][0] for s in remaining)
+    rest_en = ", ".join(_lower_first(SOURCE_NAMES[s][1]) for s in remaining)
+    parts = ref_parts(policy.ref("accepted_sources"))
+    if parts:
+        date, notice = parts
+        head_zh, head_en = f"自 {date} 起（通知 {notice}），", f"From {date} (notice {notice}), "
+        en = _lower_first(en)
+    else:
+        head_zh = head_en = ""
+    return (
+        f"{head_zh}{zh}不能作为签名来源。仍可使用：{rest_zh}。",
+        f"{head_en}{en} is not accepted as a signature source. Still accepted: {rest_en}.",
+    )
+
+
+def signature_refs(policy: Policy) -> tuple[str, ...]:
+    """The dated rule_refs ("date · notice") behind the signature rules of ``policy``, oldest first."""
+    refs = {policy.ref(name) for name in SIGNATURE_PARAMETERS}
+    return tuple(sorted(ref for ref in refs if ref_parts(ref)))
+
+
+def signature_notices(changes) -> frozenset[str]:
+    """The notices that set a signature rule, among ``changes`` and the base rules (not 2025.7.2,
+    which is the templates')."""
+    base = {ref_parts(ref)[1] for name, ref in BASE_REFS.items() if name in SIGNATURE_PARAMETERS and ref_parts(ref)}
+    return frozenset(base | {c.notice for c in changes if SIGNATURE_PARAMETERS & set(c.params)})
 
 
 def _is_latin(ch: str) -> bool:
@@ -121,7 +169,14 @@ def check_signature(
 
     # Characters.
     length = len(text)
-    if not policy.min_length <= length <= policy.max_length:
+    if source == "full_name" and length > policy.max_length and text == entity_name:
+        # The commonest case: a full company name longer than a signature may be. Say what to do.
+        add("SIG_LENGTH", ERROR,
+            f"企业全称有 {length} 个字，超过签名上限 {policy.max_length} 个字，不能直接作为签名。"
+            "您可以改用按全称顺序取字的企业简称。",
+            f"The company's full name has {length} characters, more than a signature's {policy.max_length}; "
+            "use an abbreviation that keeps the full name's order instead.", "max_length")  # fmt: skip
+    elif not policy.min_length <= length <= policy.max_length:
         add("SIG_LENGTH", ERROR,
             f"签名须为 {policy.min_length}–{policy.max_length} 个字，当前为 {length} 个。",
             f"A signature has {policy.min_length}-{policy.max_length} characters; this one has {length}.",
@@ -146,10 +201,7 @@ def check_signature(
 
     # Where the name may come from.
     if source not in policy.accepted_sources:
-        zh, en = SOURCE_NAMES[source]
-        parameter = "accepted_sources"
-        add("SIG_SOURCE_NOT_ACCEPTED", ERROR, f"{zh}不能作为签名来源（自该日起）。",
-            f"A {en} is not accepted as a signature source (from that date).", parameter)  # fmt: skip
+        add("SIG_SOURCE_NOT_ACCEPTED", ERROR, *source_refusal(source, policy), "accepted_sources")
     if policy.require_mainland and not entity_mainland:
         add("SIG_NON_MAINLAND", ERROR, "非中国大陆主体的签名不予报备。",
             "Signatures of entities outside mainland China are not accepted.", "require_mainland")  # fmt: skip

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from compliance.policies import PARAMETERS
 
-from .models import Holiday, Policy, Signature, SignatureEvent
+from .models import Holiday, Policy, Signature, SignatureEvent, state_label
 from .policies import change_from_row
 
 
@@ -63,11 +63,24 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ("is_workday",)
 
 
-class SignatureEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class StateLabelsMixin:
+    """The timeline in the admin names states as the customer's pages do (Signature.Status)."""
+
+    fields = ("at", "actor", "from_state", "to_state", "reason")
+    readonly_fields = fields
+
+    @admin.display(description=_("from"))
+    def from_state(self, obj):
+        return state_label(obj.from_status) if obj.from_status else "—"
+
+    @admin.display(description=_("to"))
+    def to_state(self, obj):
+        return state_label(obj.to_status)
+
+
+class SignatureEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = SignatureEvent
     extra = 0
-    fields = ("at", "actor", "from_status", "to_status", "reason")
-    readonly_fields = fields
 
 
 @admin.register(Signature)

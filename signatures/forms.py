@@ -1,11 +1,20 @@
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from compliance.signatures import source_refusal
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
 
 from .models import Signature
+from .policies import current_policy
 from .services import Draft
+
+
+def refusal_text(source: str, policy) -> str:
+    """Why the rules in force refuse ``source``, in the reader's language (date and notice first)."""
+    zh, en = source_refusal(source, policy)
+    return zh if (get_language() or "").startswith("zh") else en
 
 
 class SignatureForm(forms.Form):
@@ -25,8 +34,23 @@ class SignatureForm(forms.Form):
         label=_("I have read the warnings and want to submit anyway; reviewers will see this."), required=False
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, keep_source=None, **kwargs):
+        """Only the sources the rules in force today accept are offered (app names stopped counting
+        on 2026-05-01, notice 2026.4.23); ``keep_source``, the source an application was saved with,
+        stays offered, so that editing it never silently changes it, with the reason it is refused."""
         super().__init__(*args, **kwargs)
+        policy = current_policy()
+        accepted = policy.accepted_sources | {Signature.Source.PARTNER}
+        self.fields["source"].choices = [
+            (value, label) for value, label in Signature.Source.choices if value in accepted or value == keep_source
+        ]
+        # Said beside the field: which sources are no longer offered and why, and why a kept one is refused.
+        self.withdrawn_sources = [
+            refusal_text(value, policy)
+            for value in Signature.Source.values
+            if value not in accepted and value != keep_source
+        ]
+        self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
         entities = entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
         self.fields["entity"].queryset = entities
         self.fields["trademark"].queryset = Trademark.objects.filter(entity__in=entities)

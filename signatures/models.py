@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization
 from compliance import transitions as states
@@ -65,17 +66,19 @@ class Holiday(models.Model):
 
 class Signature(models.Model):
     class Status(models.TextChoices):
-        DRAFT = states.DRAFT, _("Draft")
-        SUBMITTED = states.SUBMITTED, _("Submitted")
-        IN_REVIEW = states.IN_REVIEW, _("In review")
-        CHANGES_REQUESTED = states.CHANGES_REQUESTED, _("Changes requested")
-        APPROVED = states.APPROVED, _("Approved")
-        REJECTED = states.REJECTED, _("Rejected")
-        FILING = states.FILING, _("Filing with carriers")
-        ACTIVE = states.ACTIVE, _("Active")
-        DORMANT = states.DORMANT, _("Dormant")
-        CLEARED = states.CLEARED, _("Cleared by carriers")
-        WITHDRAWN = states.WITHDRAWN, _("Withdrawn")
+        # The one name of each state of an application (signatures and templates alike), on every
+        # page, filter and timeline and in the admin. A context of its own: an entity's "Active" is 有效.
+        DRAFT = states.DRAFT, pgettext_lazy("application state", "Draft")
+        SUBMITTED = states.SUBMITTED, pgettext_lazy("application state", "Submitted")
+        IN_REVIEW = states.IN_REVIEW, pgettext_lazy("application state", "In review")
+        CHANGES_REQUESTED = states.CHANGES_REQUESTED, pgettext_lazy("application state", "Changes requested")
+        APPROVED = states.APPROVED, pgettext_lazy("application state", "Approved")
+        REJECTED = states.REJECTED, pgettext_lazy("application state", "Rejected")
+        FILING = states.FILING, pgettext_lazy("application state", "Filing with carriers")
+        ACTIVE = states.ACTIVE, pgettext_lazy("application state", "Active")
+        DORMANT = states.DORMANT, pgettext_lazy("application state", "Dormant")
+        CLEARED = states.CLEARED, pgettext_lazy("application state", "Cleared by carriers")
+        WITHDRAWN = states.WITHDRAWN, pgettext_lazy("application state", "Withdrawn")
 
     class Source(models.TextChoices):
         FULL_NAME = "full_name", _("Company full name")
@@ -117,6 +120,11 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"【{self.text}】"
+
+
+def state_label(status: str) -> str:
+    """The one name of a state of an application, everywhere: Status's label, translated."""
+    return str(Signature.Status(status).label) if status in Signature.Status.values else status
 
 
 class SignatureEvent(StatusEvent):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from compliance import Violation, check_signature, policy_as_of
 from compliance import qualification as rules
 from compliance import transitions as states
+from compliance.abbreviations import abbreviation_candidates, propose_abbreviations
 from compliance.policies import ALL_CARRIERS
+from compliance.signatures import signature_refs
 from filing_portal import workflow
 from qualifications import services as qualification_services
 
@@ -47,6 +49,8 @@ class Precheck:
     policy_notices: tuple[str, ...]
     change_keys: tuple[str, ...] = ()
     accepted_sources: frozenset[str] = frozenset()
+    proposals: list[str] = field(default_factory=list)  # abbreviations to offer for a too-long full name
+    policy: object = None  # the rules shared by every carrier, as applied
 
     @property
     def errors(self) -> list[Violation]:
@@ -126,7 +130,10 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
     elif source == Signature.Source.APP_NAME:
         app = draft.app
         if app is None:
-            problems.append(_("Choose the ICP-filed app this signature rests on (add it on the entity's page)."))
+            # Not once app names stopped counting: SIG_SOURCE_NOT_ACCEPTED says why, and adding an app
+            # would not help.
+            if source in shared.accepted_sources:
+                problems.append(_("Choose the ICP-filed app this signature rests on (add it on the entity's page)."))
         else:
             app_subject = app.filing_subject
             if unicodedata.normalize("NFKC", app.name) != text:
@@ -175,11 +182,28 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
             if violation.code not in seen:
                 seen.add(violation.code)
                 violations.append(violation)
+    proposals = []
+    if source == Signature.Source.FULL_NAME and len(unicodedata.normalize("NFKC", entity.name)) > shared.max_length:
+        proposals = abbreviation_proposals(name=entity.name, policies=policies)
+    # The notices behind the signature rules of every carrier (not the templates' 2025.7.2), oldest first.
+    refs = sorted({ref for p in policies for ref in signature_refs(p)})
     return Precheck(
-        violations=violations, problems=problems, policy_notices=shared.notices,
+        violations=violations, problems=problems, policy_notices=tuple(dict.fromkeys(r.split(" · ")[1] for r in refs)),
         change_keys=tuple(dict.fromkeys(k for p in policies for k in p.change_keys)),
-        accepted_sources=shared.accepted_sources,
+        accepted_sources=shared.accepted_sources, proposals=proposals, policy=shared,
     )  # fmt: skip
+
+
+def abbreviation_proposals(*, name: str, policies) -> list[str]:
+    """In-order abbreviations of the full ``name`` that every carrier's rules (``policies``) accept
+    and nobody holds yet: what to offer when the full name is too long. One query (the held texts)."""
+    candidates = abbreviation_candidates(name)
+    held = set(Signature.objects.filter(text__in=candidates, status__in=HELD_STATES).values_list("text", flat=True))
+    found = candidates
+    for carrier_policy in policies:
+        passing = propose_abbreviations(name, policy=carrier_policy, taken_by_others=held, limit=len(candidates))
+        found = [c for c in found if c in passing]
+    return found[:3]
 
 
 def _event(signature, actor, from_status, to_status, reason=""):

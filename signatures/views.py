@@ -12,14 +12,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
+from compliance import policy_as_of
 from compliance import transitions as states
+from compliance.policies import describe_ref
+from compliance.signatures import signature_notices
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization, package_flags, present_kinds
 
 from . import selectors, services
-from .forms import SignatureForm
-from .models import Signature
-from .policies import expected_by
+from .forms import SignatureForm, refusal_text
+from .models import Signature, state_label
+from .policies import expected_by, timeline
 
 
 def _membership(request, org_id):
@@ -28,6 +31,11 @@ def _membership(request, org_id):
 
 def _chinese(request) -> bool:
     return (request.LANGUAGE_CODE or "").startswith("zh")
+
+
+def rule_text(ref: str, chinese: bool) -> str:
+    """Where a rule comes from, in the reader's language (the rule_ref itself stays for the API)."""
+    return describe_ref(ref)[0 if chinese else 1]
 
 
 @login_required
@@ -84,7 +92,7 @@ def signature_edit(request, org_id, signature_id):
     initial = {"entity": signature.entity_id, "source": signature.source, "trademark": signature.trademark_id,
                "app": signature.app_id, "partner_authorization": signature.partner_authorization_id,
                "text": signature.text}  # fmt: skip
-    form = SignatureForm(request.POST or None, organization=org, initial=initial)
+    form = SignatureForm(request.POST or None, organization=org, initial=initial, keep_source=signature.source)
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") != "draft"
         try:
@@ -154,6 +162,16 @@ def signature_check(request, org_id):
     accepted = result.accepted_sources | {"partner"}
     available = [source for source in available if source in accepted]
     chinese = _chinese(request)
+    # The chosen source stays chosen (a draft keeps it); why it cannot be used is said beside it.
+    source_note = ""
+    if source not in accepted:
+        source_note = refusal_text(source, result.policy)
+    elif source not in available:
+        source_note = {
+            "trademark": _("This entity has no registered trademark on file: add it on the entity's page first."),
+            "app_name": _("This entity has no ICP-filed app on file: add it on the entity's page first."),
+            "partner": _("This entity has no partner authorization on file: add it on the entity's page first."),
+        }[source]
     return JsonResponse(
         {
             "violations": [
@@ -161,7 +179,8 @@ def signature_check(request, org_id):
                     "code": v.code,
                     "severity": v.severity,
                     "message": v.message if chinese else v.message_en,
-                    "rule_ref": v.rule_ref,
+                    "rule_ref": v.rule_ref,  # the stable form, for support and the API
+                    "rule": rule_text(v.rule_ref, chinese),
                 }
                 for v in result.violations
             ],  # fmt: skip
@@ -169,6 +188,10 @@ def signature_check(request, org_id):
             "blocked": result.blocked,
             "needs_acknowledgement": bool(result.warnings),
             "available_sources": available,
+            "source_note": source_note,
+            "full_name": entity.name,
+            # A full name too long to be a signature: abbreviations that pass, to pick with one click.
+            "proposals": result.proposals,
         }
     )
 
@@ -179,10 +202,19 @@ def signature_detail(request, org_id, signature_id):
     membership = _membership(request, org_id)
     signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
     chinese = _chinese(request)
-    names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
     reasons = {services.WARNINGS_ACKNOWLEDGED: _("Warnings acknowledged.")}
-    events = [(event, names.get(event.from_status, ""), names[event.to_status], reasons.get(event.reason, event.reason))
+    events = [(event, state_label(event.from_status) if event.from_status else "", state_label(event.to_status),
+               reasons.get(event.reason, event.reason))
               for event in selectors.signature_events(signature=signature)]  # fmt: skip
+    changes = timeline()
+    # A signature whose source the rules in force no longer accept (app names from 2026-05-01): say
+    # so, and how to file a new one, while it still counts (not once rejected, withdrawn or cleared).
+    source_refused = ""
+    ended = (states.REJECTED, states.WITHDRAWN, states.CLEARED)
+    if signature.source != Signature.Source.PARTNER and signature.status not in ended:
+        policy = policy_as_of(changes=changes)
+        if signature.source not in policy.accepted_sources:
+            source_refused = refusal_text(signature.source, policy)
     expected = None
     if signature.status in (states.APPROVED, states.FILING) and events:
         # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
@@ -196,9 +228,17 @@ def signature_detail(request, org_id, signature_id):
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
         "can_edit": signature.status in services.EDITABLE_STATES,
         "precheck": [
-            (v.get("code"), v.get("message") if chinese else v.get("message_en"), v.get("rule_ref"), v.get("severity"))
+            (
+                v.get("code"),
+                v.get("message") if chinese else v.get("message_en"),
+                rule_text(v.get("rule_ref", ""), chinese),
+                v.get("severity"),
+            )
             for v in signature.precheck
         ],  # fmt: skip
+        # The signature's rules only: a template notice (2025.7.2) recorded by older versions is left out.
+        "notices": [n for n in signature.policy_notices if n in signature_notices(changes)],
+        "source_refused": source_refused,
     }
     return render(request, "signatures/detail.html", context)
 

@@ -7,16 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from accounts.selectors import organizations_for_staff
+from signatures.admin import StateLabelsMixin
 
 from . import services
 from .models import SmsTemplate, TemplateEvent, TestSend
 
 
-class TemplateEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class TemplateEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = TemplateEvent
     extra = 0
-    fields = ("at", "actor", "from_status", "to_status", "reason")
-    readonly_fields = fields
 
 
 class TestSendInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -15,7 +15,7 @@ from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
 from compliance.templates import PLATFORM_RULE
-from signatures.models import HELD_STATES
+from signatures.models import HELD_STATES, state_label
 from signatures.services import violation_text
 
 from . import services
@@ -55,7 +55,7 @@ def _template(org, template_id) -> SmsTemplate:
 def template_list(request, org_id):
     org = _membership(request, org_id).organization
     chinese = _chinese()
-    rows = [(t, states.NEXT_STEP[t.status][0 if chinese else 1])
+    rows = [(t, states.TEMPLATE_NEXT_STEP[t.status][0 if chinese else 1])
             for t in org.sms_templates.select_related("signature").order_by("-updated_at")]  # fmt: skip
     return render(request, "templates_app/list.html", {"org": org, "rows": rows})
 
@@ -168,8 +168,8 @@ def template_detail(request, org_id, template_id):
 
 def _detail_context(template, test_send_form):
     chinese = _chinese()
-    names = {state: pair[0 if chinese else 1] for state, pair in states.STATE_NAMES.items()}
-    events = [(e, names.get(e.from_status, ""), names[e.to_status]) for e in template.events.select_related("actor")]
+    events = [(e, state_label(e.from_status) if e.from_status else "", state_label(e.to_status))
+              for e in template.events.select_related("actor")]  # fmt: skip
     # A draft or a template sent back is checked anew on its page: it was saved unchecked, and the
     # rules or the signature's other templates may have changed since.
     problems = None
@@ -182,7 +182,7 @@ def _detail_context(template, test_send_form):
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
     return {
         "org": template.organization, "template": template, "events": events, "sends": sends,
-        "test_send_form": test_send_form, "next_step": states.NEXT_STEP[template.status][0 if chinese else 1],
+        "test_send_form": test_send_form, "next_step": states.TEMPLATE_NEXT_STEP[template.status][0 if chinese else 1],
         "can_revise": template.status in services.LIVE_VERSIONS,
         # A new version whose signature died cannot be mended: its signature is fixed. It can be withdrawn.
         "can_edit": template.status in services.EDITABLE_STATES and not (signature_gone and template.previous_id),

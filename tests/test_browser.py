@@ -207,7 +207,9 @@ def test_a_newcomer_files_an_abbreviation_for_the_demo_entity_seeing_live_violat
 
     text.fill("技科")
     expect(page.locator('[data-violations] li[data-code="SIG_ABBREVIATION_ORDER"]')).to_be_visible()
-    expect(page.locator("[data-violations]")).to_contain_text("2025-03-31 · 2025.3.31")
+    # The sentence first, then where the rule comes from (date first), then the code, quietly.
+    quiet = "中。自 2025-03-31 起（通知 2025.3.31） · SIG_ABBREVIATION_ORDER"
+    expect(page.locator("[data-violations]")).to_contain_text(quiet)
     expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
 
     text.fill("示例1")
@@ -259,3 +261,43 @@ def test_a_marketing_template_with_two_links_is_blocked_everywhere_then_fixed_an
     page.get_by_role("button", name="提交审核").click()
     expect(page.get_by_test_id("template-status")).to_have_text("已提交")
     expect(page.get_by_test_id("timeline")).to_contain_text("草稿 → 已提交")
+
+
+def test_a_long_full_name_offers_abbreviations_and_a_draft_keeps_the_source_picked(page, owner_a, password):
+    from django.urls import reverse
+
+    from qualifications.models import Entity
+    from signatures.models import Signature
+
+    from .test_signatures import complete_package
+
+    name = "福州闽江云通信科技有限公司"  # 13 characters: one too many for a signature
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name=name, uscc="91350100MA2XYZ1234", legal_rep_name="林五",
+                                   legal_rep_id_number="11010519491231002X")  # fmt: skip
+    complete_package(entity)
+    _log_in(page, owner_a, password)
+    create = reverse("org:signature-create", args=[org.pk])
+    page.goto(create)
+    source = page.locator("#id_source")
+    # Choosing the full name fills it in, says it is too long, and proposes abbreviations that pass.
+    source.select_option("full_name")
+    expect(page.locator("#id_text")).to_have_value(name)
+    expect(page.locator('[data-violations] li[data-code="SIG_LENGTH"]')).to_contain_text("企业全称有 13 个字")
+    expect(page.locator('[data-violations] li[data-code="SIG_LENGTH"]')).to_contain_text("平台规则")
+    page.locator('[data-proposal="闽江云通信"]').click()
+    expect(source).to_have_value("abbreviation")
+    expect(page.locator("#id_text")).to_have_value("闽江云通信")
+    expect(page.locator("[data-check-state]")).to_have_class(re.compile("text-success"))
+    expect(page.locator("[data-violations] li")).to_have_count(0)
+    expect(page.get_by_role("button", name="提交审核")).to_be_enabled()
+    # A source this entity cannot use yet (no trademark), picked before the check knew: it stays picked,
+    # the reason beside it, and a draft saved now keeps it.
+    page.goto(create)
+    source.select_option("trademark")
+    page.locator("#id_text").fill("小度")
+    expect(page.locator("[data-source-note]")).to_contain_text("该主体尚未登记注册商标")
+    expect(page.locator('#id_source option[value="trademark"]')).to_be_enabled()
+    page.get_by_role("button", name="保存为草稿").click()
+    expect(page.get_by_test_id("signature-status")).to_have_text("草稿")
+    assert Signature.objects.get().source == "trademark"

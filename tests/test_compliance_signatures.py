@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 
 from compliance import BUILTIN_CHANGES, check_signature, policy_as_of
-from compliance.policies import change
+from compliance.abbreviations import abbreviation_candidates, propose_abbreviations
+from compliance.policies import PLATFORM_RULE, change, describe_ref
+from compliance.signatures import signature_notices, signature_refs, source_refusal
 from compliance.transitions import SIGNATURE_TRANSITIONS, can_transition
 from compliance.workdays import add_working_days, is_exact, is_working_day
 
@@ -210,3 +212,96 @@ def test_on_the_same_date_the_later_row_wins():
 
 def test_the_policy_records_the_changes_it_folds():
     assert policy_as_of(D(2025, 6, 3)).change_keys[-1] == "2025-06-03-signatures"
+
+
+# Issue 9: a full name too long for a signature gets abbreviations that pass; rules speak the reader's
+# language, the date first; a signature's rules are the signature notices only.
+
+
+@pytest.mark.parametrize(
+    ("full_name", "expected"),
+    [
+        # The issue's example: region 福州, organisational form 有限公司 dropped; 科技 dropped next.
+        ("福州闽江云通信科技有限公司", ["闽江云通信", "闽江云通信科技"]),
+        # Province and city, with their 省/市; other organisational forms.
+        ("福建省福州市闽江云通信科技有限公司", ["闽江云通信", "闽江云通信科技"]),
+        ("福州市闽江云通信科技股份有限公司", ["闽江云通信", "闽江云通信科技"]),
+        ("福州闽江云通信科技有限责任公司", ["闽江云通信", "闽江云通信科技"]),
+        # A district after its city; a county alone, known by its 县.
+        ("福州市鼓楼区榕城数据服务有限公司", ["榕城数据", "榕城数据服务"]),
+        ("闽侯县青口汽车配件制造有限公司", ["青口汽车配件制造"]),
+        # A group and a branch: 集团 and 分公司 are organisational forms too.
+        ("厦门海峡物流集团有限公司", ["海峡", "海峡物流"]),
+        # A branch: its place trails the company's name, and goes with the organisational form.
+        ("上海长江轮船运输有限公司福州分公司", ["长江轮船运输"]),
+        # 区 alone opens no region (区块链 is a word), and a trade name is never emptied.
+        ("华夏区块链技术有限公司", ["华夏区块链"]),
+    ],
+)
+def test_a_long_full_name_gets_in_order_abbreviations_that_pass(full_name, expected):
+    policy = policy_as_of(TODAY)
+    proposals = propose_abbreviations(full_name, policy=policy)
+    assert proposals[: len(expected)] == expected
+    for proposal in proposals:
+        assert check_signature(proposal, source="abbreviation", entity_name=full_name, policy=policy) == []
+
+
+def test_proposals_leave_out_what_is_taken_neutral_or_breaks_a_rule():
+    policy = policy_as_of(TODAY)
+    name = "福州闽江云通信科技有限公司"
+    assert "闽江云通信" not in propose_abbreviations(name, policy=policy, taken_by_others=["闽江云通信"])
+    assert propose_abbreviations("北京360安全科技有限公司", policy=policy) == []  # digits: nothing passes
+    assert "福州闽江云通信科技" in abbreviation_candidates(name)  # kept with its region, if short enough
+
+
+def test_the_full_name_over_the_limit_says_so_and_what_to_do():
+    name = "福州闽江云通信科技有限公司"  # 13 characters
+    [violation] = check_signature(name, source="full_name", entity_name=name, as_of=TODAY)
+    assert violation.code == "SIG_LENGTH" and violation.rule_ref == PLATFORM_RULE
+    assert "企业全称有 13 个字" in violation.message and "12" in violation.message and "简称" in violation.message
+    assert "13 characters" in violation.message_en and "abbreviation" in violation.message_en
+
+
+def test_a_refused_source_says_the_date_first_the_notice_and_what_remains():
+    [violation] = check_signature("百度", source="app_name", entity_name=BAIDU, as_of=D(2026, 5, 1))
+    assert violation.code == "SIG_SOURCE_NOT_ACCEPTED"
+    assert violation.message.startswith("自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源")
+    assert "仍可使用：企业全称、企业简称、注册商标。" in violation.message
+    assert violation.message_en.startswith("From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted")
+    assert "自该日起" not in violation.message and "from that date" not in violation.message_en
+    zh, en = source_refusal("official_account", policy_as_of(D(2025, 4, 1)))
+    assert zh.startswith("自 2025-03-27 起（通知 2025.3.27），公众号名称") and "ICP 备案应用名称" in zh
+    assert en.startswith("From 2025-03-27 (notice 2025.3.27), an official-account name")
+
+
+@pytest.mark.parametrize(
+    ("ref", "zh", "en"),
+    [
+        (PLATFORM_RULE, "平台规则", "Platform rule"),
+        ("2026-05-01 · 2026.4.23", "自 2026-05-01 起（通知 2026.4.23）", "From 2026-05-01 (notice 2026.4.23)"),
+    ],
+)
+def test_a_rule_reference_reads_in_one_language_with_the_date_first(ref, zh, en):
+    assert describe_ref(ref) == (zh, en)
+    assert not any("a" <= ch.lower() <= "z" for ch in describe_ref(ref)[0])  # no English on a Chinese page
+
+
+def test_the_platform_limits_keep_a_stable_machine_reference():
+    [violation] = check_signature("百", source="abbreviation", entity_name=BAIDU, as_of=TODAY)
+    assert violation.rule_ref == "platform rule"
+
+
+def test_a_signatures_rules_are_the_signature_notices_not_the_templates():
+    for carrier in ("mobile", "unicom", "telecom", None):
+        notices = [ref.split(" · ")[1] for ref in signature_refs(policy_as_of(TODAY, carrier))]
+        assert notices == ["2025.3.27", "2025.3.31", "2025.6.3", "2026.4.23"]
+    assert signature_notices(BUILTIN_CHANGES) == {"2025.3.27", "2025.3.31", "2025.6.3", "2026.4.23"}
+
+
+def test_every_message_addresses_the_customer_as_nin():
+    cases = [("百", "abbreviation"), ("百度1", "trademark"), ("百度A", "trademark"), ("百 度", "trademark"),
+             ("通知", "trademark"), ("百度", "full_name"), ("度百", "abbreviation"), ("百度科技", "abbreviation"),
+             ("百度", "app_name"), (BAIDU + "甲", "full_name")]  # fmt: skip
+    messages = [v.message for text, source in cases for v in check_signature(text, source=source,
+                entity_name=BAIDU, as_of=TODAY, taken_by_others=["百度"])]  # fmt: skip
+    assert messages and not any("你" in message for message in messages)

@@ -48,14 +48,18 @@ def _po_entries(po_path):
     for line in po_path.read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
             key, _, rest = line.partition(" ")
             field = key
             current[field] = ast.literal_eval(rest)
         elif line.startswith('"') and field:
             current[field] += ast.literal_eval(line)
         elif not line.strip() and current:
-            entries.append((current.get("msgid", ""), current.get("msgstr", current.get("msgstr[0]", "")), fuzzy))
+            # A message with a context (msgctxt) is keyed as gettext keys it: "context\x04msgid".
+            msgid = current.get("msgid", "")
+            if msgid and "msgctxt" in current:
+                msgid = f"{current['msgctxt']}\x04{msgid}"
+            entries.append((msgid, current.get("msgstr", current.get("msgstr[0]", "")), fuzzy))
             current, field, fuzzy = {}, None, False
     return [e for e in entries if e[0]]
 

@@ -394,3 +394,143 @@ def test_another_organizations_draft_cannot_be_edited(client, org_a, owner_a, en
     signature = Signature.objects.get()
     client.force_login(owner_b)
     assert client.get(reverse("org:signature-edit", args=[org_a.pk, signature.pk])).status_code == 404
+
+
+# Issue 9: sources offered by the rules in force, reasons beside the source, proposals for a long full
+# name, rules in the reader's language, the signature's own rules.
+LONG = "福州闽江云通信科技有限公司"  # 13 characters: one more than a signature may have
+
+
+@pytest.fixture
+def long_entity(org_a):
+    created = Entity.objects.create(organization=org_a, name=LONG, uscc="91350100MA2XYZ1234",
+                                    legal_rep_name="林五", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    return complete_package(created)
+
+
+def test_a_long_full_name_is_refused_with_abbreviations_that_pass_when_picked(client, org_a, owner_a, long_entity):
+    client.force_login(owner_a)
+    data = _check(client, org_a, long_entity, source="full_name", text="").json()
+    assert data["full_name"] == LONG  # choosing the full name fills it in
+    data = _check(client, org_a, long_entity, source="full_name", text=LONG).json()
+    [violation] = data["violations"]
+    assert violation["code"] == "SIG_LENGTH" and "13 characters" in violation["message"]
+    assert violation["rule_ref"] == "platform rule" and violation["rule"] == "Platform rule"
+    assert data["proposals"][:2] == ["闽江云通信", "闽江云通信科技"]
+    for proposal in data["proposals"]:
+        picked = _check(client, org_a, long_entity, source="abbreviation", text=proposal).json()
+        assert picked["violations"] == [] and picked["problems"] == [] and not picked["blocked"]
+        assert picked["proposals"] == []  # offered for the full name only
+    # Taken by someone else: no longer proposed.
+    Signature.objects.create(organization=org_a, entity=long_entity, source="abbreviation", text="闽江云通信",
+                             status="active")  # fmt: skip
+    assert "闽江云通信" not in _check(client, org_a, long_entity, source="full_name", text=LONG).json()["proposals"]
+
+
+def test_the_live_check_names_the_rule_in_the_readers_language(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    url = reverse("org:signature-check", args=[org_a.pk])
+    params = {"entity": str(entity.pk), "source": "abbreviation", "text": "百"}
+    zh = client.get(url, params, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["violations"][0]
+    en = client.get(url, params, HTTP_ACCEPT_LANGUAGE="en").json()["violations"][0]
+    assert (zh["rule"], en["rule"]) == ("平台规则", "Platform rule")
+    assert zh["rule_ref"] == en["rule_ref"] == "platform rule"  # the stable form for support and the API
+    params["text"] = "百度1"
+    zh = client.get(url, params, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["violations"][0]
+    assert zh["rule"] == "自 2025-06-03 起（通知 2025.6.3）"
+
+
+def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(client, org_a, owner_a, entity):
+    entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    client.force_login(owner_a)
+    url = reverse("org:signature-create", args=[org_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="app_name"' not in html
+    assert (
+        "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted as a signature source. "
+        "Still accepted: a company&#x27;s full name, a company abbreviation, a registered trademark."
+    ) in html
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源。" in html
+    assert "仍可使用：企业全称、企业简称、注册商标。" in html
+    data = _check(client, org_a, entity, source="app_name", text="百度地图").json()
+    assert "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name" in data["source_note"]
+    assert "A ICP" not in str(data)
+    # Without an app chosen, no invitation to add one: it could not be used.
+    data = _check(client, org_a, entity, source="app_name", text="百度").json()
+    assert [v["code"] for v in data["violations"]] == ["SIG_SOURCE_NOT_ACCEPTED"]
+    assert not any("ICP-filed app" in problem for problem in data["problems"])
+
+
+def test_the_sources_offered_follow_the_policy_in_force_not_a_fixed_date(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    url = reverse("org:signature-create", args=[org_a.pk])
+    assert 'value="trademark"' in client.get(url).content.decode()
+    Policy.objects.create(key="no-trademarks", effective=timezone.localdate(), carriers=["mobile", "unicom", "telecom"],
+                          notice="2026.11.30", summary_zh="商标不再作为签名来源", summary_en="No trademarks",
+                          params={"accepted_sources": ["full_name", "abbreviation"]})  # fmt: skip
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="trademark"' not in html and "(notice 2026.11.30), a registered trademark is not accepted" in html
+
+
+def test_a_draft_keeps_a_source_it_cannot_use_and_says_why_beside_it(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    # A trademark picked for an entity with none: saved as a draft, as picked.
+    response = submit(client, org_a, entity, "小度", source="trademark", action="draft")
+    assert response.status_code == 302
+    draft = Signature.objects.get()
+    assert (draft.status, draft.source, draft.text) == ("draft", "trademark", "小度")
+    data = _check(client, org_a, entity, source="trademark", text="小度").json()
+    assert "trademark" not in data["available_sources"]
+    assert data["source_note"].startswith("This entity has no registered trademark on file")
+    # An app-name draft from before 2026-05-01: editing keeps its source, and the page says why it is refused.
+    draft.source = "app_name"
+    draft.save()
+    edit = reverse("org:signature-edit", args=[org_a.pk, draft.pk])
+    html = client.get(edit, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="app_name" selected>' in html
+    assert "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted" in html
+    response = client.post(edit, {"entity": str(entity.pk), "source": "app_name", "text": "百度地图",
+                                  "action": "draft"}, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.source, draft.text) == ("app_name", "百度地图")
+
+
+def test_an_existing_app_name_signature_warns_and_shows_the_way_to_refile(client, org_a, owner_a, entity):
+    app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
+                                         text="百度地图", status="active")  # fmt: skip
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
+    assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源" in html
+    assert "运营商可能清理此签名" in html
+    assert f"{reverse('org:signature-create', args=[org_a.pk])}?entity={entity.pk}" in html
+    signature.status = "withdrawn"
+    signature.save()
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
+    assert 'data-testid="source-refused"' not in html  # nothing to re-file for once it is gone
+
+
+def test_a_signature_lists_the_signature_rules_that_apply_not_a_template_notice(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度")
+    signature = Signature.objects.get()
+    assert signature.policy_notices == ["2025.3.27", "2025.3.31", "2025.6.3", "2026.4.23"]
+    # An application recorded before this fix, with the mobile template notice in it: not shown.
+    Signature.objects.filter(pk=signature.pk).update(policy_notices=["2025.3.27", "2025.7.2", "2026.4.23"])
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
+    assert "2025.7.2" not in html and "2025.3.27, 2026.4.23" in html
+
+
+def test_the_check_at_submission_reads_the_sentence_first_then_the_rule_and_code(client, org_a, owner_a, entity):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度科技", acknowledge_warnings="on")
+    signature = Signature.objects.get()
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
+    sentence = html.index("简称按顺序取字但跳过了中间的字")
+    rule = html.index("自 2025-03-31 起（通知 2025.3.31）")
+    assert sentence < rule < html.index("SIG_ABBREVIATION_NOT_CONTIGUOUS")
+    assert "platform rule" not in html and "平台规则 · " not in html

@@ -118,9 +118,12 @@
     var list = document.querySelector("[data-violations]");
     var state = document.querySelector("[data-check-state]");
     var preview = document.querySelector("[data-preview-text]");
+    var proposals = document.querySelector("[data-proposals]");
     var ack = form.querySelector("[data-acknowledge]");
     var submit = form.querySelector("[data-submit]");
     var source = form.querySelector("[name=source]");
+    var textInput = form.querySelector("[name=text]");
+    var sourceNote = form.querySelector("[data-source-note]");
     var timer = null;
     var seq = 0;
     function showEvidence() {
@@ -128,24 +131,51 @@
         box.classList.toggle("d-none", box.dataset.evidence !== source.value);
       });
     }
+    function showProposals(names) {
+      var buttons = proposals.querySelector("[data-proposal-buttons]");
+      buttons.innerHTML = "";
+      names.forEach(function (name) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-sm btn-outline-primary";
+        button.dataset.proposal = name;
+        button.textContent = name;
+        button.addEventListener("click", function () {  // an abbreviation of the full name, in order
+          source.value = "abbreviation";
+          textInput.value = name;
+          showEvidence();
+          check();
+        });
+        buttons.appendChild(button);
+      });
+      proposals.classList.toggle("d-none", !names.length);
+    }
     function render(data) {
+      if (source.value === "full_name" && !textInput.value && data.full_name) {
+        textInput.value = data.full_name;  // the full name source is the entity's name itself
+        check();
+        return;
+      }
       list.innerHTML = "";
       var items = data.violations.map(function (v) {
         return { cls: v.severity === "error" ? "text-danger" : "text-warning-emphasis",
-                 text: v.message, code: v.code, ref: v.rule_ref };
+                 text: v.message, code: v.code, ref: v.rule };
       }).concat(data.problems.map(function (p) { return { cls: "text-danger", text: p, code: "", ref: "" }; }));
       items.forEach(function (item) {
         var li = document.createElement("li");
         li.className = "mb-2 " + item.cls;
         li.dataset.code = item.code;
-        var strong = document.createElement("code");
-        strong.textContent = item.code;
-        li.appendChild(strong);
-        li.appendChild(document.createTextNode(" " + item.text));
-        if (item.ref) {
+        li.appendChild(document.createTextNode(item.text));  // the sentence first
+        if (item.ref || item.code) {  // then, quietly, where the rule comes from and its code for support
           var ref = document.createElement("div");
           ref.className = "small text-secondary";
-          ref.textContent = item.ref;
+          ref.textContent = item.ref && item.code ? item.ref + " · " : item.ref;
+          if (item.code) {
+            var code = document.createElement("code");
+            code.className = "text-secondary";
+            code.textContent = item.code;
+            ref.appendChild(code);
+          }
           li.appendChild(ref);
         }
         list.appendChild(li);
@@ -157,15 +187,20 @@
       if (!data.needs_acknowledgement && tick) { tick.checked = false; }
       // Warnings: the button waits for the tick, as the server does.
       submit.disabled = data.blocked || (data.needs_acknowledgement && !(tick && tick.checked));
+      // Sources this entity cannot use are greyed out, but never the chosen one: a disabled option is
+      // not posted, and a draft keeps what was picked. Why it cannot be used is said beside it.
       Array.prototype.forEach.call(source.options, function (option) {
-        option.disabled = data.available_sources.indexOf(option.value) < 0;
+        option.disabled = option.value !== source.value && data.available_sources.indexOf(option.value) < 0;
       });
+      sourceNote.textContent = data.source_note || "";
+      showProposals(data.proposals || []);
     }
     function check() {
-      var text = form.querySelector("[name=text]").value;
+      var text = textInput.value;
       preview.textContent = text;
       var entity = form.querySelector("[name=entity]").value;
-      if (!entity || !text) { list.innerHTML = ""; return; }  // nothing typed yet: nothing to judge
+      // Nothing typed yet: nothing to judge, except that choosing the full name fills it in.
+      if (!entity || (!text && source.value !== "full_name")) { list.innerHTML = ""; return; }
       var params = new URLSearchParams({ entity: entity, source: source.value, text: text });
       ["trademark", "app", "partner_authorization"].forEach(function (name) {
         var field = form.querySelector("[name=" + name + "]");

@@ -80,7 +80,17 @@ _IDN_LABEL_MAX = 15  # a longer Chinese "label" is a sentence, not a host name
 _SUFFIX_LETTERS = re.compile(r"[A-Za-z]{2,63}(?![A-Za-z0-9-])")  # com领取: com
 _TRAILING_ASCII = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9-]+$")  # 领取abc: abc
 _LETTER = re.compile(r"[A-Za-z]")
-_SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
+# Service lines phonenumbers does not know: 95xxx/96xxx (and 6-digit 95xxxx/96xxxx), and the short
+# public hotlines 100xx (the carriers' own: 10086, 10010, 10000) and 12xxx (public services: 12315,
+# 12345, 12122), these only as a standalone 5-digit number (no digit or letter beside it).
+_SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4}|100\d{2}|12\d{3})(?!\d)")
+# A menu choice after a 95xxx/96xxx line (95511-3, 95588-1-2, 95539转2): part of the number.
+_MENU = re.compile(r"(?:-\d{1,2}){1,3}(?![\d-])|[ \t]*转[ \t]*\d{1,4}(?!\d)")
+# A 6-digit 95xxxx is a code wherever the text says so: right after 】, or beside one of these words.
+_CODE_CONTEXT = ("验证码", "校验码", "动态码", "注册码", "取件码", "提货码", "取货码", "订单号", "单号", "兑换码")
+# A short hotline's number is also the name of a site or an app (访问12306, 12306用户): not a line to call.
+_NAME_BEFORE = ("访问", "登录", "登陆", "打开", "下载", "关注", "搜索")
+_NAME_AFTER = ("用户", "网", "官网", "客户端", "app", "App", "APP")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
 # Each run of spaces is tied to what follows it: three optional runs side by side would let the
 # engine split a long run of spaces every way (QQ and 997 spaces took 2 s).
@@ -93,7 +103,8 @@ _CODE_WORDS = ("验证码", "校验码", "动态码", "注册码")
 _OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][Dd]?[ \t]*退订|退订请?回复?[ \t]*[TtNn][Dd]?")
 # Contexts in which a 95xxx-like number is a code, an amount or a time, not a service line.
 _NOT_SERVICE_BEFORE = ("码", "为", "号", "分", "额", "第", "名")
-_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天", "期", "名", "积", ".", "-")
+_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天", "期", "名", "积", ".", "-", "人", "条",
+                      "笔", "位", "张", "份", "年", "月", "日", "号", "时", "点", "步", "米", "/", ":", "×", "*")  # fmt: skip
 
 
 def _neighbours(text: str, start: int, end: int) -> tuple[str, str]:
@@ -111,6 +122,36 @@ def _counts_as_service(text: str, start: int, end: int) -> bool:
         return False  # a group of a longer number: 740707 620088 951137 is an ID number
     before, after = _neighbours(text, start, end)
     return before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER
+
+
+def _service_line(text: str, start: int, end: int) -> int:
+    """Where a 95xxx/96xxx, 100xx or 12xxx number found at [start, end) ends as a line to call
+    (its menu choice included), or 0 when it is a code, an amount, a date, a name or a group of a
+    longer number. Looks only at a few characters around it: linear."""
+    number = text[start:end]
+    if number[0] == "1":  # 100xx, 12xxx: standalone, never beside a letter, inside 【】 or as a name
+        if len(number) != 5 or (start and text[start - 1].isascii() and text[start - 1].isalnum()):
+            return 0
+        if end < len(text) and text[end].isascii() and text[end].isalpha():
+            return 0
+        before, after = text[max(0, start - 3) : start], text[end : end + 3]
+        if before.endswith(_NAME_BEFORE) or after.startswith(_NAME_AFTER):
+            return 0
+        head = text[max(0, start - 20) : start]  # a sender's name is short: look no further (linear)
+        if head.rfind("【") > head.rfind("】") and "】" in text[end : end + 20]:
+            return 0  # in the sender's name: 【某某12329】
+    elif len(number) == 6:  # 95xxxx: a code where the text says so
+        if text[max(0, start - 3) : start].rstrip(" \t")[-1:] == "】":
+            return 0
+        around = text[max(0, start - 8) : start] + " " + text[end : end + 10]
+        if any(word in around for word in _CODE_CONTEXT):
+            return 0
+    else:
+        menu = _MENU.match(text, end)
+        if menu:
+            before = _neighbours(text, start, end)[0]
+            return menu.end() if before not in _NOT_SERVICE_BEFORE else 0
+    return end if _counts_as_service(text, start, end) else 0
 
 
 @dataclass(frozen=True)
@@ -245,12 +286,14 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
         for start, end, kind, digits in _numbers_in(candidate.group(0)):
             _phone(candidate.start() + start, candidate.start() + end, kind, digits, normalized, found_contacts,
                    claim, free)  # fmt: skip
-    if "95" in normalized or "96" in normalized:
+    if "95" in normalized or "96" in normalized or "100" in normalized or "12" in normalized:
         for match in _SERVICE.finditer(normalized):
             start, end = match.span(1)
-            if free(start, end) and _counts_as_service(normalized, start, end):
-                found_contacts.append((start, "service_number", match.group(1)))
-                claim(start, end, "service_number")
+            if free(start, end):
+                line_end = _service_line(normalized, start, end)
+                if line_end:
+                    found_contacts.append((start, "service_number", match.group(1)))
+                    claim(start, line_end, "service_number")
     length = len(text) + (len(signature) + 2 if signature else 0)
     return Analysis(
         links=_unique(links),

@@ -17,7 +17,8 @@ class TemplateForm(forms.Form):
     )
     text = forms.CharField(
         label=_("Template text"), strip=False, max_length=ANALYSED_LIMIT,
-        help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}."),
+        help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}; "
+                    "${name:20} also says its longest value, which the billed length counts."),
         widget=forms.Textarea(attrs={"rows": 5, "data-template-text": "1"}),
     )  # fmt: skip
 
@@ -38,9 +39,7 @@ class TestSendForm(forms.Form):
     __test__ = False
 
     carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
-    sent_on = forms.DateField(
-        label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput()
-    )
+    sent_on = forms.DateField(label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput())
     delivered = forms.TypedChoiceField(
         label=_("Result"), coerce=lambda v: v == "yes",
         choices=[("yes", _("Delivered")), ("no", _("Failed"))],

@@ -61,6 +61,13 @@ class Policy:
     signature_whitelist_contacts: int | None = None
     signature_whitelist_domains: int | None = None
     night_rate_limit: str = ""
+    # Platform rules the notices do not settle (docs/templates.md, "Two questions a reviewer asks").
+    # The billed length counts each variable at its declared maximum (${code:6}), or at this many
+    # characters when it declares none: an estimate, and said to be one.
+    template_variable_length: int = 20
+    # A variable placed where a contact goes (客服电话：${phone}) will carry a contact the carrier
+    # never saw filed: it counts as one contact method toward the template's and the signature's limits.
+    template_variable_contact_counts: bool = True
     # Where each parameter's current value comes from: parameter -> "YYYY-MM-DD · notice".
     sources: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), compare=False)
 

@@ -39,7 +39,13 @@ MULTI_SEGMENT = 67
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 _VARIABLE = re.compile(r"\$\{([^{}$]*)\}")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+# A variable may declare its longest value: ${code:6}, ${name:10} (what the billed length counts).
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}(?::[1-9][0-9]{0,2})?")
+# A variable where a contact goes: right after one of these words (客服电话：${phone}, 请致电${tel}).
+# Not after 您的… (您绑定的邮箱${email} is the recipient's own) and not after 手机 (您的手机号${mobile}).
+_CONTACT_SLOT = re.compile(
+    r"(?i)(?:电话|热线|致电|拨打|客服|咨询|联系方式|联系|微信号?|qq号?|邮箱|e-?mail)(?:号码)?[ \t]*[:：是为]?[ \t]*$"
+)
 # 点 only after a letter: 今晚8点live is a time, not the domain 8.live.
 _DOT_WORDS = re.compile(
     r"(?<=[A-Za-z0-9])[ \t]*(?:[。．]|\(\.\)|\[\.\]|\(dot\)|\[dot\]|\bdot\b)[ \t]*(?=[A-Za-z0-9])"
@@ -80,7 +86,17 @@ _IDN_LABEL_MAX = 15  # a longer Chinese "label" is a sentence, not a host name
 _SUFFIX_LETTERS = re.compile(r"[A-Za-z]{2,63}(?![A-Za-z0-9-])")  # com领取: com
 _TRAILING_ASCII = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9-]+$")  # 领取abc: abc
 _LETTER = re.compile(r"[A-Za-z]")
-_SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4})(?!\d)")
+# Service lines phonenumbers does not know: 95xxx/96xxx (and 6-digit 95xxxx/96xxxx), and the short
+# public hotlines 100xx (the carriers' own: 10086, 10010, 10000) and 12xxx (public services: 12315,
+# 12345, 12122), these only as a standalone 5-digit number (no digit or letter beside it).
+_SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4}|100\d{2}|12\d{3})(?!\d)")
+# A menu choice after a 95xxx/96xxx line (95511-3, 95588-1-2, 95539转2): part of the number.
+_MENU = re.compile(r"(?:-\d{1,2}){1,3}(?![\d-])|[ \t]*转[ \t]*\d{1,4}(?!\d)")
+# A 6-digit 95xxxx is a code wherever the text says so: right after 】, or beside one of these words.
+_CODE_CONTEXT = ("验证码", "校验码", "动态码", "注册码", "取件码", "提货码", "取货码", "订单号", "单号", "兑换码")
+# A short hotline's number is also the name of a site or an app (访问12306, 12306用户): not a line to call.
+_NAME_BEFORE = ("访问", "登录", "登陆", "打开", "下载", "关注", "搜索")
+_NAME_AFTER = ("用户", "网", "官网", "客户端", "app", "App", "APP")
 _SMS_PORT = re.compile(r"(?<!\d)(106\d{5,17})(?!\d)")
 # Each run of spaces is tied to what follows it: three optional runs side by side would let the
 # engine split a long run of spaces every way (QQ and 997 spaces took 2 s).
@@ -93,7 +109,9 @@ _CODE_WORDS = ("验证码", "校验码", "动态码", "注册码")
 _OPT_OUT = re.compile(r"拒收请?回复?[ \t]*[Rr]|回复?[ \t]*[Tt][Dd]?[ \t]*退订|退订请?回复?[ \t]*[TtNn][Dd]?")
 # Contexts in which a 95xxx-like number is a code, an amount or a time, not a service line.
 _NOT_SERVICE_BEFORE = ("码", "为", "号", "分", "额", "第", "名")
-_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天", "期", "名", "积", ".", "-")
+_NOT_SERVICE_AFTER = ("元", "万", "分", "秒", "%", "次", "个", "件", "天", "期", "名", "积", ".", "-", "人",
+                      "条", "笔", "位", "张", "份", "年", "月", "日", "号", "时", "点", "步", "米", "/", ":",
+                      "×", "*")  # fmt: skip
 
 
 def _neighbours(text: str, start: int, end: int) -> tuple[str, str]:
@@ -113,15 +131,53 @@ def _counts_as_service(text: str, start: int, end: int) -> bool:
     return before not in _NOT_SERVICE_BEFORE and after not in _NOT_SERVICE_AFTER
 
 
+def _service_line(text: str, start: int, end: int) -> int:
+    """Where a 95xxx/96xxx, 100xx or 12xxx number found at [start, end) ends as a line to call
+    (its menu choice included), or 0 when it is a code, an amount, a date, a name or a group of a
+    longer number. Looks only at a few characters around it: linear."""
+    number = text[start:end]
+    if number[0] == "1":  # 100xx, 12xxx: standalone, never beside a letter, inside 【】 or as a name
+        if len(number) != 5 or (
+            start and text[start - 1].isascii() and (text[start - 1].isalnum() or text[start - 1] in "+.")
+        ):
+            return 0  # V12345, +10000, 0.10086: part of something else
+        if end < len(text) and text[end].isascii() and text[end].isalpha():
+            return 0
+        before, after = text[max(0, start - 3) : start], text[end : end + 3]
+        if before.endswith(_NAME_BEFORE) or after.startswith(_NAME_AFTER):
+            return 0
+        head = text[max(0, start - 20) : start]  # a sender's name is short: look no further (linear)
+        if head.rfind("【") > head.rfind("】") and "】" in text[end : end + 20]:
+            return 0  # in the sender's name: 【某某12329】
+    elif len(number) == 6:  # 95xxxx: a code where the text says so
+        if text[max(0, start - 3) : start].rstrip(" \t")[-1:] == "】":
+            return 0
+        around = text[max(0, start - 8) : start] + " " + text[end : end + 10]
+        if any(word in around for word in _CODE_CONTEXT):
+            return 0
+    else:
+        menu = _MENU.match(text, end)
+        if menu:
+            before = _neighbours(text, start, end)[0]
+            return menu.end() if before not in _NOT_SERVICE_BEFORE else 0
+    return end if _counts_as_service(text, start, end) else 0
+
+
 @dataclass(frozen=True)
 class Analysis:
     links: list[str]
     ips: list[str]
-    contacts: list[tuple[str, str]]
+    contacts: list[tuple[str, str]]  # (kind, value normalised: the same line written two ways is one)
     variables: list[str]
-    length: int
+    length: int  # characters as written (【signature】 + body, a placeholder as its own characters)
     segments: int
     spans: list[tuple[int, int, str]]  # (start, end, "link" | "ip" | contact kind) in the text as written
+    contacts_written: list[str] = ()  # each contact as the customer first wrote it (0591-87654321)
+    # Variables placed where a contact goes (客服电话：${phone}), as written; the policy decides if they count.
+    variable_contacts: list[str] = ()
+    # The billed length, an estimate: each variable at its declared maximum (${code:6}) or the default.
+    billed_length: int = 0
+    billed_segments: int = 0
 
 
 def _unique(items):
@@ -171,20 +227,46 @@ def segments_for(length: int) -> int:
     return math.ceil(length / MULTI_SEGMENT)
 
 
-def analyze_template(text: str, signature: str | None = None) -> Analysis:
-    """Links, IPs, contacts and variables of a template, and what it bills (【signature】 + body)."""
+def _declared_length(variable: str, default: int) -> int:
+    """The longest value a variable may take: its declared maximum (code:6), or the default."""
+    name, colon, maximum = variable.partition(":")
+    return int(maximum) if colon and maximum.isdigit() else default
+
+
+def _variable_contacts(text: str, matches) -> list[str]:
+    """The placeholders written where a contact goes (a few characters before each: linear)."""
+    found = []
+    for match in matches:
+        window = text[max(0, match.start() - 12) : match.start()]
+        slot = _CONTACT_SLOT.search(window)
+        if slot and "您" not in window[max(0, slot.start() - 4) : slot.start()]:
+            found.append(match.group(0))
+    return found
+
+
+def analyze_template(text: str, signature: str | None = None, *, variable_length: int | None = None) -> Analysis:
+    """Links, IPs, contacts and variables of a template, and what it bills (【signature】 + body).
+
+    ``variable_length``: what a variable without a declared maximum is taken to hold in the billed
+    estimate (default: the platform's, ``Policy.template_variable_length``).
+    """
     text = text or ""
-    variables = [match.group(1) for match in _VARIABLE.finditer(text)]
+    default = Policy.template_variable_length if variable_length is None else variable_length
+    placeholders = list(_VARIABLE.finditer(text)) if "${" in text else []
+    variables = [match.group(1) for match in placeholders]
     # Placeholders become spaces: ${a}${b} must not glue the text around them into a number.
     plain = _VARIABLE.sub(lambda m: " " * len(m.group(0)), text)
     normalized, origin = normalize_disguises(plain)
     spans: list[tuple[int, int, str]] = []
     consumed = bytearray(len(normalized))  # what an earlier kind has claimed
 
+    written_at: dict[int, str] = {}  # a contact's start -> the contact as the customer wrote it
+
     def claim(start, end, kind):
         consumed[start:end] = b"\x01" * (end - start)
         if end > start:  # marked where the customer wrote it, disguises and all
             spans.append((origin[start], origin[end - 1] + 1, kind))
+            written_at.setdefault(start, text[origin[start] : origin[end - 1] + 1])
 
     def free(start, end):
         return not any(consumed[start:end])
@@ -229,12 +311,12 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
     if "Q" in normalized or "q" in normalized or "扣" in normalized:
         for match in _QQ.finditer(normalized):
             if free(*match.span(1)):
-                found_contacts.append((match.start(), "qq", match.group(1)))
+                found_contacts.append((match.start(1), "qq", match.group(1)))
                 claim(*match.span(1), "qq")
     if any(ch in normalized for ch in "信xXwW"):  # 微信, 威信, v信, weixin, wechat, vx, wx
         for match in _WECHAT.finditer(normalized):
             if free(*match.span(1)):
-                found_contacts.append((match.start(), "wechat", match.group(1).lower()))
+                found_contacts.append((match.start(1), "wechat", match.group(1).lower()))
                 claim(*match.span(1), "wechat")
     if "106" in normalized:
         for match in _SMS_PORT.finditer(normalized):
@@ -245,21 +327,36 @@ def analyze_template(text: str, signature: str | None = None) -> Analysis:
         for start, end, kind, digits in _numbers_in(candidate.group(0)):
             _phone(candidate.start() + start, candidate.start() + end, kind, digits, normalized, found_contacts,
                    claim, free)  # fmt: skip
-    if "95" in normalized or "96" in normalized:
+    if "95" in normalized or "96" in normalized or "100" in normalized or "12" in normalized:
         for match in _SERVICE.finditer(normalized):
             start, end = match.span(1)
-            if free(start, end) and _counts_as_service(normalized, start, end):
-                found_contacts.append((start, "service_number", match.group(1)))
-                claim(start, end, "service_number")
-    length = len(text) + (len(signature) + 2 if signature else 0)
+            if free(start, end):
+                line_end = _service_line(normalized, start, end)
+                if line_end:
+                    found_contacts.append((start, "service_number", match.group(1)))
+                    claim(start, line_end, "service_number")
+    framing = len(signature) + 2 if signature else 0
+    length = len(text) + framing
+    written: dict[tuple[str, str], str] = {}
+    for start, kind, value in sorted(found_contacts):
+        written.setdefault((kind, value), written_at.get(start, value))
+    billed = length + sum(_declared_length(m.group(1), default) - len(m.group(0)) for m in placeholders)
+    slots = _variable_contacts(text, placeholders) if placeholders else []
+    for match in placeholders:
+        if match.group(0) in slots:
+            spans.append((match.start(), match.end(), "variable_contact"))
     return Analysis(
         links=_unique(links),
         ips=_unique(ips),
-        contacts=_unique((kind, value) for _, kind, value in sorted(found_contacts)),
+        contacts=list(written),
         variables=variables,
         length=length,
         segments=segments_for(length),
         spans=sorted(spans),
+        contacts_written=list(written.values()),
+        variable_contacts=_unique(slots),
+        billed_length=billed,
+        billed_segments=segments_for(billed),
     )
 
 
@@ -427,12 +524,19 @@ def _numbers_in(stretch: str) -> tuple[tuple[int, int, str, str], ...]:
         for last, digits in reversed(candidates):
             judged = _judge(digits, plus)
             if judged:
-                found.append((words[index][0], words[last][1], *judged))
+                found.append((index, last, (words[index][0], words[last][1], *judged)))
                 index, may_start = last + 1, True
                 break
         else:
             index, may_start = index + 1, False
-    return tuple(found)
+    # A number joined from several words and followed by two or more words that make no number is
+    # the head of a grouped card or ID number (1010 0000 0000 0000), not a phone line.
+    starts = {first for first, _, _ in found}
+    return tuple(
+        number
+        for first, last, number in found
+        if first == last or not (last + 2 < len(words) and last + 1 not in starts and last + 2 not in starts)
+    )
 
 
 def _phone(start, end, kind, digits, text, found_contacts, claim, free):
@@ -493,7 +597,8 @@ def check_template(
     force on ``as_of`` (``carrier=None``: every carrier whose template rules are in force).
 
     ``owned_*`` are the entity's filed domains and IPs; ``signature_contacts`` /
-    ``signature_domains`` what the signature's other templates already whitelist (Telecom).
+    ``signature_domains`` what the signature's other templates already whitelist (Telecom): contacts
+    as (kind, value) or (kind, value, as written), the last shown in messages.
     ``analysis``: the template's analysis when the caller has it already (one per text, not per carrier);
     ``include_general=False`` skips the carrier-independent rules (a caller checking carrier by carrier).
     """
@@ -560,6 +665,16 @@ def _general_rules(add, body, kind, analysis):
 
 def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_contacts, signature_domains):
     links, ips, contacts = analysis.links, analysis.ips, analysis.contacts
+    # Contacts as the customer wrote them (0591-87654321), for the messages; compared normalised.
+    shown_as = dict(zip(contacts, analysis.contacts_written, strict=False))
+    for item in signature_contacts:
+        if len(item) > 2:
+            shown_as.setdefault(tuple(item[:2]), item[2])
+    signature_contacts = {tuple(item[:2]) for item in signature_contacts}
+    if rules.template_variable_contact_counts:
+        contacts = contacts + [("variable", name) for name in analysis.variable_contacts]
+    else:  # the other templates' variables where a contact goes count no more than this one's
+        signature_contacts = {item for item in signature_contacts if item[0] != "variable"}
     # A carrier without its own IP limit (Unicom, Mobile: "1 link") counts an IP address as a link.
     link_count = len(links) + (len(ips) if rules.template_max_ips is None else 0)
     name = {
@@ -574,10 +689,12 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
             f"{en}: at most {rules.template_max_links} link per template; this one has {link_count}.",
             rules.ref("template_max_links"), carrier)  # fmt: skip
     if rules.template_max_contacts is not None and len(contacts) > rules.template_max_contacts:
+        listed = [shown_as.get(contact, contact[1]) for contact in contacts]
         add("TPL_TOO_MANY_CONTACTS", ERROR,
-            f"{zh}：每个模板最多 {rules.template_max_contacts} 个联系方式，当前 {len(contacts)} 个。",
-            f"{en}: at most {rules.template_max_contacts} contact methods per template; this one has {len(contacts)}.",
-            rules.ref("template_max_contacts"), carrier)  # fmt: skip
+            f"{zh}：每个模板最多 {rules.template_max_contacts} 个联系方式，当前 {len(contacts)} 个："
+            f"{'、'.join(listed)}。",
+            f"{en}: at most {rules.template_max_contacts} contact methods per template; this one has {len(contacts)}: "
+            f"{', '.join(listed)}.", rules.ref("template_max_contacts"), carrier)  # fmt: skip
     if rules.template_max_ips is not None and len(ips) > rules.template_max_ips:
         add("TPL_TOO_MANY_IPS", ERROR, f"{zh}：每个模板最多 {rules.template_max_ips} 个 IP 地址，当前 {len(ips)} 个。",
             f"{en}: at most {rules.template_max_ips} IP address per template; this one has {len(ips)}.",
@@ -604,7 +721,8 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
     # Which list is full, and what fills it: what the customer can act on.
     over = []
     if within and max_contacts is not None and len(whitelist_contacts) > max_contacts:
-        over.append(("个联系方式", "contact methods", max_contacts, sorted(value for _, value in whitelist_contacts)))
+        shown = sorted(shown_as.get(contact, contact[1]) for contact in whitelist_contacts)
+        over.append(("个联系方式", "contact methods", max_contacts, shown))
     if within and max_domains is not None and len(whitelist_domains) > max_domains:
         over.append(("个域名", "domains", max_domains, sorted(display_domain(d) for d in whitelist_domains)))
     if over:
@@ -619,6 +737,13 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
             f"{en}: with this template the signature's templates would carry {en_parts}. Use contacts or "
             f"domains already whitelisted, or another signature.",
             rules.ref("signature_whitelist_contacts"), carrier)  # fmt: skip
+    if rules.template_variable_contact_counts and analysis.variable_contacts:
+        names = "、".join(analysis.variable_contacts)
+        add("TPL_VARIABLE_CONTACT", WARNING,
+            f"{zh}：{names} 处于联系方式的位置，计为联系方式；运营商只认已报备的号码，建议直接写出号码。",
+            f"{en}: {', '.join(analysis.variable_contacts)} stands where a contact goes and counts as one; carriers "
+            f"accept only the numbers filed, so write the number itself.",
+            rules.ref("template_variable_contact_counts"), carrier)  # fmt: skip
     if links or ips or contacts:
         add("TPL_NEEDS_FILING", WARNING, f"{zh}：模板含链接或联系方式，须先向运营商报备后才能发送。",
             f"{en}: the template carries links or contacts, so it must be filed before it is sent.",

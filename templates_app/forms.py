@@ -17,7 +17,8 @@ class TemplateForm(forms.Form):
     )
     text = forms.CharField(
         label=_("Template text"), strip=False, max_length=ANALYSED_LIMIT,
-        help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}."),
+        help_text=_("Without the signature: the platform adds 【signature】. Variables are written ${name}; "
+                    "${name:20} also says its longest value, which the billed length counts."),
         widget=forms.Textarea(attrs={"rows": 5, "data-template-text": "1"}),
     )  # fmt: skip
 

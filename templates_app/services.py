@@ -43,8 +43,11 @@ TransitionRefused = workflow.TransitionRefused
 class CarrierVerdict:
     carrier: str
     verdict: str  # "allowed" | "needs_filing" | "blocked" | "no_rules"
-    violations: list
+    violations: list  # this carrier's own, errors and warnings
     night_window: str
+    # What blocks it, when it is blocked: its own errors, then the format errors every carrier shares.
+    # Never empty for a blocked verdict: every "blocked" names its rule.
+    blocking: list = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class TemplateCheck:
     general: list  # violations of no carrier: format, length, variables
     carriers: list[CarrierVerdict]
     change_keys: tuple[str, ...]
+    variable_length: int = 0  # what a variable without a declared maximum counts in the billed estimate
 
     @property
     def blocked(self) -> bool:
@@ -92,10 +96,16 @@ def whitelists_of(*, signature, exclude=()) -> list[tuple[set, set]]:
 
 @lru_cache(maxsize=4096)
 def _reach(text: str) -> tuple[frozenset, frozenset]:
-    """The contacts and domains of a template's text. Cached: the as-you-type check asks for every
-    other template of the signature at each keystroke, and their texts do not change."""
+    """The contacts and domains of a template's text: contacts as (kind, value, as written), the
+    variables where a contact goes among them (the policy decides whether they count). Cached: the
+    as-you-type check asks for every other template of the signature at each keystroke, and their
+    texts do not change."""
     analysis = analyze_template(text)
-    return frozenset(analysis.contacts), frozenset(analysis.links)
+    contacts = {
+        (*contact, written) for contact, written in zip(analysis.contacts, analysis.contacts_written, strict=True)
+    }
+    contacts |= {("variable", name, name) for name in analysis.variable_contacts}
+    return frozenset(contacts), frozenset(analysis.links)
 
 
 def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = None, exclude=None) -> TemplateCheck:
@@ -109,7 +119,9 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     (contacts, domains), *later = whitelists_of(signature=signature, exclude=exclude or ())
     changes = timeline()
     common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature": signature.text}
-    analysis = analyze_template(text, signature.text)
+    # Billing is the same at every carrier: the rules every carrier shares say what a variable holds.
+    common_policy = policy_as_of(day, changes=changes)
+    analysis = analyze_template(text, signature.text, variable_length=common_policy.template_variable_length)
     general, verdicts, keys = [], [], []
     for carrier in CARRIERS:
         policy = policy_as_of(day, carrier, changes=changes)
@@ -124,18 +136,20 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
                                                     signature_domains=later_domains, **common)
                           if v.code == WHITELIST_FULL]  # fmt: skip
         general += [v for v in found if v.carrier is None]
-        general_error = any(v.is_error for v in general)
         mine = [v for v in found if v.carrier == carrier]
-        if general_error or any(v.is_error for v in mine):
-            verdict = "blocked"  # a format error (length, variables, opt-out…) stops it at every carrier
+        # A format error (length, variables, opt-out…) stops it at every carrier: named in each row.
+        blocking = [v for v in mine if v.is_error] + [v for v in general if v.is_error]
+        if blocking:
+            verdict = "blocked"
         elif not policy.template_filing_required:
             verdict = "no_rules"
         elif mine:
             verdict = "needs_filing"
         else:
             verdict = "allowed"
-        verdicts.append(CarrierVerdict(carrier, verdict, mine, policy.night_rate_limit))
-    return TemplateCheck(analysis, general, verdicts, tuple(dict.fromkeys(keys)))
+        verdicts.append(CarrierVerdict(carrier, verdict, mine, policy.night_rate_limit, blocking))
+    keys = tuple(dict.fromkeys(keys))
+    return TemplateCheck(analysis, general, verdicts, keys, common_policy.template_variable_length)
 
 
 def _event(template, actor, from_status, to_status, reason=""):

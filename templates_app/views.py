@@ -146,12 +146,19 @@ def template_check(request, org_id):
     analysis = result.analysis
     return JsonResponse({
         "length": analysis.length, "segments": analysis.segments,
+        # What it bills: an estimate when it has variables (each at its declared maximum or the default).
+        "billed_length": analysis.billed_length, "billed_segments": analysis.billed_segments,
+        "estimated": bool(analysis.variables), "variable_length": result.variable_length,
         "links": analysis.links, "ips": analysis.ips, "contacts": [list(c) for c in analysis.contacts],
+        "contacts_written": analysis.contacts_written, "variable_contacts": analysis.variable_contacts,
         # The page's script counts in UTF-16 code units (an emoji is two): convert the offsets.
         "spans": [[_utf16(text, start), _utf16(text, end), kind] for start, end, kind in analysis.spans],
         "general": [shown(v) for v in result.general],
         "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
                       "verdict": c.verdict, "night_window": c.night_window,
+                      # The rules that block it: its own errors, then the format errors every carrier
+                      # shares. Every blocked verdict names what blocks it.
+                      "blocked_by": [shown(v) for v in c.blocking],
                       "violations": [shown(v) for v in c.violations]} for c in result.carriers],
         "blocked": result.blocked,
         "add_address_url": reverse("org:evidence-create", args=[org.pk, signature.entity_id, "address"]),
@@ -176,7 +183,7 @@ def _detail_context(template, test_send_form):
     if template.status in services.EDITABLE_STATES and template.signature.status in HELD_STATES:
         result = services.template_check(signature=template.signature, kind=template.kind, text=template.text,
                                          exclude=services.whitelist_exclusions(template))  # fmt: skip
-        problems = [(v.is_error, violation_text(v), _rule_ref(v)) for v in result.violations]
+        problems = [(v.is_error, violation_text(v), _rule_ref(v), v.code) for v in result.violations]
     signature_gone = template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]

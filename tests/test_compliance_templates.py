@@ -271,7 +271,9 @@ def test_rule_refs_name_the_carriers_notice():
      "例." * 5_000, "访问" * 4_000 + "a.中国", "例子.中国领取" * 1_000, "1 " * 5_000, "0-" * 5_000, "+1 " * 3_000,
      # Backtracking grows with the input: at 10,000 characters a polynomial pattern takes minutes, not ms.
      "QQ" + " " * 9_997 + "x", "扣扣" + "\t" * 9_997 + "x", "微信" + " " * 9_997 + "x", "加q" + "\u3000" * 9_997 + "x",
-     "001 " * 2_500, " ".join("00" + str(i % 100).zfill(2) for i in range(2_000)), "86 " * 3_000],
+     "001 " * 2_500, " ".join("00" + str(i % 100).zfill(2) for i in range(2_000)), "86 " * 3_000,
+     # Short hotlines, menu choices and codes: each looks a few characters around a number, no further.
+     "【" + "12345 " * 1_600, "95511-1" * 1_400, "95511转" * 1_600, "958314验证码" * 1_000, "10086" * 2_000],
 )  # fmt: skip
 def test_pathological_inputs_finish(text):
     analysis = analyze_template(text)
@@ -361,8 +363,8 @@ def test_numbers_side_by_side_are_both_found_where_the_matcher_finds_neither_or_
 @given(st.text("0123456789 -+()", min_size=7, max_size=30))
 def test_every_number_found_is_one_phonenumbers_calls_valid(stretch):
     for kind, digits in phone_contacts(f"电话{stretch}。"):
-        if kind == "service_number" and len(digits) <= 6 and digits[:2] in ("95", "96"):
-            continue  # 95588: China's short service numbers, unknown to phonenumbers, are found by hand
+        if kind == "service_number" and len(digits) <= 6 and digits[:2] in ("95", "96", "10", "12"):
+            continue  # 95588, 10086, 12315: China's short service numbers, unknown to phonenumbers, found by hand
         number = phonenumbers.parse(digits, "CN")  # +852… keeps its country code
         assert phonenumbers.is_valid_number(number), (stretch, kind, digits)
 

@@ -385,7 +385,7 @@ def test_a_draft_page_checks_it_anew(client, org_a, owner_a, signature):
     template.text = "新品上市，回T退订"
     template.save()
     page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "nothing stops it" in page.content.decode()
+    assert "no published rule stops it" in page.content.decode()
 
 
 def test_every_test_send_problem_is_shown_at_once(client, org_a, owner_a, signature):

@@ -229,6 +229,7 @@
     var rows = document.querySelector("[data-carriers]");
     var night = document.querySelector("[data-night]");
     var addAddress = document.querySelector("[data-add-address]");
+    var coverage = document.querySelector("[data-coverage]");
     var submit = form.querySelector("[data-submit]");
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var timer = null;
@@ -248,25 +249,33 @@
       });
       box.appendChild(document.createTextNode(text.slice(at)));
     }
+    // The sentence first; then, small and quiet, the notice it comes from and the code support quotes.
     function item(list, v) {
       var li = document.createElement("li");
       li.className = v.severity === "error" ? "text-danger" : "text-warning-emphasis";
       li.dataset.code = v.code;
-      li.textContent = v.message + " ";
-      var ref = document.createElement("span");  // the notice it comes from, and the code support quotes
-      ref.className = "text-secondary";
-      ref.textContent = "(" + v.rule_ref + " · " + v.code + ")";
-      li.appendChild(ref);
+      var sentence = document.createElement("span");
+      sentence.textContent = v.message;
+      var ref = document.createElement("small");
+      ref.className = "text-body-tertiary ms-1 rule-ref";
+      ref.textContent = v.rule_ref + " · " + v.code;
+      li.appendChild(sentence); li.appendChild(ref);
       list.appendChild(li);
+    }
+    function billingText(data) {
+      var text = data.estimated ? i18n.billingEstimate : i18n.billingText;
+      return text.replace("%(length)s", data.billed_length).replace("%(segments)s", data.billed_segments)
+                 .replace("%(default)s", data.variable_length);
     }
     function render(data, text) {
       highlight(text, data.spans);
-      billing.textContent = i18n.billingText.replace("%(length)s", data.length).replace("%(segments)s", data.segments);
+      billing.textContent = billingText(data);
       general.innerHTML = "";
       data.general.forEach(function (v) { item(general, v); });
       rows.innerHTML = "";
       var windowText = "";
       var unowned = false;
+      var passes = false;
       data.carriers.forEach(function (c) {
         var tr = document.createElement("tr");
         tr.dataset.carrier = c.carrier;
@@ -275,16 +284,17 @@
         var verdict = document.createElement("td"); verdict.textContent = i18n[c.verdict] || c.verdict;
         verdict.className = "text-nowrap " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
         var why = document.createElement("td"); var ul = document.createElement("ul"); ul.className = "list-unstyled mb-0";
-        c.violations.forEach(function (v) { item(ul, v); if (v.code === "TPL_LINK_NOT_OWNED" || v.code === "TPL_IP_NOT_OWNED") { unowned = true; } });
-        if (c.verdict === "blocked" && !c.violations.length) {  // stopped by a format problem listed above
-          var li = document.createElement("li"); li.className = "text-danger"; li.textContent = i18n.blockedAbove; ul.appendChild(li);
-        }
+        // What blocks it first (its own errors, then the format errors every carrier shares), then its warnings.
+        c.blocked_by.forEach(function (v) { item(ul, v); if (v.code === "TPL_LINK_NOT_OWNED" || v.code === "TPL_IP_NOT_OWNED") { unowned = true; } });
+        c.violations.forEach(function (v) { if (v.severity !== "error") { item(ul, v); } });
+        if (c.verdict === "allowed" || c.verdict === "needs_filing") { passes = true; }
         why.appendChild(ul);
         tr.appendChild(name); tr.appendChild(verdict); tr.appendChild(why);
         rows.appendChild(tr);
         if (c.night_window) { windowText = c.night_window; }
       });
       night.textContent = windowText ? i18n.nightText.replace("%(window)s", windowText) : "";
+      coverage.classList.toggle("d-none", !passes);  // what a passing verdict covers, and what it cannot
       addAddress.classList.toggle("d-none", !unowned);
       addAddress.querySelector("a").href = data.add_address_url;
       submit.disabled = data.blocked;
@@ -296,6 +306,7 @@
       if (!signature) { return; }
       if (!text) {  // nothing typed yet: the hint, not an error
         ++seq; box.innerHTML = hint; billing.textContent = ""; general.innerHTML = ""; rows.innerHTML = ""; night.textContent = "";
+        coverage.classList.add("d-none");
         addAddress.classList.add("d-none"); submit.disabled = true;  // an empty template cannot be submitted
         return;
       }

@@ -1,0 +1,42 @@
+"""The template form's verdicts in Chromium: every blocked row names its rule, the code comes after
+the sentence and quietly, a passing verdict says what it covers, the billed length says it is an estimate."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_browser import _log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_verification_code_with_a_link_names_the_rule_in_every_row(page, owner_a, password):
+    from qualifications.models import Entity
+    from signatures.models import Signature
+
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+                                   legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    _log_in(page, owner_a, password)
+    page.goto(f"/o/{org.pk}/templates/new/")
+    page.locator("#id_signature").select_option(label="【示例科技】")
+    page.locator("#id_kind").select_option("verification")
+    page.locator("#id_text").fill("您的验证码为${code:6}，详见 example.com")
+    verdicts = page.get_by_test_id("carrier-verdicts")
+    for carrier in ("mobile", "unicom", "telecom"):
+        row = verdicts.locator(f'tr[data-carrier="{carrier}"]')
+        expect(row).to_have_attribute("data-verdict", "blocked")
+        reason = row.locator('li[data-code="TPL_VERIFICATION_FORMAT"]')
+        expect(reason).to_contain_text("不得含链接或联系方式")
+        # The sentence first, then the notice and the code, small and quiet.
+        expect(reason.locator("span").first).not_to_contain_text("TPL_")
+        expect(reason.locator("small.rule-ref")).to_have_text("平台规则 · TPL_VERIFICATION_FORMAT")
+    expect(page.get_by_test_id("verdict-coverage")).to_be_hidden()
+    expect(page.locator("[data-billing]")).to_contain_text("此为估算")
+
+    page.locator("#id_kind").select_option("notification")
+    page.locator("#id_text").fill("您的订单${order:20}已发货，详询0591-87654321")
+    for carrier in ("mobile", "unicom", "telecom"):
+        expect(verdicts.locator(f'tr[data-carrier="{carrier}"]')).to_have_attribute("data-verdict", "needs_filing")
+    expect(page.get_by_test_id("verdict-coverage")).to_be_visible()
+    expect(page.get_by_test_id("verdict-coverage")).to_contain_text("不保证送达")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
+from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization, package_flags, present_kinds
 
@@ -35,11 +36,10 @@ def _chinese(request) -> bool:
 def signature_list(request, org_id):
     membership = _membership(request, org_id)
     chinese = _chinese(request)
-    rows = [
-        (signature, states.NEXT_STEP[signature.status][0 if chinese else 1])
-        for signature in selectors.signatures_for_organization(organization=membership.organization)
-    ]
-    return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows})
+    signatures = selectors.signatures_for_organization(organization=membership.organization)
+    listing = paginate(request, signatures, choices=Signature.Status.choices)
+    rows = [(signature, states.NEXT_STEP[signature.status][0 if chinese else 1]) for signature in listing.page]
+    return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
 
 @login_required

@@ -1,7 +1,9 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+
+from compliance import qualification as rules
 
 from .models import Document, Entity
 
@@ -89,8 +91,6 @@ PACKAGE_KINDS = (
 def package_flags(entity_ref: str = "pk") -> dict:
     """Annotations saying which package documents an entity has, for a query that loads it anyway
     (the signature form's live check keeps to a fixed number of queries this way)."""
-    from django.db.models import Exists, OuterRef
-
     live = Document.objects.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
     return {f"has_{kind}": Exists(live.filter(entity=OuterRef(entity_ref), kind=kind)) for kind in PACKAGE_KINDS}
 
@@ -98,3 +98,30 @@ def package_flags(entity_ref: str = "pk") -> dict:
 def present_kinds(obj) -> frozenset[str]:
     """The package kinds an object annotated with package_flags() has."""
     return frozenset(kind for kind in PACKAGE_KINDS if getattr(obj, f"has_{kind}", False))
+
+
+def package_checklist(obj, entity: Entity | None = None) -> list[rules.Requirement]:
+    """The qualification checklist of an entity loaded with package_flags(), without a query.
+
+    ``obj`` carries the annotations; ``entity`` is the entity they describe when it is not ``obj``
+    itself (a partner authorization annotated with ``package_flags("partner")``)."""
+    entity = entity or obj
+    return rules.checklist(
+        entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present_kinds(obj)
+    )
+
+
+def entities_with_package(*, organization):
+    """The organization's entities (its own and those shared with it), each annotated for
+    package_checklist(): one query for the whole list, however long."""
+    return entities_for_organization(organization=organization).annotate(**package_flags())
+
+
+def entity_partner_authorizations(*, entity: Entity):
+    """The entity's partner authorizations with their letters, each partner annotated for package_checklist()."""
+    return (
+        entity.partner_authorizations.select_related("partner")
+        .prefetch_related("documents")
+        .annotate(**package_flags("partner"))
+        .order_by("partner__name", "pk")
+    )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance.validators import mask_id_number, normalize_code
+from filing_portal.listing import paginate
 
 from . import selectors, services
 from .consent import notice
@@ -43,9 +44,13 @@ def _membership(request, org_id):
 def entity_list(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
-    entities = list(selectors.entities_for_organization(organization=org))
-    rows = [(entity, services.entity_checklist(entity=entity)) for entity in entities]
-    return render(request, "qualifications/entity_list.html", {"org": org, "membership": membership, "rows": rows})
+    listing = paginate(request, selectors.entities_with_package(organization=org), choices=Entity.Status.choices)
+    rows = []
+    for entity in listing.page:
+        checklist = selectors.package_checklist(entity)
+        rows.append((entity, checklist, all(item.satisfied for item in checklist)))
+    context = {"org": org, "membership": membership, "rows": rows, "listing": listing}
+    return render(request, "qualifications/entity_list.html", context)
 
 
 @never_cache
@@ -151,8 +156,11 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "addresses": entity.addresses.prefetch_related("documents"),
         # A partner's name may be a signature only with the letter and the partner's own complete package.
         "partner_authorizations": [
-            (authorization, all(item.satisfied for item in services.entity_checklist(entity=authorization.partner)))
-            for authorization in entity.partner_authorizations.select_related("partner").prefetch_related("documents")
+            (
+                authorization,
+                all(item.satisfied for item in selectors.package_checklist(authorization, authorization.partner)),
+            )
+            for authorization in selectors.entity_partner_authorizations(entity=entity)
         ],
     }
 

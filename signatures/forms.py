@@ -55,9 +55,10 @@ class SignatureForm(forms.Form):
         self.fields["entity"].queryset = entities
         self.fields["trademark"].queryset = Trademark.objects.filter(entity__in=entities)
         self.fields["app"].queryset = IcpApp.objects.filter(entity__in=entities)
+        # Each option's label names the partner and the entity: both loaded with it, not one query per option.
         self.fields["partner_authorization"].queryset = PartnerAuthorization.objects.filter(
             entity__in=entities
-        ).select_related("partner")
+        ).select_related("partner", "entity")
 
     def clean(self):
         cleaned = super().clean()

@@ -16,6 +16,7 @@ from compliance import policy_as_of
 from compliance import transitions as states
 from compliance.policies import describe_ref
 from compliance.signatures import signature_notices
+from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization, package_flags, present_kinds
 
@@ -43,11 +44,10 @@ def rule_text(ref: str, chinese: bool) -> str:
 def signature_list(request, org_id):
     membership = _membership(request, org_id)
     chinese = _chinese(request)
-    rows = [
-        (signature, states.NEXT_STEP[signature.status][0 if chinese else 1])
-        for signature in selectors.signatures_for_organization(organization=membership.organization)
-    ]
-    return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows})
+    signatures = selectors.signatures_for_organization(organization=membership.organization)
+    listing = paginate(request, signatures, choices=Signature.Status.choices)
+    rows = [(signature, states.NEXT_STEP[signature.status][0 if chinese else 1]) for signature in listing.page]
+    return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
 
 @login_required

@@ -15,6 +15,7 @@ from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
 from compliance.templates import PLATFORM_RULE
+from filing_portal.listing import paginate
 from signatures.models import HELD_STATES, state_label
 from signatures.services import violation_text
 
@@ -55,9 +56,10 @@ def _template(org, template_id) -> SmsTemplate:
 def template_list(request, org_id):
     org = _membership(request, org_id).organization
     chinese = _chinese()
-    rows = [(t, states.TEMPLATE_NEXT_STEP[t.status][0 if chinese else 1])
-            for t in org.sms_templates.select_related("signature").order_by("-updated_at")]  # fmt: skip
-    return render(request, "templates_app/list.html", {"org": org, "rows": rows})
+    templates = org.sms_templates.select_related("signature").order_by("-updated_at", "-pk")
+    listing = paginate(request, templates, choices=SmsTemplate.Status.choices)
+    rows = [(t, states.TEMPLATE_NEXT_STEP[t.status][0 if chinese else 1]) for t in listing.page]
+    return render(request, "templates_app/list.html", {"org": org, "rows": rows, "listing": listing})
 
 
 @login_required

@@ -1,0 +1,302 @@
+"""Speed of the customer's pages: persistent database connections, and no query per row.
+
+Every customer page (the "org" namespace, the home page's organization chooser and both live
+checks) is loaded with 5 and with 500 rows of what it lists; the number of queries must not grow.
+"""
+
+import datetime as dt
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Organization, User
+from compliance import transitions as states
+from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
+from signatures.models import Signature, SignatureEvent
+from templates_app.models import SmsTemplate, TemplateEvent, TestSend
+
+BASE_DIR = settings.BASE_DIR
+
+
+def _settings_in_a_fresh_process(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "filing_portal.settings", "VAR_DIR": "var/test", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_it_keeps_database_connections_between_requests_by_default():
+    max_age, health_checks = _settings_in_a_fresh_process()
+    assert max_age is None or max_age >= 60
+    assert health_checks is True
+
+
+def test_it_lets_the_environment_turn_persistent_connections_off():
+    assert _settings_in_a_fresh_process(CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="false") == [0, False]
+
+
+# --- no query per row ----------------------------------------------------------------------------
+#
+# One organization holds `n` of everything a customer page may list: entities with a document each,
+# trademarks, apps, addresses and partner authorizations of one entity, signatures, templates, the
+# history of one signature and one template, test sends, members, invitations, and other
+# organizations the owner belongs to. Every page is loaded with 5 of each and again with 500.
+
+_serial = itertools.count(1)
+
+
+def _uscc() -> str:
+    return f"91350100{next(_serial):010d}"
+
+
+class World:
+    """One customer's organization, and `grow(n)` to give it n more of every row."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.org = owner.memberships.get().organization
+        self.entity = Entity.objects.create(
+            organization=self.org, name="福州闽江云通信科技有限公司", uscc=_uscc(), legal_rep_name="张三",
+            legal_rep_id_number="11010519491231002X",
+        )  # fmt: skip
+        self.signature = Signature.objects.create(
+            organization=self.org, entity=self.entity, source=Signature.Source.ABBREVIATION, text="闽江云通信",
+            status=states.ACTIVE,
+        )  # fmt: skip
+        self.draft_signature = Signature.objects.create(
+            organization=self.org, entity=self.entity, source=Signature.Source.ABBREVIATION, text="闽江云",
+            status=states.DRAFT,
+        )  # fmt: skip
+        self.template = SmsTemplate.objects.create(
+            organization=self.org, signature=self.signature, kind=SmsTemplate.Kind.NOTIFICATION, name="发货通知",
+            text="您的订单${order}已发货。", status=states.ACTIVE,
+        )  # fmt: skip
+        self.draft_template = SmsTemplate.objects.create(
+            organization=self.org, signature=self.signature, kind=SmsTemplate.Kind.NOTIFICATION, name="草稿",
+            text="您的订单${order}已签收。", status=states.DRAFT,
+        )  # fmt: skip
+
+    def grow(self, n):
+        org, entity, now = self.org, self.entity, timezone.now()
+        entities = Entity.objects.bulk_create(
+            Entity(organization=org, name=f"第{next(_serial)}号科技有限公司", uscc=_uscc(), legal_rep_name="李四",
+                   legal_rep_id_number="11010519491231002X")
+            for _ in range(n)
+        )  # fmt: skip
+        Document.objects.bulk_create(
+            Document(entity=e, kind=Document.Kind.ENTITY_CERTIFICATE, content_type="image/png", sha256="0" * 64)
+            for e in entities
+        )
+        trademarks = Trademark.objects.bulk_create(
+            Trademark(entity=entity, name=f"闽江{i}", registration_number=f"{next(_serial)}", owner_name=entity.name)
+            for i in range(n)
+        )
+        apps = IcpApp.objects.bulk_create(
+            IcpApp(entity=entity, name=f"应用{next(_serial)}", icp_number="闽ICP备12345678号-1A",
+                   filing_subject=entity.name)
+            for _ in range(n)
+        )  # fmt: skip
+        addresses = OwnedAddress.objects.bulk_create(
+            OwnedAddress(entity=entity, value=f"d{next(_serial)}.example.cn") for _ in range(n)
+        )
+        authorizations = PartnerAuthorization.objects.bulk_create(
+            PartnerAuthorization(entity=entity, partner=partner, signatures="闽江", valid_from=dt.date(2026, 1, 1),
+                                 valid_until=dt.date(2027, 1, 1))
+            for partner in entities
+        )  # fmt: skip
+        evidence = [
+            *(Document(entity=entity, trademark=t, kind=Document.Kind.TRADEMARK_CERTIFICATE) for t in trademarks),
+            *(Document(entity=entity, app=a, kind=Document.Kind.APP_EVIDENCE) for a in apps),
+            *(Document(entity=entity, address=a, kind=Document.Kind.ADDRESS_EVIDENCE) for a in addresses),
+            *(Document(entity=entity, partner_authorization=a, kind=Document.Kind.PARTNER_LETTER)
+              for a in authorizations),
+        ]  # fmt: skip
+        for document in evidence:
+            document.content_type, document.sha256 = "image/png", "0" * 64
+        Document.objects.bulk_create(evidence)
+        signatures = Signature.objects.bulk_create(
+            Signature(organization=org, entity=e, source=Signature.Source.FULL_NAME, text=e.name, status=status)
+            for e, status in zip(entities, itertools.cycle([states.ACTIVE, states.DRAFT, states.IN_REVIEW]))
+        )
+        SmsTemplate.objects.bulk_create(
+            SmsTemplate(organization=org, signature=s, kind=SmsTemplate.Kind.VERIFICATION, name=f"验证码{i}",
+                        text="您的验证码为${code}。", status=s.status)
+            for i, s in enumerate(signatures)
+        )  # fmt: skip
+        for signature in (self.signature, self.draft_signature):
+            SignatureEvent.objects.bulk_create(
+                SignatureEvent(signature=signature, actor=self.owner, from_status=states.DRAFT,
+                               to_status=states.SUBMITTED, at=now)
+                for _ in range(n)
+            )  # fmt: skip
+        for template in (self.template, self.draft_template):
+            TemplateEvent.objects.bulk_create(
+                TemplateEvent(template=template, actor=self.owner, from_status=states.DRAFT, to_status=states.SUBMITTED,
+                              at=now)
+                for _ in range(n)
+            )  # fmt: skip
+        TestSend.objects.bulk_create(
+            TestSend(template=self.template, carrier=carrier, delivered=True, recorded_by=self.owner)
+            for _, carrier in zip(range(n), itertools.cycle(TestSend.Carrier.values))
+        )
+        users = User.objects.bulk_create(User(email=f"colleague{next(_serial)}@alpha.cn") for _ in range(n))
+        Membership.objects.bulk_create(Membership(user=u, organization=org) for u in users)
+        Invitation.objects.bulk_create(
+            Invitation(organization=org, email=f"invitee{next(_serial)}@alpha.cn", invited_by=self.owner,
+                       expires_at=now + dt.timedelta(days=7))
+            for _ in range(n)
+        )  # fmt: skip
+        others = Organization.objects.bulk_create(Organization(name=f"第{next(_serial)}号分公司") for _ in range(n))
+        Membership.objects.bulk_create(Membership(user=self.owner, organization=o) for o in others)
+
+
+def _pages(w: World):
+    """(name, method, url, data) of every customer page: the org namespace's, home's and both live checks."""
+    org, entity = w.org.pk, w.entity.pk
+
+    def url(name, *args):
+        return reverse(f"org:{name}", args=[org, *args])
+
+    return {
+        "home": ("get", reverse("home"), None),
+        "dashboard": ("get", url("dashboard"), None),
+        "members": ("get", url("members"), None),
+        "entity-list": ("get", url("entity-list"), None),
+        "entity-create": ("get", url("entity-create"), None),
+        "entity-detail": ("get", url("entity-detail", entity), None),
+        "entity-edit": ("get", url("entity-edit", entity), None),
+        "entity-consent": ("get", url("entity-consent", entity), None),
+        "evidence-create trademark": ("get", url("evidence-create", entity, "trademark"), None),
+        "evidence-create app": ("get", url("evidence-create", entity, "app"), None),
+        "evidence-create address": ("get", url("evidence-create", entity, "address"), None),
+        "evidence-create partner": ("get", url("evidence-create", entity, "partner"), None),
+        "signature-list": ("get", url("signature-list"), None),
+        "signature-list filtered": ("get", url("signature-list"), {"status": states.ACTIVE, "page": "2"}),
+        "signature-create": ("get", url("signature-create"), None),
+        "signature-check": ("get", url("signature-check"), {"entity": str(entity), "source": "abbreviation",
+                                                            "text": "闽江云通信"}),
+        "signature-detail": ("get", url("signature-detail", w.signature.pk), None),
+        "signature-edit": ("get", url("signature-edit", w.draft_signature.pk), None),
+        "template-list": ("get", url("template-list"), None),
+        "template-list filtered": ("get", url("template-list"), {"status": states.ACTIVE, "page": "2"}),
+        "template-create": ("get", url("template-create"), None),
+        "template-check": ("post", url("template-check"), {"signature": w.signature.pk, "kind": "notification",
+                                                           "text": "您的订单${order}已发货，详见 d1.example.cn"}),
+        "template-detail": ("get", url("template-detail", w.template.pk), None),
+        "template-edit": ("get", url("template-edit", w.draft_template.pk), None),
+        "template-revise": ("get", url("template-revise", w.template.pk), None),
+    }  # fmt: skip
+
+
+def _page_names():
+    class Stub:
+        org = entity = signature = draft_signature = template = draft_template = type("P", (), {"pk": 1})()
+
+    Stub.entity = type("P", (), {"pk": "00000000-0000-0000-0000-000000000001"})()
+    return list(_pages(Stub))
+
+
+def _queries(client, method, url, data):
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code == 200, (url, response.status_code)
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("page", _page_names())
+def test_it_runs_as_many_queries_for_500_rows_as_for_5(client, owner_a, page):
+    world = World(owner_a)
+    client.force_login(owner_a)
+    method, url, data = _pages(world)[page]
+    world.grow(5)
+    few = _queries(client, method, url, data)
+    world.grow(495)
+    many = _queries(client, method, url, data)
+    shape = [re.sub(r"'[^']*'|\b\d+\b", "?", q) for q in few + many]
+    few_shapes, many_shapes = shape[: len(few)], shape[len(few) :]
+    repeated = sorted({q for q in many_shapes if many_shapes.count(q) > few_shapes.count(q)})[:2]
+    assert len(many) == len(few), f"{len(few)} queries for 5 rows, {len(many)} for 500, e.g. {repeated}"
+
+
+# --- long lists: pages of 25, filtered by state ---------------------------------------------------
+
+
+def _rows(html: str, testid: str) -> int:
+    table = html.split(f'data-testid="{testid}"', 1)[1].split("</table>", 1)[0]
+    return table.split("<tbody>", 1)[1].count("<tr>")
+
+
+@pytest.mark.parametrize(
+    ("name", "testid"),
+    [("signature-list", "signature-table"), ("template-list", "template-table"), ("entity-list", "entity-table")],
+)
+def test_it_pages_a_long_list_and_keeps_the_filter_in_the_links(client, owner_a, name, testid):
+    world = World(owner_a)
+    world.grow(90)  # 92 signatures, 92 templates, 91 entities; a third of the signatures and templates active
+    client.force_login(owner_a)
+    url = reverse(f"org:{name}", args=[world.org.pk])
+
+    first = client.get(url).content.decode()
+    assert _rows(first, testid) == 25
+    assert 'data-testid="pagination"' in first and 'href="?page=2"' in first
+    assert 'data-testid="status-filter"' in first
+
+    status = states.ACTIVE if name != "entity-list" else Entity.Status.ACTIVE
+    filtered = client.get(url, {"status": status, "page": 2})
+    html = filtered.content.decode()
+    expected = {"signature-list": Signature, "template-list": SmsTemplate, "entity-list": Entity}[name]
+    total = expected.objects.filter(status=status).count() if name == "entity-list" else (
+        expected.objects.filter(organization=world.org, status=status).count()
+    )  # fmt: skip
+    assert total > 25
+    assert _rows(html, testid) == min(25, total - 25)
+    assert f'href="?status={status}&amp;page=1"' in html
+    assert f'<option value="{status}" selected>' in html
+
+
+def test_it_names_the_states_in_the_filter_as_everywhere_else(client, owner_a):
+    world = World(owner_a)
+    world.grow(30)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-list", args=[world.org.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for value, label in Signature.Status.choices:
+        assert f'<option value="{value}">{label}</option>' in html
+    assert world.signature.get_status_display() in html
+
+
+def test_it_shows_the_whole_list_for_an_unknown_state(client, owner_a):
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-list", args=[world.org.pk]), {"status": "bogus"}).content.decode()
+    assert _rows(html, "signature-table") == 5
+
+
+def test_it_offers_no_filter_or_pages_for_a_short_list(client, owner_a):
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:template-list", args=[world.org.pk])).content.decode()
+    assert _rows(html, "template-table") == 5
+    assert 'data-testid="status-filter"' not in html and 'data-testid="pagination"' not in html

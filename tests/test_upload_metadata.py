@@ -92,3 +92,13 @@ def test_an_orientated_photo_is_still_turned_upright_before_its_exif_goes():
     )
     assert (processed.width, processed.height) == (500, 800)
     assert files.jpeg_metadata_markers(processed.data) == []
+
+
+def test_a_phone_photo_with_a_second_picture_keeps_only_the_first_and_no_mpo_index(client, org_a, owner_a, consented):  # noqa: F811
+    raw = files.mpo()
+    assert raw.count(b"\xff\xd8\xff") == 2 and b"MPF\x00" in raw  # two pictures and the index (APP2 MPF)
+    client.force_login(owner_a)
+    assert upload(client, org_a, consented, "legal_rep_id_front", raw).status_code == 302
+    for name, data in stored_variants(Document.objects.get()).items():
+        assert data.count(b"\xff\xd8\xff") == 1 and b"MPF" not in data, name
+        assert files.jpeg_metadata_markers(data) == [], name

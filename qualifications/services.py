@@ -7,6 +7,7 @@ either leaves a complete row with its files or nothing.
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -340,6 +341,47 @@ def thumbnail_make(*, document_id) -> bool:
     if updated != 1:  # purged meanwhile
         default_storage.delete(name)
     return updated == 1
+
+
+def document_strip_metadata(*, document: Document, dry_run: bool = False) -> list[str]:
+    """Re-encode without metadata the images of a document stored before uploads dropped all of it
+    (until 2026-12 a JPEG's comment and a PNG's colour profile were kept). Returns the variants
+    rewritten (with ``dry_run``, those that would be).
+
+    Only images that still carry metadata are touched (re-encoding costs a little quality). Each
+    new file is written under a new name and the row moved to it by compare-and-set; the old file
+    is deleted after, so a failure leaves the document whole.
+    """
+    rewritten = []
+    for variant in ("file", "thumbnail", "original"):
+        field = getattr(document, variant)
+        if not field or document.purged_at or document.content_type == uploads.PDF:
+            continue
+        with field.open("rb") as handle:
+            stored = handle.read()
+        associated = f"document:{document.pk}"
+        data = crypto.unseal(stored, associated=associated) if variant == "original" else stored
+        if not uploads.metadata_found(data):
+            continue
+        if dry_run:
+            rewritten.append(variant)
+            continue
+        clean, changes = uploads.reencode(data), {}
+        if variant == "original":
+            sealed = crypto.seal(clean, associated=associated)  # with the current key
+            clean, changes = sealed.data, {"key_id": sealed.key_id}
+        old_name = field.name
+        new_name = default_storage.save(
+            field.field.generate_filename(document, "r" + Path(old_name).suffix), ContentFile(clean)
+        )
+        changes[variant] = new_name
+        if Document.objects.filter(pk=document.pk, **{variant: old_name}).update(**changes) == 1:
+            default_storage.delete(old_name)
+            setattr(document, variant, new_name)
+            rewritten.append(variant)
+        else:  # replaced or purged meanwhile
+            default_storage.delete(new_name)
+    return rewritten
 
 
 def thumbnails_requeue_stuck(*, older_than=timedelta(minutes=10)) -> list[str]:

@@ -197,6 +197,54 @@ def _encode(image: Image.Image, content_type: str) -> bytes:
     return out.getvalue()
 
 
+def metadata_found(data: bytes) -> list[str]:
+    """What an image carries besides its pixels (JPEG segments, PNG or WebP chunks), by name.
+
+    Used to find the files an earlier version stored with metadata (``strip_image_metadata``);
+    what ``_encode`` writes has none.
+    """
+    kind = sniff(data[:16])
+    found = []
+    if kind == JPEG:
+        position = 2
+        while position + 4 <= len(data) and data[position] == 0xFF and data[position + 1] != 0xDA:
+            marker, length = data[position + 1], int.from_bytes(data[position + 2 : position + 4], "big")
+            body = data[position + 4 : position + 2 + length]
+            if 0xE0 <= marker <= 0xEF and not (marker == 0xE0 and body.startswith(b"JFIF\x00") and length == 16):
+                found.append(f"APP{marker - 0xE0}")
+            elif marker == 0xFE:
+                found.append("COM")
+            position += 2 + length
+        if not data.endswith(b"\xff\xd9"):
+            found.append("trailing bytes")
+    elif kind == PNG:
+        position = 8
+        while position + 8 <= len(data):
+            length, chunk = int.from_bytes(data[position : position + 4], "big"), data[position + 4 : position + 8]
+            if chunk not in (b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"):
+                found.append(chunk.decode("latin-1"))
+            position += 12 + length
+            if chunk == b"IEND":
+                break
+        if position != len(data):
+            found.append("trailing bytes")
+    elif kind == WEBP:
+        position = 12
+        while position + 8 <= len(data):
+            chunk, length = data[position : position + 4], int.from_bytes(data[position + 4 : position + 8], "little")
+            if chunk not in (b"VP8 ", b"VP8L", b"VP8X", b"ALPH"):
+                found.append(chunk.decode("latin-1").strip())
+            position += 8 + length + (length % 2)
+    return found
+
+
+def reencode(data: bytes) -> bytes:
+    """An already accepted image encoded again with no metadata, in its own format."""
+    with Image.open(BytesIO(data)) as image:
+        image.load()
+        return _encode(_bare(image), PIL_FORMATS[image.format])
+
+
 @lru_cache(maxsize=8)
 def _font(size: int):
     candidates = [settings.WATERMARK_FONT] if settings.WATERMARK_FONT else []

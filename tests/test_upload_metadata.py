@@ -21,7 +21,8 @@ JPEG_KINDS = list(files.JPEG_METADATA)
 
 def stored_variants(document) -> dict[str, bytes]:
     """Every copy of the image the portal keeps: the stored file, the thumbnail, and the decrypted original."""
-    assert services.thumbnail_make(document_id=document.pk)
+    if document.thumbnail_state == Document.ThumbnailState.PENDING:
+        assert services.thumbnail_make(document_id=document.pk)
     document.refresh_from_db()
     variants = {}
     with document.file.open("rb") as handle:
@@ -92,3 +93,57 @@ def test_an_orientated_photo_is_still_turned_upright_before_its_exif_goes():
     )
     assert (processed.width, processed.height) == (500, 800)
     assert files.jpeg_metadata_markers(processed.data) == []
+
+
+def test_a_phone_photo_with_a_second_picture_keeps_only_the_first_and_no_mpo_index(client, org_a, owner_a, consented):  # noqa: F811
+    raw = files.mpo()
+    assert raw.count(b"\xff\xd8\xff") == 2 and b"MPF\x00" in raw  # two pictures and the index (APP2 MPF)
+    client.force_login(owner_a)
+    assert upload(client, org_a, consented, "legal_rep_id_front", raw).status_code == 302
+    for name, data in stored_variants(Document.objects.get()).items():
+        assert data.count(b"\xff\xd8\xff") == 1 and b"MPF" not in data, name
+        assert files.jpeg_metadata_markers(data) == [], name
+
+
+def test_images_stored_by_an_earlier_version_are_cleaned_by_the_command(client, org_a, owner_a, consented):  # noqa: F811
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from qualifications import crypto
+
+    client.force_login(owner_a)
+    assert upload(client, org_a, consented, "legal_rep_id_front", files.jpeg()).status_code == 302
+    document = Document.objects.get()
+    stored_variants(document)  # the thumbnail made
+
+    # As an earlier version stored it: a comment after the JFIF header, in every copy.
+    def tainted(data):
+        return data[:20] + files.JPEG_METADATA["comment"](files.PAYLOAD) + data[20:]
+
+    associated = f"document:{document.pk}"
+    for field in (document.file, document.thumbnail):
+        Path(field.path).write_bytes(tainted(Path(field.path).read_bytes()))
+    original = crypto.unseal(Path(document.original.path).read_bytes(), associated=associated)
+    Path(document.original.path).write_bytes(crypto.seal(tainted(original), associated=associated).data)
+    old_paths = [Path(f.path) for f in (document.file, document.thumbnail, document.original)]
+    assert all(uploads.metadata_found(data) == ["COM"] for data in stored_variants(document).values())
+
+    out = StringIO()
+    call_command("strip_image_metadata", "--dry-run", stdout=out)
+    assert f"{document.pk}: file, thumbnail, original" in out.getvalue()
+    assert all(path.exists() for path in old_paths)  # a dry run touches nothing
+
+    call_command("strip_image_metadata", stdout=out)
+    assert "1 document(s) were cleaned of metadata." in out.getvalue()
+    document.refresh_from_db()
+    for name, data in stored_variants(document).items():
+        assert files.PAYLOAD not in data and files.jpeg_metadata_markers(data) == [], name
+        assert uploads.metadata_found(data) == [], name
+    assert not any(path.exists() for path in old_paths)
+    assert client.get(f"/documents/{document.pk}/file/").status_code == 200
+
+    out = StringIO()
+    call_command("strip_image_metadata", stdout=out)
+    assert "0 document(s) were cleaned of metadata." in out.getvalue()

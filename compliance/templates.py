@@ -676,18 +676,22 @@ def _general_rules(add, body, kind, analysis):
             "A marketing message offers a way out, such as 拒收请回复R or 回T退订.", base_ref)  # fmt: skip
 
 
+def _written(contact, analysis, given) -> str:
+    """A contact as the customer wrote it (0591-87654321), for the messages; compared normalised."""
+    if contact in analysis.contacts:
+        return analysis.contacts_written[analysis.contacts.index(contact)]
+    return next((item[2] for item in given if len(item) > 2 and tuple(item[:2]) == contact), contact[1])
+
+
 def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_contacts, signature_domains):
     links, ips, contacts = analysis.links, analysis.ips, analysis.contacts
-    # Contacts as the customer wrote them (0591-87654321), for the messages; compared normalised.
-    shown_as = dict(zip(contacts, analysis.contacts_written, strict=False))
-    for item in signature_contacts:
-        if len(item) > 2:
-            shown_as.setdefault(tuple(item[:2]), item[2])
-    signature_contacts = {tuple(item[:2]) for item in signature_contacts}
-    if rules.template_variable_contact_counts:
+    given = signature_contacts  # (kind, value) or (kind, value, as written)
+    if given:
+        signature_contacts = {tuple(item[:2]) for item in given}
+        if not rules.template_variable_contact_counts:  # others' variables count no more than this one's
+            signature_contacts = {item for item in signature_contacts if item[0] != "variable"}
+    if analysis.variable_contacts and rules.template_variable_contact_counts:
         contacts = contacts + [("variable", name) for name in analysis.variable_contacts]
-    else:  # the other templates' variables where a contact goes count no more than this one's
-        signature_contacts = {item for item in signature_contacts if item[0] != "variable"}
     # A carrier without its own IP limit (Unicom, Mobile: "1 link") counts an IP address as a link.
     link_count = len(links) + (len(ips) if rules.template_max_ips is None else 0)
     name = {
@@ -702,7 +706,7 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
             f"{en}: at most {rules.template_max_links} link per template; this one has {link_count}.",
             rules.ref("template_max_links"), carrier)  # fmt: skip
     if rules.template_max_contacts is not None and len(contacts) > rules.template_max_contacts:
-        listed = [shown_as.get(contact, contact[1]) for contact in contacts]
+        listed = [_written(contact, analysis, given) for contact in contacts]
         add("TPL_TOO_MANY_CONTACTS", ERROR,
             f"{zh}：每个模板最多 {rules.template_max_contacts} 个联系方式，当前 {len(contacts)} 个："
             f"{'、'.join(listed)}。",
@@ -734,7 +738,7 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
     # Which list is full, and what fills it: what the customer can act on.
     over = []
     if within and max_contacts is not None and len(whitelist_contacts) > max_contacts:
-        shown = sorted(shown_as.get(contact, contact[1]) for contact in whitelist_contacts)
+        shown = sorted(_written(contact, analysis, given) for contact in whitelist_contacts)
         over.append(("个联系方式", "contact methods", max_contacts, shown))
     if within and max_domains is not None and len(whitelist_domains) > max_domains:
         over.append(("个域名", "domains", max_domains, sorted(display_domain(d) for d in whitelist_domains)))

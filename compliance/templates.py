@@ -43,15 +43,18 @@ _VARIABLE = re.compile(r"\$\{([^{}$]*)\}")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}(?::[1-9][0-9]{0,2})?")
 # A variable where a contact goes: right after one of these words (客服电话：${phone}, 请致电${tel}).
 # Not after 您的… (您绑定的邮箱${email} is the recipient's own) and not after 手机 (您的手机号${mobile}).
-_CONTACT_SLOT = re.compile(
-    r"(?i)(?:电话|热线|致电|拨打|客服|咨询|联系方式|联系|微信号?|qq号?|邮箱|e-?mail)(?:号码)?[ \t]*[:：是为]?[ \t]*$"
-)
+_CONTACT_WORDS = ("电话", "热线", "致电", "拨打", "客服", "咨询", "联系方式", "联系", "微信", "微信号", "qq", "qq号",
+                  "邮箱", "email", "e-mail")  # fmt: skip
 # 点 only after a letter: 今晚8点live is a time, not the domain 8.live.
 _DOT_WORDS = re.compile(
     r"(?<=[A-Za-z0-9])[ \t]*(?:[。．]|\(\.\)|\[\.\]|\(dot\)|\[dot\]|\bdot\b)[ \t]*(?=[A-Za-z0-9])"
     r"|(?<=[A-Za-z])[ \t]*[点點][ \t]*(?=[A-Za-z0-9])",
     re.I,
 )
+# What each of them needs, as patterns that start with a character class (the engine skips to it):
+# a cheap test before the full ones, which start with a lookbehind and are tried at every position.
+_DOT_WORDS_GATE = re.compile(r"[A-Za-z0-9][ \t]*(?:[。．(\[点點]|[Dd][Oo][Tt])")
+_SPACED_DOT_GATE = re.compile(r"[A-Za-z0-9](?:[ \t]+\.|\.[ \t])")
 _SPACED_DOT = re.compile(r"(?<=[A-Za-z0-9])[ \t]+\.[ \t]*(?=[A-Za-z])|(?<=[A-Za-z0-9])\.[ \t]+(?=[A-Za-z]{2})")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 _URL_IP = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}://\[?([0-9a-f:.]{2,45})\]?(?=[:/\s]|$)")
@@ -89,7 +92,8 @@ _LETTER = re.compile(r"[A-Za-z]")
 # Service lines phonenumbers does not know: 95xxx/96xxx (and 6-digit 95xxxx/96xxxx), and the short
 # public hotlines 100xx (the carriers' own: 10086, 10010, 10000) and 12xxx (public services: 12315,
 # 12345, 12122), these only as a standalone 5-digit number (no digit or letter beside it).
-_SERVICE = re.compile(r"(?<!\d)(9[56]\d{3,4}|100\d{2}|12\d{3})(?!\d)")
+# No lookbehind in front, so that the engine can skip to a 9 or a 1: the digit before is checked by hand.
+_SERVICE = re.compile(r"(9[56]\d{3,4}|1(?:00\d{2}|2\d{3}))(?!\d)")
 # A menu choice after a 95xxx/96xxx line (95511-3, 95588-1-2, 95539转2): part of the number.
 _MENU = re.compile(r"(?:-\d{1,2}){1,3}(?![\d-])|[ \t]*转[ \t]*\d{1,4}(?!\d)")
 # A 6-digit 95xxxx is a code wherever the text says so: right after 】, or beside one of these words.
@@ -201,8 +205,8 @@ def normalize_disguises(text: str) -> tuple[str, list[int]]:
             pieces.append(piece)
             origin.extend([index] * len(piece))
         folded = "".join(pieces)
-    for pattern in (_DOT_WORDS, _SPACED_DOT):
-        if pattern.search(folded):
+    for gate, pattern in ((_DOT_WORDS_GATE, _DOT_WORDS), (_SPACED_DOT_GATE, _SPACED_DOT)):
+        if gate.search(folded) and pattern.search(folded):
             folded, origin = _substitute(pattern, folded, origin)
     return folded, origin
 
@@ -227,20 +231,20 @@ def segments_for(length: int) -> int:
     return math.ceil(length / MULTI_SEGMENT)
 
 
-def _declared_length(variable: str, default: int) -> int:
-    """The longest value a variable may take: its declared maximum (code:6), or the default."""
-    name, colon, maximum = variable.partition(":")
-    return int(maximum) if colon and maximum.isdigit() else default
-
-
-def _variable_contacts(text: str, matches) -> list[str]:
-    """The placeholders written where a contact goes (a few characters before each: linear)."""
+def _variable_contacts(text: str, placeholders) -> list[tuple[int, int, str]]:
+    """The placeholders written where a contact goes, (start, end, placeholder): each right after a
+    contact word, then perhaps 号码, a ：/是/为 and spaces. A few characters before each are read."""
     found = []
-    for match in matches:
-        window = text[max(0, match.start() - 12) : match.start()]
-        slot = _CONTACT_SLOT.search(window)
-        if slot and "您" not in window[max(0, slot.start() - 4) : slot.start()]:
-            found.append(match.group(0))
+    for match in placeholders:
+        head = text[max(0, match.start() - 14) : match.start()].rstrip(" \t")
+        if head.endswith((":", "：", "是", "为")):
+            head = head[:-1].rstrip(" \t")
+        head = head.removesuffix("号码").lower()
+        if not head.endswith(_CONTACT_WORDS):  # one test in C: most variables are no contact
+            continue
+        word = next(word for word in _CONTACT_WORDS if head.endswith(word))
+        if "您" not in head[-len(word) - 4 : -len(word)]:
+            found.append((match.start(), match.end(), match.group(0)))
     return found
 
 
@@ -255,7 +259,7 @@ def analyze_template(text: str, signature: str | None = None, *, variable_length
     placeholders = list(_VARIABLE.finditer(text)) if "${" in text else []
     variables = [match.group(1) for match in placeholders]
     # Placeholders become spaces: ${a}${b} must not glue the text around them into a number.
-    plain = _VARIABLE.sub(lambda m: " " * len(m.group(0)), text)
+    plain = _VARIABLE.sub(lambda m: " " * len(m.group(0)), text) if placeholders else text
     normalized, origin = normalize_disguises(plain)
     spans: list[tuple[int, int, str]] = []
     consumed = bytearray(len(normalized))  # what an earlier kind has claimed
@@ -266,7 +270,8 @@ def analyze_template(text: str, signature: str | None = None, *, variable_length
         consumed[start:end] = b"\x01" * (end - start)
         if end > start:  # marked where the customer wrote it, disguises and all
             spans.append((origin[start], origin[end - 1] + 1, kind))
-            written_at.setdefault(start, text[origin[start] : origin[end - 1] + 1])
+            if kind != "link":
+                written_at[start] = text[origin[start] : origin[end - 1] + 1]
 
     def free(start, end):
         return not any(consumed[start:end])
@@ -330,33 +335,38 @@ def analyze_template(text: str, signature: str | None = None, *, variable_length
     if "95" in normalized or "96" in normalized or "100" in normalized or "12" in normalized:
         for match in _SERVICE.finditer(normalized):
             start, end = match.span(1)
-            if free(start, end):
+            if (not start or not normalized[start - 1].isdigit()) and free(start, end):
                 line_end = _service_line(normalized, start, end)
                 if line_end:
                     found_contacts.append((start, "service_number", match.group(1)))
                     claim(start, line_end, "service_number")
     framing = len(signature) + 2 if signature else 0
     length = len(text) + framing
+    segments = segments_for(length)
     written: dict[tuple[str, str], str] = {}
-    for start, kind, value in sorted(found_contacts):
-        written.setdefault((kind, value), written_at.get(start, value))
-    billed = length + sum(_declared_length(m.group(1), default) - len(m.group(0)) for m in placeholders)
-    slots = _variable_contacts(text, placeholders) if placeholders else []
-    for match in placeholders:
-        if match.group(0) in slots:
-            spans.append((match.start(), match.end(), "variable_contact"))
+    if found_contacts:
+        for start, kind, value in sorted(found_contacts):
+            if (kind, value) not in written:
+                written[(kind, value)] = written_at.get(start, value)
+    billed, slots = length, []
+    if placeholders:
+        for match in placeholders:  # each at its declared maximum (${code:6}) or the default
+            _, colon, maximum = match.group(1).partition(":")
+            billed += (int(maximum) if colon and maximum.isdigit() else default) - (match.end() - match.start())
+        slots = _variable_contacts(text, placeholders)
+        spans += [(start, end, "variable_contact") for start, end, _ in slots]
     return Analysis(
         links=_unique(links),
         ips=_unique(ips),
         contacts=list(written),
         variables=variables,
         length=length,
-        segments=segments_for(length),
+        segments=segments,
         spans=sorted(spans),
         contacts_written=list(written.values()),
-        variable_contacts=_unique(slots),
+        variable_contacts=_unique(placeholder for _, _, placeholder in slots),
         billed_length=billed,
-        billed_segments=segments_for(billed),
+        billed_segments=segments_for(billed) if billed != length else segments,
     )
 
 
@@ -511,7 +521,7 @@ def _numbers_in(stretch: str) -> tuple[tuple[int, int, str, str], ...]:
     17996163631-815076 there is no phone number, as phonenumbers' matcher finds none there either.
     """
     words = [(m.start(), m.end(), _NON_DIGITS.sub("", m.group(0))) for m in _WORD.finditer(stretch)]
-    found, index, may_start = [], 0, True
+    found, index, may_start, joined = [], 0, True, False
     while index < len(words):
         plus = index == 0 and stretch.startswith("+")  # the candidate pattern allows + only in front
         candidates, digits = [], ""
@@ -525,10 +535,13 @@ def _numbers_in(stretch: str) -> tuple[tuple[int, int, str, str], ...]:
             judged = _judge(digits, plus)
             if judged:
                 found.append((index, last, (words[index][0], words[last][1], *judged)))
+                joined = joined or last > index
                 index, may_start = last + 1, True
                 break
         else:
             index, may_start = index + 1, False
+    if not joined:
+        return tuple(number for _, _, number in found)
     # A number joined from several words and followed by two or more words that make no number is
     # the head of a grouped card or ID number (1010 0000 0000 0000), not a phone line.
     starts = {first for first, _, _ in found}
@@ -663,18 +676,22 @@ def _general_rules(add, body, kind, analysis):
             "A marketing message offers a way out, such as 拒收请回复R or 回T退订.", base_ref)  # fmt: skip
 
 
+def _written(contact, analysis, given) -> str:
+    """A contact as the customer wrote it (0591-87654321), for the messages; compared normalised."""
+    if contact in analysis.contacts:
+        return analysis.contacts_written[analysis.contacts.index(contact)]
+    return next((item[2] for item in given if len(item) > 2 and tuple(item[:2]) == contact), contact[1])
+
+
 def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_contacts, signature_domains):
     links, ips, contacts = analysis.links, analysis.ips, analysis.contacts
-    # Contacts as the customer wrote them (0591-87654321), for the messages; compared normalised.
-    shown_as = dict(zip(contacts, analysis.contacts_written, strict=False))
-    for item in signature_contacts:
-        if len(item) > 2:
-            shown_as.setdefault(tuple(item[:2]), item[2])
-    signature_contacts = {tuple(item[:2]) for item in signature_contacts}
-    if rules.template_variable_contact_counts:
+    given = signature_contacts  # (kind, value) or (kind, value, as written)
+    if given:
+        signature_contacts = {tuple(item[:2]) for item in given}
+        if not rules.template_variable_contact_counts:  # others' variables count no more than this one's
+            signature_contacts = {item for item in signature_contacts if item[0] != "variable"}
+    if analysis.variable_contacts and rules.template_variable_contact_counts:
         contacts = contacts + [("variable", name) for name in analysis.variable_contacts]
-    else:  # the other templates' variables where a contact goes count no more than this one's
-        signature_contacts = {item for item in signature_contacts if item[0] != "variable"}
     # A carrier without its own IP limit (Unicom, Mobile: "1 link") counts an IP address as a link.
     link_count = len(links) + (len(ips) if rules.template_max_ips is None else 0)
     name = {
@@ -689,7 +706,7 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
             f"{en}: at most {rules.template_max_links} link per template; this one has {link_count}.",
             rules.ref("template_max_links"), carrier)  # fmt: skip
     if rules.template_max_contacts is not None and len(contacts) > rules.template_max_contacts:
-        listed = [shown_as.get(contact, contact[1]) for contact in contacts]
+        listed = [_written(contact, analysis, given) for contact in contacts]
         add("TPL_TOO_MANY_CONTACTS", ERROR,
             f"{zh}：每个模板最多 {rules.template_max_contacts} 个联系方式，当前 {len(contacts)} 个："
             f"{'、'.join(listed)}。",
@@ -721,7 +738,7 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
     # Which list is full, and what fills it: what the customer can act on.
     over = []
     if within and max_contacts is not None and len(whitelist_contacts) > max_contacts:
-        shown = sorted(shown_as.get(contact, contact[1]) for contact in whitelist_contacts)
+        shown = sorted(_written(contact, analysis, given) for contact in whitelist_contacts)
         over.append(("个联系方式", "contact methods", max_contacts, shown))
     if within and max_domains is not None and len(whitelist_domains) > max_domains:
         over.append(("个域名", "domains", max_domains, sorted(display_domain(d) for d in whitelist_domains)))

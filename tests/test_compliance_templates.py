@@ -273,7 +273,8 @@ def test_rule_refs_name_the_carriers_notice():
      "QQ" + " " * 9_997 + "x", "扣扣" + "\t" * 9_997 + "x", "微信" + " " * 9_997 + "x", "加q" + "\u3000" * 9_997 + "x",
      "001 " * 2_500, " ".join("00" + str(i % 100).zfill(2) for i in range(2_000)), "86 " * 3_000,
      # Short hotlines, menu choices and codes: each looks a few characters around a number, no further.
-     "【" + "12345 " * 1_600, "95511-1" * 1_400, "95511转" * 1_600, "958314验证码" * 1_000, "10086" * 2_000],
+     "【" + "12345 " * 1_600, "95511-1" * 1_400, "95511转" * 1_600, "958314验证码" * 1_000, "10086" * 2_000,
+     "客服电话：${a}" * 1_000, "致电 ${" * 2_000],
 )  # fmt: skip
 def test_pathological_inputs_finish(text):
     analysis = analyze_template(text)

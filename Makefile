@@ -61,6 +61,8 @@ bench: install assets ## benchmarks/: prints figures and ratios against a baseli
 	$(BIN)/python benchmarks/upload_processing.py
 	$(BIN)/python benchmarks/check_signature.py
 	$(BIN)/python benchmarks/templates.py
+	scripts/system-deps.sh bench
+	$(BIN)/python benchmarks/pages.py  # needs PostgreSQL on 127.0.0.1:5432 (user postgres)
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -132,13 +132,7 @@ def invitation_accept(request, token):
 def dashboard(request, org_id):
     membership = selectors.membership_get(user=request.user, org_id=org_id)
     org = membership.organization
-    context = {
-        "membership": membership,
-        "org": org,
-        "entity_count": org.entities.count(),
-        "signature_count": org.signatures.count(),
-        "template_count": org.sms_templates.count(),
-    }
+    context = {"membership": membership, "org": org, **selectors.organization_counts(organization=org)}
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.signatures import source_refusal
+from filing_portal.choices import light_choices
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
 
@@ -51,14 +52,18 @@ class SignatureForm(forms.Form):
             if value not in accepted and value != keep_source
         ]
         self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
+        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices).
         entities = entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
-        self.fields["entity"].queryset = entities
-        self.fields["trademark"].queryset = Trademark.objects.filter(entity__in=entities)
-        self.fields["app"].queryset = IcpApp.objects.filter(entity__in=entities)
-        # Each option's label names the partner and the entity: both loaded with it, not one query per option.
-        self.fields["partner_authorization"].queryset = PartnerAuthorization.objects.filter(
-            entity__in=entities
-        ).select_related("partner", "entity")
+        light_choices(self.fields["entity"], entities, ("name",), label=str)
+        light_choices(
+            self.fields["trademark"], Trademark.objects.filter(entity__in=entities), ("name", "registration_number"),
+            label=lambda name, number: f"{name} ({number})",
+        )  # fmt: skip
+        light_choices(self.fields["app"], IcpApp.objects.filter(entity__in=entities), ("name",), label=str)
+        light_choices(
+            self.fields["partner_authorization"], PartnerAuthorization.objects.filter(entity__in=entities),
+            ("partner__name", "entity__name"), label=lambda partner, entity: f"{partner} → {entity}",
+        )  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filing_portal.choices import light_choices
 from filing_portal.widgets import IsoDateInput
 from signatures.models import HELD_STATES, Signature
 
@@ -30,9 +31,9 @@ class TemplateForm(forms.Form):
             self.fields["signature"].queryset = Signature.objects.filter(pk=fixed.pk)
             self.fields["signature"].disabled = self.fields["name"].disabled = True
         else:
-            self.fields["signature"].queryset = organization.signatures.filter(status__in=HELD_STATES).select_related(
-                "entity"
-            )
+            # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap.
+            held = organization.signatures.filter(status__in=HELD_STATES).select_related("entity")
+            light_choices(self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】")
 
 
 class TestSendForm(forms.Form):

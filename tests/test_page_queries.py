@@ -300,3 +300,15 @@ def test_it_offers_no_filter_or_pages_for_a_short_list(client, owner_a):
     html = client.get(reverse("org:template-list", args=[world.org.pk])).content.decode()
     assert _rows(html, "template-table") == 5
     assert 'data-testid="status-filter"' not in html and 'data-testid="pagination"' not in html
+
+
+def test_it_counts_the_dashboard_s_entities_signatures_and_templates_in_one_query(client, owner_a):
+    world = World(owner_a)
+    world.grow(3)  # 4 entities, 5 signatures, 5 templates
+    client.force_login(owner_a)
+    url = reverse("org:dashboard", args=[world.org.pk])
+    html = client.get(url).content.decode()
+    for card, n in (("entities-card", 4), ("signatures-card", 5), ("templates-card", 5)):
+        assert re.search(rf'data-testid="{card}".*?<small class="text-secondary">{n}</small>', html, re.S), card
+    counts = [q for q in _queries(client, "get", url, None) if "COUNT(" in q.upper()]
+    assert len(counts) == 1, counts

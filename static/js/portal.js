@@ -5,6 +5,16 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // A long select (entities, signatures: filing_portal/choices.py marks them) becomes a searchable choice
+  // (Tom Select, served by the portal). Short ones stay native selects. The native select keeps its
+  // value and its change events, so the live checks below see every choice.
+  var SEARCHABLE_FROM = 20;
+  if (window.TomSelect) {
+    document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+      if (select.options.length <= SEARCHABLE_FROM) { return; }
+      new window.TomSelect(select, { maxOptions: null, allowEmptyOption: true, create: false });
+    });
+  }
   // A form marked data-confirm asks first (removing a member, for instance).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -188,24 +188,26 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def server_cpu(master: int) -> float:
     """CPU seconds the server side has used so far: gunicorn (master and workers) and PostgreSQL
-    (every backend, and through the postmaster's reaped children those that ended)."""
+    (the backends serving this database, and through the postmaster's reaped children those that
+    ended: with CONN_MAX_AGE=0 a backend lives for one request)."""
     procs = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             comm, rest = (entry / "stat").read_text().rsplit(")", 1)
+            title = (entry / "cmdline").read_bytes() if comm.endswith("(postgres") else b""
         except OSError:
             continue
         fields = rest.split()
-        procs[int(entry.name)] = (comm.split("(", 1)[1], int(fields[1]), *map(int, fields[11:15]))
+        procs[int(entry.name)] = (comm.split("(", 1)[1], title, int(fields[1]), *map(int, fields[11:15]))
     total = 0
-    for pid, (comm, ppid, utime, stime, cutime, cstime) in procs.items():
+    for pid, (comm, title, ppid, utime, stime, cutime, cstime) in procs.items():
         postgres = comm.startswith("postgres")
         parent_postgres = ppid in procs and procs[ppid][0].startswith("postgres")
         if pid == master or (postgres and not parent_postgres):  # gunicorn's master, the postmaster
             total += utime + stime + cutime + cstime
-        elif ppid == master or postgres:  # the workers, the backends
+        elif ppid == master or (postgres and f" {DATABASE} ".encode() in title):  # the workers, our backends
             total += utime + stime
     return total / TICK
 

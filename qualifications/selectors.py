@@ -100,15 +100,17 @@ def present_kinds(obj) -> frozenset[str]:
     return frozenset(kind for kind in PACKAGE_KINDS if getattr(obj, f"has_{kind}", False))
 
 
-def package_checklist(obj, entity: Entity | None = None) -> list[rules.Requirement]:
-    """The qualification checklist of an entity loaded with package_flags(), without a query.
+def package_checklist(obj, entity: Entity | None = None, present: frozenset[str] | None = None):
+    """The qualification checklist of an entity, without a query: from the annotations of
+    package_flags() on ``obj``, or from the document kinds ``present`` when the caller has them.
 
-    ``obj`` carries the annotations; ``entity`` is the entity they describe when it is not ``obj``
-    itself (a partner authorization annotated with ``package_flags("partner")``)."""
+    ``entity`` is the entity the annotations describe when it is not ``obj`` itself (a partner
+    authorization annotated with ``package_flags("partner")``)."""
     entity = entity or obj
     return rules.checklist(
-        entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present_kinds(obj)
-    )
+        entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent,
+        present=present_kinds(obj) if present is None else present,
+    )  # fmt: skip
 
 
 def entities_with_package(*, organization):

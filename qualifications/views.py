@@ -45,10 +45,14 @@ def entity_list(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
     listing = paginate(request, selectors.entities_with_package(organization=org), choices=Entity.Status.choices)
+    chinese = (request.LANGUAGE_CODE or "").startswith("zh")
     rows = []
     for entity in listing.page:
-        checklist = selectors.package_checklist(entity)
-        rows.append((entity, checklist, all(item.satisfied for item in checklist)))
+        checklist = [(item.satisfied, item.name_zh if chinese else item.name_en)
+                     for item in selectors.package_checklist(entity)]  # fmt: skip
+        # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
+        labels = (Entity.Status(entity.status).label, Entity.Kind(entity.kind).label)
+        rows.append((entity, *labels, checklist, all(satisfied for satisfied, _name in checklist)))
     context = {"org": org, "membership": membership, "rows": rows, "listing": listing}
     return render(request, "qualifications/entity_list.html", context)
 
@@ -123,8 +127,10 @@ def field_check(request, org_id):
 
 
 def _detail_context(request, membership, entity, upload_form=None, upload_kind=None):
-    checklist = services.entity_checklist(entity=entity)
-    documents = {doc.kind: doc for doc in selectors.entity_current_documents(entity=entity)}
+    current = list(selectors.entity_current_documents(entity=entity))
+    # The same live documents entity_checklist() would read again: one query for both.
+    checklist = selectors.package_checklist(entity, present=frozenset(doc.kind for doc in current))
+    documents = {doc.kind: doc for doc in current}
     chinese = (request.LANGUAGE_CODE or "").startswith("zh")
     items = [
         {

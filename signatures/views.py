@@ -46,7 +46,9 @@ def signature_list(request, org_id):
     chinese = _chinese(request)
     signatures = selectors.signatures_for_organization(organization=membership.organization)
     listing = paginate(request, signatures, choices=Signature.Status.choices)
-    rows = [(signature, states.NEXT_STEP[signature.status][0 if chinese else 1]) for signature in listing.page]
+    # The state's label straight from Signature.Status: get_status_display rebuilds the choices on every call.
+    step = 0 if chinese else 1
+    rows = [(s, Signature.Status(s.status).label, states.NEXT_STEP[s.status][step]) for s in listing.page]
     return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
 

@@ -58,7 +58,9 @@ def template_list(request, org_id):
     chinese = _chinese()
     templates = org.sms_templates.select_related("signature").order_by("-updated_at", "-pk")
     listing = paginate(request, templates, choices=SmsTemplate.Status.choices)
-    rows = [(t, states.TEMPLATE_NEXT_STEP[t.status][0 if chinese else 1]) for t in listing.page]
+    # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
+    rows = [(t, SmsTemplate.Status(t.status).label, SmsTemplate.Kind(t.kind).label,
+             states.TEMPLATE_NEXT_STEP[t.status][0 if chinese else 1]) for t in listing.page]  # fmt: skip
     return render(request, "templates_app/list.html", {"org": org, "rows": rows, "listing": listing})
 
 

@@ -312,3 +312,32 @@ def test_it_counts_the_dashboard_s_entities_signatures_and_templates_in_one_quer
         assert re.search(rf'data-testid="{card}".*?<small class="text-secondary">{n}</small>', html, re.S), card
     counts = [q for q in _queries(client, "get", url, None) if "COUNT(" in q.upper()]
     assert len(counts) == 1, counts
+
+
+def test_it_labels_light_options_as_the_models_do_and_still_refuses_another_customer_s(client, owner_a, owner_b):
+    world = World(owner_a)
+    world.grow(2)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-create", args=[world.org.pk])).content.decode()
+    for obj in (
+        world.entity,
+        world.entity.trademarks.first(),
+        world.entity.apps.first(),
+        world.entity.partner_authorizations.select_related("partner", "entity").first(),
+    ):
+        assert f'<option value="{obj.pk}">{obj}</option>' in html.replace("&gt;", ">"), obj
+    assert html.count("data-searchable") == 4
+
+    theirs = Entity.objects.create(
+        organization=owner_b.memberships.get().organization,
+        name="乙网络有限公司",
+        uscc=_uscc(),
+        legal_rep_name="王五",
+        legal_rep_id_number="11010519491231002X",
+    )
+    foreign = Trademark.objects.create(entity=theirs, name="乙网", registration_number="7", owner_name=theirs.name)
+    response = client.post(reverse("org:signature-create", args=[world.org.pk]), {
+        "entity": world.entity.pk, "source": "trademark", "trademark": foreign.pk, "text": foreign.name,
+    }, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()

@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-PORT   ?= 8000
+# Not ?=: honcho, Codespaces and Heroku-like shells export PORT; only `make run PORT=8001` moves it.
+PORT   := 8000
 
 .PHONY: run test install assets chromium fonts migrate seed lint format messages bench clean
 

@@ -79,6 +79,8 @@ class Policy:
 # A rule_ref is a stable machine form, for support and the API: "YYYY-MM-DD · notice" for a rule of
 # the notices, PLATFORM_RULE for the platform's own limits. Pages render it with ``describe_ref``.
 PLATFORM_RULE = "platform rule"
+# The form snapshots stored before issue 9 carry for the platform's rules (read as PLATFORM_RULE).
+LEGACY_PLATFORM_RULE = "平台规则 · platform rule"
 
 # Rules in force before the first notice, and where they come from. The signature length (2-12
 # characters) is the platform's limit, not a notice's: the SMS gateway's, kept as a parameter so
@@ -101,7 +103,7 @@ def ref_parts(ref: str) -> tuple[str, str] | None:
 
 def describe_ref(ref: str) -> tuple[str, str]:
     """A rule_ref as the customer reads it, (Chinese, English): the date first, then the notice."""
-    if ref == PLATFORM_RULE:
+    if ref in (PLATFORM_RULE, LEGACY_PLATFORM_RULE):
         return "平台规则", "Platform rule"
     parts = ref_parts(ref)
     if parts is None:

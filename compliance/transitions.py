@@ -59,7 +59,7 @@ TEMPLATE_NEXT_STEP = {
     FILING: ("运营商报备通常需要 3–5 个工作日", "Carriers take 3-5 working days to file"),
     ACTIVE: ("可以使用；请先测试发送，运营商执行为准", "In use; test-send first, the carriers' execution is final"),
     DORMANT: ("尽快使用以免被清理", "Send with it soon, or carriers may clear it"),
-    CLEARED: ("需重新提交该模板报备", "Submit the template for filing again"),
+    CLEARED: ("运营商已清理，请另建新的模板重新报备", "Cleared by the carriers: write it again as a new template"),
     WITHDRAWN: ("无", "Nothing"),
 }
 

@@ -32,7 +32,8 @@ def move(obj, *, to_status: str, actor, reason: str = "", record):
     to, reason)`` writes the history row in the same transaction."""
     current = obj.status
     if not states.can_transition(current, to_status):
-        raise TransitionRefused(_("This cannot go from “%(a)s” to “%(b)s”.") % {"a": current, "b": to_status})
+        names = {"a": obj.Status(current).label, "b": obj.Status(to_status).label}  # the states' one name each
+        raise TransitionRefused(_("This cannot go from “%(a)s” to “%(b)s”.") % names)
     with transaction.atomic():
         updated = (
             type(obj).objects.filter(pk=obj.pk, status=current).update(status=to_status, updated_at=timezone.now())

@@ -278,6 +278,7 @@ def test_a_refused_source_says_the_date_first_the_notice_and_what_remains():
     ("ref", "zh", "en"),
     [
         (PLATFORM_RULE, "平台规则", "Platform rule"),
+        ("平台规则 · platform rule", "平台规则", "Platform rule"),  # as snapshots before issue 9 stored it
         ("2026-05-01 · 2026.4.23", "自 2026-05-01 起（通知 2026.4.23）", "From 2026-05-01 (notice 2026.4.23)"),
     ],
 )

@@ -109,3 +109,26 @@ def test_a_rejected_template_is_not_told_to_apply_for_a_signature(client, org_a,
         assert next_step in page.content.decode() and signature_word not in next_step
         listing = client.get(reverse("org:template-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE=language)
         assert next_step in listing.content.decode()
+
+
+def test_a_cleared_template_is_not_asked_for_what_it_cannot_do():
+    """Cleared is final: no edit, no new version; the next step says to write a new template."""
+    from compliance import transitions as states
+
+    zh, en = states.TEMPLATE_NEXT_STEP[states.CLEARED]
+    assert "新的模板" in zh and "new template" in en
+    assert states.SIGNATURE_TRANSITIONS[states.CLEARED] == frozenset()
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh-hans", "已撤回"), ("en", "Withdrawn")])
+def test_a_refused_move_names_the_states_by_their_labels(org_a, owner_a, language, name):
+    from filing_portal.workflow import TransitionRefused
+    from signatures import services
+
+    entity = Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW")
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例",
+                                         status="withdrawn")  # fmt: skip
+    with translation.override(language), pytest.raises(TransitionRefused) as refused:
+        services.signature_withdraw(signature=signature, actor=owner_a)
+    assert name in str(refused.value)
+    assert "withdrawn”" not in str(refused.value)

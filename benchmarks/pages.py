@@ -294,10 +294,13 @@ def main():
             for _ in range(args.rounds):
                 page = wrk(method, path, body, headers, args.seconds, master)
                 after = wrk(*bare, headers, args.seconds, master)
-                rates.append(page[0] / ((last[0] + after[0]) / 2))
-                costs.append(((last[1] + after[1]) / 2) / page[1])
+                if min(last[0], page[0], after[0]) * args.seconds >= 10:  # a stalled run measures nothing
+                    rates.append(page[0] / ((last[0] + after[0]) / 2))
+                    costs.append(((last[1] + after[1]) / 2) / page[1])
                 bare_rates += [last[0], after[0]]
                 last = after
+            if not rates:
+                raise SystemExit(f"{name}: every round stalled; the machine is too busy to measure")
             results.append((name, target, page[0], page[1], statistics.median(rates), statistics.median(costs)))
     finally:
         if server is not None:

@@ -341,3 +341,15 @@ def test_it_labels_light_options_as_the_models_do_and_still_refuses_another_cust
     }, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_it_reads_the_caller_s_memberships_once_for_the_page_and_its_navigation(client, owner_a):
+    world = World(owner_a)
+    world.grow(3)  # the owner is in 4 organizations: all 4 in the navigation bar
+    client.force_login(owner_a)
+    url = reverse("org:signature-list", args=[world.org.pk])
+    reads = [q for q in _queries(client, "get", url, None) if 'FROM "accounts_membership"' in q]
+    assert len(reads) == 1, reads
+    html = client.get(url).content.decode()
+    for membership in owner_a.memberships.select_related("organization"):
+        assert f'href="/o/{membership.organization_id}/">{membership.organization.name}</a>' in html

@@ -14,7 +14,7 @@ class TemplateForm(forms.Form):
     signature = forms.ModelChoiceField(label=_("Signature"), queryset=Signature.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=SmsTemplate.Kind.choices, initial=SmsTemplate.Kind.NOTIFICATION)
     name = forms.CharField(
-        label=_("Template name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知.")
+        label=_("Template name"), max_length=64, help_text=_("For your own reference, e.g. Order confirmation.")
     )
     text = forms.CharField(
         label=_("Template text"), strip=False, max_length=ANALYSED_LIMIT,

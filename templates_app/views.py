@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
-from compliance.templates import PLATFORM_RULE
+from compliance.policies import describe_ref
 from filing_portal.listing import paginate
 from signatures.models import HELD_STATES, state_label
 from signatures.services import violation_text
@@ -35,9 +35,10 @@ def _utf16(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
 
 
-def _rule_ref(violation) -> str:
-    """Where a rule comes from: the carrier rules' dates and notices as they are, the platform's translated."""
-    return _("platform rule") if violation.rule_ref == PLATFORM_RULE else violation.rule_ref
+def _rule(violation, chinese: bool) -> str:
+    """Where a rule comes from, as the customer reads it: "From 2025-07-10 (notice 2025.7.2)", "Platform rule".
+    The rule_ref itself ("2025-07-10 · 2025.7.2") stays the stable form for support and the API."""
+    return describe_ref(violation.rule_ref)[0 if chinese else 1]
 
 
 def _membership(request, org_id):
@@ -143,9 +144,8 @@ def template_check(request, org_id):
     chinese = _chinese()
 
     def shown(v):
-        ref = _rule_ref(v)
         return {"code": v.code, "severity": v.severity, "message": v.message if chinese else v.message_en,
-                "rule_ref": ref}  # fmt: skip
+                "rule_ref": v.rule_ref, "rule": _rule(v, chinese)}  # fmt: skip
 
     analysis = result.analysis
     return JsonResponse({
@@ -187,7 +187,7 @@ def _detail_context(template, test_send_form):
     if template.status in services.EDITABLE_STATES and template.signature.status in HELD_STATES:
         result = services.template_check(signature=template.signature, kind=template.kind, text=template.text,
                                          exclude=services.whitelist_exclusions(template))  # fmt: skip
-        problems = [(v.is_error, violation_text(v), _rule_ref(v), v.code) for v in result.violations]
+        problems = [(v.is_error, violation_text(v), _rule(v, chinese), v.code) for v in result.violations]
     signature_gone = template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]

@@ -1,6 +1,8 @@
 """SMS templates in the customer site: the list, the form with its per-carrier verdict, the
 detail with its timeline and test sends, and new versions."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -33,6 +35,22 @@ def _chinese() -> bool:
 
 def _utf16(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
+
+
+# A scheme right before a link (https://, http://, weixin://): the analysis marks the host, from which
+# the domain is judged; the page highlights the whole link as the customer wrote it.
+_SCHEME_BEFORE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}://$")
+
+
+def _as_written(text: str, spans) -> list[tuple[int, int, str]]:
+    shown, end_before = [], 0
+    for start, end, kind in spans:
+        if kind == "link":
+            scheme = _SCHEME_BEFORE.search(text, max(end_before, start - 20), start)
+            start = scheme.start() if scheme else start
+        shown.append((start, end, kind))
+        end_before = end
+    return shown
 
 
 def _rule(violation, chinese: bool) -> str:
@@ -156,7 +174,8 @@ def template_check(request, org_id):
         "links": analysis.links, "ips": analysis.ips, "contacts": [list(c) for c in analysis.contacts],
         "contacts_written": analysis.contacts_written, "variable_contacts": analysis.variable_contacts,
         # The page's script counts in UTF-16 code units (an emoji is two): convert the offsets.
-        "spans": [[_utf16(text, start), _utf16(text, end), kind] for start, end, kind in analysis.spans],
+        "spans": [[_utf16(text, start), _utf16(text, end), kind]
+                  for start, end, kind in _as_written(text, analysis.spans)],
         "general": [shown(v) for v in result.general],
         "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
                       "verdict": c.verdict, "night_window": c.night_window,

@@ -580,3 +580,20 @@ def test_a_test_sends_result_is_chosen_never_defaulted(client, org_a, owner_a, s
                                HTTP_ACCEPT_LANGUAGE=language)  # fmt: skip
         assert response.status_code == 400 and error in response.content.decode()
     assert not TestSend.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("🎉详见 https://shop.example.com/a?b=1 ，拒收请回复R", ["https://shop.example.com/a?b=1"]),
+        ("官网http://example.com，拒收请回复R", ["http://example.com"]),
+        ("详见 example.com 或 HTTPS://www.example.org/x", ["example.com", "HTTPS://www.example.org/x"]),
+        ("打开 weixin://dl/example.com", ["example.com"]),  # no host right after the scheme: the host alone
+    ],
+)
+def test_the_preview_highlights_the_whole_link_as_written(client, org_a, owner_a, signature, text, links):
+    client.force_login(owner_a)
+    spans = check(client, org_a, signature, text).json()["spans"]
+    units = text.encode("utf-16-le")
+    shown = [units[2 * start : 2 * end].decode("utf-16-le") for start, end, kind in spans if kind == "link"]
+    assert shown == links

@@ -60,7 +60,7 @@ class EntityForm(forms.ModelForm):
     """
 
     # Longer than 18 so that a code typed with spaces or dashes reaches the normalisation.
-    uscc = forms.CharField(label=_("unified social credit code (USCC)"), max_length=40)
+    uscc = forms.CharField(label=_("Unified social credit code (USCC)"), max_length=40)
 
     class Meta:
         model = Entity

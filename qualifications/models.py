@@ -50,7 +50,7 @@ class Entity(models.Model):
     uscc = models.CharField(_("unified social credit code (USCC)"), max_length=18, unique=True)
     licence_valid_from = models.DateField(_("licence valid from"), null=True, blank=True)
     licence_valid_until = models.DateField(
-        _("licence valid until"), null=True, blank=True, help_text=_("Leave empty for a long-term licence.")
+        _("licence valid until"), null=True, blank=True, help_text=_("Leave empty if valid long-term.")
     )
     industry = models.CharField(
         _("industry"),
@@ -64,10 +64,11 @@ class Entity(models.Model):
     )
     legal_rep_id_number = models.CharField(_("legal representative's ID number"), max_length=32)
     legal_rep_id_valid_until = models.DateField(
-        _("legal representative's ID valid until"), null=True, blank=True, help_text=_("Empty for long-term.")
-    )
+        _("legal representative's ID valid until"), null=True, blank=True,
+        help_text=_("Leave empty if valid long-term."),
+    )  # fmt: skip
     uses_agent = models.BooleanField(
-        _("file through an agent (经办人)"), default=False,
+        _("file through an agent"), default=False,
         help_text=_("Public institutions and non-profits may file with an agent's ID instead of the legal rep's."),
     )  # fmt: skip
     agent_name = models.CharField(_("agent"), max_length=100, blank=True, validators=[validate_single_line])
@@ -75,7 +76,9 @@ class Entity(models.Model):
         _("agent's ID type"), max_length=32, choices=IdType.choices, default=IdType.RESIDENT_ID, blank=True
     )
     agent_id_number = models.CharField(_("agent's ID number"), max_length=32, blank=True)
-    agent_id_valid_until = models.DateField(_("agent's ID valid until"), null=True, blank=True)
+    agent_id_valid_until = models.DateField(
+        _("agent's ID valid until"), null=True, blank=True, help_text=_("Leave empty if valid long-term.")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_at = models.DateTimeField(_("closed or rejected at"), null=True, blank=True)
     created_by = models.ForeignKey(

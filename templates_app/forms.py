@@ -14,7 +14,7 @@ class TemplateForm(forms.Form):
     signature = forms.ModelChoiceField(label=_("Signature"), queryset=Signature.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=SmsTemplate.Kind.choices, initial=SmsTemplate.Kind.NOTIFICATION)
     name = forms.CharField(
-        label=_("Template name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知.")
+        label=_("Template name"), max_length=64, help_text=_("For your own reference, e.g. Order confirmation.")
     )
     text = forms.CharField(
         label=_("Template text"), strip=False, max_length=ANALYSED_LIMIT,
@@ -41,8 +41,10 @@ class TestSendForm(forms.Form):
 
     carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
     sent_on = forms.DateField(label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput())
+    # No default: a result picked for the customer ("Delivered") is how a failed send gets recorded wrongly.
     delivered = forms.TypedChoiceField(
-        label=_("Result"), coerce=lambda v: v == "yes",
-        choices=[("yes", _("Delivered")), ("no", _("Failed"))],
+        label=_("Result"), coerce=lambda v: v == "yes", empty_value=None,
+        choices=[("", _("—— Choose ——")), ("yes", _("Delivered")), ("no", _("Failed"))],
+        error_messages={"required": _("Choose the result: was the test message delivered, or did it fail?")},
     )  # fmt: skip
     failure_code = forms.CharField(label=_("Failure code"), max_length=64, required=False)

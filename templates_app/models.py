@@ -26,7 +26,7 @@ class SmsTemplate(models.Model):
         Signature, on_delete=models.PROTECT, related_name="sms_templates", verbose_name=_("signature")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=64, help_text=_("For your own reference, e.g. 下单通知."))
+    name = models.CharField(_("name"), max_length=64, help_text=_("For your own reference, e.g. Order confirmation."))
     text = models.TextField(_("template text"))
     status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=states.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)

@@ -1,6 +1,8 @@
 """SMS templates in the customer site: the list, the form with its per-carrier verdict, the
 detail with its timeline and test sends, and new versions."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
-from compliance.templates import PLATFORM_RULE
+from compliance.policies import describe_ref
 from filing_portal.listing import paginate
 from signatures.models import HELD_STATES, state_label
 from signatures.services import violation_text
@@ -35,9 +37,26 @@ def _utf16(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
 
 
-def _rule_ref(violation) -> str:
-    """Where a rule comes from: the carrier rules' dates and notices as they are, the platform's translated."""
-    return _("platform rule") if violation.rule_ref == PLATFORM_RULE else violation.rule_ref
+# A scheme right before a link (https://, http://, weixin://): the analysis marks the host, from which
+# the domain is judged; the page highlights the whole link as the customer wrote it.
+_SCHEME_BEFORE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,15}://$")
+
+
+def _as_written(text: str, spans) -> list[tuple[int, int, str]]:
+    shown, end_before = [], 0
+    for start, end, kind in spans:
+        if kind == "link":
+            scheme = _SCHEME_BEFORE.search(text, max(end_before, start - 20), start)
+            start = scheme.start() if scheme else start
+        shown.append((start, end, kind))
+        end_before = end
+    return shown
+
+
+def _rule(violation, chinese: bool) -> str:
+    """Where a rule comes from, as the customer reads it: "From 2025-07-10 (notice 2025.7.2)", "Platform rule".
+    The rule_ref itself ("2025-07-10 · 2025.7.2") stays the stable form for support and the API."""
+    return describe_ref(violation.rule_ref)[0 if chinese else 1]
 
 
 def _membership(request, org_id):
@@ -143,9 +162,8 @@ def template_check(request, org_id):
     chinese = _chinese()
 
     def shown(v):
-        ref = _rule_ref(v)
         return {"code": v.code, "severity": v.severity, "message": v.message if chinese else v.message_en,
-                "rule_ref": ref}  # fmt: skip
+                "rule_ref": v.rule_ref, "rule": _rule(v, chinese)}  # fmt: skip
 
     analysis = result.analysis
     return JsonResponse({
@@ -156,7 +174,8 @@ def template_check(request, org_id):
         "links": analysis.links, "ips": analysis.ips, "contacts": [list(c) for c in analysis.contacts],
         "contacts_written": analysis.contacts_written, "variable_contacts": analysis.variable_contacts,
         # The page's script counts in UTF-16 code units (an emoji is two): convert the offsets.
-        "spans": [[_utf16(text, start), _utf16(text, end), kind] for start, end, kind in analysis.spans],
+        "spans": [[_utf16(text, start), _utf16(text, end), kind]
+                  for start, end, kind in _as_written(text, analysis.spans)],
         "general": [shown(v) for v in result.general],
         "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
                       "verdict": c.verdict, "night_window": c.night_window,
@@ -187,7 +206,7 @@ def _detail_context(template, test_send_form):
     if template.status in services.EDITABLE_STATES and template.signature.status in HELD_STATES:
         result = services.template_check(signature=template.signature, kind=template.kind, text=template.text,
                                          exclude=services.whitelist_exclusions(template))  # fmt: skip
-        problems = [(v.is_error, violation_text(v), _rule_ref(v), v.code) for v in result.violations]
+        problems = [(v.is_error, violation_text(v), _rule(v, chinese), v.code) for v in result.violations]
     signature_gone = template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]

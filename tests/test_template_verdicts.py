@@ -141,3 +141,70 @@ def test_every_template_message_in_chinese_says_您_never_你(client, org_a, own
     assert [m for m in messages if "你" in m] == []
     for name in ("org:template-create", "org:template-list"):
         assert "你" not in client.get(reverse(name, args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
+# A rule reference as a page shows it: never the machine form "YYYY-MM-DD · notice".
+BARE_REF = re.compile(r"\d{4}-\d{2}-\d{2} · ")
+DATED_LINK = "新品上市，详见 shop.example.com ，拒收请回复R"  # needs filing (dated) and a domain Telecom wants owned
+
+
+def _rules(data) -> list[dict]:
+    every = list(data["general"])
+    for carrier in data["carriers"]:
+        every += carrier["blocked_by"] + carrier["violations"]
+    return every
+
+
+@pytest.mark.parametrize(("language", "platform"), [("en", "Platform rule"), ("zh-hans", "平台规则")])
+def test_the_checks_rule_references_read_as_sentences_and_keep_the_machine_form(
+    client, org_a, owner_a, signature, language, platform
+):
+    client.force_login(owner_a)
+    every = _rules(check(client, org_a, signature, DATED_LINK, language=language).json())
+    every += _rules(check(client, org_a, signature, "全场五折", language=language).json())
+    dated = [v for v in every if BARE_REF.match(v["rule_ref"])]
+    assert dated and any(v["rule_ref"] == "platform rule" for v in every)
+    assert [v["rule"] for v in every if BARE_REF.search(v["rule"])] == []
+    for v in dated:
+        day, notice = v["rule_ref"].split(" · ")
+        expected = f"自 {day} 起（通知 {notice}）" if language != "en" else f"From {day} (notice {notice})"
+        assert v["rule"] == expected
+    assert {v["rule"] for v in every if v["rule_ref"] == "platform rule"} == {platform}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_no_template_page_shows_a_bare_rule_reference(client, org_a, owner_a, signature, language):
+    client.force_login(owner_a)
+    draft = services.template_save_draft(organization=org_a, user=owner_a, signature=signature, kind="marketing",
+                                         name="活动", text=DATED_LINK)  # fmt: skip
+    pages = [reverse("org:template-detail", args=[org_a.pk, draft.pk]), reverse("org:template-list", args=[org_a.pk]),
+             reverse("org:template-edit", args=[org_a.pk, draft.pk]),
+             reverse("org:template-create", args=[org_a.pk])]  # fmt: skip
+    for url in pages:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert not BARE_REF.search(html), url
+    detail = client.get(pages[0], HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert ("（通知 2025.7.2）" if language != "en" else "(notice 2025.7.2)") in detail
+
+
+NOTICE_NUMBER = r"\d{4}\.\d{1,2}\.\d{1,2}"
+
+
+def test_every_mention_of_a_notice_reads_notice_then_its_number():
+    """ "通知 2025.7.2" / "notice 2025.7.2": never "2025.7.2 通知", "2025.7.2 公告" or "公告 2025.7.2"."""
+    from .test_project import BASE_DIR, _po_entries
+
+    wrong = []
+    for msgid, msgstr, _ in _po_entries(BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"):
+        if msgid.startswith("The announcement it comes from"):
+            continue  # the policy admin's help text (signatures/, another change): a field, not a mention
+        for match in re.finditer(rf"(\S{{0,3}}\s?)({NOTICE_NUMBER})", msgstr):
+            if not match.group(1).endswith(("通知 ", "、")):
+                wrong.append(msgstr)
+        for match in re.finditer(NOTICE_NUMBER, msgid):
+            lead = msgid[: match.start()]
+            if not lead.endswith(("notice ", "notices ")) and not re.search(rf"notices {NOTICE_NUMBER}, $", lead):
+                wrong.append(msgid)
+        if re.search(rf"{NOTICE_NUMBER}\s*(通知|公告)|公告\s*{NOTICE_NUMBER}", msgstr):
+            wrong.append(msgstr)
+    assert wrong == []

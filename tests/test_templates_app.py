@@ -1,6 +1,7 @@
 """SMS template applications: the per-carrier verdict, submission, versions, test sends, isolation."""
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -555,3 +556,44 @@ def test_the_database_itself_keeps_one_new_version_at_a_time(org_a, owner_a, sig
     with pytest.raises(IntegrityError), transaction.atomic():
         SmsTemplate.objects.create(organization=org_a, signature=signature, kind="notification", name="发货",
                                    text="您的订单已退回", status="submitted", version=3, previous=v1)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("language", "choose", "error"),
+    [
+        ("en", "—— Choose ——", "Choose the result: was the test message delivered, or did it fail?"),
+        ("zh-hans", "—— 请选择 ——", "请选择结果：测试短信是否送达？"),
+    ],
+)
+def test_a_test_sends_result_is_chosen_never_defaulted(client, org_a, owner_a, signature, language, choose, error):
+    client.force_login(owner_a)
+    submit(client, org_a, signature, "您的订单已发货", kind="notification")
+    template = SmsTemplate.objects.get()
+    page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE=language)
+    select = re.search(r'<select name="delivered"[^>]*>(.*?)</select>', page.content.decode(), re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"([^>]*)>([^<]*)</option>', select)
+    assert options[0][0] == "" and options[0][2] == choose  # the empty choice comes first
+    assert [value for value, attrs, _ in options if "selected" in attrs] in ([], [""])  # nothing picked for you
+    url = reverse("org:template-test-send", args=[org_a.pk, template.pk])
+    for missing in ({}, {"delivered": ""}):
+        response = client.post(url, {"carrier": "telecom", "sent_on": "2026-11-20", **missing},
+                               HTTP_ACCEPT_LANGUAGE=language)  # fmt: skip
+        assert response.status_code == 400 and error in response.content.decode()
+    assert not TestSend.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("🎉详见 https://shop.example.com/a?b=1 ，拒收请回复R", ["https://shop.example.com/a?b=1"]),
+        ("官网http://example.com，拒收请回复R", ["http://example.com"]),
+        ("详见 example.com 或 HTTPS://www.example.org/x", ["example.com", "HTTPS://www.example.org/x"]),
+        ("打开 weixin://dl/example.com", ["example.com"]),  # no host right after the scheme: the host alone
+    ],
+)
+def test_the_preview_highlights_the_whole_link_as_written(client, org_a, owner_a, signature, text, links):
+    client.force_login(owner_a)
+    spans = check(client, org_a, signature, text).json()["spans"]
+    units = text.encode("utf-16-le")
+    shown = [units[2 * start : 2 * end].decode("utf-16-le") for start, end, kind in spans if kind == "link"]
+    assert shown == links

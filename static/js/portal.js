@@ -268,7 +268,7 @@
       sentence.textContent = v.message;
       var ref = document.createElement("small");
       ref.className = "text-body-tertiary ms-1 rule-ref";
-      ref.textContent = v.rule_ref + " · " + v.code;
+      ref.textContent = v.rule + " · " + v.code;  // the rule as the reader reads it, then the code
       li.appendChild(sentence); li.appendChild(ref);
       list.appendChild(li);
     }

@@ -1,0 +1,31 @@
+"""One colour per state, wherever a state is shown (lists, detail pages, the dashboard): the Bootstrap
+class of a state's badge, keyed by the models' state values (signatures, templates, entities).
+Used through templates/_state_badge.html; docs/architecture.md, "State badges"."""
+
+from django import template
+
+register = template.Library()
+
+# Grey: nothing is happening (not sent yet, or over by the customer's choice); blue: with the platform
+# or the carriers; amber: the customer's move; green: in use; red: refused or removed.
+STATE_BADGE_CLASS = {
+    "draft": "text-bg-secondary",
+    "submitted": "text-bg-primary",
+    "in_review": "text-bg-primary",
+    "approved": "text-bg-info",
+    "filing": "text-bg-info",
+    "changes_requested": "text-bg-warning",
+    "dormant": "text-bg-warning",
+    "active": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "cleared": "text-bg-danger",
+    "withdrawn": "text-bg-light border",
+    "closed": "text-bg-light border",
+}
+UNKNOWN = "text-bg-secondary"
+
+
+@register.filter
+def state_badge_class(state) -> str:
+    """The badge class of a state value ("active" -> "text-bg-success"); grey for one not listed."""
+    return STATE_BADGE_CLASS.get(str(state or ""), UNKNOWN)

@@ -1,0 +1,70 @@
+"""One language per page: no English label that embeds Chinese, no Chinese one that borrows an English
+word where a Chinese one exists (issue 9, section 2: "No mixed-language labels")."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from qualifications.forms import EntityForm
+from templates_app.forms import TemplateForm, TestSendForm
+
+from .test_project import BASE_DIR, _po_entries
+
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+# English msgids that may hold Chinese characters, each with the reason.
+ENGLISH_WITH_HAN = {}
+
+# Latin words a Chinese message may keep: names and codes that have no Chinese word of their own.
+LATIN_KEPT = {
+    "ICP", "IP", "IPv4", "IPv6", "PDF", "JPEG", "PNG", "WebP", "ZIP", "MB", "GB", "QQ", "USCC", "TOTP",
+    "example", "com",  # a sample domain, typed as is
+    "max_length", "mobile", "unicom", "telecom",  # policy parameters and carrier keys, typed as is (admin)
+    # Django's own messages, which our catalogue overrides only to say 您: HTTP headers and class names.
+    "Referrer", "Policy", "no", "referrer", "HTTP", "CSRF", "Referer", "ManagementForm", "docutils",
+}  # fmt: skip
+# What is not prose: placeholders, tags, variables, links.
+NOT_PROSE = re.compile(r"%\(\w+\)[sd]|%s|\{\{[^}]*\}\}|\{\w+\}|\$\{[^}]*\}|<[^>]*>|https?://\S+")
+
+
+def _catalogue():
+    return [
+        (msgid, msgstr)
+        for msgid, msgstr, _ in _po_entries(BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+    ]
+
+
+def test_no_english_message_embeds_chinese():
+    mixed = [msgid for msgid, _ in _catalogue() if HAN.search(msgid) and msgid not in ENGLISH_WITH_HAN]
+    assert mixed == []
+
+
+def test_no_chinese_message_borrows_an_english_word():
+    borrowed = {}
+    for msgid, msgstr in _catalogue():
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9_]+", NOT_PROSE.sub("", msgstr))) - LATIN_KEPT
+        if words:
+            borrowed[msgid] = sorted(words)
+    assert borrowed == {}
+
+
+@pytest.mark.parametrize("form", [lambda: EntityForm(), lambda: TestSendForm()])
+def test_form_labels_and_help_texts_are_in_english_only(form):
+    with translation.override("en"):
+        form = form()
+        shown = [str(f.label) for f in form.fields.values()] + [str(f.help_text) for f in form.fields.values()]
+    assert [text for text in shown if HAN.search(text)] == []
+
+
+@pytest.mark.django_db
+def test_the_entity_and_template_forms_read_in_english(client, org_a, owner_a):
+    client.force_login(owner_a)
+    entity_page = client.get(reverse("org:entity-create", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "File through an agent" in entity_page and "经办人" not in entity_page
+    assert "Unified social credit code (USCC)" in entity_page
+    assert entity_page.count("Leave empty if valid long-term.") == 3  # licence, legal representative, agent
+    with translation.override("en"):
+        help_text = str(TemplateForm(organization=org_a).fields["name"].help_text)
+    assert not HAN.search(help_text)

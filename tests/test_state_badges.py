@@ -1,0 +1,65 @@
+"""Issue 9: one colour per state. A state's badge has the same class on a list, on a detail page and
+wherever else it is shown, through templates/_state_badge.html (signature pages adopt it separately)."""
+
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from filing_portal.templatetags.state_badges import STATE_BADGE_CLASS
+from qualifications.models import Entity
+from signatures.models import Signature
+
+from .test_state_labels import one_of_each  # noqa: F401 (a fixture: a signature and a template per state)
+
+pytestmark = pytest.mark.django_db
+
+BADGE = re.compile(r'<span class="badge ([^"]+)" data-state="([^"]*)"')
+
+
+def _badges(html) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for classes, state in BADGE.findall(html):
+        found.setdefault(state, set()).add(classes)
+    return found
+
+
+def test_every_state_has_a_colour_and_an_unknown_one_is_grey():
+    assert set(Signature.Status.values) | set(Entity.Status.values) <= set(STATE_BADGE_CLASS)
+    html = render_to_string("_state_badge.html", {"state": "something_new", "label": "x"})
+    assert 'class="badge text-bg-secondary"' in html and ">x</span>" in html
+
+
+def test_a_template_state_has_one_colour_on_the_list_and_its_page(client, org_a, owner_a, one_of_each):  # noqa: F811
+    client.force_login(owner_a)
+    listing = _badges(client.get(reverse("org:template-list", args=[org_a.pk])).content.decode())
+    for state, _signature, template in one_of_each:
+        page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk])).content.decode()
+        assert _badges(page) == {state: {STATE_BADGE_CLASS[state]}}, state
+        assert listing[state] == {STATE_BADGE_CLASS[state]}, state
+        assert 'data-testid="template-status"' in page
+
+
+def test_an_entity_state_has_one_colour_on_the_list_and_its_page(client, org_a, owner_a):
+    client.force_login(owner_a)
+    entities = [
+        Entity.objects.create(
+            organization=org_a,
+            name=f"示例{n}科技有限公司",
+            uscc=uscc,
+            status=state,
+            legal_rep_name="王演示",
+            legal_rep_id_number="110105198001010016",
+        )  # fmt: skip
+        for n, (state, uscc) in enumerate(
+            zip(Entity.Status.values, ("91110108MA01DEM0AW", "91350100M000100Y43", "91110000100000000X"), strict=True)
+        )  # fmt: skip
+    ]
+    listing = _badges(client.get(reverse("org:entity-list", args=[org_a.pk]) + "?status=").content.decode())
+    for entity in entities:
+        page = client.get(reverse("org:entity-detail", args=[org_a.pk, entity.pk])).content.decode()
+        assert _badges(page).get(entity.status) == {STATE_BADGE_CLASS[entity.status]}, entity.status
+        if entity.status in listing:  # a list may leave closed or rejected entities out
+            assert listing[entity.status] == {STATE_BADGE_CLASS[entity.status]}
+    assert listing["active"] == {"text-bg-success"}

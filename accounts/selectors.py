@@ -24,19 +24,26 @@ def membership_get(*, user: User, org_id: int) -> Membership:
     raise Http404
 
 
-def organization_counts(*, organization: Organization) -> dict[str, int]:
-    """How many entities, signatures and templates the organization has: one query, not three."""
+def organization_counts(*, organization: Organization, withdrawn_sources=()) -> dict[str, int]:
+    """How many entities, signatures and templates the organization has, and how many of its live
+    signatures (not ended) rest on one of ``withdrawn_sources`` (sources the rules in force no
+    longer accept): one query, not four."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
-    def count(relation):
+    from compliance.signatures import ENDED_STATES
+
+    def count(relation, **filters):
         rows = Organization._meta.get_field(relation).related_model.objects.filter(organization=OuterRef("pk"))
+        if filters:
+            rows = rows.filter(**filters).exclude(status__in=ENDED_STATES)
         rows = rows.order_by().values("organization").annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
     return Organization.objects.filter(pk=organization.pk).values(
-        entity_count=count("entities"), signature_count=count("signatures"), template_count=count("sms_templates")
-    )[0]
+        entity_count=count("entities"), signature_count=count("signatures"), template_count=count("sms_templates"),
+        withdrawn_count=count("signatures", source__in=list(withdrawn_sources)),
+    )[0]  # fmt: skip
 
 
 def organization_members(*, organization: Organization):

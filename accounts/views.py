@@ -132,7 +132,18 @@ def invitation_accept(request, token):
 def dashboard(request, org_id):
     membership = selectors.membership_get(user=request.user, org_id=org_id)
     org = membership.organization
-    context = {"membership": membership, "org": org, **selectors.organization_counts(organization=org)}
+    # Live signatures whose source the rules in force no longer accept (app names from 2026-05-01,
+    # notice 2026.4.23, read from the policy in force): counted in the same query as the cards.
+    from signatures.forms import refusal_text
+    from signatures.models import Signature
+    from signatures.policies import current_policy
+
+    policy = current_policy()
+    accepted = policy.accepted_sources | {Signature.Source.PARTNER}  # a partner's letter is never refused as such
+    withdrawn = [s for s in Signature.Source.values if s not in accepted]
+    counts = selectors.organization_counts(organization=org, withdrawn_sources=withdrawn)
+    context = {"membership": membership, "org": org, **counts}
+    context["withdrawn_reasons"] = [refusal_text(s, policy) for s in withdrawn] if counts["withdrawn_count"] else []
     return render(request, "accounts/dashboard.html", context)
 
 

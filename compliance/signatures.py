@@ -7,7 +7,7 @@ them, so that a customer fixes one thing at a time and never sees a knock-on err
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .policies import BASE_REFS, SOURCES, Policy, policy_as_of, ref_parts
 
@@ -76,6 +76,40 @@ def source_refusal(source: str, policy: Policy) -> tuple[str, str]:
     )
 
 
+# A signature that has ended no longer counts: nothing to re-file for it.
+ENDED_STATES = frozenset({"rejected", "withdrawn", "cleared"})
+# What to do with a live signature whose source the rules in force no longer accept (app names from
+# 2026-05-01, notice 2026.4.23): it may be cleared, so file a new one (never "ready to send").
+REFILE_STEP = (
+    "来源已不被接受：请以企业全称、简称或注册商标重新申请签名",
+    "Its source is no longer accepted: apply for a new signature from the company's name, an abbreviation "
+    "of it or a registered trademark",
+)
+
+
+# Said after SIG_LENGTH on a too-long full name when no abbreviation can be proposed (each is held by
+# another entity, or none passes): the way forward still open.
+NO_PROPOSAL_HINT = (
+    "可提议的简称均已被其他主体占用或不符合规则：请将来源改为“企业简称”，自行输入按全称顺序取字的其他简称；"
+    "或先为本主体登记注册商标，以商标作为签名。",
+    "Every abbreviation that could be proposed is held by another entity or breaks a rule: choose “A company "
+    "abbreviation” as the source and type another abbreviation that keeps the full name's order, or add a "
+    "registered trademark of this entity and file it as the signature.",
+)
+
+
+def with_no_proposal_hint(violation: Violation) -> Violation:
+    """``violation`` (SIG_LENGTH on a full name) with the way forward when nothing can be proposed."""
+    zh, en = NO_PROPOSAL_HINT
+    return replace(violation, message=f"{violation.message}{zh}", message_en=f"{violation.message_en} {en}")
+
+
+def source_withdrawn(source: str, status: str, policy: Policy) -> bool:
+    """Whether a signature still counting (not ended) rests on a source ``policy`` no longer accepts.
+    The partner source is a letter of authorization for one of the others, never refused as such."""
+    return source != "partner" and status not in ENDED_STATES and source not in policy.accepted_sources
+
+
 def signature_refs(policy: Policy) -> tuple[str, ...]:
     """The dated rule_refs ("date · notice") behind the signature rules of ``policy``, oldest first."""
     refs = {policy.ref(name) for name in SIGNATURE_PARAMETERS}
@@ -87,6 +121,18 @@ def signature_notices(changes) -> frozenset[str]:
     which is the templates')."""
     base = {ref_parts(ref)[1] for name, ref in BASE_REFS.items() if name in SIGNATURE_PARAMETERS and ref_parts(ref)}
     return frozenset(base | {c.notice for c in changes if SIGNATURE_PARAMETERS & set(c.params)})
+
+
+def signature_rules(changes, *, notices=None, as_of: dt.date | None = None) -> list:
+    """The changes that set a signature rule, oldest first, as a page lists them (date, notice,
+    summary): those of ``notices`` (what an application recorded when it was submitted) or, for one
+    not submitted yet, those in force on ``as_of`` (what would apply)."""
+    rules = [c for c in changes if SIGNATURE_PARAMETERS & set(c.params)]
+    if notices is not None:
+        rules = [c for c in rules if c.notice in notices]
+    if as_of is not None:
+        rules = [c for c in rules if c.effective <= as_of]
+    return sorted(rules, key=lambda c: (c.effective, c.key))
 
 
 def _is_latin(ch: str) -> bool:

@@ -18,6 +18,9 @@ def refusal_text(source: str, policy) -> str:
     return zh if (get_language() or "").startswith("zh") else en
 
 
+OWNER = {"entity": "entity_id"}  # each evidence option says whose it is: portal.js shows the chosen entity's
+
+
 class SignatureForm(forms.Form):
     entity = forms.ModelChoiceField(label=_("Entity"), queryset=Entity.objects.none())
     source = forms.ChoiceField(label=_("Where the name comes from"), choices=Signature.Source.choices)
@@ -57,21 +60,35 @@ class SignatureForm(forms.Form):
         light_choices(self.fields["entity"], entities, ("name",), label=str)
         light_choices(
             self.fields["trademark"], Trademark.objects.filter(entity__in=entities), ("name", "registration_number"),
-            label=lambda name, number: f"{name} ({number})",
+            label=lambda name, number: f"{name} ({number})", data=OWNER,
         )  # fmt: skip
-        light_choices(self.fields["app"], IcpApp.objects.filter(entity__in=entities), ("name",), label=str)
+        light_choices(self.fields["app"], IcpApp.objects.filter(entity__in=entities), ("name",), label=str, data=OWNER)
         light_choices(
             self.fields["partner_authorization"], PartnerAuthorization.objects.filter(entity__in=entities),
-            ("partner__name", "entity__name"), label=lambda partner, entity: f"{partner} → {entity}",
+            ("partner__name", "entity__name"), label=lambda partner, entity: f"{partner} → {entity}", data=OWNER,
         )  # fmt: skip
+        # Evidence of another entity, left out of a draft (see clean): said after saving.
+        self.dropped_evidence: list[str] = []
 
     def clean(self):
+        """Evidence of another of the organization's entities (picked, then the entity changed): a
+        draft is saved without it, never refused (a draft is unchecked, issue 9); a submission is
+        refused, the field named."""
         cleaned = super().clean()
         entity = cleaned.get("entity")
+        as_draft = self.data.get("action") == "draft"
         for field in ("trademark", "app", "partner_authorization"):
             evidence = cleaned.get(field)
             if evidence is not None and entity is not None and evidence.entity_id != entity.pk:
-                self.add_error(field, _("This belongs to another entity."))
+                if as_draft:
+                    cleaned[field] = None
+                    self.dropped_evidence.append(str(self.fields[field].label))
+                else:
+                    self.add_error(
+                        field,
+                        _("%(field)s: the one chosen belongs to another entity. Choose one of %(entity)s's.")
+                        % {"field": self.fields[field].label, "entity": entity.name},
+                    )
         return cleaned
 
     def draft(self) -> Draft:

@@ -15,7 +15,7 @@ from compliance import qualification as rules
 from compliance import transitions as states
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations
 from compliance.policies import ALL_CARRIERS
-from compliance.signatures import signature_refs
+from compliance.signatures import signature_refs, with_no_proposal_hint
 from filing_portal import workflow
 from qualifications import services as qualification_services
 
@@ -185,6 +185,8 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
     proposals = []
     if source == Signature.Source.FULL_NAME and len(unicodedata.normalize("NFKC", entity.name)) > shared.max_length:
         proposals = abbreviation_proposals(name=entity.name, policies=policies)
+        if not proposals:  # nothing to click: the length error still names the way forward
+            violations = [with_no_proposal_hint(v) if v.code == "SIG_LENGTH" else v for v in violations]
     # The notices behind the signature rules of every carrier (not the templates' 2025.7.2), oldest first.
     refs = sorted({ref for p in policies for ref in signature_refs(p)})
     return Precheck(

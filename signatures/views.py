@@ -15,7 +15,7 @@ from accounts.views import _apply_service_errors
 from compliance import policy_as_of
 from compliance import transitions as states
 from compliance.policies import describe_ref
-from compliance.signatures import signature_notices
+from compliance.signatures import REFILE_STEP, signature_notices, signature_rules, source_withdrawn
 from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization, package_flags, present_kinds
@@ -23,7 +23,7 @@ from qualifications.selectors import entities_for_organization, package_flags, p
 from . import selectors, services
 from .forms import SignatureForm, refusal_text
 from .models import Signature, state_label
-from .policies import expected_by, timeline
+from .policies import current_policy, expected_by, timeline
 
 
 def _membership(request, org_id):
@@ -39,6 +39,16 @@ def rule_text(ref: str, chinese: bool) -> str:
     return describe_ref(ref)[0 if chinese else 1]
 
 
+def _say_dropped(request, form) -> None:
+    """A draft saved without evidence of another entity (the entity changed after it was picked): say so."""
+    for label in form.dropped_evidence:
+        messages.warning(
+            request,
+            _("%(field)s was left out of the draft: the one chosen belongs to another entity. Choose one of this "
+              "entity's before submitting.") % {"field": label},
+        )  # fmt: skip
+
+
 @login_required
 @require_GET
 def signature_list(request, org_id):
@@ -48,7 +58,14 @@ def signature_list(request, org_id):
     listing = paginate(request, signatures, choices=Signature.Status.choices)
     # The state's label straight from Signature.Status: get_status_display rebuilds the choices on every call.
     step = 0 if chinese else 1
-    rows = [(s, Signature.Status(s.status).label, states.NEXT_STEP[s.status][step]) for s in listing.page]
+    policy = current_policy()  # one query, whatever the page's length
+    rows = []
+    for s in listing.page:
+        # A live signature whose source the rules in force no longer accept (app names from 2026-05-01):
+        # a warning beside its state, and re-filing as the next step, never "ready to send".
+        withdrawn = refusal_text(s.source, policy) if source_withdrawn(s.source, s.status, policy) else ""
+        next_step = (REFILE_STEP if withdrawn else states.NEXT_STEP[s.status])[step]
+        rows.append((s, Signature.Status(s.status).label, next_step, withdrawn))
     return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
 
@@ -69,6 +86,7 @@ def signature_create(request, org_id):
             if request.POST.get("action") == "draft":
                 signature = services.signature_save_draft(organization=org, user=request.user, draft=form.draft())
                 messages.success(request, _("Saved as a draft."))
+                _say_dropped(request, form)
             else:
                 signature = services.signature_submit(
                     organization=org, user=request.user, draft=form.draft(),
@@ -106,6 +124,7 @@ def signature_edit(request, org_id, signature_id):
             _apply_service_errors(form, error)
         else:
             messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
+            _say_dropped(request, form)
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
     context = {"org": org, "form": form, "has_entities": True, "signature": signature}
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
@@ -211,12 +230,38 @@ def signature_detail(request, org_id, signature_id):
     changes = timeline()
     # A signature whose source the rules in force no longer accept (app names from 2026-05-01): say
     # so, and how to file a new one, while it still counts (not once rejected, withdrawn or cleared).
+    policy = policy_as_of(changes=changes)
     source_refused = ""
-    ended = (states.REJECTED, states.WITHDRAWN, states.CLEARED)
-    if signature.source != Signature.Source.PARTNER and signature.status not in ended:
-        policy = policy_as_of(changes=changes)
-        if signature.source not in policy.accepted_sources:
-            source_refused = refusal_text(signature.source, policy)
+    if source_withdrawn(signature.source, signature.status, policy):
+        source_refused = refusal_text(signature.source, policy)
+    # The rules that apply, as the reader reads them (date, notice, what it says): those recorded at
+    # submission (the signature's only: a template notice recorded by older versions is left out);
+    # for a draft, or an application recorded without them, those in force today.
+    recorded = [n for n in signature.policy_notices if n in signature_notices(changes)]
+    is_draft = signature.status == states.DRAFT
+    if recorded and not is_draft:
+        rules = signature_rules(changes, notices=recorded)
+    else:
+        rules = signature_rules(changes, as_of=timezone.localdate())
+    rules = [
+        (
+            describe_ref(f"{c.effective.isoformat()} · {c.notice}")[0 if chinese else 1],
+            c.summary_zh if chinese else c.summary_en,
+        )
+        for c in rules
+    ]
+    # A draft is unchecked when saved: its page shows what the rules in force say of it now.
+    current_check = []
+    if is_draft:
+        draft = services.Draft(
+            entity=signature.entity, source=signature.source, text=signature.text, trademark=signature.trademark,
+            app=signature.app, partner_authorization=signature.partner_authorization,
+        )  # fmt: skip
+        result = services.precheck(draft, exclude=signature.pk)
+        current_check = [
+            (v.code, v.message if chinese else v.message_en, rule_text(v.rule_ref, chinese), v.severity)
+            for v in result.violations
+        ] + [("", problem, "", "error") for problem in result.problems]
     expected = None
     if signature.status in (states.APPROVED, states.FILING) and events:
         # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
@@ -226,7 +271,9 @@ def signature_detail(request, org_id, signature_id):
         "signature": signature,
         "events": events,
         "expected": expected,
-        "next_step": states.NEXT_STEP[signature.status][0 if chinese else 1],
+        "next_step": (REFILE_STEP if source_refused else states.NEXT_STEP[signature.status])[0 if chinese else 1],
+        "is_draft": is_draft,
+        "current_check": current_check,
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
         "can_edit": signature.status in services.EDITABLE_STATES,
         "precheck": [
@@ -239,7 +286,7 @@ def signature_detail(request, org_id, signature_id):
             for v in signature.precheck
         ],  # fmt: skip
         # The signature's rules only: a template notice (2025.7.2) recorded by older versions is left out.
-        "notices": [n for n in signature.policy_notices if n in signature_notices(changes)],
+        "rules": rules,
         "source_refused": source_refused,
     }
     return render(request, "signatures/detail.html", context)

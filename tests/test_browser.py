@@ -288,6 +288,14 @@ def test_a_long_full_name_offers_abbreviations_and_a_draft_keeps_the_source_pick
     page.locator('[data-proposal="闽江云通信"]').click()
     expect(source).to_have_value("abbreviation")
     expect(page.locator("#id_text")).to_have_value("闽江云通信")
+    # The other proposals stay in view to compare, the chosen one marked; another can be taken at once.
+    expect(page.locator('[data-proposal="闽江云通信"]')).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('[data-proposal="闽江云通信科技"]')).to_be_visible()
+    expect(page.locator('[data-proposal="闽江云通信科技"]')).to_have_attribute("aria-pressed", "false")
+    page.locator('[data-proposal="闽江云通信科技"]').click()
+    expect(page.locator("#id_text")).to_have_value("闽江云通信科技")
+    expect(page.locator('[data-proposal="闽江云通信科技"]')).to_have_attribute("aria-pressed", "true")
+    page.locator('[data-proposal="闽江云通信"]').click()
     expect(page.locator("[data-check-state]")).to_have_class(re.compile("text-success"))
     expect(page.locator("[data-violations] li")).to_have_count(0)
     expect(page.get_by_role("button", name="提交审核")).to_be_enabled()
@@ -301,3 +309,52 @@ def test_a_long_full_name_offers_abbreviations_and_a_draft_keeps_the_source_pick
     page.get_by_role("button", name="保存为草稿").click()
     expect(page.get_by_test_id("signature-status")).to_have_text("草稿")
     assert Signature.objects.get().source == "trademark"
+
+
+def test_evidence_follows_the_chosen_entity_and_a_draft_survives_switching_entity(page, owner_a, password):
+    from django.urls import reverse
+
+    from qualifications.models import Entity, Trademark
+    from signatures.models import Signature
+
+    from .test_signatures import complete_package
+
+    org = owner_a.memberships.get().organization
+    a = complete_package(Entity.objects.create(organization=org, name="福州闽江云通信科技有限公司",
+                                               uscc="91350100MA2XYZ1234", legal_rep_name="林五",
+                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    b = complete_package(Entity.objects.create(organization=org, name="北京小度科技有限公司",
+                                               uscc="91110108MA01B2C3D4", legal_rep_name="王五",
+                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    # Enough of A's trademarks for the select to be a searchable one (Tom Select).
+    Trademark.objects.bulk_create(
+        Trademark(entity=a, name=f"闽江{i}", registration_number=f"8{i:07d}", owner_name=a.name) for i in range(24)
+    )
+    mine = Trademark.objects.get(name="闽江0")
+    _log_in(page, owner_a, password)
+    page.goto(reverse("org:signature-create", args=[org.pk]))
+    entity, source, trademark = page.locator("#id_entity"), page.locator("#id_source"), page.locator("#id_trademark")
+    options = "s => s.tomselect ? Object.keys(s.tomselect.options).filter(Boolean).length : -1"
+    # B first: it has no trademark, so none is offered (not A's), and the form says so with the way to add one.
+    entity.select_option(label=b.name)
+    source.select_option("trademark")
+    expect(page.get_by_test_id("no-trademark")).to_be_visible()
+    expect(page.get_by_test_id("no-trademark").locator("a")).to_have_attribute("href", re.compile(str(b.pk)))
+    assert trademark.evaluate(options) == 0
+    # A: its trademarks, searchable; one is picked and the check finds it.
+    entity.select_option(label=a.name)
+    expect(page.get_by_test_id("no-trademark")).to_be_hidden()
+    assert trademark.evaluate(options) == 24
+    trademark.evaluate(f"s => s.tomselect.setValue('{mine.pk}')")
+    page.locator("#id_text").fill("闽江0")
+    expect(page.locator("[data-violations]")).not_to_contain_text("请选择该签名所依据的注册商标")
+    # Switch to B: A's trademark is cleared (the check panel agrees: none chosen), and the draft saves.
+    entity.select_option(label=b.name)
+    expect(trademark).to_have_value("")
+    assert trademark.evaluate(options) == 0
+    page.locator("#id_text").fill("小度")
+    expect(page.locator("[data-violations]")).to_contain_text("请选择该签名所依据的注册商标")
+    page.get_by_role("button", name="保存为草稿").click()
+    expect(page.get_by_test_id("signature-status")).to_have_text("草稿")
+    draft = Signature.objects.get()
+    assert (draft.entity_id, draft.source, draft.text, draft.trademark_id) == (b.pk, "trademark", "小度", None)

@@ -134,11 +134,39 @@
     var source = form.querySelector("[name=source]");
     var textInput = form.querySelector("[name=text]");
     var sourceNote = form.querySelector("[data-source-note]");
+    var entitySelect = form.querySelector("[name=entity]");
     var timer = null;
     var seq = 0;
+    var offered = [];  // the abbreviations proposed for this entity's full name, kept to compare
     function showEvidence() {
       form.querySelectorAll("[data-evidence]").forEach(function (box) {
         box.classList.toggle("d-none", box.dataset.evidence !== source.value);
+      });
+    }
+    // Each evidence option carries its entity (data-entity): only the chosen entity's are offered, a
+    // choice of another entity's is cleared when the entity changes, and an entity with none says so,
+    // with a link to add one on its page. Inside Tom Select too, when the select is searchable.
+    var evidence = Array.prototype.map.call(form.querySelectorAll("[data-evidence] select"), function (select) {
+      return { select: select, box: select.closest("[data-evidence]"),
+               all: Array.prototype.map.call(select.options, function (o) { return o.cloneNode(true); }) };
+    });
+    function filterEvidence() {
+      var entity = entitySelect.value;
+      evidence.forEach(function (e) {
+        var value = e.select.value;
+        var kept = e.all.filter(function (o) { return !o.dataset.entity || o.dataset.entity === entity; });
+        var mine = kept.filter(function (o) { return o.value; });
+        if (!mine.some(function (o) { return o.value === value; })) { value = ""; }
+        e.select.replaceChildren.apply(e.select, kept.map(function (o) { return o.cloneNode(true); }));
+        e.select.value = value;
+        if (e.select.tomselect) {
+          e.select.tomselect.clear(true);
+          e.select.tomselect.clearOptions();
+          e.select.tomselect.sync();
+        }
+        var none = e.box.querySelector("[data-evidence-none]");
+        none.classList.toggle("d-none", !entity || mine.length > 0);
+        none.querySelector("a").href = none.dataset.url.replace(none.dataset.placeholder, entity);
       });
     }
     function showProposals(names) {
@@ -146,14 +174,17 @@
       buttons.innerHTML = "";
       names.forEach(function (name) {
         var button = document.createElement("button");
+        var chosen = source.value === "abbreviation" && textInput.value === name;
         button.type = "button";
-        button.className = "btn btn-sm btn-outline-primary";
+        button.className = "btn btn-sm " + (chosen ? "btn-primary" : "btn-outline-primary");
+        button.setAttribute("aria-pressed", chosen ? "true" : "false");
         button.dataset.proposal = name;
         button.textContent = name;
         button.addEventListener("click", function () {  // an abbreviation of the full name, in order
           source.value = "abbreviation";
           textInput.value = name;
           showEvidence();
+          showProposals(names);  // the others stay in view, to compare; the chosen one is marked
           check();
         });
         buttons.appendChild(button);
@@ -203,7 +234,10 @@
         option.disabled = option.value !== source.value && data.available_sources.indexOf(option.value) < 0;
       });
       sourceNote.textContent = data.source_note || "";
-      showProposals(data.proposals || []);
+      // Proposals stay in view while an abbreviation is being chosen (the full name's, for this entity).
+      if (data.proposals && data.proposals.length) { offered = data.proposals; }
+      else if (source.value !== "abbreviation") { offered = []; }
+      showProposals(offered);
     }
     function check() {
       var text = textInput.value;
@@ -224,7 +258,12 @@
     }
     state.dataset.ok = state.dataset.ok || form.dataset.ok || "✔";
     form.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(check, 150); });
-    form.addEventListener("change", function () { showEvidence(); check(); });
+    form.addEventListener("change", function (event) {
+      if (event.target === entitySelect) { offered = []; filterEvidence(); }
+      showEvidence();
+      check();
+    });
+    filterEvidence();
     showEvidence();
     check();
   });

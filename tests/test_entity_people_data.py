@@ -129,3 +129,36 @@ def test_pages_holding_peoples_data_are_never_cached(client, org_a, owner_a, con
         assert response.status_code in (200, 400), (url, response.status_code)
         directives = {d.strip() for d in response["Cache-Control"].split(",")}
         assert {"no-store", "private"} <= directives, (url, response["Cache-Control"])
+
+
+def test_turning_the_agent_off_deletes_everything_about_the_agent(client, org_a, owner_a, public_entity):
+    """The edit form masks stored numbers and keeps an empty one: that must not keep the number of
+    someone who no longer acts for the entity (PIPL art. 47)."""
+    client.force_login(owner_a)
+    public_entity.agent_id_valid_until = "2030-01-01"
+    public_entity.save()
+    response = edit(client, org_a, public_entity, uses_agent="", agent_name="", agent_id_number="")
+    assert response.status_code == 302, response.context["form"].errors
+    public_entity.refresh_from_db()
+    assert public_entity.uses_agent is False
+    assert (public_entity.agent_name, public_entity.agent_id_number) == ("", "")
+    assert (public_entity.agent_id_type, public_entity.agent_id_valid_until) == ("", None)
+    assert (public_entity.legal_rep_name, public_entity.legal_rep_id_number) == ("张三", ID_A)  # still kept
+
+
+def test_without_an_agent_a_typed_agent_number_is_not_stored(client, org_a, owner_a, public_entity):
+    client.force_login(owner_a)
+    response = edit(client, org_a, public_entity, uses_agent="", agent_name="王五", agent_id_number=ID_NEW)
+    assert response.status_code == 302, response.context["form"].errors
+    public_entity.refresh_from_db()
+    assert (public_entity.agent_name, public_entity.agent_id_number) == ("", "")
+
+
+def test_the_legal_reps_number_stays_required(client, org_a, owner_a):
+    client.force_login(owner_a)
+    response = client.post(
+        reverse("org:entity-create", args=[org_a.pk]), entity_data(legal_rep_id_number=""), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["legal_rep_id_number"] == ["This field is required."]
+    assert not Entity.objects.exists()

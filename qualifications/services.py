@@ -74,7 +74,12 @@ def entity_create(*, organization, user, data: dict) -> Entity:
     return entity
 
 
+AGENT_ID_IMAGE_KINDS = frozenset({rules.AGENT_ID_FRONT, rules.AGENT_ID_BACK})
+
+
 def entity_update(*, entity: Entity, data: dict) -> Entity:
+    """Save the entity. Filing through an agent turned off, the agent's ID images are scheduled for
+    deletion at once, as on a withdrawn consent: nobody needs them any more (PIPL art. 47)."""
     for field in ENTITY_FIELDS:
         if field in data:
             setattr(entity, field, data[field])
@@ -83,6 +88,14 @@ def entity_update(*, entity: Entity, data: dict) -> Entity:
     try:
         with transaction.atomic():
             entity.save()
+            if not entity.uses_agent:
+                scheduled = Document.objects.filter(
+                    entity=entity, kind__in=AGENT_ID_IMAGE_KINDS, purged_at__isnull=True, purge_after__isnull=True
+                ).update(purge_after=timezone.now(), purge_reason="agent_removed")
+                if scheduled:
+                    from .tasks import purge_id_images
+
+                    transaction.on_commit(lambda: purge_id_images.delay(), robust=True)
     except IntegrityError as exc:
         raise _uscc_taken_error(entity.uscc, entity.organization) from exc
     return entity

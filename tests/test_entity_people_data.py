@@ -162,3 +162,30 @@ def test_the_legal_reps_number_stays_required(client, org_a, owner_a):
     assert response.status_code == 200
     assert response.context["form"].errors["legal_rep_id_number"] == ["This field is required."]
     assert not Entity.objects.exists()
+
+
+def test_turning_the_agent_off_deletes_the_agents_id_images(client, org_a, owner_a, public_entity):
+    from pathlib import Path
+
+    from qualifications import services
+    from qualifications.models import Document
+
+    services.consent_grant(entity=public_entity, user=owner_a)
+    client.force_login(owner_a)
+    for kind in ("agent_id_front", "legal_rep_id_front"):
+        assert upload(client, org_a, public_entity, kind, files.jpeg()).status_code == 302
+    agent_image, legal_rep_image = (Document.objects.get(kind=k) for k in ("agent_id_front", "legal_rep_id_front"))
+    paths = [Path(agent_image.file.path), Path(agent_image.original.path)]
+
+    assert edit(client, org_a, public_entity, legal_rep_name="张三丰").status_code == 302  # still an agent: kept
+    agent_image.refresh_from_db()
+    assert agent_image.purge_after is None
+
+    assert edit(client, org_a, public_entity, uses_agent="", agent_name="", agent_id_number="").status_code == 302
+    assert client.get(reverse("document-file", args=[agent_image.pk, "file"])).status_code == 404  # at once
+    services.purge_due_id_images()  # what the task enqueued on commit does
+    agent_image.refresh_from_db()
+    assert agent_image.purged_at is not None and agent_image.purge_reason == "agent_removed"
+    assert not any(path.exists() for path in paths)
+    legal_rep_image.refresh_from_db()
+    assert legal_rep_image.purged_at is None and legal_rep_image.purge_after is None  # the legal rep's stay

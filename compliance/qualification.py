@@ -8,7 +8,7 @@ agent's ID card front and back plus the agent's authorization.
 
 from dataclasses import dataclass
 
-from .industries import industry
+from .industries import INDUSTRIES, industry
 
 RULE_REF = "2025-03-27 · 2025.3.27 实名报备通知"
 
@@ -28,6 +28,7 @@ ENTERPRISE = "enterprise"
 PUBLIC_INSTITUTION = "public_institution"
 SOCIAL_ORGANIZATION = "social_organization"
 INDIVIDUAL_BUSINESS = "individual_business"
+ENTITY_KINDS = (ENTERPRISE, PUBLIC_INSTITUTION, SOCIAL_ORGANIZATION, INDIVIDUAL_BUSINESS)
 AGENT_ALLOWED = frozenset({PUBLIC_INSTITUTION, SOCIAL_ORGANIZATION})
 
 NAMES = {
@@ -63,6 +64,21 @@ def required_documents(*, entity_kind: str, industry_code: str, uses_agent: bool
     else:
         kinds += [LEGAL_REP_ID_FRONT, LEGAL_REP_ID_BACK]
     return kinds
+
+
+def _every_required_kind() -> tuple[str, ...]:
+    kinds: dict[str, None] = {}  # ordered, without repeats
+    for entity_kind in ENTITY_KINDS:
+        for ind in INDUSTRIES:
+            for uses_agent in (False, True):
+                for kind in required_documents(entity_kind=entity_kind, industry_code=ind.code, uses_agent=uses_agent):
+                    kinds.setdefault(kind, None)
+    return tuple(kinds)
+
+
+# Every document kind some package can require (over every entity kind, industry and agent choice):
+# what a list has to know about each entity to show its checklist. Derived, so it cannot drift.
+PACKAGE_KINDS = _every_required_kind()
 
 
 def checklist(*, entity_kind: str, industry_code: str, uses_agent: bool, present: frozenset[str]) -> list[Requirement]:

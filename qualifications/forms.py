@@ -119,7 +119,14 @@ class EntityForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for prefix in ("legal_rep", "agent"):
+        prefixes = ["legal_rep"]
+        if cleaned.get("uses_agent"):
+            prefixes.append("agent")
+        else:
+            # No agent: nothing about one is kept, whether on file or typed (PIPL art. 6: no more than
+            # needed; art. 47: deleted once no longer needed). The legal rep's number stays as it was.
+            cleaned.update({"agent_name": "", "agent_id_type": "", "agent_id_number": "", "agent_id_valid_until": None})
+        for prefix in prefixes:
             number = cleaned.get(f"{prefix}_id_number") or ""
             if not number and f"{prefix}_id_number" in self.stored_ids:
                 stored, stored_type = self.stored_ids[f"{prefix}_id_number"]

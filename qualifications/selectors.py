@@ -81,11 +81,9 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
     return document
 
 
-PACKAGE_KINDS = (
-    Document.Kind.ENTITY_CERTIFICATE, Document.Kind.INDUSTRY_PERMIT, Document.Kind.LEGAL_REP_ID_FRONT,
-    Document.Kind.LEGAL_REP_ID_BACK, Document.Kind.AGENT_ID_FRONT, Document.Kind.AGENT_ID_BACK,
-    Document.Kind.AGENT_AUTHORIZATION,
-)  # fmt: skip
+# The kinds compliance can require, derived there from required_documents(): the lists' checklists
+# (from these annotations) and the entity page's (from its documents) cannot disagree.
+PACKAGE_KINDS = rules.PACKAGE_KINDS
 
 
 def package_flags(entity_ref: str = "pk") -> dict:

@@ -74,7 +74,12 @@ def entity_create(*, organization, user, data: dict) -> Entity:
     return entity
 
 
+AGENT_ID_IMAGE_KINDS = frozenset({rules.AGENT_ID_FRONT, rules.AGENT_ID_BACK})
+
+
 def entity_update(*, entity: Entity, data: dict) -> Entity:
+    """Save the entity. Filing through an agent turned off, the agent's ID images are scheduled for
+    deletion at once, as on a withdrawn consent: nobody needs them any more (PIPL art. 47)."""
     for field in ENTITY_FIELDS:
         if field in data:
             setattr(entity, field, data[field])
@@ -83,6 +88,14 @@ def entity_update(*, entity: Entity, data: dict) -> Entity:
     try:
         with transaction.atomic():
             entity.save()
+            if not entity.uses_agent:
+                scheduled = Document.objects.filter(
+                    entity=entity, kind__in=AGENT_ID_IMAGE_KINDS, purged_at__isnull=True, purge_after__isnull=True
+                ).update(purge_after=timezone.now(), purge_reason="agent_removed")
+                if scheduled:
+                    from .tasks import purge_id_images
+
+                    transaction.on_commit(lambda: purge_id_images.delay(), robust=True)
     except IntegrityError as exc:
         raise _uscc_taken_error(entity.uscc, entity.organization) from exc
     return entity
@@ -350,7 +363,9 @@ def document_strip_metadata(*, document: Document, dry_run: bool = False) -> lis
 
     Only images that still carry metadata are touched (re-encoding costs a little quality). Each
     new file is written under a new name and the row moved to it by compare-and-set; the old file
-    is deleted after, so a failure leaves the document whole.
+    is deleted after, so a failure leaves the document whole. A new file the row was not moved to
+    is deleted whatever happened (for an ID image it is a plaintext copy that would outlive
+    retention); an old file that could not be deleted is logged by name for the operator.
     """
     rewritten = []
     for variant in ("file", "thumbnail", "original"):
@@ -370,17 +385,28 @@ def document_strip_metadata(*, document: Document, dry_run: bool = False) -> lis
         if variant == "original":
             sealed = crypto.seal(clean, associated=associated)  # with the current key
             clean, changes = sealed.data, {"key_id": sealed.key_id}
-        old_name = field.name
-        new_name = default_storage.save(
-            field.field.generate_filename(document, "r" + Path(old_name).suffix), ContentFile(clean)
-        )
-        changes[variant] = new_name
-        if Document.objects.filter(pk=document.pk, **{variant: old_name}).update(**changes) == 1:
+        old_name, new_name, moved = field.name, None, False
+        try:
+            new_name = default_storage.save(
+                field.field.generate_filename(document, "r" + Path(old_name).suffix), ContentFile(clean)
+            )
+            changes[variant] = new_name
+            moved = Document.objects.filter(pk=document.pk, **{variant: old_name}).update(**changes) == 1
+        finally:
+            if new_name and not moved:  # replaced or purged meanwhile, or the update failed
+                default_storage.delete(new_name)
+        if not moved:
+            continue
+        for name, value in changes.items():
+            setattr(document, name, value)
+        rewritten.append(variant)
+        try:
             default_storage.delete(old_name)
-            setattr(document, variant, new_name)
-            rewritten.append(variant)
-        else:  # replaced or purged meanwhile
-            default_storage.delete(new_name)
+        except Exception:
+            logger.error(
+                "strip_image_metadata: document %s: the old %s file %s could not be deleted; delete it by hand",
+                document.pk, variant, old_name,
+            )  # fmt: skip
     return rewritten
 
 

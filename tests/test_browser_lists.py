@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Invitation
 
+from .test_browser_csp import watched  # noqa: F401  (fixture: the page, with its CSP violations collected)
 from .test_page_queries import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,7 +58,9 @@ def test_it_shows_every_list_s_state_column_on_a_375_px_phone(page, owner_a, pas
     _assert_in_view(page.get_by_test_id("checklist").locator("li").first.locator(".fs-4"), PHONE["width"])
 
 
-def test_it_makes_a_long_entity_select_searchable_and_keeps_short_ones_native(page, owner_a, password):
+def test_it_makes_a_long_entity_select_searchable_and_keeps_short_ones_native(watched, owner_a, password):  # noqa: F811
+    """Under the Content-Security-Policy: Tom Select (its styles and its dropdown) reports no violation."""
+    page = watched
     world = World(owner_a)
     world.grow(30)  # 31 entities to choose from; 5 ... 30 apps, trademarks
     _log_in(page, owner_a, password)
@@ -65,13 +68,19 @@ def test_it_makes_a_long_entity_select_searchable_and_keeps_short_ones_native(pa
 
     control = page.locator("select#id_entity + .ts-wrapper")
     expect(control).to_be_visible()
+    assert page.locator("select#id_entity option").count() > 30  # long enough to become searchable
     control.click()
     page.keyboard.type("闽江云")
     options = page.locator(".ts-dropdown .option:visible")
     expect(options).to_have_count(1)
     options.first.click()
     assert page.locator("select#id_entity").input_value() == str(world.entity.pk)
+    page.wait_for_load_state("networkidle")  # the live check the choice triggers has answered
+    assert page.violations() == [], "signature form with a searchable entity select"
 
     page.goto(reverse("org:template-create", args=[world.org.pk]))
     expect(page.locator("select#id_kind")).to_be_visible()  # three kinds: a native select
     expect(page.locator("select#id_signature + .ts-wrapper")).to_be_visible()  # 31 held signatures
+    page.locator("select#id_signature + .ts-wrapper").click()
+    expect(page.locator(".ts-dropdown .option:visible").first).to_be_visible()
+    assert page.violations() == [], "template form with a searchable signature select"

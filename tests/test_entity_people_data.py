@@ -129,3 +129,63 @@ def test_pages_holding_peoples_data_are_never_cached(client, org_a, owner_a, con
         assert response.status_code in (200, 400), (url, response.status_code)
         directives = {d.strip() for d in response["Cache-Control"].split(",")}
         assert {"no-store", "private"} <= directives, (url, response["Cache-Control"])
+
+
+def test_turning_the_agent_off_deletes_everything_about_the_agent(client, org_a, owner_a, public_entity):
+    """The edit form masks stored numbers and keeps an empty one: that must not keep the number of
+    someone who no longer acts for the entity (PIPL art. 47)."""
+    client.force_login(owner_a)
+    public_entity.agent_id_valid_until = "2030-01-01"
+    public_entity.save()
+    response = edit(client, org_a, public_entity, uses_agent="", agent_name="", agent_id_number="")
+    assert response.status_code == 302, response.context["form"].errors
+    public_entity.refresh_from_db()
+    assert public_entity.uses_agent is False
+    assert (public_entity.agent_name, public_entity.agent_id_number) == ("", "")
+    assert (public_entity.agent_id_type, public_entity.agent_id_valid_until) == ("", None)
+    assert (public_entity.legal_rep_name, public_entity.legal_rep_id_number) == ("张三", ID_A)  # still kept
+
+
+def test_without_an_agent_a_typed_agent_number_is_not_stored(client, org_a, owner_a, public_entity):
+    client.force_login(owner_a)
+    response = edit(client, org_a, public_entity, uses_agent="", agent_name="王五", agent_id_number=ID_NEW)
+    assert response.status_code == 302, response.context["form"].errors
+    public_entity.refresh_from_db()
+    assert (public_entity.agent_name, public_entity.agent_id_number) == ("", "")
+
+
+def test_the_legal_reps_number_stays_required(client, org_a, owner_a):
+    client.force_login(owner_a)
+    response = client.post(
+        reverse("org:entity-create", args=[org_a.pk]), entity_data(legal_rep_id_number=""), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["legal_rep_id_number"] == ["This field is required."]
+    assert not Entity.objects.exists()
+
+
+def test_turning_the_agent_off_deletes_the_agents_id_images(client, org_a, owner_a, public_entity):
+    from pathlib import Path
+
+    from qualifications import services
+    from qualifications.models import Document
+
+    services.consent_grant(entity=public_entity, user=owner_a)
+    client.force_login(owner_a)
+    for kind in ("agent_id_front", "legal_rep_id_front"):
+        assert upload(client, org_a, public_entity, kind, files.jpeg()).status_code == 302
+    agent_image, legal_rep_image = (Document.objects.get(kind=k) for k in ("agent_id_front", "legal_rep_id_front"))
+    paths = [Path(agent_image.file.path), Path(agent_image.original.path)]
+
+    assert edit(client, org_a, public_entity, legal_rep_name="张三丰").status_code == 302  # still an agent: kept
+    agent_image.refresh_from_db()
+    assert agent_image.purge_after is None
+
+    assert edit(client, org_a, public_entity, uses_agent="", agent_name="", agent_id_number="").status_code == 302
+    assert client.get(reverse("document-file", args=[agent_image.pk, "file"])).status_code == 404  # at once
+    services.purge_due_id_images()  # what the task enqueued on commit does
+    agent_image.refresh_from_db()
+    assert agent_image.purged_at is not None and agent_image.purge_reason == "agent_removed"
+    assert not any(path.exists() for path in paths)
+    legal_rep_image.refresh_from_db()
+    assert legal_rep_image.purged_at is None and legal_rep_image.purge_after is None  # the legal rep's stay

@@ -189,6 +189,27 @@ def test_an_agent_replaces_the_legal_representative_only_where_allowed():
     assert "legal_rep_id_front" in kinds
 
 
+def test_the_lists_know_every_kind_compliance_can_require():
+    """The entity list and a partner's checklist read one annotation per PACKAGE_KINDS, the entity page
+    reads the documents themselves: over every entity kind the model offers, every industry and either
+    agent choice, every kind compliance can require is one the lists know (and no other)."""
+    from compliance.industries import INDUSTRIES
+    from qualifications import selectors
+
+    required = {
+        kind
+        for entity_kind in Entity.Kind.values
+        for ind in INDUSTRIES
+        for uses_agent in (False, True)
+        for kind in rules.required_documents(entity_kind=entity_kind, industry_code=ind.code, uses_agent=uses_agent)
+    }
+    assert set(selectors.PACKAGE_KINDS) == required
+    assert len(selectors.PACKAGE_KINDS) == len(required)
+    assert selectors.PACKAGE_KINDS is rules.PACKAGE_KINDS  # derived from compliance, not a second copy
+    assert set(rules.ENTITY_KINDS) == set(Entity.Kind.values)  # compliance walks the kinds the model offers
+    assert required <= set(Document.Kind.values)
+
+
 # --- uploads ----------------------------------------------------------------------------
 
 

@@ -2,17 +2,22 @@
 a payload (a `<?php …` comment, EXIF, XMP, ICC, Photoshop/IPTC, bytes after the image) is gone
 from the stored copy, the thumbnail and the encrypted ID original. Through the real upload path."""
 
-from io import BytesIO
+from io import BytesIO, StringIO
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
 from PIL import Image
 
 from qualifications import services, uploads
 from qualifications.models import Document
 
 from . import files
-from .test_qualifications import consented, entity_a, upload  # noqa: F401  (fixtures)
+from .test_qualifications import ID_A, consented, entity_a, private_files, upload  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +152,94 @@ def test_images_stored_by_an_earlier_version_are_cleaned_by_the_command(client, 
     out = StringIO()
     call_command("strip_image_metadata", stdout=out)
     assert "0 document(s) were cleaned of metadata." in out.getvalue()
+
+
+# --- the clean-up command: one bad document does not stop it, and it leaves no file behind ---------
+
+
+def tainted_document(client, org, entity, kind):
+    """A document as an earlier version stored it: a comment after the JFIF header, in every copy."""
+    from qualifications import crypto
+
+    assert upload(client, org, entity, kind, files.jpeg()).status_code == 302
+    document = Document.objects.filter(kind=kind).get()
+    stored_variants(document)  # the thumbnail made
+
+    def tainted(data):
+        return data[:20] + files.JPEG_METADATA["comment"](files.PAYLOAD) + data[20:]
+
+    for field in (document.file, document.thumbnail):
+        Path(field.path).write_bytes(tainted(Path(field.path).read_bytes()))
+    if document.original:
+        associated = f"document:{document.pk}"
+        original = crypto.unseal(Path(document.original.path).read_bytes(), associated=associated)
+        Path(document.original.path).write_bytes(crypto.seal(tainted(original), associated=associated).data)
+    return document
+
+
+def test_one_missing_file_does_not_stop_the_run_which_fails_at_the_end(client, org_a, owner_a, consented, caplog):  # noqa: F811
+    client.force_login(owner_a)
+    documents = [
+        tainted_document(client, org_a, consented, kind) for kind in ("legal_rep_id_front", "entity_certificate")
+    ]
+    broken, fine = sorted(documents, key=lambda d: d.pk)  # the broken one comes first in the run
+    Path(broken.file.path).unlink()
+
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=rf"1 document\(s\) could not be cleaned: {broken.pk}\."):
+        call_command("strip_image_metadata", stdout=out, stderr=err)
+    assert f"{fine.pk}: file, thumbnail" in out.getvalue()
+    assert "1 document(s) were cleaned of metadata." in out.getvalue()
+    assert f"{broken.pk}: failed (FileNotFoundError)" in err.getvalue()
+    assert f"document {broken.pk} failed: FileNotFoundError" in caplog.text
+    assert ID_A not in caplog.text + out.getvalue() + err.getvalue()  # no ID number in what an operator sees
+    fine.refresh_from_db()
+    for name, data in stored_variants(fine).items():
+        assert uploads.metadata_found(data) == [], name
+
+
+def test_a_document_replaced_meanwhile_keeps_its_new_file_and_no_orphan_is_left(client, org_a, owner_a, consented):  # noqa: F811
+    """The run read the row, then the customer replaced the file: the compare-and-set loses."""
+
+    client.force_login(owner_a)
+    document = tainted_document(client, org_a, consented, "legal_rep_id_front")
+    stale = Document.objects.get(pk=document.pk)  # as the run read it
+    replacement = Document.objects.get(pk=document.pk).file.name + ".new"
+
+    replacement = default_storage.save(replacement, ContentFile(files.jpeg()))
+    Document.objects.filter(pk=document.pk).update(file=replacement)
+    before = private_files()
+
+    assert services.document_strip_metadata(document=stale) == ["thumbnail", "original"]
+    document.refresh_from_db()
+    assert document.file.name == replacement  # the newer file stays the document's
+    after = private_files()
+    # The thumbnail and original were swapped for clean copies (same count); no plaintext copy of the ID left over.
+    assert len(after) == len(before)
+    assert {str(p) for p in after - before} == {document.thumbnail.path, document.original.path}
+
+
+def test_an_update_the_database_refuses_leaves_no_new_file_behind(client, org_a, owner_a, consented):  # noqa: F811
+    """A crash between writing the clean copy and moving the row to it: for an ID image that copy is
+    a plaintext (watermarked) ID image no row points to, which no purge would ever reach."""
+
+    client.force_login(owner_a)
+    document = tainted_document(client, org_a, consented, "legal_rep_id_front")
+    table = Document._meta.db_table
+    with connection.cursor() as cursor:  # the real database refuses the update
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"CREATE TRIGGER refuse_update BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            cursor.execute(f"CREATE TRIGGER refuse_update BEFORE UPDATE ON {table} EXECUTE FUNCTION refuse_update()")
+    before = private_files()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        services.document_strip_metadata(document=document)
+    assert private_files() == before
+    document.refresh_from_db()
+    assert uploads.metadata_found(Path(document.file.path).read_bytes()) == ["COM"]  # the document is whole, as it was

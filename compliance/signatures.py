@@ -85,6 +85,29 @@ REFILE_STEP = (
     "Its source is no longer accepted: apply for a new signature from the company's name, an abbreviation "
     "of it or a registered trademark",
 )
+# The states of a signature filed with the carriers (or on its way to them): carriers may clear one whose
+# source is no longer accepted, so a new one is filed. A draft or one sent back for changes was never
+# filed: its source is changed instead; one submitted or in review is withdrawn, then applied for anew.
+FILED_STATES = frozenset({"approved", "filing", "active", "dormant"})
+EDITABLE_STATES = frozenset({"draft", "changes_requested"})
+CHANGE_SOURCE_STEP = (
+    "来源已不被接受：请您修改签名来源后再提交",
+    "Its source is no longer accepted: change the source, then submit it",
+)
+WITHDRAW_STEP = (
+    "来源已不被接受：请您撤回此申请，以企业全称、简称或注册商标重新申请签名",
+    "Its source is no longer accepted: withdraw it and apply for a new signature from the company's name, an "
+    "abbreviation of it or a registered trademark",
+)
+
+
+def withdrawn_source_step(status: str) -> tuple[str, str]:
+    """What to do next, (Chinese, English), with a live signature whose source is no longer accepted:
+    change the source (a draft, changes requested), withdraw and apply anew (submitted, in review), or
+    file a new one before carriers clear it (filed)."""
+    if status in EDITABLE_STATES:
+        return CHANGE_SOURCE_STEP
+    return REFILE_STEP if status in FILED_STATES else WITHDRAW_STEP
 
 
 # Said after SIG_LENGTH on a too-long full name when no abbreviation can be proposed (each is held by

@@ -15,7 +15,13 @@ from accounts.views import _apply_service_errors
 from compliance import policy_as_of
 from compliance import transitions as states
 from compliance.policies import describe_ref
-from compliance.signatures import REFILE_STEP, signature_notices, signature_rules, source_withdrawn
+from compliance.signatures import (
+    FILED_STATES,
+    signature_notices,
+    signature_rules,
+    source_withdrawn,
+    withdrawn_source_step,
+)
 from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization, package_flags, present_kinds
@@ -62,9 +68,10 @@ def signature_list(request, org_id):
     rows = []
     for s in listing.page:
         # A live signature whose source the rules in force no longer accept (app names from 2026-05-01):
-        # a warning beside its state, and re-filing as the next step, never "ready to send".
+        # a warning beside its state, and what to do as the next step (change the source of a draft,
+        # re-file a filed one), never "ready to send".
         withdrawn = refusal_text(s.source, policy) if source_withdrawn(s.source, s.status, policy) else ""
-        next_step = (REFILE_STEP if withdrawn else states.NEXT_STEP[s.status])[step]
+        next_step = (withdrawn_source_step(s.status) if withdrawn else states.NEXT_STEP[s.status])[step]
         rows.append((s, Signature.Status(s.status).label, next_step, withdrawn))
     return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
@@ -229,7 +236,8 @@ def signature_detail(request, org_id, signature_id):
               for event in selectors.signature_events(signature=signature)]  # fmt: skip
     changes = timeline()
     # A signature whose source the rules in force no longer accept (app names from 2026-05-01): say
-    # so, and how to file a new one, while it still counts (not once rejected, withdrawn or cleared).
+    # so while it still counts (not once rejected, withdrawn or cleared), and what to do: change the
+    # source of a draft, file a new one for a filed signature (carriers may clear it).
     policy = policy_as_of(changes=changes)
     source_refused = ""
     if source_withdrawn(signature.source, signature.status, policy):
@@ -271,7 +279,9 @@ def signature_detail(request, org_id, signature_id):
         "signature": signature,
         "events": events,
         "expected": expected,
-        "next_step": (REFILE_STEP if source_refused else states.NEXT_STEP[signature.status])[0 if chinese else 1],
+        "next_step": (
+            withdrawn_source_step(signature.status) if source_refused else states.NEXT_STEP[signature.status]
+        )[0 if chinese else 1],
         "is_draft": is_draft,
         "current_check": current_check,
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
@@ -288,6 +298,7 @@ def signature_detail(request, org_id, signature_id):
         # The signature's rules only: a template notice (2025.7.2) recorded by older versions is left out.
         "rules": rules,
         "source_refused": source_refused,
+        "filed": signature.status in FILED_STATES,
     }
     return render(request, "signatures/detail.html", context)
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,10 @@ from signatures.models import Policy, Signature, SignatureEvent
 pytestmark = pytest.mark.django_db
 
 NAME = "北京百度网讯科技有限公司"
+# Days on either side of 2026-05-01 (notice 2026.4.23: app names no longer accepted), noon in Beijing: the
+# tests that depend on the cut-off travel to one of them instead of reading the real clock.
+AFTER_CUTOFF = dt.datetime(2026, 6, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+BEFORE_CUTOFF = dt.datetime(2026, 4, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 def complete_package(entity, **extra):
@@ -473,6 +478,7 @@ def test_the_sources_offered_follow_the_policy_in_force_not_a_fixed_date(client,
     assert 'value="trademark"' not in html and "(notice 2026.11.30), a registered trademark is not accepted" in html
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_a_draft_keeps_a_source_it_cannot_use_and_says_why_beside_it(client, org_a, owner_a, entity):
     client.force_login(owner_a)
     # A trademark picked for an entity with none: saved as a draft, as picked.
@@ -495,8 +501,13 @@ def test_a_draft_keeps_a_source_it_cannot_use_and_says_why_beside_it(client, org
     assert response.status_code == 302
     draft.refresh_from_db()
     assert (draft.source, draft.text) == ("app_name", "百度地图")
+    # Before the cut-off the same draft is offered its source with nothing said against it.
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        html = client.get(edit, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="app_name" selected>' in html and "is not accepted" not in html
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_an_existing_app_name_signature_warns_and_shows_the_way_to_refile(client, org_a, owner_a, entity):
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
@@ -507,10 +518,43 @@ def test_an_existing_app_name_signature_warns_and_shows_the_way_to_refile(client
     assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源" in html
     assert "运营商可能清理此签名" in html
     assert f"{reverse('org:signature-create', args=[org_a.pk])}?entity={entity.pk}" in html
+    # Before the cut-off the source still counts: nothing to say, the usual next step.
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
+    assert 'data-testid="source-refused"' not in html and "可以发送" in html
     signature.status = "withdrawn"
     signature.save()
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
     assert 'data-testid="source-refused"' not in html  # nothing to re-file for once it is gone
+
+
+@time_machine.travel(AFTER_CUTOFF, tick=False)
+def test_an_app_name_application_never_filed_is_not_told_carriers_may_clear_it(client, org_a, owner_a, entity):
+    app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
+                                         text="百度地图", status="draft")  # fmt: skip
+    client.force_login(owner_a)
+    detail = reverse("org:signature-detail", args=[org_a.pk, signature.pk])
+    edit = reverse("org:signature-edit", args=[org_a.pk, signature.pk])
+    refile = f"{reverse('org:signature-create', args=[org_a.pk])}?entity={entity.pk}"
+    for status in ("draft", "changes_requested"):  # editable: change the source, on the edit page
+        Signature.objects.filter(pk=signature.pk).update(status=status)
+        html = client.get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        alert = html.split('data-testid="source-refused"', 1)[1].split("</div>", 1)[0]
+        assert "an ICP-filed app name is not accepted" in alert, status
+        assert "Carriers may clear" not in html and "never filed" in alert and f'href="{edit}"' in alert, status
+        assert "change the source, then submit it" in html, status  # the next step
+        assert "Its source is no longer accepted: change" in html
+    Signature.objects.filter(pk=signature.pk).update(status="submitted")  # not editable, never filed
+    html = client.get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    alert = html.split('data-testid="source-refused"', 1)[1].split("</div>", 1)[0]
+    assert "Carriers may clear" not in alert and "withdraw it" in alert and refile in alert
+    for status in ("approved", "filing", "active", "dormant"):  # filed: carriers may clear it
+        Signature.objects.filter(pk=signature.pk).update(status=status)
+        html = client.get(detail, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "运营商可能清理此签名" in html and refile in html, status
+    listing = client.get(reverse("org:signature-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Its source is no longer accepted: apply for a new signature" in listing
 
 
 def test_a_signature_lists_the_signature_rules_that_apply_not_a_template_notice(client, org_a, owner_a, entity):

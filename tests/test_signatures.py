@@ -310,11 +310,12 @@ def test_a_trademark_signature_is_the_trademark_and_it_must_be_in_force(client, 
     assert any("expired on 2020-01-01" in p for p in data["problems"])
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_app_names_are_not_offered_once_they_stopped_counting(client, org_a, owner_a, entity):
     entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     client.force_login(owner_a)
     data = _check(client, org_a, entity, source="abbreviation", text="百度").json()
-    assert "app_name" not in data["available_sources"]  # today is after 2026-05-01
+    assert "app_name" not in data["available_sources"]  # 2026-06-15 is after 2026-05-01
 
 
 def test_the_admin_shows_exactly_the_built_in_timeline(db):
@@ -445,6 +446,7 @@ def test_the_live_check_names_the_rule_in_the_readers_language(client, org_a, ow
     assert zh["rule"] == "自 2025-06-03 起（通知 2025.6.3）"
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(client, org_a, owner_a, entity):
     entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     client.force_login(owner_a)
@@ -557,6 +559,7 @@ def test_an_app_name_application_never_filed_is_not_told_carriers_may_clear_it(c
     assert "Its source is no longer accepted: apply for a new signature" in listing
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_a_signature_lists_the_signature_rules_that_apply_not_a_template_notice(client, org_a, owner_a, entity):
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度")
@@ -646,6 +649,7 @@ def test_a_draft_is_never_lost_to_evidence_of_another_entity(client, org_a, owne
     assert Signature.objects.count() == 1
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_an_app_name_signature_warns_in_the_list_and_on_the_dashboard(client, org_a, owner_a, entity):
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
@@ -677,6 +681,7 @@ def test_an_app_name_signature_warns_in_the_list_and_on_the_dashboard(client, or
     assert 'data-testid="source-withdrawn"' not in dashboard
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_a_draft_shows_the_rules_that_would_apply_today_and_its_current_check(client, org_a, owner_a, entity):
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度科技", action="draft")

@@ -114,13 +114,25 @@ def abbreviation_candidates(full_name: str) -> list[str]:
     return [c for c in dict.fromkeys(ordered) if c and c != name]
 
 
-def propose_abbreviations(full_name: str, *, policy: Policy, taken_by_others=(), limit: int = 3) -> list[str]:
+def proposes_abbreviations(full_name: str, *, policy: Policy, entity_mainland: bool = True) -> bool:
+    """Whether to propose abbreviations of ``full_name``: it breaks SIG_LENGTH as a full-name signature
+    under ``policy`` (the platform's length limit), and the entity may file signatures at all (none
+    outside mainland China from 2026-05-01, notice 2026.4.23: an abbreviation would fail the same)."""
+    found = {v.code for v in check_signature(full_name, source="full_name", entity_name=full_name,
+                                             entity_mainland=entity_mainland, policy=policy)}  # fmt: skip
+    return "SIG_LENGTH" in found and "SIG_NON_MAINLAND" not in found
+
+
+def propose_abbreviations(
+    full_name: str, *, policy: Policy, entity_mainland: bool = True, taken_by_others=(), limit: int = 3
+) -> list[str]:
     """Up to ``limit`` abbreviations of ``full_name`` that pass ``check_signature`` as abbreviations
-    under ``policy`` with nothing to fix or acknowledge (no error, no warning)."""
+    of an entity in mainland China or not (``entity_mainland``) under ``policy`` with nothing to fix
+    or acknowledge (no error, no warning)."""
     proposals = []
     for candidate in abbreviation_candidates(full_name):
         found = check_signature(candidate, source="abbreviation", entity_name=full_name, policy=policy,
-                                taken_by_others=taken_by_others)  # fmt: skip
+                                entity_mainland=entity_mainland, taken_by_others=taken_by_others)  # fmt: skip
         if not found:
             proposals.append(candidate)
         if len(proposals) == limit:

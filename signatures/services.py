@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from compliance import Violation, check_signature, policy_as_of
 from compliance import qualification as rules
 from compliance import transitions as states
-from compliance.abbreviations import abbreviation_candidates, propose_abbreviations
+from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import ALL_CARRIERS
 from compliance.signatures import signature_refs, with_no_proposal_hint
 from filing_portal import workflow
@@ -183,8 +183,11 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
                 seen.add(violation.code)
                 violations.append(violation)
     proposals = []
-    if source == Signature.Source.FULL_NAME and len(unicodedata.normalize("NFKC", entity.name)) > shared.max_length:
-        proposals = abbreviation_proposals(name=entity.name, policies=policies)
+    # A full name too long to be a signature (the engine says when): abbreviations that pass, if any can.
+    if source == Signature.Source.FULL_NAME and any(
+        proposes_abbreviations(entity.name, policy=p, entity_mainland=entity.mainland) for p in policies
+    ):
+        proposals = abbreviation_proposals(name=entity.name, policies=policies, entity_mainland=entity.mainland)
         if not proposals:  # nothing to click: the length error still names the way forward
             violations = [with_no_proposal_hint(v) if v.code == "SIG_LENGTH" else v for v in violations]
     # The notices behind the signature rules of every carrier (not the templates' 2025.7.2), oldest first.
@@ -196,14 +199,16 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
     )  # fmt: skip
 
 
-def abbreviation_proposals(*, name: str, policies) -> list[str]:
-    """In-order abbreviations of the full ``name`` that every carrier's rules (``policies``) accept
-    and nobody holds yet: what to offer when the full name is too long. One query (the held texts)."""
+def abbreviation_proposals(*, name: str, policies, entity_mainland: bool = True) -> list[str]:
+    """In-order abbreviations of the full ``name`` that every carrier's rules (``policies``) accept for
+    an entity in mainland China or not (``entity_mainland``) and nobody holds yet: what to offer when
+    the full name is too long. One query (the held texts)."""
     candidates = abbreviation_candidates(name)
     held = set(Signature.objects.filter(text__in=candidates, status__in=HELD_STATES).values_list("text", flat=True))
     found = candidates
     for carrier_policy in policies:
-        passing = propose_abbreviations(name, policy=carrier_policy, taken_by_others=held, limit=len(candidates))
+        passing = propose_abbreviations(name, policy=carrier_policy, entity_mainland=entity_mainland,
+                                        taken_by_others=held, limit=len(candidates))  # fmt: skip
         found = [c for c in found if c in passing]
     return found[:3]
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from compliance import BUILTIN_CHANGES, check_signature, policy_as_of
-from compliance.abbreviations import abbreviation_candidates, propose_abbreviations
+from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import PLATFORM_RULE, change, describe_ref
 from compliance.signatures import signature_notices, signature_refs, source_refusal
 from compliance.transitions import SIGNATURE_TRANSITIONS, can_transition
@@ -252,6 +252,27 @@ def test_proposals_leave_out_what_is_taken_neutral_or_breaks_a_rule():
     assert "闽江云通信" not in propose_abbreviations(name, policy=policy, taken_by_others=["闽江云通信"])
     assert propose_abbreviations("北京360安全科技有限公司", policy=policy) == []  # digits: nothing passes
     assert "福州闽江云通信科技" in abbreviation_candidates(name)  # kept with its region, if short enough
+
+
+def test_no_abbreviation_is_proposed_to_an_entity_outside_mainland_china_once_refused():
+    name = "福州闽江云通信科技有限公司"  # 13 characters
+    policy = policy_as_of(TODAY)  # from 2026-05-01 (notice 2026.4.23) non-mainland entities are refused
+    assert propose_abbreviations(name, policy=policy, entity_mainland=False) == []
+    assert not proposes_abbreviations(name, policy=policy, entity_mainland=False)
+    assert proposes_abbreviations(name, policy=policy) and propose_abbreviations(name, policy=policy)
+    before = policy_as_of(D(2026, 4, 30))  # before it, the same entity may file an abbreviation
+    assert propose_abbreviations(name, policy=before, entity_mainland=False)[:1] == ["闽江云通信"]
+    # When to propose is the engine's length rule: a name within the limit gets none.
+    assert not proposes_abbreviations("闽江云通信科技有限公司", policy=policy)
+    assert proposes_abbreviations(name, policy=change_limit(policy, 12)) and not proposes_abbreviations(
+        name, policy=change_limit(policy, 13)
+    )
+
+
+def change_limit(policy, max_length):
+    from dataclasses import replace
+
+    return replace(policy, max_length=max_length)
 
 
 def test_the_full_name_over_the_limit_says_so_and_what_to_do():

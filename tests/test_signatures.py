@@ -433,6 +433,22 @@ def test_a_long_full_name_is_refused_with_abbreviations_that_pass_when_picked(cl
     assert "闽江云通信" not in _check(client, org_a, long_entity, source="full_name", text=LONG).json()["proposals"]
 
 
+@time_machine.travel(AFTER_CUTOFF, tick=False)
+def test_an_entity_outside_mainland_china_is_offered_no_abbreviation_that_would_be_refused(
+    client, org_a, owner_a, long_entity
+):
+    Entity.objects.filter(pk=long_entity.pk).update(mainland=False)
+    client.force_login(owner_a)
+    data = _check(client, org_a, long_entity, source="full_name", text=LONG).json()
+    codes = [v["code"] for v in data["violations"]]
+    assert data["proposals"] == [] and "SIG_NON_MAINLAND" in codes
+    # Nor told that every abbreviation is taken: none could be filed, and SIG_NON_MAINLAND says why.
+    assert not any("choose “A company abbreviation”" in v["message"] for v in data["violations"])
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):  # before notice 2026.4.23 it may file one
+        data = _check(client, org_a, long_entity, source="full_name", text=LONG).json()
+    assert data["proposals"][:1] == ["闽江云通信"]
+
+
 def test_the_live_check_names_the_rule_in_the_readers_language(client, org_a, owner_a, entity):
     client.force_login(owner_a)
     url = reverse("org:signature-check", args=[org_a.pk])

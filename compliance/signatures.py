@@ -127,10 +127,15 @@ def with_no_proposal_hint(violation: Violation) -> Violation:
     return replace(violation, message=f"{violation.message}{zh}", message_en=f"{violation.message_en} {en}")
 
 
+def offered_sources(policy: Policy) -> frozenset[str]:
+    """The sources an application may rest on under ``policy``: those it accepts, and the partner
+    source, a letter of authorization for one of the others, never refused as such (always offered)."""
+    return policy.accepted_sources | {"partner"}
+
+
 def source_withdrawn(source: str, status: str, policy: Policy) -> bool:
-    """Whether a signature still counting (not ended) rests on a source ``policy`` no longer accepts.
-    The partner source is a letter of authorization for one of the others, never refused as such."""
-    return source != "partner" and status not in ENDED_STATES and source not in policy.accepted_sources
+    """Whether a signature still counting (not ended) rests on a source ``policy`` no longer offers."""
+    return status not in ENDED_STATES and source not in offered_sources(policy)
 
 
 def signature_refs(policy: Policy) -> tuple[str, ...]:

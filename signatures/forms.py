@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from compliance.signatures import source_refusal
+from compliance.signatures import offered_sources, source_refusal
 from filing_portal.choices import light_choices
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
@@ -44,7 +44,7 @@ class SignatureForm(forms.Form):
         stays offered, so that editing it never silently changes it, with the reason it is refused."""
         super().__init__(*args, **kwargs)
         policy = current_policy()
-        accepted = policy.accepted_sources | {Signature.Source.PARTNER}
+        accepted = offered_sources(policy)
         self.fields["source"].choices = [
             (value, label) for value, label in Signature.Source.choices if value in accepted or value == keep_source
         ]

@@ -17,6 +17,7 @@ from compliance import transitions as states
 from compliance.policies import describe_ref
 from compliance.signatures import (
     FILED_STATES,
+    offered_sources,
     signature_notices,
     signature_rules,
     source_withdrawn,
@@ -187,7 +188,7 @@ def signature_check(request, org_id):
     available += ["trademark"] * entity.has_trademark + ["app_name"] * entity.has_app
     available += ["partner"] * entity.has_partner
     # Only the sources the rules in force accept (app names stopped counting on 2026-05-01).
-    accepted = result.accepted_sources | {"partner"}
+    accepted = offered_sources(result.policy)
     available = [source for source in available if source in accepted]
     chinese = _chinese(request)
     # The chosen source stays chosen (a draft keeps it); why it cannot be used is said beside it.

@@ -7,7 +7,7 @@ import pytest
 from compliance import BUILTIN_CHANGES, check_signature, policy_as_of
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import PLATFORM_RULE, change, describe_ref
-from compliance.signatures import signature_notices, signature_refs, source_refusal
+from compliance.signatures import offered_sources, signature_notices, signature_refs, source_refusal
 from compliance.transitions import SIGNATURE_TRANSITIONS, can_transition
 from compliance.workdays import add_working_days, is_exact, is_working_day
 
@@ -327,3 +327,9 @@ def test_every_message_addresses_the_customer_as_nin():
     messages = [v.message for text, source in cases for v in check_signature(text, source=source,
                 entity_name=BAIDU, as_of=TODAY, taken_by_others=["百度"])]  # fmt: skip
     assert messages and not any("你" in message for message in messages)
+
+
+def test_the_sources_offered_follow_the_policy_and_the_partner_source_is_always_one():
+    assert offered_sources(policy_as_of(D(2026, 4, 30))) == {"full_name", "abbreviation", "trademark", "app_name",
+                                                            "partner"}  # fmt: skip
+    assert offered_sources(policy_as_of(TODAY)) == {"full_name", "abbreviation", "trademark", "partner"}

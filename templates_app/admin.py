@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from accounts.selectors import organizations_for_staff
+from compliance.policies import describe_ref
 from signatures.admin import StateLabelsMixin
 
 from . import services
@@ -43,14 +44,15 @@ class SmsTemplateAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
 
     @admin.display(description=_("check at submission"))
     def check_at_submission(self, obj):
-        """The snapshot as the customer saw it, in the reader's language, not as JSON."""
-        chinese = (get_language() or "").startswith("zh")
-        items = [(v.get("code", ""), v.get("message" if chinese else "message_en", ""), v.get("rule_ref", ""))
-                 for v in obj.precheck or []]  # fmt: skip
+        """The snapshot as the customer saw it, in the reader's language, not as JSON: the sentence
+        first, then where the rule comes from (date and notice, as the customer pages say it), then the code."""
+        step = 0 if (get_language() or "").startswith("zh") else 1
+        items = [(v.get("message" if step == 0 else "message_en", ""), describe_ref(v.get("rule_ref", ""))[step],
+                  v.get("code", "")) for v in obj.precheck or []]  # fmt: skip
         if not items:
             return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} <small>({} · {})</small></li>",
-                                                          ((m, r, c) for c, m, r in items)))  # fmt: skip
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} <small>{} · <code>{}</code></small></li>",
+                                                          items))  # fmt: skip
 
     @admin.display(description=_("test sends"))
     def test_sends_link(self, obj):

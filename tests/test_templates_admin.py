@@ -193,8 +193,13 @@ def test_the_template_page_shows_its_check_at_submission_readably(client, review
     _verified(client, reviewer, password)
     page = client.get(reverse("admin:templates_app_smstemplate_change", args=[template.pk]))
     text = page.content.decode()
+    # The sentence first, then the rule as the reader reads it (date and notice), then the code.
     assert (
         "提交时的检查结果" in text
-        and "电信：须先报备 <small>(2025-05-30 · 2025.6.3 · TPL_NEEDS_FILING)</small>" in text
+        and "电信：须先报备 <small>自 2025-05-30 起（通知 2025.6.3） · <code>TPL_NEEDS_FILING</code></small>" in text
     )
+    assert "2025-05-30 · 2025.6.3" not in text  # never the raw rule_ref
     assert '"message_en"' not in text  # not the raw JSON
+    text = client.get(reverse("admin:templates_app_smstemplate_change", args=[template.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
+    assert "file it first <small>From 2025-05-30 (notice 2025.6.3) · <code>TPL_NEEDS_FILING</code></small>" in text

@@ -1,5 +1,5 @@
 """Issue 9: one colour per state. A state's badge has the same class on a list, on a detail page and
-wherever else it is shown, through templates/_state_badge.html (signature pages adopt it separately)."""
+wherever else it is shown, through templates/_state_badge.html."""
 
 import re
 
@@ -39,6 +39,16 @@ def test_a_template_state_has_one_colour_on_the_list_and_its_page(client, org_a,
         assert _badges(page) == {state: {STATE_BADGE_CLASS[state]}}, state
         assert listing[state] == {STATE_BADGE_CLASS[state]}, state
         assert 'data-testid="template-status"' in page
+
+
+def test_a_signature_state_has_one_colour_on_the_list_and_its_page(client, org_a, owner_a, one_of_each):  # noqa: F811
+    client.force_login(owner_a)
+    listing = _badges(client.get(reverse("org:signature-list", args=[org_a.pk])).content.decode())
+    for state, signature, _template in one_of_each:
+        page = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
+        assert _badges(page) == {state: {STATE_BADGE_CLASS[state]}}, state
+        assert listing[state] == {STATE_BADGE_CLASS[state]}, state
+        assert 'data-testid="signature-status"' in page
 
 
 def test_an_entity_state_has_one_colour_on_the_list_and_its_page(client, org_a, owner_a):

@@ -358,3 +358,45 @@ def test_evidence_follows_the_chosen_entity_and_a_draft_survives_switching_entit
     expect(page.get_by_test_id("signature-status")).to_have_text("草稿")
     draft = Signature.objects.get()
     assert (draft.entity_id, draft.source, draft.text, draft.trademark_id) == (b.pk, "trademark", "小度", None)
+
+
+def test_the_full_name_is_filled_when_chosen_can_be_cleared_and_follows_the_entity(page, owner_a, password):
+    from django.urls import reverse
+
+    from qualifications.models import Entity
+
+    from .test_signatures import complete_package
+
+    org = owner_a.memberships.get().organization
+    a = complete_package(Entity.objects.create(organization=org, name="福州闽江云通信科技有限公司",
+                                               uscc="91350100MA2XYZ1234", legal_rep_name="林五",
+                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    b = complete_package(Entity.objects.create(organization=org, name="北京小度科技有限公司",
+                                               uscc="91110108MA01B2C3D4", legal_rep_name="王五",
+                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    _log_in(page, owner_a, password)
+    page.goto(reverse("org:signature-create", args=[org.pk]))
+    entity, source, text = page.locator("#id_entity"), page.locator("#id_source"), page.locator("#id_text")
+    expect(page.get_by_test_id("source-note")).to_have_class(re.compile(r"\bd-none\b"))  # nothing to say yet
+    entity.select_option(label=a.name)
+    source.select_option("full_name")
+    expect(text).to_have_value(a.name)
+    expect(page.locator('[data-violations] li[data-code="SIG_LENGTH"]')).to_be_visible()
+    # Emptied by the customer: it stays empty (the check ran on the empty text and did not refill it).
+    text.fill("")
+    expect(page.locator("[data-preview-text]")).to_have_text("")
+    expect(page.locator('[data-violations] li[data-code="SIG_NOT_FULL_NAME"], [data-violations] '
+                        'li[data-code="SIG_LENGTH"]')).not_to_have_count(0)  # fmt: skip
+    page.wait_for_timeout(500)
+    expect(text).to_have_value("")
+    # Another entity while the text is the previous entity's name: the new entity's name replaces it.
+    text.fill(a.name)
+    entity.select_option(label=b.name)
+    expect(text).to_have_value(b.name)
+    expect(page.locator("[data-check-state]")).to_have_class(re.compile("text-success"))
+    # A text of the customer's own is never replaced.
+    text.fill("小度科技")
+    page.wait_for_timeout(300)
+    entity.select_option(label=a.name)
+    expect(page.locator('[data-violations] li[data-code="SIG_NOT_FULL_NAME"]')).to_be_visible()
+    expect(text).to_have_value("小度科技")

@@ -732,3 +732,17 @@ def test_with_every_proposal_taken_the_length_error_still_names_a_way_forward(
     [violation] = [v for v in data["violations"] if v["code"] == "SIG_LENGTH"]
     assert "choose “A company abbreviation” as the source" in violation["message"]
     assert "registered trademark" in violation["message"]
+
+
+def test_the_form_leaves_no_empty_note_and_uses_only_classes_that_exist(client, org_a, owner_a, entity):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-create", args=[org_a.pk])).content.decode()
+    assert "mt-n2" not in html  # Bootstrap 5 has no negative margins
+    note = html.split('data-testid="source-note"', 1)[0].rsplit("<div", 1)[1]
+    assert "d-none" in note  # nothing to say: no empty line under the source
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "portal.css").read_text()
+    assert ".rule-ref {" in css  # the small, muted "where the rule comes from" after a sentence

@@ -138,6 +138,11 @@
     var timer = null;
     var seq = 0;
     var offered = [];  // the abbreviations proposed for this entity's full name, kept to compare
+    // The full-name source is the entity's name itself: filled in when that source is chosen or the
+    // entity changes (never again once the customer empties the field), and replaced on a change of
+    // entity while it is still the previous entity's name.
+    var fillFullName = false;
+    var fullName = "";
     function showEvidence() {
       form.querySelectorAll("[data-evidence]").forEach(function (box) {
         box.classList.toggle("d-none", box.dataset.evidence !== source.value);
@@ -192,8 +197,11 @@
       proposals.classList.toggle("d-none", !names.length);
     }
     function render(data) {
-      if (source.value === "full_name" && !textInput.value && data.full_name) {
-        textInput.value = data.full_name;  // the full name source is the entity's name itself
+      var fill = fillFullName, previous = fullName, text = textInput.value;
+      fillFullName = false;
+      fullName = data.full_name || "";
+      if (fill && source.value === "full_name" && fullName && text !== fullName && (!text || text === previous)) {
+        textInput.value = fullName;
         check();
         return;
       }
@@ -234,6 +242,7 @@
         option.disabled = option.value !== source.value && data.available_sources.indexOf(option.value) < 0;
       });
       sourceNote.textContent = data.source_note || "";
+      sourceNote.classList.toggle("d-none", !data.source_note);  // no empty line when there is nothing to say
       // Proposals stay in view while an abbreviation is being chosen (the full name's, for this entity).
       if (data.proposals && data.proposals.length) { offered = data.proposals; }
       else if (source.value !== "abbreviation") { offered = []; }
@@ -260,6 +269,7 @@
     form.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(check, 150); });
     form.addEventListener("change", function (event) {
       if (event.target === entitySelect) { offered = []; filterEvidence(); }
+      if (event.target === entitySelect || event.target === source) { fillFullName = source.value === "full_name"; }
       showEvidence();
       check();
     });

@@ -1,6 +1,29 @@
 """Selects of hundreds of rows (entities, signatures, evidence) without a model instance per option."""
 
+from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.html import format_html_join
+
+
+class Select(forms.Select):
+    """Django's Select, its options written in Python rather than through a template each (or a
+    template loop): the same HTML, a select of hundreds in a fraction of the time. Flat choices
+    only (no optgroups), one selected option, as Django's Select selects the first that matches.
+    The same class name: crispy-forms gives the select its CSS class ("select") from it."""
+
+    template_name = "filing_portal/widgets/select.html"
+
+    def get_context(self, name, value, attrs):
+        context = forms.Widget.get_context(self, name, value, attrs)  # not ChoiceWidget's: no optgroups
+        values = set(context["widget"]["value"])
+        rows, chosen = [], False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = not chosen and option_value in values
+            chosen |= selected
+            rows.append((option_value, " selected" if selected else "", label))
+        context["widget"]["options"] = format_html_join("", '\n<option value="{}"{}>{}</option>', rows)
+        return context
 
 
 def light_choices(field, queryset, columns: tuple[str, ...], label) -> None:
@@ -19,6 +42,7 @@ def light_choices(field, queryset, columns: tuple[str, ...], label) -> None:
                 yield ModelChoiceIteratorValue(pk, None), label(*values)
 
     field.iterator = RowIterator
-    field.queryset = queryset  # after the iterator: setting it builds the widget's choices
-    field.widget.attrs["data-searchable"] = ""
-    field.widget.template_name = "filing_portal/widgets/select.html"  # no template include per option
+    # No template per option, nor a template loop over them (Select above): before the queryset,
+    # which gives the widget its choices.
+    field.widget = Select(attrs={**field.widget.attrs, "data-searchable": ""})
+    field.queryset = queryset

@@ -1,20 +1,24 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
+import functools
+
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from compliance import qualification as rules
 
-from .models import Document, Entity
+from .models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
+
+
+def _visible(entities, organization):
+    return (
+        entities.filter(Q(organization=organization) | Q(shares__organization=organization)).distinct().order_by("name")
+    )
 
 
 def entities_for_organization(*, organization):
     """The organization's own entities and those shared with it."""
-    return (
-        Entity.objects.filter(Q(organization=organization) | Q(shares__organization=organization))
-        .distinct()
-        .order_by("name")
-    )
+    return _visible(Entity.objects.all(), organization)
 
 
 def entity_get_visible(*, organization, entity_id) -> Entity:
@@ -91,8 +95,28 @@ PACKAGE_KINDS = (
 def package_flags(entity_ref: str = "pk") -> dict:
     """Annotations saying which package documents an entity has, for a query that loads it anyway
     (the signature form's live check keeps to a fixed number of queries this way)."""
+    return dict(_package_flags(entity_ref))
+
+
+@functools.cache
+def _package_flags(entity_ref: str) -> dict:
+    # Built once a process (seven subqueries cost more to build than the query takes): annotate()
+    # resolves a copy of each expression, never the shared one.
     live = Document.objects.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
     return {f"has_{kind}": Exists(live.filter(entity=OuterRef(entity_ref), kind=kind)) for kind in PACKAGE_KINDS}
+
+
+@functools.cache
+def _entities_annotated(*, evidence: bool):
+    """Entities annotated with package_flags() (and, with ``evidence``, whether each has a trademark,
+    an app and a partner authorization on file), the annotations resolved once a process: each
+    request's query is a filtered copy of this one, which is never evaluated itself."""
+    flags = package_flags()
+    if evidence:
+        flags["has_trademark"] = Exists(Trademark.objects.filter(entity=OuterRef("pk")))
+        flags["has_app"] = Exists(IcpApp.objects.filter(entity=OuterRef("pk")))
+        flags["has_partner"] = Exists(PartnerAuthorization.objects.filter(entity=OuterRef("pk")))
+    return Entity.objects.annotate(**flags)
 
 
 def present_kinds(obj) -> frozenset[str]:
@@ -116,7 +140,13 @@ def package_checklist(obj, entity: Entity | None = None, present: frozenset[str]
 def entities_with_package(*, organization):
     """The organization's entities (its own and those shared with it), each annotated for
     package_checklist(): one query for the whole list, however long."""
-    return entities_for_organization(organization=organization).annotate(**package_flags())
+    return _visible(_entities_annotated(evidence=False), organization)
+
+
+def entities_for_signature_check(*, organization):
+    """The organization's entities annotated for package_checklist() and with ``has_trademark``,
+    ``has_app`` and ``has_partner``: the signature form's live check loads its entity in one query."""
+    return _visible(_entities_annotated(evidence=True), organization)
 
 
 def entity_partner_authorizations(*, entity: Entity):

@@ -151,9 +151,15 @@ def entities_for_signature_check(*, organization):
 
 def entity_partner_authorizations(*, entity: Entity):
     """The entity's partner authorizations with their letters, each partner annotated for package_checklist()."""
+    return _partner_authorizations_annotated().filter(entity=entity).order_by("partner__name", "pk")
+
+
+@functools.cache
+def _partner_authorizations_annotated():
+    """Partner authorizations annotated for the partner's package_checklist(), the annotations resolved
+    once a process (see _entities_annotated); never evaluated itself."""
     return (
-        entity.partner_authorizations.select_related("partner")
+        PartnerAuthorization.objects.select_related("partner")
         .prefetch_related("documents")
         .annotate(**package_flags("partner"))
-        .order_by("partner__name", "pk")
     )

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from compliance import qualification as rules
 
-from .models import Document, Entity, EntityShare, IcpApp, PartnerAuthorization, Trademark
+from .models import Document, Entity, EntityShare, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 
 
 def _visible(entities, organization):
@@ -151,7 +151,8 @@ def entities_for_signature_check(*, organization):
 
 
 def entity_partner_authorizations(*, entity: Entity):
-    """The entity's partner authorizations with their letters, each partner annotated for package_checklist()."""
+    """The entity's partner authorizations, each partner annotated for package_checklist() (their
+    letters: evidence_documents())."""
     return _partner_authorizations_annotated().filter(entity=entity).order_by("partner__name", "pk")
 
 
@@ -159,8 +160,33 @@ def entity_partner_authorizations(*, entity: Entity):
 def _partner_authorizations_annotated():
     """Partner authorizations annotated for the partner's package_checklist(), the annotations resolved
     once a process (see _entities_annotated); never evaluated itself."""
-    return (
-        PartnerAuthorization.objects.select_related("partner")
-        .prefetch_related("documents")
-        .annotate(**package_flags("partner"))
-    )
+    return PartnerAuthorization.objects.select_related("partner").annotate(**package_flags("partner"))
+
+
+_EVIDENCE_LINKS = {
+    Trademark: "trademark_id", IcpApp: "app_id", OwnedAddress: "address_id",
+    PartnerAuthorization: "partner_authorization_id",
+}  # fmt: skip
+
+
+def evidence_documents(*groups) -> None:
+    """Gives each evidence item of ``groups`` (trademarks, apps, addresses, partner authorizations)
+    its live documents (current, not purged) as ``item.live_documents``: one query for them all,
+    not one for each kind of evidence."""
+    items = {}
+    for group in groups:
+        for item in group:
+            item.live_documents = []
+            items[_EVIDENCE_LINKS[type(item)], item.pk] = item
+    if not items:
+        return
+    wanted = Q()
+    for link in _EVIDENCE_LINKS.values():
+        pks = [pk for linked, pk in items if linked == link]
+        if pks:
+            wanted |= Q(**{f"{link}__in": pks})
+    for document in Document.objects.filter(wanted, is_current=True, purged_at__isnull=True).order_by("uploaded_at"):
+        for link in _EVIDENCE_LINKS.values():
+            item = items.get((link, getattr(document, link)))
+            if item is not None:
+                item.live_documents.append(document)

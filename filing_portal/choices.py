@@ -1,6 +1,39 @@
 """Selects of hundreds of rows (entities, signatures, evidence) without a model instance per option."""
 
+from html import escape
+
+from django import forms
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.safestring import mark_safe
+
+
+class Select(forms.Select):
+    """Django's Select, its options written in Python rather than through a template each (or a
+    template loop): the same HTML, a select of hundreds in a fraction of the time. Flat choices
+    only (no optgroups), one selected option, as Django's Select selects the first that matches.
+    The same class name: crispy-forms gives the select its CSS class ("select") from it."""
+
+    template_name = "filing_portal/widgets/select.html"
+
+    def get_context(self, name, value, attrs):
+        context = forms.Widget.get_context(self, name, value, attrs)  # not ChoiceWidget's: no optgroups
+        values = set(context["widget"]["value"])
+        rows, chosen = [], False
+        for option_value, label in self.choices:
+            # light_choices' data attributes ride on the value's ``instance`` slot: (name, value) pairs.
+            pairs = option_value.instance if isinstance(option_value, ModelChoiceIteratorValue) else None
+            pairs = pairs if isinstance(pairs, tuple) else ()
+            extra = "".join(f' data-{escape(name)}="{escape(str(v))}"' for name, v in pairs or ())
+            option_value = "" if option_value is None else str(option_value)
+            selected = not chosen and option_value in values
+            chosen |= selected
+            # Escaped as {{ }} would (conditional_escape), in one string: format_html costs more than the row.
+            label = label.__html__() if hasattr(label, "__html__") else escape(str(label))
+            rows.append(
+                f'\n<option value="{escape(option_value)}"{extra}{" selected" if selected else ""}>{label}</option>'
+            )
+        context["widget"]["options"] = mark_safe("".join(rows))  # noqa: S308 - every part escaped above
+        return context
 
 
 def light_choices(field, queryset, columns: tuple[str, ...], label, data: dict[str, str] | None = None) -> None:
@@ -25,6 +58,7 @@ def light_choices(field, queryset, columns: tuple[str, ...], label, data: dict[s
                 yield ModelChoiceIteratorValue(pk, attrs), label(*values[: len(columns)])
 
     field.iterator = RowIterator
-    field.queryset = queryset  # after the iterator: setting it builds the widget's choices
-    field.widget.attrs["data-searchable"] = ""
-    field.widget.template_name = "filing_portal/widgets/select.html"  # no template include per option
+    # No template per option, nor a template loop over them (Select above): before the queryset,
+    # which gives the widget its choices.
+    field.widget = Select(attrs={**field.widget.attrs, "data-searchable": ""})
+    field.queryset = queryset

@@ -1,20 +1,25 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
+import functools
+
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from compliance import qualification as rules
 
-from .models import Document, Entity
+from .models import Document, Entity, EntityShare, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
+
+
+def _visible(entities, organization):
+    # The shared ones by a subquery, not a join: each entity comes once without DISTINCT, so that
+    # PostgreSQL can stop at a page's rows and a count does not compute the annotations.
+    shared = EntityShare.objects.filter(organization=organization).values("entity")
+    return entities.filter(Q(organization=organization) | Q(pk__in=shared)).order_by("name")
 
 
 def entities_for_organization(*, organization):
     """The organization's own entities and those shared with it."""
-    return (
-        Entity.objects.filter(Q(organization=organization) | Q(shares__organization=organization))
-        .distinct()
-        .order_by("name")
-    )
+    return _visible(Entity.objects.all(), organization)
 
 
 def entity_get_visible(*, organization, entity_id) -> Entity:
@@ -89,8 +94,28 @@ PACKAGE_KINDS = rules.PACKAGE_KINDS
 def package_flags(entity_ref: str = "pk") -> dict:
     """Annotations saying which package documents an entity has, for a query that loads it anyway
     (the signature form's live check keeps to a fixed number of queries this way)."""
+    return dict(_package_flags(entity_ref))
+
+
+@functools.cache
+def _package_flags(entity_ref: str) -> dict:
+    # Built once a process (seven subqueries cost more to build than the query takes): annotate()
+    # resolves a copy of each expression, never the shared one.
     live = Document.objects.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
     return {f"has_{kind}": Exists(live.filter(entity=OuterRef(entity_ref), kind=kind)) for kind in PACKAGE_KINDS}
+
+
+@functools.cache
+def _entities_annotated(*, evidence: bool):
+    """Entities annotated with package_flags() (and, with ``evidence``, whether each has a trademark,
+    an app and a partner authorization on file), the annotations resolved once a process: each
+    request's query is a filtered copy of this one, which is never evaluated itself."""
+    flags = package_flags()
+    if evidence:
+        flags["has_trademark"] = Exists(Trademark.objects.filter(entity=OuterRef("pk")))
+        flags["has_app"] = Exists(IcpApp.objects.filter(entity=OuterRef("pk")))
+        flags["has_partner"] = Exists(PartnerAuthorization.objects.filter(entity=OuterRef("pk")))
+    return Entity.objects.annotate(**flags)
 
 
 def present_kinds(obj) -> frozenset[str]:
@@ -114,14 +139,52 @@ def package_checklist(obj, entity: Entity | None = None, present: frozenset[str]
 def entities_with_package(*, organization):
     """The organization's entities (its own and those shared with it), each annotated for
     package_checklist(): one query for the whole list, however long."""
-    return entities_for_organization(organization=organization).annotate(**package_flags())
+    return _visible(_entities_annotated(evidence=False), organization)
+
+
+def entities_for_signature_check(*, organization):
+    """The organization's entities annotated for package_checklist() and with ``has_trademark``,
+    ``has_app`` and ``has_partner``: the signature form's live check loads its entity in one query."""
+    return _visible(_entities_annotated(evidence=True), organization)
 
 
 def entity_partner_authorizations(*, entity: Entity):
-    """The entity's partner authorizations with their letters, each partner annotated for package_checklist()."""
-    return (
-        entity.partner_authorizations.select_related("partner")
-        .prefetch_related("documents")
-        .annotate(**package_flags("partner"))
-        .order_by("partner__name", "pk")
-    )
+    """The entity's partner authorizations, each partner annotated for package_checklist() (their
+    letters: evidence_documents())."""
+    return _partner_authorizations_annotated().filter(entity=entity).order_by("partner__name", "pk")
+
+
+@functools.cache
+def _partner_authorizations_annotated():
+    """Partner authorizations annotated for the partner's package_checklist(), the annotations resolved
+    once a process (see _entities_annotated); never evaluated itself."""
+    return PartnerAuthorization.objects.select_related("partner").annotate(**package_flags("partner"))
+
+
+_EVIDENCE_LINKS = {
+    Trademark: "trademark_id", IcpApp: "app_id", OwnedAddress: "address_id",
+    PartnerAuthorization: "partner_authorization_id",
+}  # fmt: skip
+
+
+def evidence_documents(*groups) -> None:
+    """Gives each evidence item of ``groups`` (trademarks, apps, addresses, partner authorizations)
+    its live documents (current, not purged) as ``item.live_documents``: one query for them all,
+    not one for each kind of evidence."""
+    items = {}
+    for group in groups:
+        for item in group:
+            item.live_documents = []
+            items[_EVIDENCE_LINKS[type(item)], item.pk] = item
+    if not items:
+        return
+    wanted = Q()
+    for link in _EVIDENCE_LINKS.values():
+        pks = [pk for linked, pk in items if linked == link]
+        if pks:
+            wanted |= Q(**{f"{link}__in": pks})
+    for document in Document.objects.filter(wanted, is_current=True, purged_at__isnull=True).order_by("uploaded_at"):
+        for link in _EVIDENCE_LINKS.values():
+            item = items.get((link, getattr(document, link)))
+            if item is not None:
+                item.live_documents.append(document)

@@ -143,6 +143,9 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         for item in checklist
     ]
     upload_errors = [str(e) for errs in upload_form.errors.values() for e in errs] if upload_form else []
+    trademarks, apps, addresses = list(entity.trademarks.all()), list(entity.apps.all()), list(entity.addresses.all())
+    partners = list(selectors.entity_partner_authorizations(entity=entity))
+    selectors.evidence_documents(trademarks, apps, addresses, partners)  # their files: one query for all
     return {
         "org": membership.organization,
         "membership": membership,
@@ -157,16 +160,16 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "agent_id": mask_id_number(entity.agent_id_number),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
-        "trademarks": entity.trademarks.prefetch_related("documents"),
-        "apps": entity.apps.prefetch_related("documents"),
-        "addresses": entity.addresses.prefetch_related("documents"),
+        "trademarks": trademarks,
+        "apps": apps,
+        "addresses": addresses,
         # A partner's name may be a signature only with the letter and the partner's own complete package.
         "partner_authorizations": [
             (
                 authorization,
                 all(item.satisfied for item in selectors.package_checklist(authorization, authorization.partner)),
             )
-            for authorization in selectors.entity_partner_authorizations(entity=entity)
+            for authorization in partners
         ],
     }
 

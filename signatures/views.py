@@ -25,7 +25,12 @@ from compliance.signatures import (
 )
 from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
-from qualifications.selectors import entities_for_organization, package_flags, present_kinds
+from qualifications.selectors import (
+    entities_for_organization,
+    entities_for_signature_check,
+    package_flags,
+    present_kinds,
+)
 
 from . import selectors, services
 from .forms import SignatureForm, refusal_text
@@ -146,14 +151,8 @@ def signature_check(request, org_id):
     org = membership.organization
     try:
         entity = (
-            entities_for_organization(organization=org)
+            entities_for_signature_check(organization=org)
             .filter(status=Entity.Status.ACTIVE)
-            .annotate(
-                has_trademark=Exists(Trademark.objects.filter(entity=OuterRef("pk"))),
-                has_app=Exists(IcpApp.objects.filter(entity=OuterRef("pk"))),
-                has_partner=Exists(PartnerAuthorization.objects.filter(entity=OuterRef("pk"))),
-                **package_flags(),
-            )
             .get(pk=request.GET.get("entity"))
         )
     except (Entity.DoesNotExist, ValueError, ValidationError):

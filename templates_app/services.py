@@ -74,8 +74,8 @@ def whitelists_of(*, signature, exclude=()) -> list[tuple[set, set]]:
     the old one now and beside the new one later, so it is checked against both. A version replaced
     by an approved newer one whitelists nothing."""
     rows = list(
-        SmsTemplate.objects.filter(signature=signature, status__in=WHITELISTING_STATES)
-        .exclude(revisions__status__in=LIVE_VERSIONS)
+        _whitelisting()
+        .filter(signature=signature)
         .exclude(pk__in=[pk for pk in exclude if pk is not None])
         .values_list("pk", "previous_id", "status", "text")
     )
@@ -92,6 +92,13 @@ def whitelists_of(*, signature, exclude=()) -> list[tuple[set, set]]:
             domains |= their_domains
         pairs.append((contacts, domains))
     return pairs
+
+
+@lru_cache(maxsize=1)
+def _whitelisting():
+    """The templates that whitelist (their signature's filter added per call): built once a process,
+    as the as-you-type check asks at each keystroke; never evaluated itself."""
+    return SmsTemplate.objects.filter(status__in=WHITELISTING_STATES).exclude(revisions__status__in=LIVE_VERSIONS)
 
 
 @lru_cache(maxsize=4096)

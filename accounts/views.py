@@ -134,12 +134,13 @@ def dashboard(request, org_id):
     org = membership.organization
     # Live signatures whose source the rules in force no longer accept (app names from 2026-05-01,
     # notice 2026.4.23, read from the policy in force): counted in the same query as the cards.
+    from compliance.signatures import offered_sources
     from signatures.forms import refusal_text
     from signatures.models import Signature
     from signatures.policies import current_policy
 
     policy = current_policy()
-    accepted = policy.accepted_sources | {Signature.Source.PARTNER}  # a partner's letter is never refused as such
+    accepted = offered_sources(policy)
     withdrawn = [s for s in Signature.Source.values if s not in accepted]
     counts = selectors.organization_counts(organization=org, withdrawn_sources=withdrawn)
     context = {"membership": membership, "org": org, **counts}

@@ -311,21 +311,28 @@ def test_a_long_full_name_offers_abbreviations_and_a_draft_keeps_the_source_pick
     assert Signature.objects.get().source == "trademark"
 
 
-def test_evidence_follows_the_chosen_entity_and_a_draft_survives_switching_entity(page, owner_a, password):
-    from django.urls import reverse
-
-    from qualifications.models import Entity, Trademark
-    from signatures.models import Signature
+def _two_filed_entities(org):
+    """Two entities of ``org`` with their real-name packages complete: a long full name, and another."""
+    from qualifications.models import Entity
 
     from .test_signatures import complete_package
 
-    org = owner_a.memberships.get().organization
+    people = {"legal_rep_id_number": "11010519491231002X"}
     a = complete_package(Entity.objects.create(organization=org, name="福州闽江云通信科技有限公司",
-                                               uscc="91350100MA2XYZ1234", legal_rep_name="林五",
-                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+                                               uscc="91350100MA2XYZ1234", legal_rep_name="林五", **people))  # fmt: skip
     b = complete_package(Entity.objects.create(organization=org, name="北京小度科技有限公司",
-                                               uscc="91110108MA01B2C3D4", legal_rep_name="王五",
-                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+                                               uscc="91110108MA01B2C3D4", legal_rep_name="王五", **people))  # fmt: skip
+    return a, b
+
+
+def test_evidence_follows_the_chosen_entity_and_a_draft_survives_switching_entity(page, owner_a, password):
+    from django.urls import reverse
+
+    from qualifications.models import Trademark
+    from signatures.models import Signature
+
+    org = owner_a.memberships.get().organization
+    a, b = _two_filed_entities(org)
     # Enough of A's trademarks for the select to be a searchable one (Tom Select).
     Trademark.objects.bulk_create(
         Trademark(entity=a, name=f"闽江{i}", registration_number=f"8{i:07d}", owner_name=a.name) for i in range(24)
@@ -363,17 +370,8 @@ def test_evidence_follows_the_chosen_entity_and_a_draft_survives_switching_entit
 def test_the_full_name_is_filled_when_chosen_can_be_cleared_and_follows_the_entity(page, owner_a, password):
     from django.urls import reverse
 
-    from qualifications.models import Entity
-
-    from .test_signatures import complete_package
-
     org = owner_a.memberships.get().organization
-    a = complete_package(Entity.objects.create(organization=org, name="福州闽江云通信科技有限公司",
-                                               uscc="91350100MA2XYZ1234", legal_rep_name="林五",
-                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
-    b = complete_package(Entity.objects.create(organization=org, name="北京小度科技有限公司",
-                                               uscc="91110108MA01B2C3D4", legal_rep_name="王五",
-                                               legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    a, b = _two_filed_entities(org)
     _log_in(page, owner_a, password)
     page.goto(reverse("org:signature-create", args=[org.pk]))
     entity, source, text = page.locator("#id_entity"), page.locator("#id_source"), page.locator("#id_text")

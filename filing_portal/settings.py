@@ -102,6 +102,21 @@ WSGI_APPLICATION = "filing_portal.wsgi.application"
 ASGI_APPLICATION = "filing_portal.asgi.application"
 
 TEMPLATES = [
+    # The portal's own pages: Jinja2 (filing_portal/jinja2.py says why), in jinja2/ and each app's jinja2/.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "filing_portal.jinja2.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.memberships",
+            ],
+        },
+    },
+    # The admin, the e-mails and the form widgets: Django's template language.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -211,6 +226,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Widgets through Jinja2 where Django has the template (filing_portal/renderers.py).
+FORM_RENDERER = "filing_portal.renderers.PortalRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

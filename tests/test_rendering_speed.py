@@ -55,7 +55,12 @@ def test_the_light_select_writes_the_html_of_djangos_select():
     for value in (None, "", 2, "12", 99):
         light = Select(choices=choices, attrs={"class": "form-select"}).render("entity", value)
         plain = Plain(choices=choices, attrs={"class": "form-select"}).render("entity", value)
-        normalise = lambda html: " ".join(html.replace("\n", " ").split()).replace("> <", "><")  # noqa: E731
+
+        # The same characters escaped alike; Jinja2 (the widget's template) writes a quote as &#34;, Django &quot;.
+        def normalise(html):
+            html = html.replace("\n", " ").replace("&#34;", "&quot;")
+            return " ".join(html.split()).replace("> <", "><")
+
         assert normalise(light) == normalise(plain), value
     assert light.count("selected") == 0 and Select(choices=choices).render("e", 2).count(" selected") == 1
 

@@ -243,6 +243,31 @@ PORTAL_NAME = env.str("PORTAL_NAME", default="短信签名报备平台")
 PORTAL_PORT = env.int("PORTAL_PORT", default=8000)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{PORTAL_PORT}")
 
+# The cache every process shares: what pages read on each request yet staff change a few times a
+# year (the policy timeline, the holiday table: signatures/policies.py), invalidated when they change.
+# Redis when REDIS_URL is set (a database of its own: the broker's keys are never touched); files
+# under var/cache otherwise, so web, worker and beat on one machine see the same entries.
+# The prefix names the var/ folder: the tests (VAR_DIR=var/test) and their worker never share
+# entries with a portal running on the same machine.
+_cache_prefix = f"portal:{VAR_DIR.name}"
+if env.str("REDIS_URL", default=""):
+    _cache_url = env.str("REDIS_URL").rstrip("/").rsplit("/", 1)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("CACHE_URL", default=f"{_cache_url[0]}/{env.int('CACHE_REDIS_DB', default=1)}"),
+            "KEY_PREFIX": _cache_prefix,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": _cache_prefix,
+        }
+    }
+
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under
 # var/celery, which needs no server yet is a real broker (worker and beat truly run).
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,17 @@ class SignaturesConfig(AppConfig):
 
     name = "signatures"
     verbose_name = _("Signatures")
+
+    def ready(self):
+        from .models import Holiday, Policy
+
+        # The cached policy rows and holidays are forgotten whenever staff change one (policies.py).
+        for model in (Policy, Holiday):
+            for signal in (post_save, post_delete):
+                signal.connect(_forget, sender=model, dispatch_uid=f"forget-cached-{model.__name__}-{id(signal)}")
+
+
+def _forget(**kwargs):
+    from .policies import forget_cached
+
+    forget_cached()

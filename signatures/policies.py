@@ -4,7 +4,9 @@ later ones policy admins add in the admin (Policy rows not marked built-in)."""
 from dataclasses import fields
 from types import MappingProxyType
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from compliance import BUILTIN_CHANGES, Policy, PolicyChange, policy_as_of, workdays
 from compliance.policies import PARAMETERS
@@ -34,10 +36,29 @@ def change_from_row(row: PolicyRow) -> PolicyChange:
         raise ValidationError(str(exc)) from exc
 
 
+# The admin's policy rows and holiday table, as plain values in the shared cache (settings.CACHES):
+# most pages and both live checks read them, and staff change them a few times a year. An admin's
+# save or delete forgets them (signals below), at once and again once its transaction commits, so a
+# request that read the old rows meanwhile cannot leave them cached; the timeout bounds any change
+# made around the models (a raw UPDATE, a restored backup).
+TIMELINE_KEY, HOLIDAYS_KEY = "signatures.policy-rows.v1", "signatures.holidays.v1"
+CACHE_SECONDS = 300
+_POLICY_FIELDS = ("key", "effective", "carriers", "notice", "summary_zh", "summary_en", "params")
+
+
+def forget_cached() -> None:
+    """Drop the cached policy rows and holidays, now and once the current transaction commits."""
+    cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
+    transaction.on_commit(lambda: cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY]))
+
+
 def timeline() -> tuple[PolicyChange, ...]:
-    """Every change in force anywhere: one query."""
-    added = tuple(change_from_row(row) for row in PolicyRow.objects.filter(builtin=False))
-    return BUILTIN_CHANGES + added
+    """Every change in force anywhere: the built-in ones and the admin's (from the cache, else one query)."""
+    rows = cache.get(TIMELINE_KEY)
+    if rows is None:
+        rows = list(PolicyRow.objects.filter(builtin=False).values(*_POLICY_FIELDS))
+        cache.set(TIMELINE_KEY, rows, CACHE_SECONDS)
+    return BUILTIN_CHANGES + tuple(change_from_row(PolicyRow(**row)) for row in rows)
 
 
 def current_policy(as_of=None, carrier=None) -> Policy:
@@ -47,10 +68,14 @@ def current_policy(as_of=None, carrier=None) -> Policy:
 def expected_by(start, n: int):
     """The n-th working day after ``start`` on China's calendar, and whether that date is exact
     (the package or the admin's holiday table covers its year) or an estimate from weekends only."""
-    rows = list(Holiday.objects.filter(day__gte=start))
-    holidays = frozenset(r.day for r in rows if not r.is_workday)
-    make_up = frozenset(r.day for r in rows if r.is_workday)
+    table = cache.get(HOLIDAYS_KEY)
+    if table is None:
+        table = list(Holiday.objects.values_list("day", "is_workday"))
+        cache.set(HOLIDAYS_KEY, table, CACHE_SECONDS)
+    rows = [(day, is_workday) for day, is_workday in table if day >= start]
+    holidays = frozenset(d for d, is_workday in rows if not is_workday)
+    make_up = frozenset(d for d, is_workday in rows if is_workday)
     day = workdays.add_working_days(start, n, extra_holidays=holidays, extra_workdays=make_up)
-    table_years = frozenset(r.day.year for r in rows)
+    table_years = frozenset(d.year for d, _is_workday in rows)
     exact = all(workdays.is_exact(year, table_years=table_years) for year in range(start.year, day.year + 1))
     return day, exact

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
@@ -255,6 +256,17 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_policies():
+    """Each test reads the policy rows and holidays it made, not a cached copy from the test before
+    (whose transaction was rolled back, so no signal said they went)."""
+    from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
+
+    cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
+    yield
+    cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
 
 
 @pytest.fixture(autouse=True)

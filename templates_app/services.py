@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from compliance import transitions as states
 from compliance.policies import ALL_CARRIERS, policy_as_of
 from compliance.templates import MAX_BODY, Analysis, analyze_template, check_template
-from filing_portal import workflow
+from filing_portal import compiled, workflow
 from qualifications.models import OwnedAddress
 from signatures.models import HELD_STATES, Signature
 from signatures.policies import timeline
@@ -73,12 +73,8 @@ def whitelists_of(*, signature, exclude=()) -> list[tuple[set, set]]:
     would replace is still filed and in use, and will give way to it: a template must fit beside
     the old one now and beside the new one later, so it is checked against both. A version replaced
     by an approved newer one whitelists nothing."""
-    rows = list(
-        _whitelisting()
-        .filter(signature=signature)
-        .exclude(pk__in=[pk for pk in exclude if pk is not None])
-        .values_list("pk", "previous_id", "status", "text")
-    )
+    # Asked at each keystroke with the same signature: compiled once a process (filing_portal.compiled).
+    rows = compiled.rows(_whitelisting_rows, signature.pk, tuple(sorted(pk for pk in exclude if pk is not None)))
     present = {pk for pk, *_ in rows}
     successors = {previous: pk for pk, previous, status, _ in rows if status in PENDING_STATES and previous in present}
     keeps = [present - set(successors.values())] + ([present - set(successors)] if successors else [])
@@ -101,6 +97,19 @@ def _whitelisting():
     return SmsTemplate.objects.filter(status__in=WHITELISTING_STATES).exclude(revisions__status__in=LIVE_VERSIONS)
 
 
+def _whitelisting_rows(signature_id, exclude):
+    return (
+        _whitelisting()
+        .filter(signature_id=signature_id)
+        .exclude(pk__in=exclude)
+        .values_list("pk", "previous_id", "status", "text")
+    )
+
+
+def _owned_addresses(entity_id):
+    return OwnedAddress.objects.filter(entity_id=entity_id).values_list("kind", "value")
+
+
 @lru_cache(maxsize=4096)
 def _reach(text: str) -> tuple[frozenset, frozenset]:
     """The contacts and domains of a template's text: contacts as (kind, value, as written), the
@@ -120,7 +129,7 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     day = as_of or timezone.localdate()
     text = text[:ANALYSED_LIMIT] + ("…" if len(text) > ANALYSED_LIMIT else "")
     entity = signature.entity
-    addresses = list(OwnedAddress.objects.filter(entity=entity).values_list("kind", "value"))
+    addresses = compiled.rows(_owned_addresses, entity.pk)
     owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
     owned_ips = [value for k, value in addresses if k == OwnedAddress.Kind.IP]
     (contacts, domains), *later = whitelists_of(signature=signature, exclude=exclude or ())

@@ -1,0 +1,62 @@
+"""Hot queries whose SQL Django compiles once a process for the same arguments.
+
+Why: on the pages' hottest queries, compiling the SQL costs Django more CPU than running it and
+reading the rows. Measured on the benchmark's data (docs/architecture.md, "A page's fixed cost"):
+the live check's entity (ten EXISTS for its documents and evidence) took 1.2 ms of Python to build
+and compile and 0.37 ms to run and read. A live check repeats the same entity on every keystroke, a
+member the same membership on every page: the same queryset, the same SQL.
+
+``rows(build, *args)`` is ``list(build(*args))``, except that the SQL of ``build(*args)`` is kept
+(per process, per database alias, up to ``MAX_ENTRIES``) and the next call with the same ``build``
+and ``args`` runs it again without building or compiling the queryset. The rows are always read
+afresh: what is kept is the SQL text and its parameters, never a result.
+
+The contract that keeps this right: ``build`` is a module-level function whose queryset depends on
+its arguments alone (no clock, no request, no setting that changes at run time). The arguments are
+hashable (ids, strings). A queryset that needs the time, or one built from many values, is not a
+candidate. Objects come back through Django's own iterable (model instances with select_related,
+values, values_list), so a caller cannot tell the difference but in time.
+"""
+
+import copy
+import threading
+
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+
+MAX_ENTRIES = 4096
+_compiled: dict = {}
+_lock = threading.Lock()
+
+
+def rows(build, *args, using: str = DEFAULT_DB_ALIAS) -> list:
+    """``list(build(*args))``, its SQL compiled once a process for these arguments."""
+    key = (build, args, using)
+    entry = _compiled.get(key)
+    if entry is None:
+        queryset = build(*args).using(using)
+        compiler = queryset.query.get_compiler(using)
+        try:
+            sql_params = compiler.as_sql()
+        except EmptyResultSet:  # a query that cannot match: nothing to keep, Django answers it
+            return list(queryset)
+        entry = (queryset, compiler, sql_params)
+        with _lock:
+            if len(_compiled) >= MAX_ENTRIES:
+                _compiled.pop(next(iter(_compiled)))  # the oldest first
+            _compiled[key] = entry
+    queryset, compiler, (sql, params) = entry
+    # The kept compiler, on this thread's connection, answering with the kept SQL: Django's iterable
+    # runs it and builds the objects from the columns the first compilation laid out.
+    run = copy.copy(compiler)
+    run.connection = connections[using]
+    run.as_sql = lambda *_args, **_kwargs: (sql, params)
+    clone = queryset._chain()
+    clone.query.get_compiler = lambda *_args, **_kwargs: run
+    return list(clone)
+
+
+def forget() -> None:
+    """Drop every kept query (the tests' fixtures, after a schema change)."""
+    with _lock:
+        _compiled.clear()

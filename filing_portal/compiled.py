@@ -11,6 +11,12 @@ member the same membership on every page: the same queryset, the same SQL.
 and ``args`` runs it again without building or compiling the queryset. The rows are always read
 afresh: what is kept is the SQL text and its parameters, never a result.
 
+A string that changes at each call (the text typed) goes by name, not in the key:
+``rows(build, org_id, text=typed)`` calls ``build(org_id, text=<a marker>)`` once, finds the marker
+among the SQL's parameters, and puts each call's string in its place. Only strings, and only where
+Django passes them to the database as they are (an exact match, ``__in``): a lookup that rewrites
+its value (``__contains``, ``__iexact``) would lose the marker, and is refused when first compiled.
+
 The contract that keeps this right: ``build`` is a module-level function whose queryset depends on
 its arguments alone (no clock, no request, no setting that changes at run time). The arguments are
 hashable (ids, strings). A queryset that needs the time, or one built from many values, is not a
@@ -20,6 +26,7 @@ values, values_list), so a caller cannot tell the difference but in time.
 
 import copy
 import threading
+import uuid
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -29,23 +36,36 @@ _compiled: dict = {}
 _lock = threading.Lock()
 
 
-def rows(build, *args, using: str = DEFAULT_DB_ALIAS) -> list:
-    """``list(build(*args))``, its SQL compiled once a process for these arguments."""
-    key = (build, args, using)
+def rows(build, *args, using: str = DEFAULT_DB_ALIAS, **strings: str) -> list:
+    """``list(build(*args, **strings))``, its SQL compiled once a process for these ``args``."""
+    if not all(isinstance(value, str) for value in strings.values()):
+        raise TypeError("compiled.rows: only strings vary by name")
+    key = (build, args, tuple(sorted(strings)), using)
     entry = _compiled.get(key)
     if entry is None:
-        queryset = build(*args).using(using)
+        markers = {name: f"\x00compiled:{name}:{uuid.uuid4().hex}\x00" for name in strings}
+        queryset = build(*args, **markers).using(using)
         compiler = queryset.query.get_compiler(using)
         try:
-            sql_params = compiler.as_sql()
+            sql, params = compiler.as_sql()
         except EmptyResultSet:  # a query that cannot match: nothing to keep, Django answers it
-            return list(queryset)
-        entry = (queryset, compiler, sql_params)
+            return list(build(*args, **strings).using(using))
+        slots = {}
+        for name, marker in markers.items():
+            slots[name] = [i for i, param in enumerate(params) if param == marker]
+            if not slots[name] or marker in sql:
+                raise ValueError(f"compiled.rows: {build.__qualname__} does not pass {name!r} to the database as it is")
+        entry = (queryset, compiler, sql, tuple(params), slots)
         with _lock:
             if len(_compiled) >= MAX_ENTRIES:
                 _compiled.pop(next(iter(_compiled)))  # the oldest first
             _compiled[key] = entry
-    queryset, compiler, (sql, params) = entry
+    queryset, compiler, sql, params, slots = entry
+    if slots:
+        params = list(params)
+        for name, positions in slots.items():
+            for i in positions:
+                params[i] = strings[name]
     # The kept compiler, on this thread's connection, answering with the kept SQL: Django's iterable
     # runs it and builds the objects from the columns the first compilation laid out.
     run = copy.copy(compiler)

@@ -16,7 +16,7 @@ from compliance import transitions as states
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import ALL_CARRIERS
 from compliance.signatures import signature_refs, with_no_proposal_hint
-from filing_portal import workflow
+from filing_portal import compiled, workflow
 from qualifications import services as qualification_services
 
 from .models import HELD_STATES, Signature, SignatureEvent
@@ -68,10 +68,15 @@ class Precheck:
 def held_by(*, text: str, exclude=None) -> list[tuple[int, str]]:
     """(entity id, text) of the live applications holding ``text`` (but ``exclude``, the one being
     edited): one query, whatever the platform's size."""
+    # Asked at each keystroke: compiled once a process, the text put in its place (filing_portal.compiled).
+    return compiled.rows(_holders, exclude, text=text)
+
+
+def _holders(exclude, *, text):
     held = Signature.objects.filter(text=text, status__in=HELD_STATES)
     if exclude is not None:
         held = held.exclude(pk=exclude)
-    return list(held.values_list("entity_id", "text"))
+    return held.values_list("entity_id", "text")
 
 
 def _split_letter(signatures: str) -> set[str]:

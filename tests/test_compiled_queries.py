@@ -73,3 +73,24 @@ def test_the_oldest_query_gives_way_when_full(owner_a, owner_b, monkeypatch, com
     compiled.rows(_memberships, owner_b.pk)
     compiled.rows(_memberships, owner_a.pk)
     assert len(compilations) == 3 and len(compiled._compiled) == 1
+
+
+def _by_email(*, email):
+    return Membership.objects.filter(user__email=email).values_list("organization_id", flat=True)
+
+
+def _by_email_part(*, email):
+    return Membership.objects.filter(user__email__contains=email).values_list("organization_id", flat=True)
+
+
+def test_a_string_by_name_takes_its_place_in_the_kept_sql(owner_a, org_a, owner_b, org_b, compilations):
+    assert compiled.rows(_by_email, email=owner_a.email) == [org_a.pk]
+    assert compiled.rows(_by_email, email=owner_b.email) == [org_b.pk]
+    assert compiled.rows(_by_email, email="无此人@example.cn") == [] and len(compilations) == 1
+    with pytest.raises(TypeError):
+        compiled.rows(_by_email, email=1)
+
+
+def test_a_lookup_that_rewrites_its_string_is_refused(owner_a, compilations):
+    with pytest.raises(ValueError, match="does not pass 'email' to the database as it is"):
+        compiled.rows(_by_email_part, email="owner")

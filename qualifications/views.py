@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
+from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
 from filing_portal.listing import paginate
+from signatures.policies import current_policy
 
 from . import selectors, services
 from .consent import notice
@@ -160,6 +162,8 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "agent_id": mask_id_number(entity.agent_id_number),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
+        # What a signature may rest on under the rules in force, the partner source included (compliance).
+        "sources": offered_source_names(current_policy())[0 if chinese else 1],
         "trademarks": trademarks,
         "apps": apps,
         "addresses": addresses,

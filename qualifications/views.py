@@ -53,8 +53,9 @@ def entity_list(request, org_id):
         checklist = [(item.satisfied, item.name_zh if chinese else item.name_en)
                      for item in selectors.package_checklist(entity)]  # fmt: skip
         # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
-        labels = (Entity.Status(entity.status).label, Entity.Kind(entity.kind).label)
-        rows.append((entity, *labels, checklist, all(satisfied for satisfied, _name in checklist)))
+        complete = all(satisfied for satisfied, _name in checklist)
+        state = selectors.entity_state(entity, complete=complete)  # the badge agrees with the checklist
+        rows.append((entity, state, Entity.Kind(entity.kind).label, checklist, complete))
     context = {"org": org, "membership": membership, "rows": rows, "listing": listing}
     return render(request, "qualifications/entity_list.html", context)
 
@@ -156,6 +157,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "upload_errors": upload_errors,
         "upload_kind_name": next((i["name"] for i in items if i["requirement"].kind == upload_kind), ""),
         "complete": all(item.satisfied for item in checklist),
+        "state": selectors.entity_state(entity, complete=all(item.satisfied for item in checklist)),
         "consent": services.consent_active(entity=entity),
         "industry_name": next((c[1] for c in industry_choices() if c[0] == entity.industry), entity.industry),
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),

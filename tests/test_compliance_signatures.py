@@ -386,3 +386,11 @@ def test_no_warning_while_the_source_counts_or_once_the_signature_has_ended():
     assert (violation.code, violation.severity, violation.rule_ref) == (
         "SIG_SOURCE_WITHDRAWN", "warning", "2026-05-01 · 2026.4.23"
     )  # fmt: skip
+
+
+def test_every_signature_state_is_in_exactly_one_group_of_what_to_do_with_a_refused_source():
+    from compliance.signatures import EDITABLE_STATES, ENDED_STATES, FILED_STATES, UNDER_REVIEW_STATES
+
+    groups = [EDITABLE_STATES, UNDER_REVIEW_STATES, FILED_STATES, ENDED_STATES]
+    assert sum(len(g) for g in groups) == len(set().union(*groups)) == len(SIGNATURE_TRANSITIONS)
+    assert set().union(*groups) == set(SIGNATURE_TRANSITIONS)

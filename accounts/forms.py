@@ -13,8 +13,9 @@ from .validators import validate_single_line
 def _helper(submit_label):
     helper = FormHelper()
     helper.add_input(Submit("submit", submit_label, css_class="btn-primary"))
-    # Disable the button once pressed, so a double click posts once.
-    helper.attrs = {"data-once": "true"}
+    # Disable the button once pressed, so a double click posts once. novalidate: the server says what is
+    # missing, in the page's language, not the browser in its own (every customer form, docs/architecture.md).
+    helper.attrs = {"data-once": "true", "novalidate": "novalidate"}
     return helper
 
 

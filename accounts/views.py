@@ -133,8 +133,10 @@ def dashboard(request, org_id):
     membership = selectors.membership_get(user=request.user, org_id=org_id)
     org = membership.organization
     # Live signatures whose source the rules in force no longer accept (app names from 2026-05-01,
-    # notice 2026.4.23, read from the policy in force): counted in the same query as the cards.
-    from compliance.signatures import offered_sources
+    # notice 2026.4.23, read from the policy in force): counted in the same query as the cards, by
+    # what is to be done with them (change the source of a draft, withdraw one in review, re-file one
+    # filed). The sources that remain are named as compliance lists them, the partner source included.
+    from compliance.signatures import offered_source_names, offered_sources
     from signatures.forms import refusal_text
     from signatures.models import Signature
     from signatures.policies import current_policy
@@ -145,6 +147,7 @@ def dashboard(request, org_id):
     counts = selectors.organization_counts(organization=org, withdrawn_sources=withdrawn)
     context = {"membership": membership, "org": org, **counts}
     context["withdrawn_reasons"] = [refusal_text(s, policy) for s in withdrawn] if counts["withdrawn_count"] else []
+    context["sources"] = offered_source_names(policy)[0 if (request.LANGUAGE_CODE or "").startswith("zh") else 1]
     return render(request, "accounts/dashboard.html", context)
 
 

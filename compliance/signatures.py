@@ -39,6 +39,7 @@ SOURCE_NAMES = {
     "mini_program": ("小程序名称", "A mini-program name"),
     "website": ("网站名称", "A website name"),
     "software_copyright": ("软件著作权名称", "A software copyright name"),
+    "partner": ("合作方名称（凭授权委托书）", "A partner's name under its letter of authorization"),
 }
 
 # The policy parameters signatures are checked against (the others are the templates'): the rules
@@ -55,14 +56,25 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def offered_source_names(policy: Policy) -> tuple[str, str]:
+    """The sources an application may rest on under ``policy`` (offered_sources: the partner source
+    among them), as a sentence lists them, (Chinese, English): "企业全称、企业简称、注册商标或合作方名称
+    （凭授权委托书）". Every page that says which sources remain says it with this."""
+    offered = offered_sources(policy)
+    names = [SOURCE_NAMES[s] for s in (*SOURCES, "partner") if s in offered]
+    zh = [name[0] for name in names]
+    en = [_lower_first(name[1]) for name in names]
+    if len(names) < 2:
+        return "".join(zh), "".join(en)
+    return "、".join(zh[:-1]) + "或" + zh[-1], ", ".join(en[:-1]) + " or " + en[-1]
+
+
 def source_refusal(source: str, policy: Policy) -> tuple[str, str]:
     """Why ``source`` is not accepted under ``policy``, (Chinese, English): the date and notice
-    first, then which sources remain. Used by SIG_SOURCE_NOT_ACCEPTED and by the form that no
-    longer offers the source."""
+    first, then which sources remain (offered_source_names). Used by SIG_SOURCE_NOT_ACCEPTED and by
+    the form that no longer offers the source."""
     zh, en = SOURCE_NAMES[source]
-    remaining = [s for s in SOURCES if s in policy.accepted_sources]
-    rest_zh = "、".join(SOURCE_NAMES[s][0] for s in remaining)
-    rest_en = ", ".join(_lower_first(SOURCE_NAMES[s][1]) for s in remaining)
+    rest_zh, rest_en = offered_source_names(policy)
     parts = ref_parts(policy.ref("accepted_sources"))
     if parts:
         date, notice = parts
@@ -78,36 +90,59 @@ def source_refusal(source: str, policy: Policy) -> tuple[str, str]:
 
 # A signature that has ended no longer counts: nothing to re-file for it.
 ENDED_STATES = frozenset({"rejected", "withdrawn", "cleared"})
-# What to do with a live signature whose source the rules in force no longer accept (app names from
-# 2026-05-01, notice 2026.4.23): it may be cleared, so file a new one (never "ready to send").
-REFILE_STEP = (
-    "来源已不被接受：请以企业全称、简称或注册商标重新申请签名",
-    "Its source is no longer accepted: apply for a new signature from the company's name, an abbreviation "
-    "of it or a registered trademark",
-)
 # The states of a signature filed with the carriers (or on its way to them): carriers may clear one whose
-# source is no longer accepted, so a new one is filed. A draft or one sent back for changes was never
-# filed: its source is changed instead; one submitted or in review is withdrawn, then applied for anew.
+# source is no longer accepted (app names from 2026-05-01, notice 2026.4.23), so a new one is filed. A
+# draft or one sent back for changes was never filed: its source is changed instead; one submitted or in
+# review is withdrawn, then applied for anew. Never "ready to send".
 FILED_STATES = frozenset({"approved", "filing", "active", "dormant"})
 EDITABLE_STATES = frozenset({"draft", "changes_requested"})
-CHANGE_SOURCE_STEP = (
-    "来源已不被接受：请您修改签名来源后再提交",
-    "Its source is no longer accepted: change the source, then submit it",
-)
-WITHDRAW_STEP = (
-    "来源已不被接受：请您撤回此申请，以企业全称、简称或注册商标重新申请签名",
-    "Its source is no longer accepted: withdraw it and apply for a new signature from the company's name, an "
-    "abbreviation of it or a registered trademark",
-)
+UNDER_REVIEW_STATES = frozenset({"submitted", "in_review"})
 
 
-def withdrawn_source_step(status: str) -> tuple[str, str]:
-    """What to do next, (Chinese, English), with a live signature whose source is no longer accepted:
-    change the source (a draft, changes requested), withdraw and apply anew (submitted, in review), or
-    file a new one before carriers clear it (filed)."""
+def withdrawn_source_step(status: str, policy: Policy) -> tuple[str, str]:
+    """What to do next, (Chinese, English), with a live signature whose source ``policy`` no longer
+    accepts: change the source (a draft, changes requested), withdraw and apply anew (submitted, in
+    review), or file a new one before carriers clear it (filed), from the sources still offered."""
     if status in EDITABLE_STATES:
-        return CHANGE_SOURCE_STEP
-    return REFILE_STEP if status in FILED_STATES else WITHDRAW_STEP
+        return (
+            "来源已不被接受：请您修改签名来源后再提交",
+            "Its source is no longer accepted: change the source, then submit it",
+        )
+    zh, en = offered_source_names(policy)
+    if status in FILED_STATES:
+        return (f"来源已不被接受：请以{zh}重新申请签名",
+                f"Its source is no longer accepted: apply for a new signature from {en}")  # fmt: skip
+    return (f"来源已不被接受：请您撤回此申请，以{zh}重新申请签名",
+            f"Its source is no longer accepted: withdraw it and apply for a new signature from {en}")  # fmt: skip
+
+
+def withdrawn_source_warning(source: str, status: str, policy: Policy) -> tuple[str, str] | None:
+    """What every page showing a signature (its own page, its templates' form and pages) says of one
+    whose source ``policy`` no longer accepts, (Chinese, English): why, with the date and notice and
+    the sources that remain, then the way forward for its state. None while the source still counts
+    or once the signature has ended."""
+    if not source_withdrawn(source, status, policy):
+        return None
+    why_zh, why_en = source_refusal(source, policy)
+    if status in EDITABLE_STATES:
+        return (f"{why_zh}此申请尚未向运营商报备：请您先修改签名来源，再提交。",
+                f"{why_en} It was never filed with the carriers: change its source before submitting it.")  # fmt: skip
+    zh, en = offered_source_names(policy)
+    if status in FILED_STATES:
+        return (f"{why_zh}运营商可能清理此签名：请以{zh}申请新签名。",
+                f"{why_en} Carriers may clear this signature: file a new one from {en}.")  # fmt: skip
+    return (f"{why_zh}此申请尚未向运营商报备：请您撤回，并以{zh}重新申请签名。",
+            f"{why_en} It has not been filed with the carriers yet: withdraw it and apply for a new signature "
+            f"from {en}.")  # fmt: skip
+
+
+def withdrawn_source_violation(source: str, status: str, policy: Policy) -> Violation | None:
+    """withdrawn_source_warning as a warning of the rule it comes from (SIG_SOURCE_WITHDRAWN), for a
+    template's checks: its signature rests on a source ``policy`` no longer accepts."""
+    warning = withdrawn_source_warning(source, status, policy)
+    if warning is None:
+        return None
+    return Violation("SIG_SOURCE_WITHDRAWN", WARNING, *warning, policy.ref("accepted_sources"))
 
 
 # Said after SIG_LENGTH on a too-long full name when no abbreviation can be proposed (each is held by

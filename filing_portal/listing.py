@@ -17,11 +17,16 @@ class Listing:
     page: Page
     status: str  # the state filtered on, or "" for all
     statuses: list[tuple[str, str]]  # (value, label) from the model's choices
+    field: str = "status"
 
     @property
     def filterable(self) -> bool:
-        """The filter is offered once the list is long (more than a page), and kept while it is in use."""
-        return bool(self.status) or self.page.paginator.count > PAGE_SIZE
+        """The filter is offered while it is in use, and whenever the list has rows in more than one
+        state: read from the page's own rows (no query: the view has read them), and assumed for a
+        list longer than a page, whose other pages are not read."""
+        if self.status or self.page.paginator.num_pages > 1:
+            return True
+        return len({getattr(row, self.field) for row in self.page}) > 1
 
     def query(self, page_number: int) -> str:
         """The query string of another page of the same list, the filter kept."""
@@ -46,4 +51,4 @@ def paginate(request, queryset, *, choices, field: str = "status") -> Listing:
     if status:
         queryset = queryset.filter(**{field: status})
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return Listing(page=page, status=status, statuses=list(choices))
+    return Listing(page=page, status=status, statuses=list(choices), field=field)

@@ -87,6 +87,11 @@ class EntityForm(forms.ModelForm):
             for name, type_name in ID_NUMBER_FIELDS.items()
             if self.instance.pk and getattr(self.instance, name)
         }
+        # And the names those numbers belong to: a new name with the old number left in place would pair
+        # one person's name with another's ID number, silently.
+        self.stored_names = {
+            name: getattr(self.instance, name.replace("_id_number", "_name")) for name in self.stored_ids
+        }
         for name, (number, _id_type) in self.stored_ids.items():
             self.initial[name] = ""
             field = self.fields[name]
@@ -132,6 +137,15 @@ class EntityForm(forms.ModelForm):
                 stored, stored_type = self.stored_ids[f"{prefix}_id_number"]
                 if (cleaned.get(f"{prefix}_id_type") or stored_type) != stored_type:
                     self.add_error(f"{prefix}_id_number", _("The ID type changed: type the number of that document."))
+                elif (cleaned.get(f"{prefix}_name") or "").strip() != (
+                    self.stored_names[f"{prefix}_id_number"] or ""
+                ).strip():
+                    self.add_error(
+                        f"{prefix}_id_number",
+                        _("“%(name)s” changed: type “%(field)s” again, the number of the person now named.")
+                        % {"name": self.fields[f"{prefix}_name"].label,
+                           "field": self.fields[f"{prefix}_id_number"].label},
+                    )  # fmt: skip
                 else:
                     cleaned[f"{prefix}_id_number"] = stored  # unchanged
                 continue
@@ -146,7 +160,7 @@ class EntityForm(forms.ModelForm):
             if cleaned.get("kind") not in (Entity.Kind.PUBLIC_INSTITUTION, Entity.Kind.SOCIAL_ORGANIZATION):
                 self.add_error("uses_agent", _("Only public institutions and non-profits may file through an agent."))
             for field in ("agent_name", "agent_id_number"):
-                if not cleaned.get(field):
+                if not cleaned.get(field) and field not in self.errors:  # one message a field
                     self.add_error(field, _("Needed when filing through an agent."))
         valid_from, valid_until = cleaned.get("licence_valid_from"), cleaned.get("licence_valid_until")
         if valid_from and valid_until and valid_until < valid_from:

@@ -4,10 +4,23 @@ import functools
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import gettext
 
 from compliance import qualification as rules
 
 from .models import Document, Entity, EntityShare, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
+
+# The state an active entity's badge shows while its qualification checklist is not complete.
+INCOMPLETE = "incomplete"
+
+
+def entity_state(entity: Entity, *, complete: bool) -> tuple[str, str]:
+    """The state an entity's badge shows, (value, label): it agrees with its checklist, so an active
+    entity whose qualification package is not complete reads "Documents incomplete" (the customer's
+    move: signatures are refused until it is), never "Active"; otherwise the entity's status."""
+    if entity.status == Entity.Status.ACTIVE and not complete:
+        return INCOMPLETE, gettext("Documents incomplete")
+    return entity.status, str(Entity.Status(entity.status).label)
 
 
 def _visible(entities, organization):

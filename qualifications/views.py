@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
+from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
 from filing_portal.listing import paginate
+from signatures.policies import current_policy
 
 from . import selectors, services
 from .consent import notice
@@ -51,8 +53,9 @@ def entity_list(request, org_id):
         checklist = [(item.satisfied, item.name_zh if chinese else item.name_en)
                      for item in selectors.package_checklist(entity)]  # fmt: skip
         # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
-        labels = (Entity.Status(entity.status).label, Entity.Kind(entity.kind).label)
-        rows.append((entity, *labels, checklist, all(satisfied for satisfied, _name in checklist)))
+        complete = all(satisfied for satisfied, _name in checklist)
+        state = selectors.entity_state(entity, complete=complete)  # the badge agrees with the checklist
+        rows.append((entity, state, Entity.Kind(entity.kind).label, checklist, complete))
     context = {"org": org, "membership": membership, "rows": rows, "listing": listing}
     return render(request, "qualifications/entity_list.html", context)
 
@@ -154,12 +157,15 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "upload_errors": upload_errors,
         "upload_kind_name": next((i["name"] for i in items if i["requirement"].kind == upload_kind), ""),
         "complete": all(item.satisfied for item in checklist),
+        "state": selectors.entity_state(entity, complete=all(item.satisfied for item in checklist)),
         "consent": services.consent_active(entity=entity),
         "industry_name": next((c[1] for c in industry_choices() if c[0] == entity.industry), entity.industry),
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
         "agent_id": mask_id_number(entity.agent_id_number),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
+        # What a signature may rest on under the rules in force, the partner source included (compliance).
+        "sources": offered_source_names(current_policy())[0 if chinese else 1],
         "trademarks": trademarks,
         "apps": apps,
         "addresses": addresses,

@@ -15,7 +15,7 @@ from compliance import qualification as rules
 from compliance import transitions as states
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import ALL_CARRIERS
-from compliance.signatures import signature_refs, with_no_proposal_hint
+from compliance.signatures import EDITABLE_STATES, signature_refs, with_no_proposal_hint
 from filing_portal import compiled, workflow
 from qualifications import services as qualification_services
 
@@ -222,9 +222,6 @@ def _event(signature, actor, from_status, to_status, reason=""):
     SignatureEvent.objects.create(
         signature=signature, actor=actor, from_status=from_status, to_status=to_status, reason=reason
     )
-
-
-EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
 
 
 def _check_ownership(organization, draft: Draft) -> Draft:

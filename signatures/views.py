@@ -18,12 +18,13 @@ from compliance import policy_as_of
 from compliance import transitions as states
 from compliance.policies import describe_ref
 from compliance.signatures import (
-    FILED_STATES,
+    EDITABLE_STATES,
     offered_sources,
     signature_notices,
     signature_rules,
     source_withdrawn,
     withdrawn_source_step,
+    withdrawn_source_warning,
 )
 from filing_portal import compiled
 from filing_portal.listing import paginate
@@ -80,7 +81,7 @@ def signature_list(request, org_id):
         # a warning beside its state, and what to do as the next step (change the source of a draft,
         # re-file a filed one), never "ready to send".
         withdrawn = refusal_text(s.source, policy) if source_withdrawn(s.source, s.status, policy) else ""
-        next_step = (withdrawn_source_step(s.status) if withdrawn else states.NEXT_STEP[s.status])[step]
+        next_step = (withdrawn_source_step(s.status, policy) if withdrawn else states.NEXT_STEP[s.status])[step]
         rows.append((s, Signature.Status(s.status).label, next_step, withdrawn))
     return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
@@ -123,7 +124,7 @@ def signature_edit(request, org_id, signature_id):
     """A draft, or an application sent back with changes requested: edit, save, or submit."""
     org = _membership(request, org_id).organization
     signature = selectors.signature_get(organization=org, signature_id=signature_id)
-    if signature.status not in services.EDITABLE_STATES:
+    if signature.status not in EDITABLE_STATES:
         return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
     initial = {"entity": signature.entity_id, "source": signature.source, "trademark": signature.trademark_id,
                "app": signature.app_id, "partner_authorization": signature.partner_authorization_id,
@@ -249,9 +250,8 @@ def signature_detail(request, org_id, signature_id):
     # so while it still counts (not once rejected, withdrawn or cleared), and what to do: change the
     # source of a draft, file a new one for a filed signature (carriers may clear it).
     policy = policy_as_of(changes=changes)
-    source_refused = ""
-    if source_withdrawn(signature.source, signature.status, policy):
-        source_refused = refusal_text(signature.source, policy)
+    warning = withdrawn_source_warning(signature.source, signature.status, policy)
+    source_refused = warning[0 if chinese else 1] if warning else ""
     # The rules that apply, as the reader reads them (date, notice, what it says): those recorded at
     # submission (the signature's only: a template notice recorded by older versions is left out);
     # for a draft, or an application recorded without them, those in force today.
@@ -290,12 +290,12 @@ def signature_detail(request, org_id, signature_id):
         "events": events,
         "expected": expected,
         "next_step": (
-            withdrawn_source_step(signature.status) if source_refused else states.NEXT_STEP[signature.status]
+            withdrawn_source_step(signature.status, policy) if source_refused else states.NEXT_STEP[signature.status]
         )[0 if chinese else 1],
         "is_draft": is_draft,
         "current_check": current_check,
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
-        "can_edit": signature.status in services.EDITABLE_STATES,
+        "can_edit": signature.status in EDITABLE_STATES,
         "precheck": [
             (
                 v.get("code"),
@@ -308,7 +308,6 @@ def signature_detail(request, org_id, signature_id):
         # The signature's rules only: a template notice (2025.7.2) recorded by older versions is left out.
         "rules": rules,
         "source_refused": source_refused,
-        "filed": signature.status in FILED_STATES,
     }
     return render(request, "signatures/detail.html", context)
 

@@ -57,6 +57,9 @@ class TemplateCheck:
     carriers: list[CarrierVerdict]
     change_keys: tuple[str, ...]
     variable_length: int = 0  # what a variable without a declared maximum counts in the billed estimate
+    policy: object = (
+        None  # the rules every carrier shares on the day checked (what the signature's source is read against)
+    )
 
     @property
     def blocked(self) -> bool:
@@ -165,7 +168,7 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
             verdict = "allowed"
         verdicts.append(CarrierVerdict(carrier, verdict, mine, policy.night_rate_limit, blocking))
     keys = tuple(dict.fromkeys(keys))
-    return TemplateCheck(analysis, general, verdicts, keys, common_policy.template_variable_length)
+    return TemplateCheck(analysis, general, verdicts, keys, common_policy.template_variable_length, common_policy)
 
 
 def _event(template, actor, from_status, to_status, reason=""):

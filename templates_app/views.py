@@ -2,6 +2,7 @@
 detail with its timeline and test sends, and new versions."""
 
 import re
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,9 +18,11 @@ from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
 from compliance import transitions as states
 from compliance.policies import describe_ref
+from compliance.signatures import ENDED_STATES, withdrawn_source_violation
 from filing_portal import compiled
 from filing_portal.listing import paginate
 from signatures.models import HELD_STATES, Signature, state_label
+from signatures.policies import current_policy
 from signatures.services import violation_text
 
 from . import services
@@ -58,6 +61,17 @@ def _rule(violation, chinese: bool) -> str:
     """Where a rule comes from, as the customer reads it: "From 2025-07-10 (notice 2025.7.2)", "Platform rule".
     The rule_ref itself ("2025-07-10 · 2025.7.2") stays the stable form for support and the API."""
     return describe_ref(violation.rule_ref)[0 if chinese else 1]
+
+
+def _source_withdrawn(signature, policy):
+    """The warning of the signature's own page when its source is no longer accepted (app names from
+    2026-05-01, notice 2026.4.23), the signature named: compliance's words, the date, notice and the
+    way forward. None while its source counts."""
+    violation = withdrawn_source_violation(signature.source, signature.status, policy)
+    if violation is None:
+        return None
+    prefix = _("The signature 【%(text)s】 of this template: ") % {"text": signature.text}
+    return replace(violation, message=prefix + violation.message, message_en=prefix + violation.message_en)
 
 
 def _membership(request, org_id):
@@ -185,7 +199,8 @@ def template_check(request, org_id):
         # The page's script counts in UTF-16 code units (an emoji is two): convert the offsets.
         "spans": [[_utf16(text, start), _utf16(text, end), kind]
                   for start, end, kind in _as_written(text, analysis.spans)],
-        "general": [shown(v) for v in result.general],
+        # Its signature's source no longer accepted: said first, as on the signature's page.
+        "general": [shown(v) for v in [_source_withdrawn(signature, result.policy), *result.general] if v],
         "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
                       "verdict": c.verdict, "night_window": c.night_window,
                       # The rules that block it: its own errors, then the format errors every carrier
@@ -217,6 +232,13 @@ def _detail_context(template, test_send_form):
                                          exclude=services.whitelist_exclusions(template))  # fmt: skip
         problems = [(v.is_error, violation_text(v), _rule(v, chinese), v.code) for v in result.violations]
     signature_gone = template.status in services.EDITABLE_STATES and template.signature.status not in HELD_STATES
+    # A template still counting whose signature rests on a source no longer accepted: its page says so.
+    source_withdrawn = None
+    if template.status not in ENDED_STATES:
+        withdrawn = _source_withdrawn(template.signature, result.policy if problems is not None else current_policy())
+        source_withdrawn = (
+            (withdrawn.message if chinese else withdrawn.message_en, _rule(withdrawn, chinese)) if withdrawn else None
+        )
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
     return {
@@ -228,6 +250,7 @@ def _detail_context(template, test_send_form):
         "can_test_send": template.status in services.TESTABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
         "revisions": template.revisions.all(), "problems": problems, "signature_gone": signature_gone,
+        "source_withdrawn": source_withdrawn,
 
     }  # fmt: skip
 

@@ -40,3 +40,32 @@ def test_a_verification_code_with_a_link_names_the_rule_in_every_row(page, owner
         expect(verdicts.locator(f'tr[data-carrier="{carrier}"]')).to_have_attribute("data-verdict", "needs_filing")
     expect(page.get_by_test_id("verdict-coverage")).to_be_visible()
     expect(page.get_by_test_id("verdict-coverage")).to_contain_text("不保证送达")
+
+
+def test_every_carrier_s_reasons_show_on_a_375_px_phone(page, owner_a, password):
+    from qualifications.models import Entity
+    from signatures.models import Signature
+
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+                                   legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    width = 375
+    page.set_viewport_size({"width": width, "height": 812})
+    _log_in(page, owner_a, password)
+    page.goto(f"/o/{org.pk}/templates/new/")
+    page.locator("#id_signature").select_option(label="【示例科技】")
+    # Three contacts, one a long email address, named as written in every carrier's reasons: they must
+    # wrap, not widen the table past the screen (the reasons were scrolled off, the 原因 column seemingly empty).
+    page.locator("#id_kind").select_option("marketing")
+    page.locator("#id_text").fill(
+        "新品上市，详询 customerservice@exampleshopping.com 或 13800138000 或 QQ 123456789，拒收请回复R"
+    )
+    verdicts = page.get_by_test_id("carrier-verdicts")
+    for carrier in ("mobile", "unicom", "telecom"):
+        expect(verdicts.locator(f'tr[data-carrier="{carrier}"]')).to_contain_text("customerservice@")
+        for reason in verdicts.locator(f'tr[data-carrier="{carrier}"] li').all():
+            box = reason.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (carrier, box)
+    scroll, client = verdicts.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert scroll <= client, (scroll, client)

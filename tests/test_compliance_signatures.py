@@ -287,7 +287,7 @@ def test_a_refused_source_says_the_date_first_the_notice_and_what_remains():
     [violation] = check_signature("百度", source="app_name", entity_name=BAIDU, as_of=D(2026, 5, 1))
     assert violation.code == "SIG_SOURCE_NOT_ACCEPTED"
     assert violation.message.startswith("自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源")
-    assert "仍可使用：企业全称、企业简称、注册商标。" in violation.message
+    assert "仍可使用：企业全称、企业简称、注册商标或合作方名称（凭授权委托书）。" in violation.message
     assert violation.message_en.startswith("From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted")
     assert "自该日起" not in violation.message and "from that date" not in violation.message_en
     zh, en = source_refusal("official_account", policy_as_of(D(2025, 4, 1)))
@@ -333,3 +333,64 @@ def test_the_sources_offered_follow_the_policy_and_the_partner_source_is_always_
     assert offered_sources(policy_as_of(D(2026, 4, 30))) == {"full_name", "abbreviation", "trademark", "app_name",
                                                             "partner"}  # fmt: skip
     assert offered_sources(policy_as_of(TODAY)) == {"full_name", "abbreviation", "trademark", "partner"}
+
+
+# --- issue 9, the second trial: every list of the sources still accepted names the partner source -----
+
+
+def test_the_sources_still_accepted_are_named_with_the_partner_source_as_the_policy_offers_them():
+    from compliance.signatures import offered_source_names
+
+    assert offered_source_names(policy_as_of(TODAY)) == (
+        "企业全称、企业简称、注册商标或合作方名称（凭授权委托书）",
+        "a company's full name, a company abbreviation, a registered trademark or a partner's name under its "
+        "letter of authorization",
+    )
+    before = offered_source_names(policy_as_of(D(2026, 4, 30)))[0]
+    assert "ICP 备案应用名称" in before and before.endswith("或合作方名称（凭授权委托书）")
+
+
+@pytest.mark.parametrize(
+    ("status", "zh", "en"),
+    [
+        ("draft", "请您修改签名来源后再提交", "change the source, then submit it"),
+        ("changes_requested", "请您修改签名来源后再提交", "change the source, then submit it"),
+        ("submitted", "请您撤回此申请，以企业全称、企业简称、注册商标或合作方名称（凭授权委托书）重新申请签名",
+         "withdraw it and apply for a new signature from a company's full name"),
+        ("in_review", "请您撤回此申请", "withdraw it"),
+        ("active", "请以企业全称、企业简称、注册商标或合作方名称（凭授权委托书）重新申请签名",
+         "apply for a new signature from a company's full name"),
+        ("dormant", "重新申请签名", "or a partner's name under its letter of authorization"),
+    ],
+)  # fmt: skip
+def test_the_way_forward_with_a_refused_source_follows_the_state_and_names_the_partner_source(status, zh, en):
+    from compliance.signatures import withdrawn_source_step, withdrawn_source_warning
+
+    policy = policy_as_of(TODAY)
+    step = withdrawn_source_step(status, policy)
+    assert zh in step[0] and en in step[1]
+    warning = withdrawn_source_warning("app_name", status, policy)
+    assert warning[0].startswith("自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源")
+    assert ("运营商可能清理此签名" in warning[0]) == (status in ("active", "dormant"))
+    assert "合作方名称（凭授权委托书）" in warning[0] and "partner's name" in warning[1]
+    assert "你" not in warning[0] + step[0]
+
+
+def test_no_warning_while_the_source_counts_or_once_the_signature_has_ended():
+    from compliance.signatures import withdrawn_source_violation, withdrawn_source_warning
+
+    assert withdrawn_source_warning("app_name", "active", policy_as_of(D(2026, 4, 30))) is None
+    assert withdrawn_source_warning("app_name", "withdrawn", policy_as_of(TODAY)) is None
+    assert withdrawn_source_warning("partner", "active", policy_as_of(TODAY)) is None
+    violation = withdrawn_source_violation("app_name", "active", policy_as_of(TODAY))
+    assert (violation.code, violation.severity, violation.rule_ref) == (
+        "SIG_SOURCE_WITHDRAWN", "warning", "2026-05-01 · 2026.4.23"
+    )  # fmt: skip
+
+
+def test_every_signature_state_is_in_exactly_one_group_of_what_to_do_with_a_refused_source():
+    from compliance.signatures import EDITABLE_STATES, ENDED_STATES, FILED_STATES, UNDER_REVIEW_STATES
+
+    groups = [EDITABLE_STATES, UNDER_REVIEW_STATES, FILED_STATES, ENDED_STATES]
+    assert sum(len(g) for g in groups) == len(set().union(*groups)) == len(SIGNATURE_TRANSITIONS)
+    assert set().union(*groups) == set(SIGNATURE_TRANSITIONS)

@@ -59,11 +59,48 @@ def test_the_edit_form_shows_id_numbers_masked_to_owners_and_members(client, org
 
 def test_an_empty_id_number_keeps_the_one_on_file(client, org_a, owner_a, public_entity):
     client.force_login(owner_a)
-    response = edit(client, org_a, public_entity, legal_rep_name="张三丰")
+    response = edit(client, org_a, public_entity, legal_rep_name=" 张三 ", legal_rep_id_valid_until="2036-01-01")
     assert response.status_code == 302, response.context["form"].errors
     public_entity.refresh_from_db()
-    assert (public_entity.legal_rep_name, public_entity.legal_rep_id_number) == ("张三丰", ID_A)
+    assert (public_entity.legal_rep_name, public_entity.legal_rep_id_number) == ("张三", ID_A)
+    assert public_entity.legal_rep_id_valid_until.isoformat() == "2036-01-01"
     assert public_entity.agent_id_number == ID_AGENT
+
+
+@pytest.mark.parametrize(
+    ("prefix", "new_name", "number", "zh"),
+    [("legal_rep", "王五", ID_NEW, "“法定代表人”已更改：请您重新填写“法定代表人证件号码”"),
+     ("agent", "赵六", ID_NEW, "“经办人”已更改：请您重新填写“经办人证件号码”")],
+)  # fmt: skip
+def test_a_new_name_needs_its_id_number_typed_again(
+    client, org_a, owner_a, public_entity, prefix, new_name, number, zh
+):
+    """A new person's name with the last person's number left in place, silently: never."""
+    client.force_login(owner_a)
+    stored = getattr(public_entity, f"{prefix}_id_number")
+    response = edit(client, org_a, public_entity, **{f"{prefix}_name": new_name})
+    assert response.status_code == 200
+    [error] = response.context["form"].errors[f"{prefix}_id_number"]
+    label = "Legal representative" if prefix == "legal_rep" else "Agent"
+    assert error.startswith(f"“{label}” changed: type “{label}'s ID number” again"), error
+    public_entity.refresh_from_db()
+    assert (
+        getattr(public_entity, f"{prefix}_name") != new_name and getattr(public_entity, f"{prefix}_id_number") == stored
+    )
+    # The same in Chinese, the field named.
+    url = reverse("org:entity-edit", args=[org_a.pk, public_entity.pk])
+    data = entity_data(name=public_entity.name, kind=public_entity.kind, uscc=public_entity.uscc,
+                       legal_rep_id_number="", uses_agent="on", agent_name="李四", agent_id_number="")  # fmt: skip
+    html = client.post(url, {**data, f"{prefix}_name": new_name}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert zh in html
+    # Typed again: saved, with the new number.
+    response = edit(client, org_a, public_entity, **{f"{prefix}_name": new_name, f"{prefix}_id_number": number})
+    assert response.status_code == 302, response.context["form"].errors
+    public_entity.refresh_from_db()
+    assert (getattr(public_entity, f"{prefix}_name"), getattr(public_entity, f"{prefix}_id_number")) == (
+        new_name,
+        number,
+    )
 
 
 def test_a_retyped_valid_number_replaces_the_one_on_file(client, org_a, owner_a, public_entity):
@@ -177,7 +214,8 @@ def test_turning_the_agent_off_deletes_the_agents_id_images(client, org_a, owner
     agent_image, legal_rep_image = (Document.objects.get(kind=k) for k in ("agent_id_front", "legal_rep_id_front"))
     paths = [Path(agent_image.file.path), Path(agent_image.original.path)]
 
-    assert edit(client, org_a, public_entity, legal_rep_name="张三丰").status_code == 302  # still an agent: kept
+    edited = edit(client, org_a, public_entity, legal_rep_id_valid_until="2036-01-01")
+    assert edited.status_code == 302  # still an agent: kept
     agent_image.refresh_from_db()
     assert agent_image.purge_after is None
 

@@ -68,3 +68,46 @@ def test_the_entity_and_template_forms_read_in_english(client, org_a, owner_a):
     with translation.override("en"):
         help_text = str(TemplateForm(organization=org_a).fields["name"].help_text)
     assert not HAN.search(help_text)
+
+
+# --- issue 9, the second trial: what a required field says comes from the server, in the page's language ---
+
+FORM_TAG = re.compile(r"<form\b[^>]*>", re.S)
+
+
+@pytest.mark.django_db
+def test_every_customer_form_leaves_required_fields_to_the_server(client, owner_a):
+    """novalidate on every form of every customer page: the browser's own bubble ("Please fill out this
+    field", in the browser's language) never stands in for the server's message in the page's."""
+    from .test_page_queries import World, _pages
+
+    world = World(owner_a)
+    world.grow(2)
+    anonymous = [reverse(name) for name in ("accounts:login", "accounts:signup", "accounts:password-reset")]
+    without = []
+    for url in anonymous:
+        tags = FORM_TAG.findall(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+        without += [(url, tag) for tag in tags if "novalidate" not in tag]
+    client.force_login(owner_a)
+    for name, (method, url, data) in _pages(world).items():
+        if method != "get" or name.endswith("-check"):  # the live checks answer JSON
+            continue
+        html = client.get(url, data or {}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "<form" in html, name  # (the language switch, at least)
+        without += [(name, tag) for tag in FORM_TAG.findall(html) if "novalidate" not in tag]
+    assert without == []
+
+
+@pytest.mark.django_db
+def test_an_empty_test_send_is_answered_in_chinese_under_the_field_it_names(client, org_a, owner_a):
+    from .test_page_queries import World
+
+    world = World(owner_a)
+    client.force_login(owner_a)
+    url = reverse("org:template-test-send", args=[org_a.pk, world.template.pk])
+    response = client.post(url, {"carrier": "", "sent_on": "", "delivered": ""}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field, message in (("delivered", "请选择结果：测试短信是否送达？"), ("carrier", "这个字段是必填项。")):
+        group = html.split(f'id="div_id_{field}"', 1)[1].split('<div id="div_id_', 1)[0]
+        assert message in group, field

@@ -298,13 +298,28 @@ def test_it_shows_the_whole_list_for_an_unknown_state(client, owner_a):
     assert _rows(html, "signature-table") == 5
 
 
-def test_it_offers_no_filter_or_pages_for_a_short_list(client, owner_a):
+def test_it_offers_no_pages_for_a_short_list_and_the_filter_only_when_its_rows_differ_in_state(client, owner_a):
     world = World(owner_a)
-    world.grow(3)
+    world.grow(3)  # templates active, draft, active, draft, in review
     client.force_login(owner_a)
-    html = client.get(reverse("org:template-list", args=[world.org.pk])).content.decode()
+    url = reverse("org:template-list", args=[world.org.pk])
+    html = client.get(url).content.decode()
     assert _rows(html, "template-table") == 5
+    assert 'data-testid="status-filter"' in html and 'data-testid="pagination"' not in html
+    SmsTemplate.objects.filter(organization=world.org).update(status=states.ACTIVE)
+    html = client.get(url).content.decode()
     assert 'data-testid="status-filter"' not in html and 'data-testid="pagination"' not in html
+    # A filter in use stays, even on a list whose rows share one state.
+    html = client.get(url, {"status": states.ACTIVE}).content.decode()
+    assert 'data-testid="status-filter"' in html
+    # The same for signatures and entities, from the rows the page already read (no query of its own).
+    assert (
+        'data-testid="status-filter"' in client.get(reverse("org:signature-list", args=[world.org.pk])).content.decode()
+    )
+    entities = reverse("org:entity-list", args=[world.org.pk])
+    assert 'data-testid="status-filter"' not in client.get(entities).content.decode()  # all active
+    Entity.objects.filter(pk=world.entity.pk).update(status=Entity.Status.CLOSED)
+    assert 'data-testid="status-filter"' in client.get(entities).content.decode()
 
 
 def test_it_counts_the_dashboard_s_entities_signatures_and_templates_in_one_query(client, owner_a):

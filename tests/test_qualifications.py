@@ -716,3 +716,19 @@ def test_an_account_manager_shares_an_entity_with_their_customer(client, org_b, 
     assert EntityShare.objects.filter(entity=entity_a, organization=org_b).exists()
     entity_a.refresh_from_db()
     assert entity_a.organization != org_b  # shared, not moved
+
+
+def test_the_consent_page_reads_chinese_first_and_gives_the_english_its_own_heading(client, org_a, owner_a, entity_a):
+    import re
+
+    client.force_login(owner_a)
+    url = reverse("org:entity-consent", args=[org_a.pk, entity_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    chinese, english = html.index('data-testid="notice-zh"'), html.index("To file your SMS signatures")
+    assert chinese < english
+    folded = html.split('data-testid="notice-en"', 1)[1].split("</details>", 1)[0]
+    assert re.match(r">\s*<summary[^>]*>告知书英文版本</summary>", folded) and "To file your SMS signatures" in folded
+    assert "To file your SMS signatures" not in html.replace(folded, "")  # no English outside its heading
+    # In English, the English text is open under the same heading.
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="notice-en" open>' in html and "The notice in English" in html

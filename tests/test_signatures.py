@@ -471,11 +471,12 @@ def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(cli
     assert 'value="app_name"' not in html
     assert (
         "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted as a signature source. "
-        "Still accepted: a company&#x27;s full name, a company abbreviation, a registered trademark."
+        "Still accepted: a company&#x27;s full name, a company abbreviation, a registered trademark or a "
+        "partner&#x27;s name under its letter of authorization."
     ) in html
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源。" in html
-    assert "仍可使用：企业全称、企业简称、注册商标。" in html
+    assert "仍可使用：企业全称、企业简称、注册商标或合作方名称（凭授权委托书）。" in html
     data = _check(client, org_a, entity, source="app_name", text="百度地图").json()
     assert "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name" in data["source_note"]
     assert "A ICP" not in str(data)
@@ -746,3 +747,79 @@ def test_the_form_leaves_no_empty_note_and_uses_only_classes_that_exist(client, 
     assert "d-none" in note  # nothing to say: no empty line under the source
     css = (Path(settings.BASE_DIR) / "static" / "css" / "portal.css").read_text()
     assert ".rule-ref {" in css  # the small, muted "where the rule comes from" after a sentence
+
+
+# --- issue 9, the second trial ------------------------------------------------------------------
+
+
+PARTNER_ZH = "合作方名称（凭授权委托书）"
+
+
+@time_machine.travel(AFTER_CUTOFF, tick=False)
+def test_every_list_of_the_sources_still_accepted_names_the_partner_source(client, org_a, owner_a, entity):
+    app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
+                                         text="百度地图", status="active")  # fmt: skip
+    client.force_login(owner_a)
+
+    def page(name, *args, language="zh-hans"):
+        return client.get(reverse(name, args=[org_a.pk, *args]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    form = page("org:signature-create")
+    note = form.split('data-testid="withdrawn-source"', 1)[1].split("</div>", 1)[0]
+    assert f"仍可使用：企业全称、企业简称、注册商标或{PARTNER_ZH}。" in note
+    dashboard = page("org:dashboard")
+    card = dashboard.split('data-testid="signature-sources"', 1)[1].split("</p>", 1)[0]
+    assert PARTNER_ZH in card and "企业简称" in card
+    warning = dashboard.split('data-testid="source-withdrawn"', 1)[1].split("</div>", 1)[0]
+    assert f"仍可使用：企业全称、企业简称、注册商标或{PARTNER_ZH}。" in warning
+    assert f"请以企业全称、企业简称、注册商标或{PARTNER_ZH}申请新签名" in warning
+    intro = page("org:entity-detail", entity.pk).split('data-testid="signature-sources"', 1)[1].split("</p>", 1)[0]
+    assert f"签名可基于：企业全称、企业简称、注册商标或{PARTNER_ZH}。" in intro
+    detail = page("org:signature-detail", signature.pk)
+    alert = detail.split('data-testid="source-refused"', 1)[1].split("</div>", 1)[0]
+    assert f"请以企业全称、企业简称、注册商标或{PARTNER_ZH}申请新签名" in alert
+    listing = page("org:signature-list", language="en")
+    assert "apply for a new signature from a company&#x27;s full name, a company abbreviation, a registered " \
+           "trademark or a partner&#x27;s name under its letter of authorization" in listing  # fmt: skip
+    # The English pages too, and none of them lists the old three only.
+    for html in (page("org:signature-create", language="en"), page("org:dashboard", language="en"),
+                 page("org:entity-detail", entity.pk, language="en")):  # fmt: skip
+        assert "a partner&#x27;s name under its letter of authorization" in html
+        assert "or a registered trademark." not in html and "or your own trademark" not in html
+
+
+@time_machine.travel(AFTER_CUTOFF, tick=False)
+def test_the_dashboard_counts_app_name_signatures_by_what_is_to_be_done_with_them(client, org_a, owner_a, entity):
+    app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    for n, status in enumerate(["draft", "draft", "changes_requested", "in_review", "active", "rejected"]):
+        Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
+                                 text=f"百度地图{'甲乙丙丁戊己'[n]}", status=status)  # fmt: skip
+    client.force_login(owner_a)
+    url = reverse("org:dashboard", args=[org_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    warning = html.split('data-testid="source-withdrawn"', 1)[1].split("</div>", 1)[0]
+    assert "您有 5 个签名的来源已不被接受" in warning  # the rejected one no longer counts
+    editable = warning.split('data-testid="withdrawn-editable">', 1)[1].split("</li>", 1)[0]
+    assert editable.startswith("3 个尚未提交") and "请您先修改签名来源，再提交" in editable
+    assert "运营商可能清理" not in editable
+    in_review = warning.split('data-testid="withdrawn-in-review">', 1)[1].split("</li>", 1)[0]
+    assert in_review.startswith("1 个正在审核") and "请您撤回" in in_review and "运营商可能清理" not in in_review
+    filed = warning.split('data-testid="withdrawn-filed">', 1)[1].split("</li>", 1)[0]
+    assert filed.startswith("1 个已向运营商报备") and "运营商可能清理" in filed
+    # Drafts only: nothing is said of carriers, and no new signature is needed.
+    Signature.objects.exclude(status__in=["draft", "changes_requested"]).delete()
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    warning = html.split('data-testid="source-withdrawn"', 1)[1].split("</div>", 1)[0]
+    assert "3 not submitted yet (drafts, or sent back for changes): change the source before submitting them." in (
+        warning
+    )
+    assert "Carriers may clear" not in warning and "carriers may clear" not in warning
+    assert 'data-testid="withdrawn-filed"' not in warning and 'data-testid="withdrawn-in-review"' not in warning
+    assert reverse("org:signature-create", args=[org_a.pk]) not in warning
+
+
+def test_the_states_a_signature_is_edited_in_are_compliance_s_one_set():
+    from compliance import signatures as rules
+
+    assert services.EDITABLE_STATES is rules.EDITABLE_STATES

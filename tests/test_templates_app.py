@@ -597,3 +597,44 @@ def test_the_preview_highlights_the_whole_link_as_written(client, org_a, owner_a
     units = text.encode("utf-16-le")
     shown = [units[2 * start : 2 * end].decode("utf-16-le") for start, end, kind in spans if kind == "link"]
     assert shown == links
+
+
+# --- issue 9, the second trial ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "way_forward"),
+    [("active", "运营商可能清理此签名"), ("in_review", "请您撤回"), ("changes_requested", "请您先修改签名来源")],
+)
+def test_a_template_under_an_app_name_signature_is_warned_on_its_form_and_its_page(
+    client, org_a, owner_a, entity, status, way_forward
+):
+    import time_machine
+
+    app = entity.apps.create(name="示例地图", icp_number="京ICP备1号-1A", filing_subject=entity.name)
+    signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
+                                         text="示例地图", status=status)  # fmt: skip
+    template = SmsTemplate.objects.create(organization=org_a, signature=signature, kind="notification", name="发货",
+                                          text="您的订单已发货。", status="active")  # fmt: skip
+    client.force_login(owner_a)
+    url = reverse("org:template-check", args=[org_a.pk])
+    body = {"signature": signature.pk, "kind": "notification", "text": "您的订单已发货。"}
+    detail = reverse("org:template-detail", args=[org_a.pk, template.pk])
+    with time_machine.travel(dt.datetime(2026, 6, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        data = client.post(url, body, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+        html = client.get(detail, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        english = client.post(url, body, HTTP_ACCEPT_LANGUAGE="en").json()
+    [warning] = [v for v in data["general"] if v["code"] == "SIG_SOURCE_WITHDRAWN"]
+    assert warning["severity"] == "warning" and warning["rule"] == "自 2026-05-01 起（通知 2026.4.23）"
+    assert warning["message"].startswith("本模板所用签名【示例地图】：自 2026-05-01 起（通知 2026.4.23），ICP 备案")
+    assert way_forward in warning["message"] and data["blocked"] is False
+    alert = html.split('data-testid="signature-source-withdrawn"', 1)[1].split("</div>", 1)[0]
+    assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源" in alert and way_forward in alert
+    assert reverse("org:signature-detail", args=[org_a.pk, signature.pk]) in alert
+    assert "The signature 【示例地图】 of this template: From 2026-05-01" in english["general"][0]["message"]
+    # Before the cut-off, nothing is said.
+    with time_machine.travel(dt.datetime(2026, 4, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
+        data = client.post(url, body).json()
+        html = client.get(detail).content.decode()
+    assert not any(v["code"] == "SIG_SOURCE_WITHDRAWN" for v in data["general"])
+    assert 'data-testid="signature-source-withdrawn"' not in html

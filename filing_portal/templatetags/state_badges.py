@@ -16,6 +16,7 @@ STATE_BADGE_CLASS = {
     "filing": "text-bg-info",
     "changes_requested": "text-bg-warning",
     "dormant": "text-bg-warning",
+    "incomplete": "text-bg-warning",  # an active entity whose documents are not all there
     "active": "text-bg-success",
     "rejected": "text-bg-danger",
     "cleared": "text-bg-danger",

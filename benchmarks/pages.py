@@ -243,7 +243,7 @@ def main():
     args = parser.parse_args()
     for tool in ("wrk", "psql"):
         if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is missing: `make bench` installs it (scripts/system-deps.sh wrk).")
+            raise SystemExit(f"{tool} is missing: `make bench` installs it (scripts/system-deps.sh bench).")
 
     code = args.code.resolve()
     var_dir = tempfile.mkdtemp(prefix="bench-pages-")

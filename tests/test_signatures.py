@@ -1,6 +1,7 @@
 """Signature applications: the precheck, the flow, the timeline, isolation, the live check's cost."""
 
 import datetime as dt
+from html import unescape
 
 import pytest
 import time_machine
@@ -779,13 +780,14 @@ def test_every_list_of_the_sources_still_accepted_names_the_partner_source(clien
     detail = page("org:signature-detail", signature.pk)
     alert = detail.split('data-testid="source-refused"', 1)[1].split("</div>", 1)[0]
     assert f"请以企业全称、企业简称、注册商标或{PARTNER_ZH}申请新签名" in alert
-    listing = page("org:signature-list", language="en")
-    assert "apply for a new signature from a company&#x27;s full name, a company abbreviation, a registered " \
-           "trademark or a partner&#x27;s name under its letter of authorization" in listing  # fmt: skip
+    listing = unescape(page("org:signature-list", language="en"))  # as read: ' whichever entity wrote it
+    assert "apply for a new signature from a company's full name, a company abbreviation, a registered " \
+           "trademark or a partner's name under its letter of authorization" in listing  # fmt: skip
     # The English pages too, and none of them lists the old three only.
     for html in (page("org:signature-create", language="en"), page("org:dashboard", language="en"),
                  page("org:entity-detail", entity.pk, language="en")):  # fmt: skip
-        assert "a partner&#x27;s name under its letter of authorization" in html
+        html = unescape(html)
+        assert "a partner's name under its letter of authorization" in html
         assert "or a registered trademark." not in html and "or your own trademark" not in html
 
 

@@ -75,6 +75,32 @@ def test_every_message_has_a_compiled_chinese_translation():
     assert stale == [], "run `make messages` to recompile locale/zh_Hans/LC_MESSAGES/django.mo"
 
 
+def test_every_message_of_the_jinja2_pages_has_a_chinese_translation():
+    """A Jinja2 page's messages (extracted as `make messages` does, with Babel) are in the catalogue:
+    a msgid typed differently from the one translated would show English on the Chinese page."""
+    from babel.messages.extract import extract_from_dir
+
+    catalogue = {
+        msgid: msgstr for msgid, msgstr, _fuzzy in _po_entries(BASE_DIR / "locale/zh_Hans/LC_MESSAGES/django.po")
+    }
+    method_map = [("**/jinja2/**.html", "jinja2")]
+    options = {"**/jinja2/**.html": {"extensions": "jinja2.ext.i18n"}}
+    skipped = {".venv", "node_modules", "var", ".git", "tests"}
+
+    def directories(path):
+        return Path(path).name not in skipped
+
+    missing, seen = [], 0
+    found = extract_from_dir(BASE_DIR, method_map, options, directory_filter=directories)
+    for filename, lineno, message, _comments, context in found:
+        for msgid in message if isinstance(message, tuple) else (message,):
+            seen += 1
+            key = f"{context}\x04{msgid}" if context else msgid
+            if not catalogue.get(key):
+                missing.append(f"{filename}:{lineno}: {msgid}")
+    assert seen > 20 and missing == []
+
+
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_prints_the_logins():
     first = StringIO()

@@ -61,6 +61,7 @@ messages: install ## after changing user-facing text: extract, then translate lo
 	$(BIN)/pybabel extract -F babel.cfg --no-wrap --ignore-dirs=".venv node_modules var" -o var/jinja2.pot .
 	msgcat --use-first locale/django.pot var/jinja2.pot -o var/messages.pot
 	msgmerge --quiet --update --backup=none locale/zh_Hans/LC_MESSAGES/django.po var/messages.pot
+	msgattrib --no-obsolete --no-wrap -o locale/zh_Hans/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
 	rm -f locale/django.pot var/jinja2.pot var/messages.pot
 	$(MANAGE) compilemessages -l zh_Hans --ignore=.venv
 

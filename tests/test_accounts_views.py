@@ -209,12 +209,14 @@ def test_signup_with_a_weak_password_names_the_field(client):
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert response.status_code == 200
-    form = response.context["form"]
-    assert "password1" in form.errors
+    # The reasons are shown under the password field (its error block), in Chinese.
+    html = response.content.decode()
+    assert 'id="id_password1_error"' in html
+    under_password = html.split('id="id_password1_error"', 1)[1].split("</div>", 1)[0]
     # Django 5.2.19's own catalogue lacks the "too short" message; ours supplies it.
-    assert "密码长度太短。密码必须包含至少 10 个字符。" in response.content.decode()
-    assert "这个密码太常见了" in response.content.decode()
-    assert "密码只包含数字" in response.content.decode()
+    assert "密码长度太短。密码必须包含至少 10 个字符。" in under_password
+    assert "这个密码太常见了" in under_password
+    assert "密码只包含数字" in under_password
     assert not User.objects.exists()
 
 
@@ -260,6 +262,55 @@ def test_password_reset_sends_a_bilingual_link(client, owner_a):
     assert len(mail.outbox) == 1
     assert "重置密码" in mail.outbox[0].subject
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_djangos_auth_views_and_the_lockout_find_the_portals_jinja2_pages(settings):
+    """Django's auth views and django-axes render by template name; a name that no longer matched
+    a page of ours would fall back to Django's or the admin's own "registration/" templates."""
+    from django.template import engines, loader
+    from django.urls import resolve
+
+    names = {settings.AXES_LOCKOUT_TEMPLATE}
+    for url in (
+        reverse("accounts:login"),
+        reverse("accounts:password-reset"),
+        reverse("accounts:password-reset-done"),
+        reverse("accounts:password-reset-confirm", args=["uid", "token"]),
+        reverse("accounts:password-reset-complete"),
+    ):
+        view = resolve(url).func
+        names.add(view.view_initkwargs.get("template_name") or view.view_class.template_name)
+    assert all(name.startswith("accounts/") for name in names)
+    for name in names | {"home.html", "403.html", "404.html"}:
+        assert loader.get_template(name).backend is engines["jinja2"], name
+    # Rendered without a request (and so without the base page's navigation): Django's.
+    assert loader.get_template("500.html").backend is engines["django"]
+
+
+def test_the_password_reset_pages_are_ours_and_in_chinese(client, owner_a):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    html = client.get(reverse("accounts:login"), **zh).content.decode()
+    assert 'id="submit-id-submit"' in html and "忘记密码？" in html
+    html = client.get(reverse("accounts:password-reset"), **zh).content.decode()
+    assert "<title>重置密码 · " in html and 'id="id_email"' in html
+    response = client.post(reverse("accounts:password-reset"), {"email": owner_a.email}, follow=True, **zh)
+    assert "请查收邮件" in response.content.decode()
+    uid = urlsafe_base64_encode(force_bytes(owner_a.pk))
+    html = client.get(reverse("accounts:password-reset-confirm", args=[uid, "bad-token"]), **zh).content.decode()
+    assert "设置新密码" in html and 'id="id_new_password1"' not in html
+    token = default_token_generator.make_token(owner_a)
+    response = client.get(reverse("accounts:password-reset-confirm", args=[uid, token]), follow=True, **zh)
+    assert 'id="id_new_password1"' in response.content.decode()
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": STRONG, "new_password2": "other"}, **zh)
+    assert 'id="id_new_password2_error"' in response.content.decode()
+    response = client.post(
+        response.request["PATH_INFO"], {"new_password1": STRONG, "new_password2": STRONG}, follow=True, **zh
+    )
+    assert "密码已修改" in response.content.decode()
 
 
 # --- invitations, from the link ---------------------------------------------

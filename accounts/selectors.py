@@ -3,6 +3,7 @@
 import functools
 
 from django.db import connections, router
+from django.db.models import Q
 from django.http import Http404
 
 from .models import Invitation, Membership, Organization, User
@@ -72,8 +73,27 @@ def organization_counts(*, organization: Organization, withdrawn_sources=()) -> 
     return dict(zip(_COUNTS, row, strict=True))
 
 
-def organization_members(*, organization: Organization):
-    return organization.memberships.select_related("user").order_by("-role", "created_at", "pk")
+def membership_get_with_members(*, user: User, org_id: int) -> tuple[Membership, list[Membership]]:
+    """membership_get, and the organization's members with their users (owners first, then by
+    joining), in the same one query: the member page read memberships twice, and a query costs
+    about 0.7 ms of CPU besides the round trip. The organization's rows are read along with the
+    caller's, and returned only if the caller is one of its members (404 otherwise, as membership_get)."""
+    if not user.is_authenticated:
+        raise Http404
+    rows = list(
+        Membership.objects.filter(Q(user=user) | Q(organization_id=org_id))
+        .select_related("organization", "user")
+        .order_by("organization__name", "pk")  # memberships_for_user's order, for the navigation bar
+    )
+    mine = [m for m in rows if m.user_id == user.pk]
+    user._memberships_read = mine
+    membership = next((m for m in mine if str(m.organization_id) == str(org_id)), None)
+    if membership is None:
+        raise Http404
+    members = [m for m in rows if m.organization_id == membership.organization_id]
+    members.sort(key=lambda m: (m.created_at, m.pk))
+    members.sort(key=lambda m: m.role, reverse=True)  # stable: owners first, each role by joining
+    return membership, members
 
 
 def organization_open_invitations(*, organization: Organization):

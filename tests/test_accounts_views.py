@@ -1,10 +1,12 @@
 """Views: anonymous, owner, member, other customer (404) and wrong method (405)."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Invitation, Membership, Organization, User
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +81,37 @@ def test_a_member_sees_members_but_may_not_invite(client, org_a, member_a):
     response = client.post(reverse("org:members", args=[org_a.pk]), {"email": "x@y.cn", "role": "member"})
     assert response.status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_the_member_page_reads_memberships_once_and_lists_only_its_organizations(client, org_a, owner_a, org_b):
+    """The caller's memberships (for the navigation bar and the 404) and the organization's members
+    come from one query; the list is still owners first, then by joining, and only this organization's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import MembershipFactory
+
+    MembershipFactory(user__email="later-owner@alpha.cn", organization=org_a)
+    MembershipFactory(user__email="early-member@alpha.cn", organization=org_a, role=Membership.Role.MEMBER)
+    MembershipFactory(user__email="stranger@beta.cn", organization=org_b)
+    MembershipFactory(user=owner_a, organization__name="丙分公司", role=Membership.Role.MEMBER)
+    MembershipFactory(user=owner_a, organization__name="丁分公司")
+    client.force_login(owner_a)
+    url = reverse("org:members", args=[org_a.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert sum('FROM "accounts_membership"' in q["sql"] for q in queries.captured_queries) == 1
+    table = html.split('data-testid="members-table"', 1)[1].split("</table>", 1)[0]
+    emails = re.findall(r'<td class="text-break">([^<]+)</td>', table)
+    assert emails == ["owner-a@alpha.cn", "later-owner@alpha.cn", "early-member@alpha.cn"]
+    nav = html.split('<ul class="navbar-nav me-auto">', 1)[1].split("</ul>", 1)[0]
+    in_order = [m.organization.name for m in selectors.memberships_for_user(user=owner_a)]
+    assert re.findall(r'class="nav-link[^"]*" href="[^"]+">([^<]+)</a>', nav) == in_order
+    assert len(in_order) == 3
+    assert "stranger@beta.cn" not in html
+    # Not a member: 404, whoever else the organization has.
+    client.force_login(Membership.objects.get(user__email="stranger@beta.cn").user)
+    assert client.get(url).status_code == 404
 
 
 def test_a_member_may_not_withdraw_or_remove(client, org_a, owner_a, member_a):

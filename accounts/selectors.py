@@ -1,8 +1,5 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
-import functools
-
-from django.db import connections, router
 from django.db.models import Q
 from django.http import Http404
 
@@ -28,16 +25,10 @@ def membership_get(*, user: User, org_id: int) -> Membership:
     raise Http404
 
 
-_COUNTS = ("entity_count", "signature_count", "template_count", "withdrawn_count")
-# An id no organization has: the one parameter of the compiled counts query that changes per request.
-_ANY_ORGANIZATION = 7390146285013
-
-
-@functools.lru_cache(maxsize=16)
-def _counts_sql(withdrawn_sources: tuple[str, ...], using: str) -> tuple[str, tuple, int]:
-    """The counts query, compiled once a process for each set of withdrawn sources: building and
-    compiling its four subqueries cost the dashboard about 1.8 ms of CPU a request (PostgreSQL then
-    answers in well under one); the request puts its organization's id in at the index returned."""
+def organization_counts(*, organization: Organization, withdrawn_sources=()) -> dict[str, int]:
+    """How many entities, signatures and templates the organization has, and how many of its live
+    signatures (not ended) rest on one of ``withdrawn_sources`` (sources the rules in force no
+    longer accept): one query, not four."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
@@ -50,27 +41,10 @@ def _counts_sql(withdrawn_sources: tuple[str, ...], using: str) -> tuple[str, tu
         rows = rows.order_by().values("organization").annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
-    query = Organization.objects.filter(pk=_ANY_ORGANIZATION).order_by().values(
+    return Organization.objects.filter(pk=organization.pk).values(
         entity_count=count("entities"), signature_count=count("signatures"), template_count=count("sms_templates"),
         withdrawn_count=count("signatures", source__in=list(withdrawn_sources)),
-    ).query  # fmt: skip
-    sql, params = query.get_compiler(using).as_sql()
-    assert [p == _ANY_ORGANIZATION for p in params].count(True) == 1, params
-    return sql, tuple(params), [p == _ANY_ORGANIZATION for p in params].index(True)
-
-
-def organization_counts(*, organization: Organization, withdrawn_sources=()) -> dict[str, int]:
-    """How many entities, signatures and templates the organization has, and how many of its live
-    signatures (not ended) rest on one of ``withdrawn_sources`` (sources the rules in force no
-    longer accept): one query, not four."""
-    using = router.db_for_read(Organization)
-    sql, params, at = _counts_sql(tuple(sorted(withdrawn_sources)), using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, (*params[:at], organization.pk, *params[at + 1 :]))
-        row = cursor.fetchone()
-    if row is None:  # the organization is gone
-        return dict.fromkeys(_COUNTS, 0)
-    return dict(zip(_COUNTS, row, strict=True))
+    )[0]  # fmt: skip
 
 
 def membership_get_with_members(*, user: User, org_id: int) -> tuple[Membership, list[Membership]]:

@@ -314,37 +314,6 @@ def test_it_counts_the_dashboard_s_entities_signatures_and_templates_in_one_quer
     assert len(counts) == 1, counts
 
 
-def test_the_dashboard_s_counts_compiled_once_are_each_organization_s_own(owner_a, org_b):
-    """The counts query is compiled once a process (accounts.selectors._counts_sql) and each
-    request puts its organization in: A's numbers never show on B's dashboard, nor the other
-    way round, whichever asked first, and each set of withdrawn sources counts its own."""
-    from accounts.selectors import organization_counts
-
-    a = World(owner_a)
-    a.grow(3)  # 4 entities, 5 signatures (2 abbreviations, 3 full names), 5 templates
-    entity = Entity.objects.create(organization=org_b, name="乙网络有限公司", uscc=_uscc(), legal_rep_name="王五",
-                                   legal_rep_id_number="11010519491231002X")  # fmt: skip
-    for text, source, status in (("乙网", "abbreviation", states.ACTIVE), ("乙地图", "app_name", states.ACTIVE),
-                                 ("乙旧图", "app_name", states.WITHDRAWN)):  # fmt: skip
-        Signature.objects.create(organization=org_b, entity=entity, source=source, text=text, status=status)
-    for _ in range(2):
-        assert organization_counts(organization=org_b, withdrawn_sources=["app_name"]) == {
-            "entity_count": 1, "signature_count": 3, "template_count": 0, "withdrawn_count": 1,
-        }  # fmt: skip
-        assert organization_counts(organization=a.org, withdrawn_sources=["app_name"]) == {
-            "entity_count": 4, "signature_count": 5, "template_count": 5, "withdrawn_count": 0,
-        }  # fmt: skip
-        both = organization_counts(organization=a.org, withdrawn_sources=["abbreviation", "app_name"])
-        assert both["withdrawn_count"] == 2  # the world's two abbreviations (active and draft)
-        assert organization_counts(organization=a.org, withdrawn_sources=["full_name", "abbreviation"]) == {
-            "entity_count": 4, "signature_count": 5, "template_count": 5, "withdrawn_count": 5,
-        }  # fmt: skip
-        assert organization_counts(organization=org_b)["withdrawn_count"] == 0
-        assert organization_counts(organization=org_b, withdrawn_sources=("app_name", "abbreviation")) == {
-            "entity_count": 1, "signature_count": 3, "template_count": 0, "withdrawn_count": 2,
-        }  # fmt: skip
-
-
 def test_it_labels_light_options_as_the_models_do_and_still_refuses_another_customer_s(client, owner_a, owner_b):
     world = World(owner_a)
     world.grow(2)

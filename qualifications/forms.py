@@ -1,5 +1,3 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -95,17 +93,6 @@ class EntityForm(forms.ModelForm):
             field.help_text = _(
                 "On file: %(masked)s. Leave empty to keep it; type the full number only to change it."
             ) % {"masked": mask_id_number(number)}
-        self.helper = FormHelper()
-        self.helper.attrs = {"data-once": "true", "novalidate": "novalidate"}
-        self.helper.layout = Layout(
-            Fieldset(_("Entity"), "name", Row(Column("kind"), Column("industry")), "mainland", "uscc",
-                     Row(Column("licence_valid_from"), Column("licence_valid_until"))),
-            Fieldset(_("Legal representative"), "legal_rep_name",
-                     Row(Column("legal_rep_id_type"), Column("legal_rep_id_number")), "legal_rep_id_valid_until"),
-            Fieldset(_("Agent (public institutions and non-profits only)"), "uses_agent", "agent_name",
-                     Row(Column("agent_id_type"), Column("agent_id_number")), "agent_id_valid_until"),
-            Submit("submit", _("Save"), css_class="btn-primary"),
-        )  # fmt: skip
 
     def validate_unique(self):
         # The service checks USCC uniqueness and says which organization holds it (see services).
@@ -183,9 +170,6 @@ class EvidenceForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget = IsoDateInput()
-        self.helper = FormHelper()
-        self.helper.attrs = {"data-once": "true"}
-        self.helper.form_tag = False
 
 
 class TrademarkForm(EvidenceForm):

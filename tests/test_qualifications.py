@@ -1,6 +1,8 @@
 """Entities, documents and the people's data in them: through the real views and upload path."""
 
+import re
 from datetime import timedelta
+from html import unescape
 from io import BytesIO
 from pathlib import Path
 
@@ -99,9 +101,10 @@ def test_a_wrong_code_is_named_and_the_form_keeps_its_values(client, org_a, owne
         reverse("org:entity-create", args=[org_a.pk]), entity_data(**{field: value}), HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert response.status_code == 200
-    assert field in response.context["form"].errors
     html = response.content.decode()
-    assert message in html
+    # The message under the field that is wrong, and that field marked invalid.
+    assert re.search(rf'<div id="id_{field}_error" class="invalid-feedback">.*?{message}.*?</div>', html, re.S)
+    assert "is-invalid" in re.search(rf'<input[^>]* name="{field}"[^>]*>', html).group()
     assert 'value="甲科技有限公司"' in html and 'value="张三"' in html
     assert not Entity.objects.exists()
 
@@ -563,7 +566,7 @@ def test_a_partner_authorization_names_a_partner_entity_of_the_organization(clie
     assert authorization.partner == partner
     assert authorization.documents.get().kind == "partner_letter"
     html = client.get(reverse("org:entity-detail", args=[org_a.pk, entity_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "partner's package incomplete" in html.content.decode()
+    assert "partner's package incomplete" in unescape(html.content.decode())
 
 
 def test_removing_evidence_deletes_its_file(client, org_a, owner_a, entity_a, django_capture_on_commit_callbacks):

@@ -11,7 +11,7 @@ from compliance.validators import (
     normalize_ip,
     resident_id_problem,
 )
-from filing_portal.choices import Select
+from filing_portal.choices import Select, light_choices
 from filing_portal.widgets import IsoDateInput
 
 from .models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
@@ -248,7 +248,9 @@ class PartnerAuthorizationForm(EvidenceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = self.entity.organization.entities.exclude(pk=self.entity.pk)
+        # Read as plain rows, labelled by name as Entity.__str__ does (see light_choices): no instance per option.
+        partners = self.entity.organization.entities.exclude(pk=self.entity.pk)
+        light_choices(self.fields["partner"], partners, ("name",), label=str)
         self.fields["partner"].help_text = _(
             "Register the partner as an entity of your organization first, with its own qualification documents."
         )

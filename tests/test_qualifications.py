@@ -22,6 +22,7 @@ from qualifications.models import Document, DocumentAccess, Entity, IdImageConse
 
 from . import files
 from .conftest import make_staff, otp_login
+from .factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -567,6 +568,30 @@ def test_a_partner_authorization_names_a_partner_entity_of_the_organization(clie
     assert authorization.documents.get().kind == "partner_letter"
     html = client.get(reverse("org:entity-detail", args=[org_a.pk, entity_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "partner's package incomplete" in unescape(html.content.decode())
+
+
+def test_the_partner_select_offers_the_organization_s_other_entities_as_light_options(client, org_a, owner_a, entity_a):
+    """Read as plain rows (filing_portal.choices.light_choices), searchable once long; another
+    customer's entity, or the entity itself, is still refused."""
+    partners = [
+        Entity.objects.create(organization=org_a, name=f"乙合作{i}有限公司", uscc=f"X{i:017d}", legal_rep_name="李四",
+                              legal_rep_id_number=ID_A)
+        for i in range(3)
+    ]  # fmt: skip
+    theirs = Entity.objects.create(organization=OrganizationFactory(), name="丙有限公司", uscc=USCC_B,
+                                   legal_rep_name="王五", legal_rep_id_number=ID_A)  # fmt: skip
+    client.force_login(owner_a)
+    html = client.get(evidence_url(org_a, entity_a, "partner"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    select = re.search(r'<select name="partner"[^>]*>(.*?)</select>', html, re.S)
+    assert "data-searchable" in select.group()
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
+    assert options == [("", " selected", "---------")] + [(str(p.pk), "", p.name) for p in partners]
+    for refused in (theirs, entity_a):
+        data = {"partner": str(refused.pk), "signatures": "丙", "valid_from": "2026-01-01", "valid_until": "2027-01-01",
+                "file": SimpleUploadedFile("letter.pdf", files.pdf())}  # fmt: skip
+        response = client.post(evidence_url(org_a, entity_a, "partner"), data, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert not entity_a.partner_authorizations.exists()
 
 
 def test_removing_evidence_deletes_its_file(client, org_a, owner_a, entity_a, django_capture_on_commit_callbacks):

@@ -1,5 +1,3 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +11,7 @@ from compliance.validators import (
     normalize_ip,
     resident_id_problem,
 )
+from filing_portal.choices import Select, light_choices
 from filing_portal.widgets import IsoDateInput
 
 from .models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
@@ -70,8 +69,17 @@ class EntityForm(forms.ModelForm):
             "uses_agent", "agent_name", "agent_id_type", "agent_id_number", "agent_id_valid_until",
         ]  # fmt: skip
         widgets = {
-            f: IsoDateInput()
-            for f in ("licence_valid_from", "licence_valid_until", "legal_rep_id_valid_until", "agent_id_valid_until")
+            **{
+                f: IsoDateInput()
+                for f in (
+                    "licence_valid_from",
+                    "licence_valid_until",
+                    "legal_rep_id_valid_until",
+                    "agent_id_valid_until",
+                )
+            },
+            # Options written in Python, not a template each: the same HTML, the form in about half the time.
+            **{f: Select() for f in ("kind", "industry", "legal_rep_id_type", "agent_id_type")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -100,17 +108,6 @@ class EntityForm(forms.ModelForm):
             field.help_text = _(
                 "On file: %(masked)s. Leave empty to keep it; type the full number only to change it."
             ) % {"masked": mask_id_number(number)}
-        self.helper = FormHelper()
-        self.helper.attrs = {"data-once": "true", "novalidate": "novalidate"}
-        self.helper.layout = Layout(
-            Fieldset(_("Entity"), "name", Row(Column("kind"), Column("industry")), "mainland", "uscc",
-                     Row(Column("licence_valid_from"), Column("licence_valid_until"))),
-            Fieldset(_("Legal representative"), "legal_rep_name",
-                     Row(Column("legal_rep_id_type"), Column("legal_rep_id_number")), "legal_rep_id_valid_until"),
-            Fieldset(_("Agent (public institutions and non-profits only)"), "uses_agent", "agent_name",
-                     Row(Column("agent_id_type"), Column("agent_id_number")), "agent_id_valid_until"),
-            Submit("submit", _("Save"), css_class="btn-primary"),
-        )  # fmt: skip
 
     def validate_unique(self):
         # The service checks USCC uniqueness and says which organization holds it (see services).
@@ -197,9 +194,6 @@ class EvidenceForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget = IsoDateInput()
-        self.helper = FormHelper()
-        self.helper.attrs = {"data-once": "true"}
-        self.helper.form_tag = False
 
 
 class TrademarkForm(EvidenceForm):
@@ -268,7 +262,9 @@ class PartnerAuthorizationForm(EvidenceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = self.entity.organization.entities.exclude(pk=self.entity.pk)
+        # Read as plain rows, labelled by name as Entity.__str__ does (see light_choices): no instance per option.
+        partners = self.entity.organization.entities.exclude(pk=self.entity.pk)
+        light_choices(self.fields["partner"], partners, ("name",), label=str)
         self.fields["partner"].help_text = _(
             "Register the partner as an entity of your organization first, with its own qualification documents."
         )

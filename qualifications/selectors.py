@@ -2,13 +2,22 @@
 
 import functools
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext
 
 from compliance import qualification as rules
 
-from .models import Document, Entity, EntityShare, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
+from .models import (
+    Document,
+    Entity,
+    EntityShare,
+    IcpApp,
+    IdImageConsent,
+    OwnedAddress,
+    PartnerAuthorization,
+    Trademark,
+)
 
 # The state an active entity's badge shows while its qualification checklist is not complete.
 INCOMPLETE = "incomplete"
@@ -35,30 +44,39 @@ def entities_for_organization(*, organization):
     return _visible(Entity.objects.all(), organization)
 
 
-def entity_get_visible(*, organization, entity_id) -> Entity:
-    """An entity the organization owns or that is shared with it (read-only then: ``entity.is_shared``)."""
+def entity_get_visible(*, organization, entity_id, consent: bool = False) -> Entity:
+    """An entity the organization owns or that is shared with it (read-only then: ``entity.is_shared``).
+    With ``consent``, also when its active consent to ID images was given (see with_consent())."""
+    entities = entities_for_organization(organization=organization)
     try:
-        entity = entities_for_organization(organization=organization).get(pk=entity_id)
+        entity = (with_consent(entities) if consent else entities).get(pk=entity_id)
     except (Entity.DoesNotExist, ValueError):
         raise Http404 from None
     entity.is_shared = entity.organization_id != organization.pk
     return entity
 
 
-def entity_get(*, organization, entity_id) -> Entity:
-    """An entity the organization owns: every change goes through this (a shared one is a 404 here)."""
+def entity_get(*, organization, entity_id, consent: bool = False) -> Entity:
+    """An entity the organization owns: every change goes through this (a shared one is a 404 here).
+    With ``consent``, also when its active consent to ID images was given (see with_consent())."""
+    entities = organization.entities.all()
     try:
-        return organization.entities.get(pk=entity_id)
+        return (with_consent(entities) if consent else entities).get(pk=entity_id)
     except (Entity.DoesNotExist, ValueError):
         raise Http404 from None
 
 
-def entity_current_documents(*, entity: Entity):
-    return (
-        entity.documents.filter(is_current=True, purged_at__isnull=True, purge_after__isnull=True)
-        .select_related("uploaded_by")
-        .order_by("kind")
-    )
+def with_consent(entities):
+    """Entities annotated with ``consent_granted_at``: when their active consent to ID images was
+    given, or None (what services.consent_active() says, without a query of its own)."""
+    return entities.annotate(consent_granted_at=_active_consent())
+
+
+@functools.cache
+def _active_consent():
+    # Built once a process, as _package_flags(); an entity has one active consent at most (a constraint).
+    active = IdImageConsent.objects.filter(entity=OuterRef("pk"), withdrawn_at__isnull=True)
+    return Subquery(active.values("granted_at")[:1])
 
 
 def staff_may_see_organization(*, user, organization) -> bool:
@@ -141,7 +159,7 @@ def package_checklist(obj, entity: Entity | None = None, present: frozenset[str]
     package_flags() on ``obj``, or from the document kinds ``present`` when the caller has them.
 
     ``entity`` is the entity the annotations describe when it is not ``obj`` itself (a partner
-    authorization annotated with ``package_flags("partner")``)."""
+    authorization annotated with ``package_flags("partner")``, as the signature form's)."""
     entity = entity or obj
     return rules.checklist(
         entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent,
@@ -162,16 +180,9 @@ def entities_for_signature_check(*, organization):
 
 
 def entity_partner_authorizations(*, entity: Entity):
-    """The entity's partner authorizations, each partner annotated for package_checklist() (their
-    letters: evidence_documents())."""
-    return _partner_authorizations_annotated().filter(entity=entity).order_by("partner__name", "pk")
-
-
-@functools.cache
-def _partner_authorizations_annotated():
-    """Partner authorizations annotated for the partner's package_checklist(), the annotations resolved
-    once a process (see _entities_annotated); never evaluated itself."""
-    return PartnerAuthorization.objects.select_related("partner").annotate(**package_flags("partner"))
+    """The entity's partner authorizations with their partners (their letters and the partners'
+    package documents: entity_page_documents())."""
+    return PartnerAuthorization.objects.filter(entity=entity).select_related("partner").order_by("partner__name", "pk")
 
 
 _EVIDENCE_LINKS = {
@@ -180,24 +191,39 @@ _EVIDENCE_LINKS = {
 }  # fmt: skip
 
 
-def evidence_documents(*groups) -> None:
-    """Gives each evidence item of ``groups`` (trademarks, apps, addresses, partner authorizations)
-    its live documents (current, not purged) as ``item.live_documents``: one query for them all,
-    not one for each kind of evidence."""
+def entity_page_documents(*, entity: Entity, evidence=(), partners=()) -> list[Document]:
+    """The documents of the entity page, in one query (they were three: the package, the evidence's
+    files, and the partners' packages as seven EXISTS for each partner):
+
+    - returns the entity's live documents (current, neither purged nor scheduled for deletion);
+    - gives each item of ``evidence`` (the entity's trademarks, apps, addresses and partner
+      authorizations) its live documents (current, not purged) as ``item.live_documents``, by upload;
+    - gives each of ``partners`` (authorizations) the package kinds its partner has, as
+      ``authorization.partner_kinds``, for package_checklist(..., present=...).
+
+    An evidence file belongs to the evidence's entity (services.evidence_create): the entity's
+    documents hold them all."""
     items = {}
-    for group in groups:
-        for item in group:
-            item.live_documents = []
-            items[_EVIDENCE_LINKS[type(item)], item.pk] = item
-    if not items:
-        return
-    wanted = Q()
-    for link in _EVIDENCE_LINKS.values():
-        pks = [pk for linked, pk in items if linked == link]
-        if pks:
-            wanted |= Q(**{f"{link}__in": pks})
-    for document in Document.objects.filter(wanted, is_current=True, purged_at__isnull=True).order_by("uploaded_at"):
+    for item in evidence:
+        item.live_documents = []
+        items[_EVIDENCE_LINKS[type(item)], item.pk] = item
+    partner_kinds = {authorization.partner_id: set() for authorization in partners}
+    wanted = Q(entity=entity)
+    if partner_kinds:
+        wanted |= Q(entity__in=list(partner_kinds), kind__in=PACKAGE_KINDS, purge_after__isnull=True)
+    documents = Document.objects.filter(wanted, is_current=True, purged_at__isnull=True).order_by("uploaded_at", "pk")
+    own = []
+    for document in documents:
+        if document.entity_id in partner_kinds and document.purge_after is None and document.kind in PACKAGE_KINDS:
+            partner_kinds[document.entity_id].add(document.kind)
+        if document.entity_id != entity.pk:
+            continue
         for link in _EVIDENCE_LINKS.values():
             item = items.get((link, getattr(document, link)))
             if item is not None:
                 item.live_documents.append(document)
+        if document.purge_after is None:
+            own.append(document)
+    for authorization in partners:
+        authorization.partner_kinds = frozenset(partner_kinds[authorization.partner_id])
+    return own

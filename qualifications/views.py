@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
+from compliance.qualification import ID_IMAGE_KINDS
 from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
 from filing_portal.listing import paginate
@@ -33,7 +34,7 @@ from .forms import (
     check_uscc,
     industry_choices,
 )
-from .models import Document, DocumentAccess, Entity
+from .models import DocumentAccess, Entity
 
 
 def _membership(request, org_id):
@@ -130,8 +131,14 @@ def field_check(request, org_id):
 
 
 def _detail_context(request, membership, entity, upload_form=None, upload_kind=None):
-    current = list(selectors.entity_current_documents(entity=entity))
-    # The same live documents entity_checklist() would read again: one query for both.
+    """The entity page's context. ``entity`` comes annotated with its consent (``consent=True`` to
+    selectors.entity_get or entity_get_visible)."""
+    trademarks, apps, addresses = list(entity.trademarks.all()), list(entity.apps.all()), list(entity.addresses.all())
+    partners = list(selectors.entity_partner_authorizations(entity=entity))
+    # The package's documents, the evidence's files and the partners' packages: one query for all.
+    current = selectors.entity_page_documents(
+        entity=entity, evidence=[*trademarks, *apps, *addresses, *partners], partners=partners
+    )
     checklist = selectors.package_checklist(entity, present=frozenset(doc.kind for doc in current))
     documents = {doc.kind: doc for doc in current}
     chinese = (request.LANGUAGE_CODE or "").startswith("zh")
@@ -140,15 +147,12 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
             "requirement": item,
             "name": item.name_zh if chinese else item.name_en,
             "document": documents.get(item.kind),
-            "is_id": item.kind in Document.Kind.values and Document(kind=item.kind).is_id_image,
+            "is_id": item.kind in ID_IMAGE_KINDS,
             "form": upload_form if upload_kind == item.kind else None,
         }
         for item in checklist
     ]
     upload_errors = [str(e) for errs in upload_form.errors.values() for e in errs] if upload_form else []
-    trademarks, apps, addresses = list(entity.trademarks.all()), list(entity.apps.all()), list(entity.addresses.all())
-    partners = list(selectors.entity_partner_authorizations(entity=entity))
-    selectors.evidence_documents(trademarks, apps, addresses, partners)  # their files: one query for all
     return {
         "org": membership.organization,
         "membership": membership,
@@ -158,7 +162,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "upload_kind_name": next((i["name"] for i in items if i["requirement"].kind == upload_kind), ""),
         "complete": all(item.satisfied for item in checklist),
         "state": selectors.entity_state(entity, complete=all(item.satisfied for item in checklist)),
-        "consent": services.consent_active(entity=entity),
+        "consent_given": entity.consent_granted_at,
         "industry_name": next((c[1] for c in industry_choices() if c[0] == entity.industry), entity.industry),
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
         "agent_id": mask_id_number(entity.agent_id_number),
@@ -173,7 +177,12 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "partner_authorizations": [
             (
                 authorization,
-                all(item.satisfied for item in selectors.package_checklist(authorization, authorization.partner)),
+                all(
+                    item.satisfied
+                    for item in selectors.package_checklist(
+                        authorization, authorization.partner, present=authorization.partner_kinds
+                    )
+                ),
             )
             for authorization in partners
         ],
@@ -185,7 +194,7 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
 @require_GET
 def entity_detail(request, org_id, entity_id):
     membership = _membership(request, org_id)
-    entity = selectors.entity_get_visible(organization=membership.organization, entity_id=entity_id)
+    entity = selectors.entity_get_visible(organization=membership.organization, entity_id=entity_id, consent=True)
     return render(request, "qualifications/entity_detail.html", _detail_context(request, membership, entity))
 
 
@@ -195,7 +204,7 @@ def entity_detail(request, org_id, entity_id):
 def document_upload(request, org_id, entity_id):
     """One file for one checklist item. Answers JSON to the page's script, HTML otherwise."""
     membership = _membership(request, org_id)
-    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id, consent=True)
     form = DocumentUploadForm(request.POST, request.FILES)
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if form.is_valid():

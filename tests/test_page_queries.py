@@ -375,3 +375,38 @@ def test_it_reads_the_caller_s_memberships_once_for_the_page_and_its_navigation(
     html = client.get(url).content.decode()
     for membership in owner_a.memberships.select_related("organization"):
         assert f'href="/o/{membership.organization_id}/">{membership.organization.name}</a>' in html
+
+
+def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_the_entity(client, owner_a):
+    """The entity's package, its evidence's files and its partners' packages are one read of the
+    documents; the active consent comes with the entity. What the page says stays the same."""
+    from qualifications import services
+
+    world = World(owner_a)
+    world.grow(3)  # 3 of each evidence, each with its file; 3 partners with an entity certificate each
+    entity = world.entity
+    services.consent_grant(entity=entity, user=owner_a)
+    Document.objects.create(entity=entity, kind=Document.Kind.ENTITY_CERTIFICATE, content_type="application/pdf",
+                            sha256="0" * 64, pages=3)  # fmt: skip
+    complete, incomplete, *_ = [a.partner for a in entity.partner_authorizations.order_by("partner__name")]
+    for kind in (Document.Kind.LEGAL_REP_ID_FRONT, Document.Kind.LEGAL_REP_ID_BACK):
+        Document.objects.create(entity=complete, kind=kind, content_type="image/png", sha256="0" * 64)
+        # Scheduled for deletion (consent withdrawn): gone already for the partner's package.
+        Document.objects.create(entity=incomplete, kind=kind, content_type="image/png", sha256="0" * 64,
+                                purge_after=timezone.now())  # fmt: skip
+    client.force_login(owner_a)
+    url = reverse("org:entity-detail", args=[world.org.pk, entity.pk])
+    queries = _queries(client, "get", url, None)
+    documents = [q for q in queries if 'FROM "qualifications_document"' in q]
+    consents = [q for q in queries if 'FROM "qualifications_idimageconsent"' in q and "qualifications_entity" not in q]
+    # 10 with the policy rows (the sources a signature may rest on), read here since the cache was emptied.
+    assert (len(documents), consents, len(queries)) == (1, [], 10), queries
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Consent given on {timezone.localdate():%Y-%m-%d}." in html
+    assert "PDF, 3 pages" in html and "Open the PDF" in html
+    evidence = html.split('data-testid="evidence"', 1)[1]
+    assert evidence.count('href="/documents/') == 12  # each evidence item's file
+    assert evidence.count("partner&#39;s package complete") == 1
+    assert evidence.count("partner&#39;s package incomplete") == 2
+    assert re.search(rf">{complete.name}</a>\s*<span class=\"badge text-bg-success\">", evidence)

@@ -65,6 +65,29 @@ def test_the_light_select_writes_the_html_of_djangos_select():
     assert light.count("selected") == 0 and Select(choices=choices).render("e", 2).count(" selected") == 1
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_entity_form_s_selects_are_light_and_write_what_django_s_select_wrote(language):
+    from django.utils import translation
+
+    from qualifications.forms import EntityForm
+
+    class Plain(forms.Select):
+        template_name = "django/forms/widgets/select.html"
+        option_template_name = "django/forms/widgets/select_option.html"
+
+    def normalise(html):  # as above: Jinja2 writes a quote as &#34;, Django &quot;
+        return " ".join(html.replace("\n", " ").replace("&#34;", "&quot;").split()).replace("> <", "><")
+
+    edited = Entity(kind="public_institution", industry="finance", legal_rep_id_type="passport", agent_id_type="")
+    with translation.override(language):
+        for form in (EntityForm(), EntityForm(instance=edited), EntityForm({"kind": "x", "industry": "lottery"})):
+            for name in ("kind", "industry", "legal_rep_id_type", "agent_id_type"):
+                field = form[name]
+                assert type(field.field.widget) is Select, name
+                expected = field.as_widget(widget=Plain(choices=field.field.choices, attrs=field.field.widget.attrs))
+                assert normalise(field.as_widget()) == normalise(expected), (name, form.data)
+
+
 @pytest.mark.django_db
 def test_the_entity_page_links_each_evidence_item_s_live_files_only(client, org_a, owner_a):
     """The evidence's files are read in one query for all four kinds: each item still shows its own

@@ -1,6 +1,7 @@
 """Signature applications: the precheck, the flow, the timeline, isolation, the live check's cost."""
 
 import datetime as dt
+from html import unescape
 
 import pytest
 import time_machine
@@ -134,9 +135,9 @@ def test_a_partner_authorization_must_be_valid_and_list_the_signature(client, or
     response = submit(client, org_a, entity, "小米", source="partner", partner_authorization=str(current.pk))
     assert "does not list" in response.content.decode()
     response = submit(client, org_a, entity, "小米科技", source="partner", partner_authorization=str(current.pk))
-    html = response.content.decode()
-    assert "Upload the partner&#x27;s signed authorization letter" in html or "Upload the partner's signed" in html
-    assert "partner's own qualification package is incomplete" in html or "partner&#x27;s own" in html
+    html = unescape(response.content.decode())  # the text the customer reads, whatever the escaping
+    assert "Upload the partner's signed authorization letter" in html
+    assert "partner's own qualification package is incomplete" in html
     complete_package(partner)
     Document.objects.create(entity=entity, kind="partner_letter", partner_authorization=current,
                             content_type="application/pdf", sha256="0" * 64)  # fmt: skip
@@ -467,11 +468,11 @@ def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(cli
     entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     client.force_login(owner_a)
     url = reverse("org:signature-create", args=[org_a.pk])
-    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = unescape(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert 'value="app_name"' not in html
     assert (
         "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted as a signature source. "
-        "Still accepted: a company&#x27;s full name, a company abbreviation, a registered trademark."
+        "Still accepted: a company's full name, a company abbreviation, a registered trademark."
     ) in html
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源。" in html

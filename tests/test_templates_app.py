@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import threading
+from html import unescape
 
 import pytest
 from django.db import connection, transaction
@@ -380,13 +381,13 @@ def test_a_draft_page_checks_it_anew(client, org_a, owner_a, signature):
     save_draft(client, org_a, signature, "【示例】新品上市")
     template = SmsTemplate.objects.get()
     page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    text = page.content.decode()
+    text = unescape(page.content.decode())  # the text the customer reads, whatever the escaping
     assert "Checked now against today's rules:" in text
     assert "may not contain 【】" in text and "A marketing message offers a way out" in text
     template.text = "新品上市，回T退订"
     template.save()
     page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "no published rule stops it" in page.content.decode()
+    assert "no published rule stops it" in unescape(page.content.decode())
 
 
 def test_every_test_send_problem_is_shown_at_once(client, org_a, owner_a, signature):
@@ -597,3 +598,15 @@ def test_the_preview_highlights_the_whole_link_as_written(client, org_a, owner_a
     units = text.encode("utf-16-le")
     shown = [units[2 * start : 2 * end].decode("utf-16-le") for start, end, kind in spans if kind == "link"]
     assert shown == links
+
+
+def test_the_form_gives_the_page_s_script_its_messages_translated_with_their_placeholders(
+    client, org_a, owner_a, signature
+):
+    """The live check's messages (data-* of <template data-i18n>) keep %(...)s for portal.js to fill:
+    their msgids are Django's {% translate %}'s, with each % doubled, and so must be looked up."""
+    client.force_login(owner_a)
+    html = client.get(reverse("org:template-create", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-billing-text="计费 %(length)s 字，共 %(segments)s 条。"' in html
+    assert "按其声明的最大长度（如 ${code:6}）计，未声明的按 %(default)s 字计。" in html
+    assert "%%" not in html and 'data-night-text="中国电信' in html

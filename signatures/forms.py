@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import CharField, F, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,26 @@ def refusal_text(source: str, policy) -> str:
 
 
 OWNER = {"entity": "entity_id"}  # each evidence option says whose it is: portal.js shows the chosen entity's
+
+
+def evidence_rows(*, trademark, app, partner_authorization) -> dict[str, list[tuple]]:
+    """The options of the three evidence selects from their querysets, in one query (UNION ALL):
+    trademarks (pk, name, registration number, entity), apps (pk, name, entity) and partner
+    authorizations (pk, partner's name, entity's name, entity), each kind by name."""
+
+    def text(value):
+        return Value(value, output_field=CharField())
+
+    parts = [
+        trademark.annotate(kind=text("trademark"), label=F("name"), detail=F("registration_number")),
+        app.annotate(kind=text("app"), label=F("name"), detail=text("")),
+        partner_authorization.annotate(kind=text("partner"), label=F("partner__name"), detail=F("entity__name")),
+    ]
+    parts = [part.order_by().values_list("kind", "pk", "label", "detail", "entity_id") for part in parts]
+    rows = {"trademark": [], "app": [], "partner": []}
+    for kind, pk, label, detail, entity_id in parts[0].union(*parts[1:], all=True).order_by("label", "pk"):
+        rows[kind].append((pk, label, entity_id) if kind == "app" else (pk, label, detail, entity_id))
+    return {"trademark": rows["trademark"], "app": rows["app"], "partner_authorization": rows["partner"]}
 
 
 class SignatureForm(forms.Form):
@@ -55,20 +76,38 @@ class SignatureForm(forms.Form):
             if value not in accepted and value != keep_source
         ]
         self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
-        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices).
+        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices);
+        # the three kinds of evidence in one query (evidence_rows).
         entities = entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
         light_choices(self.fields["entity"], entities, ("name",), label=str)
+        evidence = {
+            "trademark": Trademark.objects.filter(entity__in=entities),
+            "app": IcpApp.objects.filter(entity__in=entities),
+            "partner_authorization": PartnerAuthorization.objects.filter(entity__in=entities),
+        }
+        kept = []
+
+        def rows(field):
+            if not kept:
+                kept.append(evidence_rows(**evidence))
+            return kept[0][field]
+
         light_choices(
-            self.fields["trademark"], Trademark.objects.filter(entity__in=entities), ("name", "registration_number"),
-            label=lambda name, number: f"{name} ({number})", data=OWNER,
+            self.fields["trademark"], evidence["trademark"], ("name", "registration_number"),
+            label=lambda name, number: f"{name} ({number})", data=OWNER, rows=lambda: rows("trademark"),
         )  # fmt: skip
-        light_choices(self.fields["app"], IcpApp.objects.filter(entity__in=entities), ("name",), label=str, data=OWNER)
+        light_choices(self.fields["app"], evidence["app"], ("name",), label=str, data=OWNER, rows=lambda: rows("app"))
         light_choices(
-            self.fields["partner_authorization"], PartnerAuthorization.objects.filter(entity__in=entities),
+            self.fields["partner_authorization"], evidence["partner_authorization"],
             ("partner__name", "entity__name"), label=lambda partner, entity: f"{partner} → {entity}", data=OWNER,
+            rows=lambda: rows("partner_authorization"),
         )  # fmt: skip
         # Evidence of another entity, left out of a draft (see clean): said after saving.
         self.dropped_evidence: list[str] = []
+
+    def entity_rows(self) -> list[tuple]:
+        """The entity select's options, (pk, name), read once: whether there is any, and the only one."""
+        return self.fields["entity"].light_rows()
 
     def clean(self):
         """Evidence of another of the organization's entities (picked, then the entity changed): a

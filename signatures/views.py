@@ -26,7 +26,6 @@ from compliance.signatures import (
 from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import (
-    entities_for_organization,
     entities_for_signature_check,
     package_flags,
     present_kinds,
@@ -87,12 +86,8 @@ def signature_list(request, org_id):
 def signature_create(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
-    entities = list(
-        entities_for_organization(organization=org).filter(status=Entity.Status.ACTIVE).values_list("pk", flat=True)[:2]
-    )
-    # One entity: it is the one. The abbreviation is what most customers file (notice 2025.6.3).
-    initial = {"entity": request.GET.get("entity") or (entities[0] if len(entities) == 1 else None),
-               "source": Signature.Source.ABBREVIATION}  # fmt: skip
+    # The abbreviation is what most customers file (notice 2025.6.3).
+    initial = {"entity": request.GET.get("entity"), "source": Signature.Source.ABBREVIATION}
     form = SignatureForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,7 +105,11 @@ def signature_create(request, org_id):
             _apply_service_errors(form, error)
         else:
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
-    context = {"org": org, "form": form, "has_entities": form.fields["entity"].queryset.exists()}
+    # The entity select's options, read once: whether there is any, and if only one, it is the one.
+    entities = form.entity_rows()
+    if not initial["entity"] and len(entities) == 1:
+        form.initial["entity"] = entities[0][0]
+    context = {"org": org, "form": form, "has_entities": bool(entities)}
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
 
 

@@ -355,3 +355,20 @@ def test_it_reads_the_caller_s_memberships_once_for_the_page_and_its_navigation(
     html = client.get(url).content.decode()
     for membership in owner_a.memberships.select_related("organization"):
         assert f'href="/o/{membership.organization_id}/">{membership.organization.name}</a>' in html
+
+
+@pytest.mark.parametrize("page", ["signature-create", "signature-edit"])
+def test_the_signature_form_reads_its_entities_once_and_its_evidence_in_one_query(client, owner_a, page):
+    """The entity select's options also say whether there is any entity and which is the only one
+    (no query of its own for either); trademarks, apps and partner authorizations come in one query."""
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    method, url, data = _pages(world)[page]
+    queries = _queries(client, method, url, data)
+    entities = [q for q in queries if q.startswith('SELECT "qualifications_entity"')]
+    assert len(entities) == 1, entities
+    kinds = ("trademark", "icpapp", "partnerauthorization")
+    evidence = [q for q in queries if any(f'FROM "qualifications_{kind}"' in q for kind in kinds)]
+    assert len(evidence) == 1, evidence
+    assert len(queries) == (6 if page == "signature-create" else 7), queries

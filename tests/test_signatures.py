@@ -1,6 +1,7 @@
 """Signature applications: the precheck, the flow, the timeline, isolation, the live check's cost."""
 
 import datetime as dt
+import re
 from html import unescape
 
 import pytest
@@ -747,3 +748,54 @@ def test_the_form_leaves_no_empty_note_and_uses_only_classes_that_exist(client, 
     assert "d-none" in note  # nothing to say: no empty line under the source
     css = (Path(settings.BASE_DIR) / "static" / "css" / "portal.css").read_text()
     assert ".rule-ref {" in css  # the small, muted "where the rule comes from" after a sentence
+
+
+def test_the_form_picks_the_only_entity_and_asks_for_one_when_there_is_none(client, org_a, owner_a, other_entity):
+    """The entity select's options are read once (test_page_queries): whether there is any entity, and
+    the only one, are told from them. Another organization's entity and a closed one do not count."""
+    client.force_login(owner_a)
+    url = reverse("org:signature-create", args=[org_a.pk])
+
+    def entity_select(params=None):
+        html = client.get(url, params or {}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        found = re.search(r'<select name="entity"[^>]*>(.*?)</select>', html, re.S)
+        return found.group(1) if found else html
+
+    Entity.objects.create(organization=org_a, name="北京已注销科技有限公司", uscc="91110000802100434B",
+                          legal_rep_name="张三", legal_rep_id_number="11010519491231002X", status="closed")  # fmt: skip
+    assert "Register an entity first: a signature always belongs to one." in entity_select()
+
+    only = Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
+                                 legal_rep_id_number="11010519491231002X")  # fmt: skip
+    select = entity_select()
+    assert f'<option value="{only.pk}" selected>{NAME}</option>' in select
+    assert '<option value="" selected>' not in select
+
+    second = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    select = entity_select()
+    assert '<option value="" selected>' in select and select.count(" selected>") == 1  # two: the customer chooses
+    assert f'<option value="{second.pk}" selected>' in entity_select({"entity": str(second.pk)})  # as linked
+
+
+def test_the_evidence_options_are_each_entity_s_whatever_the_kind(client, org_a, owner_a, entity, other_entity):
+    """Trademarks, apps and partner authorizations are read in one query (test_page_queries); each
+    option keeps its own label and entity, and another organization's evidence is not offered."""
+    second = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    mark = second.trademarks.create(name="小度", registration_number="123", owner_name=second.name)
+    app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    today = timezone.localdate()
+    letter = second.partner_authorizations.create(partner=entity, signatures="小度", valid_from=today,
+                                                  valid_until=today + dt.timedelta(days=30))  # fmt: skip
+    other_entity.trademarks.create(name="腾讯", registration_number="9", owner_name=other_entity.name)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-create", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    def options(name):
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r'<option value="([^"]+)" data-entity="([^"]+)">([^<]*)</option>', select)
+
+    assert options("trademark") == [(str(mark.pk), str(second.pk), "小度 (123)")]
+    assert options("app") == [(str(app.pk), str(entity.pk), "百度地图")]
+    assert options("partner_authorization") == [(str(letter.pk), str(second.pk), f"{NAME} → 北京小度科技有限公司")]

@@ -35,6 +35,10 @@ class TemplateForm(forms.Form):
             held = organization.signatures.filter(status__in=HELD_STATES).select_related("entity")
             light_choices(self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】")
 
+    def signature_rows(self) -> list[tuple]:
+        """The signature select's options, (pk, text), read once: whether there is any, and the only one."""
+        return self.fields["signature"].light_rows()
+
 
 class TestSendForm(forms.Form):
     __test__ = False

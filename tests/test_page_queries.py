@@ -372,3 +372,26 @@ def test_the_signature_form_reads_its_entities_once_and_its_evidence_in_one_quer
     evidence = [q for q in queries if any(f'FROM "qualifications_{kind}"' in q for kind in kinds)]
     assert len(evidence) == 1, evidence
     assert len(queries) == (6 if page == "signature-create" else 7), queries
+
+
+def test_the_template_form_reads_its_signatures_once(client, owner_a):
+    """The signature select's options also say whether there is any live signature and which is the
+    only one: no query of its own for either."""
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    queries = _queries(client, *_pages(world)["template-create"])
+    signatures = [q for q in queries if 'FROM "signatures_signature"' in q]
+    assert len(signatures) == 1, signatures
+    assert len(queries) == 4, queries  # session, user, membership, the options
+
+
+def test_the_template_list_reads_only_the_columns_it_shows(client, owner_a):
+    """Plain rows, not instances: neither a template's text nor its signature's recorded check is read
+    (the signature's JSON was decoded for every row)."""
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    queries = _queries(client, *_pages(world)["template-list"])
+    [rows] = [q for q in queries if 'FROM "templates_app_smstemplate"' in q and "COUNT(" not in q]
+    assert '"templates_app_smstemplate"."text"' not in rows and '"signatures_signature"."precheck"' not in rows

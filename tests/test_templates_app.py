@@ -610,3 +610,29 @@ def test_the_form_gives_the_page_s_script_its_messages_translated_with_their_pla
     assert 'data-billing-text="计费 %(length)s 字，共 %(segments)s 条。"' in html
     assert "按其声明的最大长度（如 ${code:6}）计，未声明的按 %(default)s 字计。" in html
     assert "%%" not in html and 'data-night-text="中国电信' in html
+
+
+def test_the_form_picks_the_only_live_signature_and_asks_for_one_when_there_is_none(client, org_a, owner_a, entity):
+    """The signature select's options are read once (test_page_queries): whether there is any live
+    signature, and the only one, are told from them. A draft or withdrawn signature does not count."""
+    client.force_login(owner_a)
+    url = reverse("org:template-create", args=[org_a.pk])
+
+    def signature_select():
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        found = re.search(r'<select name="signature"[^>]*>(.*?)</select>', html, re.S)
+        return found.group(1) if found else html
+
+    for status in ("draft", "withdrawn"):
+        Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text=status, status=status)
+    assert "A template is filed under a signature: apply for one first." in signature_select()
+
+    only = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
+                                    status="active")  # fmt: skip
+    select = signature_select()
+    assert f'<option value="{only.pk}" selected>【示例科技】</option>' in select
+    assert '<option value="" selected>' not in select
+
+    Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例", status="approved")
+    select = signature_select()
+    assert '<option value="" selected>' in select and select.count(" selected>") == 1  # two: the customer chooses

@@ -4,6 +4,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.signatures import offered_sources, source_refusal
+from filing_portal import compiled
 from filing_portal.choices import light_choices
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
@@ -22,22 +23,42 @@ def refusal_text(source: str, policy) -> str:
 OWNER = {"entity": "entity_id"}  # each evidence option says whose it is: portal.js shows the chosen entity's
 
 
-def evidence_rows(*, trademark, app, partner_authorization) -> dict[str, list[tuple]]:
-    """The options of the three evidence selects from their querysets, in one query (UNION ALL):
-    trademarks (pk, name, registration number, entity), apps (pk, name, entity) and partner
-    authorizations (pk, partner's name, entity's name, entity), each kind by name."""
+def _visible_entities(organization):
+    return entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
+
+
+def _entity_options(organization):
+    return _visible_entities(organization).values_list("pk", "name")
+
+
+def _evidence_options(organization):
+    """The options of the three evidence selects in one query (UNION ALL), each kind by name:
+    (kind, pk, label, detail, entity)."""
+    entities = _visible_entities(organization)
 
     def text(value):
         return Value(value, output_field=CharField())
 
     parts = [
-        trademark.annotate(kind=text("trademark"), label=F("name"), detail=F("registration_number")),
-        app.annotate(kind=text("app"), label=F("name"), detail=text("")),
-        partner_authorization.annotate(kind=text("partner"), label=F("partner__name"), detail=F("entity__name")),
+        Trademark.objects.filter(entity__in=entities).annotate(
+            kind=text("trademark"), label=F("name"), detail=F("registration_number")
+        ),
+        IcpApp.objects.filter(entity__in=entities).annotate(kind=text("app"), label=F("name"), detail=text("")),
+        PartnerAuthorization.objects.filter(entity__in=entities).annotate(
+            kind=text("partner"), label=F("partner__name"), detail=F("entity__name")
+        ),
     ]
     parts = [part.order_by().values_list("kind", "pk", "label", "detail", "entity_id") for part in parts]
+    return parts[0].union(*parts[1:], all=True).order_by("label", "pk")
+
+
+def evidence_rows(organization) -> dict[str, list[tuple]]:
+    """Trademarks (pk, name, registration number, entity), apps (pk, name, entity) and partner
+    authorizations (pk, partner's name, entity's name, entity) of the entities the organization
+    sees, in one query written once a process (filing_portal.compiled)."""
     rows = {"trademark": [], "app": [], "partner": []}
-    for kind, pk, label, detail, entity_id in parts[0].union(*parts[1:], all=True).order_by("label", "pk"):
+    for kind, pk, label, detail, entity_id in compiled.rows(_evidence_options, organization.pk):
+        entity_id = compiled.as_uuid(entity_id)
         rows[kind].append((pk, label, entity_id) if kind == "app" else (pk, label, detail, entity_id))
     return {"trademark": rows["trademark"], "app": rows["app"], "partner_authorization": rows["partner"]}
 
@@ -76,10 +97,15 @@ class SignatureForm(forms.Form):
             if value not in accepted and value != keep_source
         ]
         self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
-        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices);
-        # the three kinds of evidence in one query (evidence_rows).
-        entities = entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
-        light_choices(self.fields["entity"], entities, ("name",), label=str)
+        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices):
+        # the entities in one query, the three kinds of evidence in another (evidence_rows), both written
+        # to SQL once a process (filing_portal.compiled). Validation loads the chosen object from the
+        # querysets.
+        entities = _visible_entities(organization)
+        light_choices(
+            self.fields["entity"], entities, ("name",), label=str,
+            rows=lambda: [(compiled.as_uuid(pk), name) for pk, name in compiled.rows(_entity_options, organization.pk)],
+        )  # fmt: skip
         evidence = {
             "trademark": Trademark.objects.filter(entity__in=entities),
             "app": IcpApp.objects.filter(entity__in=entities),
@@ -89,7 +115,7 @@ class SignatureForm(forms.Form):
 
         def rows(field):
             if not kept:
-                kept.append(evidence_rows(**evidence))
+                kept.append(evidence_rows(organization))
             return kept[0][field]
 
         light_choices(

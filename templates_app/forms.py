@@ -2,12 +2,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filing_portal import compiled
 from filing_portal.choices import light_choices
 from filing_portal.widgets import IsoDateInput
 from signatures.models import HELD_STATES, Signature
 
 from .models import SmsTemplate, TestSend
 from .services import ANALYSED_LIMIT
+
+
+def _held(organization):
+    """The organization's signatures a template may be filed under."""
+    return organization.signatures.filter(status__in=HELD_STATES)
+
+
+def _signature_options(organization):
+    return _held(organization).values_list("pk", "text")
 
 
 class TemplateForm(forms.Form):
@@ -31,9 +41,13 @@ class TemplateForm(forms.Form):
             self.fields["signature"].queryset = Signature.objects.filter(pk=fixed.pk)
             self.fields["signature"].disabled = self.fields["name"].disabled = True
         else:
-            # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap.
-            held = organization.signatures.filter(status__in=HELD_STATES).select_related("entity")
-            light_choices(self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】")
+            # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap;
+            # their SQL written once a process (filing_portal.compiled).
+            held = _held(organization).select_related("entity")
+            light_choices(
+                self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】",
+                rows=lambda: compiled.rows(_signature_options, organization.pk),
+            )  # fmt: skip
 
     def signature_rows(self) -> list[tuple]:
         """The signature select's options, (pk, text), read once: whether there is any, and the only one."""

@@ -6,6 +6,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -198,14 +199,29 @@ def template_check(request, org_id):
 @require_GET
 def template_detail(request, org_id, template_id):
     org = _membership(request, org_id).organization
-    template = _template(org, template_id)
+    template = _template_page(org, template_id)
     return render(request, "templates_app/detail.html", _detail_context(template, TestSendForm()))
+
+
+_REVISED = SmsTemplate.objects.filter(previous=OuterRef("pk"))
+
+
+def _template_page(org, template_id) -> SmsTemplate:
+    """The template of its page, with whether it has newer versions: most have none, and are not asked."""
+    try:
+        return (
+            org.sms_templates.select_related("signature__entity").annotate(revised=Exists(_REVISED)).get(pk=template_id)
+        )
+    except SmsTemplate.DoesNotExist:
+        raise Http404 from None
 
 
 def _detail_context(template, test_send_form):
     chinese = _chinese()
-    events = [(e, state_label(e.from_status) if e.from_status else "", state_label(e.to_status))
-              for e in template.events.select_related("actor")]  # fmt: skip
+    # The timeline as plain rows: when, from, to, why (who is not shown).
+    events = [(at, state_label(from_status) if from_status else "", state_label(to_status), reason)
+              for from_status, to_status, reason, at in
+              template.events.values_list("from_status", "to_status", "reason", "at")]  # fmt: skip
     # A draft or a template sent back is checked anew on its page: it was saved unchecked, and the
     # rules or the signature's other templates may have changed since.
     problems = None
@@ -224,7 +240,8 @@ def _detail_context(template, test_send_form):
         "can_edit": template.status in services.EDITABLE_STATES and not (signature_gone and template.previous_id),
         "can_test_send": template.status in services.TESTABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
-        "revisions": template.revisions.all(), "problems": problems, "signature_gone": signature_gone,
+        "revisions": template.revisions.all() if template.revised else (), "problems": problems,
+        "signature_gone": signature_gone,
 
     }  # fmt: skip
 
@@ -233,7 +250,7 @@ def _detail_context(template, test_send_form):
 @require_POST
 def test_send_create(request, org_id, template_id):
     org = _membership(request, org_id).organization
-    template = _template(org, template_id)
+    template = _template_page(org, template_id)
     form = TestSendForm(request.POST)
     if form.is_valid():
         try:

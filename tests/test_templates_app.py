@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -636,3 +637,23 @@ def test_the_form_picks_the_only_live_signature_and_asks_for_one_when_there_is_n
     Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例", status="approved")
     select = signature_select()
     assert '<option value="" selected>' in select and select.count(" selected>") == 1  # two: the customer chooses
+
+
+def test_a_template_s_page_links_its_newer_versions_and_asks_only_when_there_are(client, org_a, owner_a, signature):
+    """Whether a template has newer versions comes with the template (one query fewer for most); its
+    timeline is read as plain rows, the reasons shown."""
+    v1 = _approved(org_a, owner_a, signature)
+    client.force_login(owner_a)
+    url = reverse("org:template-detail", args=[org_a.pk, v1.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Newer versions" not in html
+    assert not [q for q in queries.captured_queries if '"templates_app_smstemplate"."previous_id" = ' in q["sql"]]
+
+    v2 = services.template_revise(template=v1, user=owner_a, kind="notification", text="您的订单已签收")
+    services.template_transition(template=v2, to_status="in_review", actor=owner_a)
+    services.template_transition(template=v2, to_status="changes_requested", actor=owner_a, reason="请补充退订方式")
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(rf'Newer versions: <a href="/o/{org_a.pk}/templates/{v2.pk}/">v2</a>', html)
+    html = client.get(reverse("org:template-detail", args=[org_a.pk, v2.pk]), HTTP_ACCEPT_LANGUAGE="en").content
+    assert "replaces version 1" in html.decode() and " · 请补充退订方式</span>" in html.decode()

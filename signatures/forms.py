@@ -100,16 +100,16 @@ class SignatureForm(forms.Form):
         # The options are read as plain rows, their labels as the models' own __str__ (see light_choices):
         # the entities in one query, the three kinds of evidence in another (evidence_rows), both written
         # to SQL once a process (filing_portal.compiled). Validation loads the chosen object from the
-        # querysets.
-        entities = _visible_entities(organization)
+        # querysets, built for a bound form only: an unbound one is only shown.
+        entities = _visible_entities(organization) if self.is_bound else Entity.objects.none()
         light_choices(
             self.fields["entity"], entities, ("name",), label=str,
             rows=lambda: [(compiled.as_uuid(pk), name) for pk, name in compiled.rows(_entity_options, organization.pk)],
         )  # fmt: skip
+        models = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
         evidence = {
-            "trademark": Trademark.objects.filter(entity__in=entities),
-            "app": IcpApp.objects.filter(entity__in=entities),
-            "partner_authorization": PartnerAuthorization.objects.filter(entity__in=entities),
+            name: model.objects.filter(entity__in=entities) if self.is_bound else model.objects.none()
+            for name, model in models.items()
         }
         kept = []
 

@@ -42,8 +42,9 @@ class TemplateForm(forms.Form):
             self.fields["signature"].disabled = self.fields["name"].disabled = True
         else:
             # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap;
-            # their SQL written once a process (filing_portal.compiled).
-            held = _held(organization).select_related("entity")
+            # their SQL written once a process (filing_portal.compiled). Validation loads the chosen one from
+            # the queryset, built for a bound form only: an unbound one is only shown.
+            held = _held(organization).select_related("entity") if self.is_bound else Signature.objects.none()
             light_choices(
                 self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】",
                 rows=lambda: compiled.rows(_signature_options, organization.pk),

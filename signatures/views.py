@@ -118,7 +118,7 @@ def signature_create(request, org_id):
 def signature_edit(request, org_id, signature_id):
     """A draft, or an application sent back with changes requested: edit, save, or submit."""
     org = _membership(request, org_id).organization
-    signature = selectors.signature_get(organization=org, signature_id=signature_id)
+    signature = selectors.signature_get(organization=org, signature_id=signature_id, related=())
     if signature.status not in services.EDITABLE_STATES:
         return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
     initial = {"entity": signature.entity_id, "source": signature.source, "trademark": signature.trademark_id,

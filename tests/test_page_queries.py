@@ -372,6 +372,8 @@ def test_the_signature_form_reads_its_entities_once_and_its_evidence_in_one_quer
     evidence = [q for q in queries if any(f'FROM "qualifications_{kind}"' in q for kind in kinds)]
     assert len(evidence) == 1, evidence
     assert len(queries) == (6 if page == "signature-create" else 7), queries
+    # Editing needs the signature's own columns only (the ids of its entity and evidence), no join.
+    assert all(" JOIN " not in q for q in queries if q.startswith('SELECT "signatures_signature"')), queries
 
 
 def test_the_template_form_reads_its_signatures_once(client, owner_a):

@@ -1,43 +1,82 @@
-"""Queries written to SQL once a process, for every organization: its id a placeholder.
+"""Hot queries whose SQL Django compiles once a process for the same arguments.
 
-Django builds and compiles a query on every request (filters resolved, subqueries cloned, the SQL
-written): for the signature form's options, the entities an organization sees and their three kinds
-of evidence, about three quarters of what the queries cost. Their SQL is the same for every
-organization but for its id: it is written once a process (and database), from the queryset the
-usual selectors build for an organization whose id no organization has, and run with the caller's
-id put in its place. The same trick as ``row_url``'s (filing_portal/jinja2.py). The rows come back
-as the database gives them: a UUID is a string on SQLite (``as_uuid``).
+Why: on the pages' hottest queries, compiling the SQL costs Django more CPU than running it and
+reading the rows. Measured on the benchmark's data (docs/architecture.md, "A page's fixed cost"):
+the live check's entity (ten EXISTS for its documents and evidence) took 1.2 ms of Python to build
+and compile and 0.37 ms to run and read. A live check repeats the same entity on every keystroke, a
+member the same membership on every page: the same queryset, the same SQL.
+
+``rows(build, *args)`` is ``list(build(*args))``, except that the SQL of ``build(*args)`` is kept
+(per process, per database alias, up to ``MAX_ENTRIES``) and the next call with the same ``build``
+and ``args`` runs it again without building or compiling the queryset. The rows are always read
+afresh: what is kept is the SQL text and its parameters, never a result.
+
+A string that changes at each call (the text typed) goes by name, not in the key:
+``rows(build, org_id, text=typed)`` calls ``build(org_id, text=<a marker>)`` once, finds the marker
+among the SQL's parameters, and puts each call's string in its place. Only strings, and only where
+Django passes them to the database as they are (an exact match, ``__in``): a lookup that rewrites
+its value (``__contains``, ``__iexact``) would lose the marker, and is refused when first compiled.
+
+The contract that keeps this right: ``build`` is a module-level function whose queryset depends on
+its arguments alone (no clock, no request, no setting that changes at run time). The arguments are
+hashable (ids, strings). A queryset that needs the time, or one built from many values, is not a
+candidate. Objects come back through Django's own iterable (model instances with select_related,
+values, values_list), so a caller cannot tell the difference but in time.
 """
 
-import functools
+import copy
+import threading
 import uuid
 
-from django.db import connections
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
 
-PLACEHOLDER = -7390146285013  # no organization's id
-
-
-def rows(build, organization_id: int, using: str = "default") -> list[tuple]:
-    """The rows of ``build(organization)``'s queryset for the organization ``organization_id``;
-    ``build`` is a module-level function (its SQL is kept under it), given an unsaved organization."""
-    connection = connections[using]
-    sql, params = _written(build, using, connection.vendor)
-    params = [organization_id if type(value) is int and value == PLACEHOLDER else value for value in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+MAX_ENTRIES = 4096
+_compiled: dict = {}
+_lock = threading.Lock()
 
 
-@functools.cache
-def _written(build, using: str, vendor: str) -> tuple[str, tuple]:
-    from accounts.models import Organization
+def rows(build, *args, using: str = DEFAULT_DB_ALIAS, **strings: str) -> list:
+    """``list(build(*args, **strings))``, its SQL compiled once a process for these ``args``."""
+    if not all(isinstance(value, str) for value in strings.values()):
+        raise TypeError("compiled.rows: only strings vary by name")
+    key = (build, args, tuple(sorted(strings)), using)
+    entry = _compiled.get(key)
+    if entry is None:
+        markers = {name: f"\x00compiled:{name}:{uuid.uuid4().hex}\x00" for name in strings}
+        queryset = build(*args, **markers).using(using)
+        compiler = queryset.query.get_compiler(using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a query that cannot match: nothing to keep, Django answers it
+            return list(build(*args, **strings).using(using))
+        slots = {}
+        for name, marker in markers.items():
+            slots[name] = [i for i, param in enumerate(params) if param == marker]
+            if not slots[name] or marker in sql:
+                raise ValueError(f"compiled.rows: {build.__qualname__} does not pass {name!r} to the database as it is")
+        entry = (queryset, compiler, sql, tuple(params), slots)
+        with _lock:
+            if len(_compiled) >= MAX_ENTRIES:
+                _compiled.pop(next(iter(_compiled)))  # the oldest first
+            _compiled[key] = entry
+    queryset, compiler, sql, params, slots = entry
+    if slots:
+        params = list(params)
+        for name, positions in slots.items():
+            for i in positions:
+                params[i] = strings[name]
+    # The kept compiler, on this thread's connection, answering with the kept SQL: Django's iterable
+    # runs it and builds the objects from the columns the first compilation laid out.
+    run = copy.copy(compiler)
+    run.connection = connections[using]
+    run.as_sql = lambda *_args, **_kwargs: (sql, params)
+    clone = queryset._chain()
+    clone.query.get_compiler = lambda *_args, **_kwargs: run
+    return list(clone)
 
-    queryset = build(Organization(pk=PLACEHOLDER))
-    sql, params = queryset.query.get_compiler(using).as_sql()
-    if sum(type(value) is int and value == PLACEHOLDER for value in params) == 0:
-        raise ValueError(f"{build.__name__} does not depend on the organization")
-    return sql, tuple(params)
 
-
-def as_uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+def forget() -> None:
+    """Drop every kept query (the tests' fixtures, after a schema change)."""
+    with _lock:
+        _compiled.clear()

@@ -24,17 +24,19 @@ OWNER = {"entity": "entity_id"}  # each evidence option says whose it is: portal
 
 
 def _visible_entities(organization):
+    """The entities a signature may be filed for: active, the organization's or shared with it (an
+    organization or its id)."""
     return entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
 
 
-def _entity_options(organization):
-    return _visible_entities(organization).values_list("pk", "name")
+def _entity_options(organization_id):
+    return _visible_entities(organization_id).values_list("pk", "name")
 
 
-def _evidence_options(organization):
+def _evidence_options(organization_id):
     """The options of the three evidence selects in one query (UNION ALL), each kind by name:
     (kind, pk, label, detail, entity)."""
-    entities = _visible_entities(organization)
+    entities = _visible_entities(organization_id)
 
     def text(value):
         return Value(value, output_field=CharField())
@@ -55,10 +57,9 @@ def _evidence_options(organization):
 def evidence_rows(organization) -> dict[str, list[tuple]]:
     """Trademarks (pk, name, registration number, entity), apps (pk, name, entity) and partner
     authorizations (pk, partner's name, entity's name, entity) of the entities the organization
-    sees, in one query written once a process (filing_portal.compiled)."""
+    sees, in one query compiled once a process (filing_portal.compiled)."""
     rows = {"trademark": [], "app": [], "partner": []}
     for kind, pk, label, detail, entity_id in compiled.rows(_evidence_options, organization.pk):
-        entity_id = compiled.as_uuid(entity_id)
         rows[kind].append((pk, label, entity_id) if kind == "app" else (pk, label, detail, entity_id))
     return {"trademark": rows["trademark"], "app": rows["app"], "partner_authorization": rows["partner"]}
 
@@ -98,13 +99,13 @@ class SignatureForm(forms.Form):
         ]
         self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
         # The options are read as plain rows, their labels as the models' own __str__ (see light_choices):
-        # the entities in one query, the three kinds of evidence in another (evidence_rows), both written
-        # to SQL once a process (filing_portal.compiled). Validation loads the chosen object from the
+        # the entities in one query, the three kinds of evidence in another (evidence_rows), both compiled
+        # once a process (filing_portal.compiled). Validation loads the chosen object from the
         # querysets, built for a bound form only: an unbound one is only shown.
         entities = _visible_entities(organization) if self.is_bound else Entity.objects.none()
         light_choices(
             self.fields["entity"], entities, ("name",), label=str,
-            rows=lambda: [(compiled.as_uuid(pk), name) for pk, name in compiled.rows(_entity_options, organization.pk)],
+            rows=lambda: compiled.rows(_entity_options, organization.pk),
         )  # fmt: skip
         models = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
         evidence = {

@@ -11,13 +11,13 @@ from .models import SmsTemplate, TestSend
 from .services import ANALYSED_LIMIT
 
 
-def _held(organization):
+def _held(organization_id):
     """The organization's signatures a template may be filed under."""
-    return organization.signatures.filter(status__in=HELD_STATES)
+    return Signature.objects.filter(organization_id=organization_id, status__in=HELD_STATES)
 
 
-def _signature_options(organization):
-    return _held(organization).values_list("pk", "text")
+def _signature_options(organization_id):
+    return _held(organization_id).values_list("pk", "text")
 
 
 class TemplateForm(forms.Form):
@@ -42,9 +42,9 @@ class TemplateForm(forms.Form):
             self.fields["signature"].disabled = self.fields["name"].disabled = True
         else:
             # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap;
-            # their SQL written once a process (filing_portal.compiled). Validation loads the chosen one from
+            # their SQL compiled once a process (filing_portal.compiled). Validation loads the chosen one from
             # the queryset, built for a bound form only: an unbound one is only shown.
-            held = _held(organization).select_related("entity") if self.is_bound else Signature.objects.none()
+            held = _held(organization.pk).select_related("entity") if self.is_bound else Signature.objects.none()
             light_choices(
                 self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】",
                 rows=lambda: compiled.rows(_signature_options, organization.pk),

@@ -399,9 +399,9 @@ def test_the_template_list_reads_only_the_columns_it_shows(client, owner_a):
     assert '"templates_app_smstemplate"."text"' not in rows and '"signatures_signature"."precheck"' not in rows
 
 
-def test_a_query_written_once_a_process_gives_each_organization_its_own_rows(owner_a, owner_b):
-    """filing_portal.compiled: the SQL is written once, the caller's organization put in each time;
-    the rows are those of the queryset the selectors build for that organization."""
+def test_the_signature_form_s_options_compiled_once_are_each_organization_s_own(owner_a, owner_b):
+    """filing_portal.compiled keeps the SQL of the form's entity and evidence options per organization:
+    each organization reads its own rows, those of the queryset the selectors build, read afresh."""
     from filing_portal import compiled
     from qualifications.models import EntityShare
     from signatures.forms import _entity_options, _evidence_options
@@ -413,11 +413,11 @@ def test_a_query_written_once_a_process_gives_each_organization_its_own_rows(own
                                    legal_rep_id_number="11010519491231002X")  # fmt: skip
     theirs.trademarks.create(name="乙网", registration_number="7", owner_name=theirs.name)
     for org in (world.org, org_b, world.org):
-        rows = [(compiled.as_uuid(pk), name) for pk, name in compiled.rows(_entity_options, org.pk)]
-        assert rows == list(_entity_options(org)) and rows
-        evidence = [(kind, pk, compiled.as_uuid(entity)) for kind, pk, _, _, entity in
-                    compiled.rows(_evidence_options, org.pk)]  # fmt: skip
-        assert evidence == [(kind, pk, entity) for kind, pk, _, _, entity in _evidence_options(org)] and evidence
-    assert theirs.pk not in {compiled.as_uuid(pk) for pk, _ in compiled.rows(_entity_options, world.org.pk)}
+        rows = compiled.rows(_entity_options, org.pk)
+        assert rows == list(_entity_options(org.pk)) and rows
+        evidence = compiled.rows(_evidence_options, org.pk)
+        assert evidence == list(_evidence_options(org.pk)) and evidence
+        assert {entity for *_, entity in evidence} <= {pk for pk, _ in rows}
+    assert theirs.pk not in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}
     EntityShare.objects.create(entity=theirs, organization=world.org)  # shared with A: A sees it
-    assert theirs.pk in {compiled.as_uuid(pk) for pk, _ in compiled.rows(_entity_options, world.org.pk)}
+    assert theirs.pk in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}

@@ -19,4 +19,5 @@ def signature_get(*, organization, signature_id, related=("entity", "trademark",
 
 
 def signature_events(*, signature):
-    return signature.events.select_related("actor").order_by("at", "pk")
+    """The timeline as plain rows: (at, from, to, reason, the actor's e-mail or None)."""
+    return signature.events.order_by("at", "pk").values_list("at", "from_status", "to_status", "reason", "actor__email")

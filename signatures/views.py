@@ -230,9 +230,8 @@ def signature_detail(request, org_id, signature_id):
     signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
     chinese = _chinese(request)
     reasons = {services.WARNINGS_ACKNOWLEDGED: _("Warnings acknowledged.")}
-    events = [(event, state_label(event.from_status) if event.from_status else "", state_label(event.to_status),
-               reasons.get(event.reason, event.reason))
-              for event in selectors.signature_events(signature=signature)]  # fmt: skip
+    events = [(at, state_label(was) if was else "", state_label(to), reasons.get(reason, reason), email or "")
+              for at, was, to, reason, email in selectors.signature_events(signature=signature)]  # fmt: skip
     changes = timeline()
     # A signature whose source the rules in force no longer accept (app names from 2026-05-01): say
     # so while it still counts (not once rejected, withdrawn or cleared), and what to do: change the
@@ -272,7 +271,7 @@ def signature_detail(request, org_id, signature_id):
     expected = None
     if signature.status in (states.APPROVED, states.FILING) and events:
         # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
-        expected = expected_by(timezone.localtime(events[-1][0].at).date(), 5)
+        expected = expected_by(timezone.localtime(events[-1][0]).date(), 5)
     context = {
         "org": membership.organization,
         "signature": signature,

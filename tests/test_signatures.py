@@ -6,6 +6,8 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -799,3 +801,20 @@ def test_the_evidence_options_are_each_entity_s_whatever_the_kind(client, org_a,
     assert options("trademark") == [(str(mark.pk), str(second.pk), "小度 (123)")]
     assert options("app") == [(str(app.pk), str(entity.pk), "百度地图")]
     assert options("partner_authorization") == [(str(letter.pk), str(second.pk), f"{NAME} → 北京小度科技有限公司")]
+
+
+def test_the_timeline_says_who_and_why_read_as_plain_rows(client, org_a, owner_a, entity):
+    """The signature page's timeline: each change's states, who made it (none for the platform's own),
+    why (the acknowledged warnings in the reader's words); read as rows, not events and users."""
+    client.force_login(owner_a)
+    assert submit(client, org_a, entity, "百度科技", acknowledge_warnings="on").status_code == 302
+    signature = Signature.objects.get()
+    SignatureEvent.objects.create(signature=signature, actor=None, from_status="submitted", to_status="in_review")
+    url = reverse("org:signature-detail", args=[org_a.pk, signature.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    timeline = html.split('data-testid="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "Draft → Submitted · Warnings acknowledged." in timeline and "Submitted → In review" in timeline
+    assert timeline.count(f"<br>{owner_a.email}</span>") == 2 and timeline.count("<br></span>") == 1
+    [events] = [q["sql"] for q in queries.captured_queries if 'FROM "signatures_signatureevent"' in q["sql"]]
+    assert '"accounts_user"."password"' not in events  # the e-mail alone, not the whole user

@@ -36,7 +36,9 @@ class Select(forms.Select):
         return context
 
 
-def light_choices(field, queryset, columns: tuple[str, ...], label, data: dict[str, str] | None = None) -> None:
+def light_choices(
+    field, queryset, columns: tuple[str, ...], label, data: dict[str, str] | None = None, rows=None
+) -> None:
     """Give a ModelChoiceField ``queryset``, its options read as plain rows of (pk, *columns) and
     labelled ``label(*values)``: one light query whatever the list's length, no instance per option.
     Validation still loads the one chosen object from ``queryset``, whole.
@@ -44,20 +46,33 @@ def light_choices(field, queryset, columns: tuple[str, ...], label, data: dict[s
     ``data`` maps an option attribute to a column read in the same query: ``{"entity": "entity_id"}``
     renders ``data-entity="<id>"`` on each option (portal.js filters the evidence by entity with it).
 
+    The rows are read once per form, when first needed, and kept: ``field.light_rows()`` gives them,
+    (pk, *columns, *data columns), to a view that would otherwise ask again (whether there is any, the
+    only one). ``rows``, a callable giving such rows, reads them otherwise than from ``queryset``: a
+    form that reads the options of several selects in one query.
+
     The select is marked ``data-searchable``: portal.js makes it a searchable choice once it is long.
     """
+    read = rows or (lambda: queryset.values_list("pk", *columns, *(data or {}).values()))
+    kept = []
+
+    def light_rows() -> list[tuple]:
+        if not kept:
+            kept.append(list(read()))
+        return kept[0]
 
     class RowIterator(ModelChoiceIterator):
         def __iter__(self):
             if self.field.empty_label is not None:
                 yield ("", self.field.empty_label)
             names = tuple(data or ())
-            for pk, *values in self.queryset.values_list("pk", *columns, *(data or {}).values()):
+            for pk, *values in light_rows():
                 # The option's data attributes ride on the value's ``instance`` slot: (name, value) pairs.
                 attrs = tuple(zip(names, values[len(columns) :], strict=True))
                 yield ModelChoiceIteratorValue(pk, attrs), label(*values[: len(columns)])
 
     field.iterator = RowIterator
+    field.light_rows = light_rows
     # No template per option, nor a template loop over them (Select above): before the queryset,
     # which gives the widget its choices.
     field.widget = Select(attrs={**field.widget.attrs, "data-searchable": ""})

@@ -4,7 +4,9 @@ The state labels are the model's status choices (the translation catalogue's one
 never a mapping of our own.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -17,7 +19,7 @@ class Listing:
     page: Page
     status: str  # the state filtered on, or "" for all
     statuses: list[tuple[str, str]]  # (value, label) from the model's choices
-    field: str = "status"
+    state_of: Callable = attrgetter("status")  # a row's state (rows may be instances or plain tuples)
 
     @property
     def filterable(self) -> bool:
@@ -26,7 +28,7 @@ class Listing:
         list longer than a page, whose other pages are not read."""
         if self.status or self.page.paginator.num_pages > 1:
             return True
-        return len({getattr(row, self.field) for row in self.page}) > 1
+        return len({self.state_of(row) for row in self.page}) > 1
 
     def query(self, page_number: int) -> str:
         """The query string of another page of the same list, the filter kept."""
@@ -42,13 +44,14 @@ class Listing:
         return self.query(self.page.next_page_number()) if self.page.has_next() else ""
 
 
-def paginate(request, queryset, *, choices, field: str = "status") -> Listing:
+def paginate(request, queryset, *, choices, field: str = "status", state_of: Callable | None = None) -> Listing:
     """A page of ``queryset`` (already ordered) filtered on ``field`` by ``?status=``, a value of
-    ``choices``; an unknown state shows the whole list, a page out of range the nearest page."""
+    ``choices``; an unknown state shows the whole list, a page out of range the nearest page.
+    ``state_of`` reads a row's state when the rows are not instances (values_list: the column's index)."""
     status = request.GET.get("status", "")
     if status not in dict(choices):
         status = ""
     if status:
         queryset = queryset.filter(**{field: status})
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    return Listing(page=page, status=status, statuses=list(choices), field=field)
+    return Listing(page=page, status=status, statuses=list(choices), state_of=state_of or attrgetter(field))

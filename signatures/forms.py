@@ -1,8 +1,10 @@
 from django import forms
+from django.db.models import CharField, F, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.signatures import offered_sources, source_refusal
+from filing_portal import compiled
 from filing_portal.choices import light_choices
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
@@ -19,6 +21,47 @@ def refusal_text(source: str, policy) -> str:
 
 
 OWNER = {"entity": "entity_id"}  # each evidence option says whose it is: portal.js shows the chosen entity's
+
+
+def _visible_entities(organization):
+    """The entities a signature may be filed for: active, the organization's or shared with it (an
+    organization or its id)."""
+    return entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
+
+
+def _entity_options(organization_id):
+    return _visible_entities(organization_id).values_list("pk", "name")
+
+
+def _evidence_options(organization_id):
+    """The options of the three evidence selects in one query (UNION ALL), each kind by name:
+    (kind, pk, label, detail, entity)."""
+    entities = _visible_entities(organization_id)
+
+    def text(value):
+        return Value(value, output_field=CharField())
+
+    parts = [
+        Trademark.objects.filter(entity__in=entities).annotate(
+            kind=text("trademark"), label=F("name"), detail=F("registration_number")
+        ),
+        IcpApp.objects.filter(entity__in=entities).annotate(kind=text("app"), label=F("name"), detail=text("")),
+        PartnerAuthorization.objects.filter(entity__in=entities).annotate(
+            kind=text("partner"), label=F("partner__name"), detail=F("entity__name")
+        ),
+    ]
+    parts = [part.order_by().values_list("kind", "pk", "label", "detail", "entity_id") for part in parts]
+    return parts[0].union(*parts[1:], all=True).order_by("label", "pk")
+
+
+def evidence_rows(organization) -> dict[str, list[tuple]]:
+    """Trademarks (pk, name, registration number, entity), apps (pk, name, entity) and partner
+    authorizations (pk, partner's name, entity's name, entity) of the entities the organization
+    sees, in one query compiled once a process (filing_portal.compiled)."""
+    rows = {"trademark": [], "app": [], "partner": []}
+    for kind, pk, label, detail, entity_id in compiled.rows(_evidence_options, organization.pk):
+        rows[kind].append((pk, label, entity_id) if kind == "app" else (pk, label, detail, entity_id))
+    return {"trademark": rows["trademark"], "app": rows["app"], "partner_authorization": rows["partner"]}
 
 
 class SignatureForm(forms.Form):
@@ -55,20 +98,43 @@ class SignatureForm(forms.Form):
             if value not in accepted and value != keep_source
         ]
         self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
-        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices).
-        entities = entities_for_organization(organization=organization).filter(status=Entity.Status.ACTIVE)
-        light_choices(self.fields["entity"], entities, ("name",), label=str)
+        # The options are read as plain rows, their labels as the models' own __str__ (see light_choices):
+        # the entities in one query, the three kinds of evidence in another (evidence_rows), both compiled
+        # once a process (filing_portal.compiled). Validation loads the chosen object from the
+        # querysets, built for a bound form only: an unbound one is only shown.
+        entities = _visible_entities(organization) if self.is_bound else Entity.objects.none()
         light_choices(
-            self.fields["trademark"], Trademark.objects.filter(entity__in=entities), ("name", "registration_number"),
-            label=lambda name, number: f"{name} ({number})", data=OWNER,
+            self.fields["entity"], entities, ("name",), label=str,
+            rows=lambda: compiled.rows(_entity_options, organization.pk),
         )  # fmt: skip
-        light_choices(self.fields["app"], IcpApp.objects.filter(entity__in=entities), ("name",), label=str, data=OWNER)
+        models = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
+        evidence = {
+            name: model.objects.filter(entity__in=entities) if self.is_bound else model.objects.none()
+            for name, model in models.items()
+        }
+        kept = []
+
+        def rows(field):
+            if not kept:
+                kept.append(evidence_rows(organization))
+            return kept[0][field]
+
         light_choices(
-            self.fields["partner_authorization"], PartnerAuthorization.objects.filter(entity__in=entities),
+            self.fields["trademark"], evidence["trademark"], ("name", "registration_number"),
+            label=lambda name, number: f"{name} ({number})", data=OWNER, rows=lambda: rows("trademark"),
+        )  # fmt: skip
+        light_choices(self.fields["app"], evidence["app"], ("name",), label=str, data=OWNER, rows=lambda: rows("app"))
+        light_choices(
+            self.fields["partner_authorization"], evidence["partner_authorization"],
             ("partner__name", "entity__name"), label=lambda partner, entity: f"{partner} → {entity}", data=OWNER,
+            rows=lambda: rows("partner_authorization"),
         )  # fmt: skip
         # Evidence of another entity, left out of a draft (see clean): said after saving.
         self.dropped_evidence: list[str] = []
+
+    def entity_rows(self) -> list[tuple]:
+        """The entity select's options, (pk, name), read once: whether there is any, and the only one."""
+        return self.fields["entity"].light_rows()
 
     def clean(self):
         """Evidence of another of the organization's entities (picked, then the entity changed): a

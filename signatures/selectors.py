@@ -9,12 +9,15 @@ def signatures_for_organization(*, organization):
     return organization.signatures.select_related("entity").order_by("-updated_at", "-pk")
 
 
-def signature_get(*, organization, signature_id) -> Signature:
+def signature_get(*, organization, signature_id, related=("entity", "trademark", "app")) -> Signature:
+    """``related``: what is read with it (the form needs none of it: only the ids)."""
     try:
-        return organization.signatures.select_related("entity", "trademark", "app").get(pk=signature_id)
+        signatures = organization.signatures.select_related(*related) if related else organization.signatures
+        return signatures.get(pk=signature_id)
     except (Signature.DoesNotExist, ValueError):
         raise Http404 from None
 
 
 def signature_events(*, signature):
-    return signature.events.select_related("actor").order_by("at", "pk")
+    """The timeline as plain rows: (at, from, to, reason, the actor's e-mail or None)."""
+    return signature.events.order_by("at", "pk").values_list("at", "from_status", "to_status", "reason", "actor__email")

@@ -30,7 +30,6 @@ from filing_portal import compiled
 from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import (
-    entities_for_organization,
     entities_for_signature_check,
     package_flags,
     present_kinds,
@@ -91,12 +90,8 @@ def signature_list(request, org_id):
 def signature_create(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
-    entities = list(
-        entities_for_organization(organization=org).filter(status=Entity.Status.ACTIVE).values_list("pk", flat=True)[:2]
-    )
-    # One entity: it is the one. The abbreviation is what most customers file (notice 2025.6.3).
-    initial = {"entity": request.GET.get("entity") or (entities[0] if len(entities) == 1 else None),
-               "source": Signature.Source.ABBREVIATION}  # fmt: skip
+    # The abbreviation is what most customers file (notice 2025.6.3).
+    initial = {"entity": request.GET.get("entity"), "source": Signature.Source.ABBREVIATION}
     form = SignatureForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +109,11 @@ def signature_create(request, org_id):
             _apply_service_errors(form, error)
         else:
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
-    context = {"org": org, "form": form, "has_entities": form.fields["entity"].queryset.exists()}
+    # The entity select's options, read once: whether there is any, and if only one, it is the one.
+    entities = form.entity_rows()
+    if not initial["entity"] and len(entities) == 1:
+        form.initial["entity"] = entities[0][0]
+    context = {"org": org, "form": form, "has_entities": bool(entities)}
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
 
 
@@ -123,7 +122,7 @@ def signature_create(request, org_id):
 def signature_edit(request, org_id, signature_id):
     """A draft, or an application sent back with changes requested: edit, save, or submit."""
     org = _membership(request, org_id).organization
-    signature = selectors.signature_get(organization=org, signature_id=signature_id)
+    signature = selectors.signature_get(organization=org, signature_id=signature_id, related=())
     if signature.status not in EDITABLE_STATES:
         return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
     initial = {"entity": signature.entity_id, "source": signature.source, "trademark": signature.trademark_id,
@@ -242,9 +241,8 @@ def signature_detail(request, org_id, signature_id):
     signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
     chinese = _chinese(request)
     reasons = {services.WARNINGS_ACKNOWLEDGED: _("Warnings acknowledged.")}
-    events = [(event, state_label(event.from_status) if event.from_status else "", state_label(event.to_status),
-               reasons.get(event.reason, event.reason))
-              for event in selectors.signature_events(signature=signature)]  # fmt: skip
+    events = [(at, state_label(was) if was else "", state_label(to), reasons.get(reason, reason), email or "")
+              for at, was, to, reason, email in selectors.signature_events(signature=signature)]  # fmt: skip
     changes = timeline()
     # A signature whose source the rules in force no longer accept (app names from 2026-05-01): say
     # so while it still counts (not once rejected, withdrawn or cleared), and what to do: change the
@@ -283,7 +281,7 @@ def signature_detail(request, org_id, signature_id):
     expected = None
     if signature.status in (states.APPROVED, states.FILING) and events:
         # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
-        expected = expected_by(timezone.localtime(events[-1][0].at).date(), 5)
+        expected = expected_by(timezone.localtime(events[-1][0]).date(), 5)
     context = {
         "org": membership.organization,
         "signature": signature,

@@ -2,12 +2,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filing_portal import compiled
 from filing_portal.choices import light_choices
 from filing_portal.widgets import IsoDateInput
 from signatures.models import HELD_STATES, Signature
 
 from .models import SmsTemplate, TestSend
 from .services import ANALYSED_LIMIT
+
+
+def _held(organization_id):
+    """The organization's signatures a template may be filed under."""
+    return Signature.objects.filter(organization_id=organization_id, status__in=HELD_STATES)
+
+
+def _signature_options(organization_id):
+    return _held(organization_id).values_list("pk", "text")
 
 
 class TemplateForm(forms.Form):
@@ -31,9 +41,18 @@ class TemplateForm(forms.Form):
             self.fields["signature"].queryset = Signature.objects.filter(pk=fixed.pk)
             self.fields["signature"].disabled = self.fields["name"].disabled = True
         else:
-            # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap.
-            held = organization.signatures.filter(status__in=HELD_STATES).select_related("entity")
-            light_choices(self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】")
+            # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap;
+            # their SQL compiled once a process (filing_portal.compiled). Validation loads the chosen one from
+            # the queryset, built for a bound form only: an unbound one is only shown.
+            held = _held(organization.pk).select_related("entity") if self.is_bound else Signature.objects.none()
+            light_choices(
+                self.fields["signature"], held, ("text",), label=lambda text: f"【{text}】",
+                rows=lambda: compiled.rows(_signature_options, organization.pk),
+            )  # fmt: skip
+
+    def signature_rows(self) -> list[tuple]:
+        """The signature select's options, (pk, text), read once: whether there is any, and the only one."""
+        return self.fields["signature"].light_rows()
 
 
 class TestSendForm(forms.Form):

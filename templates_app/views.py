@@ -3,10 +3,12 @@ detail with its timeline and test sends, and new versions."""
 
 import re
 from dataclasses import replace
+from operator import itemgetter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,11 +92,16 @@ def _template(org, template_id) -> SmsTemplate:
 def template_list(request, org_id):
     org = _membership(request, org_id).organization
     chinese = _chinese()
-    templates = org.sms_templates.select_related("signature").order_by("-updated_at", "-pk")
-    listing = paginate(request, templates, choices=SmsTemplate.Status.choices)
+    # The columns shown, as plain rows: a page of 25 templates with their signatures as instances cost
+    # twice as much to read (every column, the signature's JSON decoded for each row).
+    templates = org.sms_templates.order_by("-updated_at", "-pk").values_list(
+        "pk", "name", "version", "status", "kind", "signature__text"
+    )
+    listing = paginate(request, templates, choices=SmsTemplate.Status.choices, state_of=itemgetter(3))
     # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
-    rows = [(t, SmsTemplate.Status(t.status).label, SmsTemplate.Kind(t.kind).label,
-             states.TEMPLATE_NEXT_STEP[t.status][0 if chinese else 1]) for t in listing.page]  # fmt: skip
+    rows = [(pk, name, version, status, SmsTemplate.Status(status).label, SmsTemplate.Kind(kind).label, signature,
+             states.TEMPLATE_NEXT_STEP[status][0 if chinese else 1])
+            for pk, name, version, status, kind, signature in listing.page]  # fmt: skip
     return render(request, "templates_app/list.html", {"org": org, "rows": rows, "listing": listing})
 
 
@@ -102,9 +109,7 @@ def template_list(request, org_id):
 @require_http_methods(["GET", "POST"])
 def template_create(request, org_id):
     org = _membership(request, org_id).organization
-    signatures = list(org.signatures.filter(status__in=HELD_STATES).values_list("pk", flat=True)[:2])
-    initial = {"signature": signatures[0]} if len(signatures) == 1 else {}  # one signature: it is the one
-    form = TemplateForm(request.POST or None, organization=org, initial=initial)
+    form = TemplateForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
         draft = request.POST.get("action") == "draft"
         try:
@@ -116,8 +121,11 @@ def template_create(request, org_id):
             messages.success(request, _("Saved as a draft.") if draft else
                              _("Template “%(name)s” submitted for review.") % {"name": template.name})  # fmt: skip
             return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
-    context = {"org": org, "form": form, "has_signatures": form.fields["signature"].queryset.exists(),
-               "can_draft": True}  # fmt: skip
+    # The signature select's options, read once: whether there is any, and if only one, it is the one.
+    signatures = form.signature_rows()
+    if len(signatures) == 1:
+        form.initial["signature"] = signatures[0][0]
+    context = {"org": org, "form": form, "has_signatures": bool(signatures), "can_draft": True}
     return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
 
 
@@ -216,14 +224,29 @@ def template_check(request, org_id):
 @require_GET
 def template_detail(request, org_id, template_id):
     org = _membership(request, org_id).organization
-    template = _template(org, template_id)
+    template = _template_page(org, template_id)
     return render(request, "templates_app/detail.html", _detail_context(template, TestSendForm()))
+
+
+_REVISED = SmsTemplate.objects.filter(previous=OuterRef("pk"))
+
+
+def _template_page(org, template_id) -> SmsTemplate:
+    """The template of its page, with whether it has newer versions: most have none, and are not asked."""
+    try:
+        return (
+            org.sms_templates.select_related("signature__entity").annotate(revised=Exists(_REVISED)).get(pk=template_id)
+        )
+    except SmsTemplate.DoesNotExist:
+        raise Http404 from None
 
 
 def _detail_context(template, test_send_form):
     chinese = _chinese()
-    events = [(e, state_label(e.from_status) if e.from_status else "", state_label(e.to_status))
-              for e in template.events.select_related("actor")]  # fmt: skip
+    # The timeline as plain rows: when, from, to, why (who is not shown).
+    events = [(at, state_label(from_status) if from_status else "", state_label(to_status), reason)
+              for from_status, to_status, reason, at in
+              template.events.values_list("from_status", "to_status", "reason", "at")]  # fmt: skip
     # A draft or a template sent back is checked anew on its page: it was saved unchecked, and the
     # rules or the signature's other templates may have changed since.
     problems = None
@@ -249,8 +272,8 @@ def _detail_context(template, test_send_form):
         "can_edit": template.status in services.EDITABLE_STATES and not (signature_gone and template.previous_id),
         "can_test_send": template.status in services.TESTABLE_STATES,
         "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
-        "revisions": template.revisions.all(), "problems": problems, "signature_gone": signature_gone,
-        "source_withdrawn": source_withdrawn,
+        "revisions": template.revisions.all() if template.revised else (), "problems": problems,
+        "signature_gone": signature_gone, "source_withdrawn": source_withdrawn,
 
     }  # fmt: skip
 
@@ -259,7 +282,7 @@ def _detail_context(template, test_send_form):
 @require_POST
 def test_send_create(request, org_id, template_id):
     org = _membership(request, org_id).organization
-    template = _template(org, template_id)
+    template = _template_page(org, template_id)
     form = TestSendForm(request.POST)
     if form.is_valid():
         try:

@@ -410,3 +410,69 @@ def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_
     assert evidence.count("partner&#39;s package complete") == 1
     assert evidence.count("partner&#39;s package incomplete") == 2
     assert re.search(rf">{complete.name}</a>\s*<span class=\"badge text-bg-success\">", evidence)
+
+
+@pytest.mark.parametrize("page", ["signature-create", "signature-edit"])
+def test_the_signature_form_reads_its_entities_once_and_its_evidence_in_one_query(client, owner_a, page):
+    """The entity select's options also say whether there is any entity and which is the only one
+    (no query of its own for either); trademarks, apps and partner authorizations come in one query."""
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    method, url, data = _pages(world)[page]
+    queries = _queries(client, method, url, data)
+    entities = [q for q in queries if q.startswith('SELECT "qualifications_entity"')]
+    assert len(entities) == 1, entities
+    kinds = ("trademark", "icpapp", "partnerauthorization")
+    evidence = [q for q in queries if any(f'FROM "qualifications_{kind}"' in q for kind in kinds)]
+    assert len(evidence) == 1, evidence
+    assert len(queries) == (6 if page == "signature-create" else 7), queries
+    # Editing needs the signature's own columns only (the ids of its entity and evidence), no join.
+    assert all(" JOIN " not in q for q in queries if q.startswith('SELECT "signatures_signature"')), queries
+
+
+def test_the_template_form_reads_its_signatures_once(client, owner_a):
+    """The signature select's options also say whether there is any live signature and which is the
+    only one: no query of its own for either."""
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    queries = _queries(client, *_pages(world)["template-create"])
+    signatures = [q for q in queries if 'FROM "signatures_signature"' in q]
+    assert len(signatures) == 1, signatures
+    assert len(queries) == 4, queries  # session, user, membership, the options
+
+
+def test_the_template_list_reads_only_the_columns_it_shows(client, owner_a):
+    """Plain rows, not instances: neither a template's text nor its signature's recorded check is read
+    (the signature's JSON was decoded for every row)."""
+    world = World(owner_a)
+    world.grow(3)
+    client.force_login(owner_a)
+    queries = _queries(client, *_pages(world)["template-list"])
+    [rows] = [q for q in queries if 'FROM "templates_app_smstemplate"' in q and "COUNT(" not in q]
+    assert '"templates_app_smstemplate"."text"' not in rows and '"signatures_signature"."precheck"' not in rows
+
+
+def test_the_signature_form_s_options_compiled_once_are_each_organization_s_own(owner_a, owner_b):
+    """filing_portal.compiled keeps the SQL of the form's entity and evidence options per organization:
+    each organization reads its own rows, those of the queryset the selectors build, read afresh."""
+    from filing_portal import compiled
+    from qualifications.models import EntityShare
+    from signatures.forms import _entity_options, _evidence_options
+
+    world = World(owner_a)
+    world.grow(2)
+    org_b = owner_b.memberships.get().organization
+    theirs = Entity.objects.create(organization=org_b, name="乙网络有限公司", uscc=_uscc(), legal_rep_name="王五",
+                                   legal_rep_id_number="11010519491231002X")  # fmt: skip
+    theirs.trademarks.create(name="乙网", registration_number="7", owner_name=theirs.name)
+    for org in (world.org, org_b, world.org):
+        rows = compiled.rows(_entity_options, org.pk)
+        assert rows == list(_entity_options(org.pk)) and rows
+        evidence = compiled.rows(_evidence_options, org.pk)
+        assert evidence == list(_evidence_options(org.pk)) and evidence
+        assert {entity for *_, entity in evidence} <= {pk for pk, _ in rows}
+    assert theirs.pk not in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}
+    EntityShare.objects.create(entity=theirs, organization=world.org)  # shared with A: A sees it
+    assert theirs.pk in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}

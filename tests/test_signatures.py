@@ -1,10 +1,13 @@
 """Signature applications: the precheck, the flow, the timeline, isolation, the live check's cost."""
 
 import datetime as dt
+import re
 from html import unescape
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -135,9 +138,9 @@ def test_a_partner_authorization_must_be_valid_and_list_the_signature(client, or
     response = submit(client, org_a, entity, "小米", source="partner", partner_authorization=str(current.pk))
     assert "does not list" in response.content.decode()
     response = submit(client, org_a, entity, "小米科技", source="partner", partner_authorization=str(current.pk))
-    html = response.content.decode()
-    assert "Upload the partner&#x27;s signed authorization letter" in html or "Upload the partner's signed" in html
-    assert "partner's own qualification package is incomplete" in html or "partner&#x27;s own" in html
+    html = unescape(response.content.decode())  # the text the customer reads, whatever the escaping
+    assert "Upload the partner's signed authorization letter" in html
+    assert "partner's own qualification package is incomplete" in html
     complete_package(partner)
     Document.objects.create(entity=entity, kind="partner_letter", partner_authorization=current,
                             content_type="application/pdf", sha256="0" * 64)  # fmt: skip
@@ -468,12 +471,12 @@ def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(cli
     entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     client.force_login(owner_a)
     url = reverse("org:signature-create", args=[org_a.pk])
-    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = unescape(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert 'value="app_name"' not in html
     assert (
         "From 2026-05-01 (notice 2026.4.23), an ICP-filed app name is not accepted as a signature source. "
-        "Still accepted: a company&#x27;s full name, a company abbreviation, a registered trademark or a "
-        "partner&#x27;s name under its letter of authorization."
+        "Still accepted: a company's full name, a company abbreviation, a registered trademark or a "
+        "partner's name under its letter of authorization."
     ) in html
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源。" in html
@@ -825,3 +828,71 @@ def test_the_states_a_signature_is_edited_in_are_compliance_s_one_set():
     from compliance import signatures as rules
 
     assert services.EDITABLE_STATES is rules.EDITABLE_STATES
+
+
+def test_the_form_picks_the_only_entity_and_asks_for_one_when_there_is_none(client, org_a, owner_a, other_entity):
+    """The entity select's options are read once (test_page_queries): whether there is any entity, and
+    the only one, are told from them. Another organization's entity and a closed one do not count."""
+    client.force_login(owner_a)
+    url = reverse("org:signature-create", args=[org_a.pk])
+
+    def entity_select(params=None):
+        html = client.get(url, params or {}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        found = re.search(r'<select name="entity"[^>]*>(.*?)</select>', html, re.S)
+        return found.group(1) if found else html
+
+    Entity.objects.create(organization=org_a, name="北京已注销科技有限公司", uscc="91110000802100434B",
+                          legal_rep_name="张三", legal_rep_id_number="11010519491231002X", status="closed")  # fmt: skip
+    assert "Register an entity first: a signature always belongs to one." in entity_select()
+
+    only = Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
+                                 legal_rep_id_number="11010519491231002X")  # fmt: skip
+    select = entity_select()
+    assert f'<option value="{only.pk}" selected>{NAME}</option>' in select
+    assert '<option value="" selected>' not in select
+
+    second = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    select = entity_select()
+    assert '<option value="" selected>' in select and select.count(" selected>") == 1  # two: the customer chooses
+    assert f'<option value="{second.pk}" selected>' in entity_select({"entity": str(second.pk)})  # as linked
+
+
+def test_the_evidence_options_are_each_entity_s_whatever_the_kind(client, org_a, owner_a, entity, other_entity):
+    """Trademarks, apps and partner authorizations are read in one query (test_page_queries); each
+    option keeps its own label and entity, and another organization's evidence is not offered."""
+    second = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    mark = second.trademarks.create(name="小度", registration_number="123", owner_name=second.name)
+    app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
+    today = timezone.localdate()
+    letter = second.partner_authorizations.create(partner=entity, signatures="小度", valid_from=today,
+                                                  valid_until=today + dt.timedelta(days=30))  # fmt: skip
+    other_entity.trademarks.create(name="腾讯", registration_number="9", owner_name=other_entity.name)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-create", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    def options(name):
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r'<option value="([^"]+)" data-entity="([^"]+)">([^<]*)</option>', select)
+
+    assert options("trademark") == [(str(mark.pk), str(second.pk), "小度 (123)")]
+    assert options("app") == [(str(app.pk), str(entity.pk), "百度地图")]
+    assert options("partner_authorization") == [(str(letter.pk), str(second.pk), f"{NAME} → 北京小度科技有限公司")]
+
+
+def test_the_timeline_says_who_and_why_read_as_plain_rows(client, org_a, owner_a, entity):
+    """The signature page's timeline: each change's states, who made it (none for the platform's own),
+    why (the acknowledged warnings in the reader's words); read as rows, not events and users."""
+    client.force_login(owner_a)
+    assert submit(client, org_a, entity, "百度科技", acknowledge_warnings="on").status_code == 302
+    signature = Signature.objects.get()
+    SignatureEvent.objects.create(signature=signature, actor=None, from_status="submitted", to_status="in_review")
+    url = reverse("org:signature-detail", args=[org_a.pk, signature.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    timeline = html.split('data-testid="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "Draft → Submitted · Warnings acknowledged." in timeline and "Submitted → In review" in timeline
+    assert timeline.count(f"<br>{owner_a.email}</span>") == 2 and timeline.count("<br></span>") == 1
+    [events] = [q["sql"] for q in queries.captured_queries if 'FROM "signatures_signatureevent"' in q["sql"]]
+    assert '"accounts_user"."password"' not in events  # the e-mail alone, not the whole user

@@ -3,9 +3,11 @@
 import datetime as dt
 import re
 import threading
+from html import unescape
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -380,13 +382,13 @@ def test_a_draft_page_checks_it_anew(client, org_a, owner_a, signature):
     save_draft(client, org_a, signature, "【示例】新品上市")
     template = SmsTemplate.objects.get()
     page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    text = page.content.decode()
+    text = unescape(page.content.decode())  # the text the customer reads, whatever the escaping
     assert "Checked now against today's rules:" in text
     assert "may not contain 【】" in text and "A marketing message offers a way out" in text
     template.text = "新品上市，回T退订"
     template.save()
     page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "no published rule stops it" in page.content.decode()
+    assert "no published rule stops it" in unescape(page.content.decode())
 
 
 def test_every_test_send_problem_is_shown_at_once(client, org_a, owner_a, signature):
@@ -638,3 +640,61 @@ def test_a_template_under_an_app_name_signature_is_warned_on_its_form_and_its_pa
         html = client.get(detail).content.decode()
     assert not any(v["code"] == "SIG_SOURCE_WITHDRAWN" for v in data["general"])
     assert 'data-testid="signature-source-withdrawn"' not in html
+
+
+def test_the_form_gives_the_page_s_script_its_messages_translated_with_their_placeholders(
+    client, org_a, owner_a, signature
+):
+    """The live check's messages (data-* of <template data-i18n>) keep %(...)s for portal.js to fill:
+    their msgids are Django's {% translate %}'s, with each % doubled, and so must be looked up."""
+    client.force_login(owner_a)
+    html = client.get(reverse("org:template-create", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-billing-text="计费 %(length)s 字，共 %(segments)s 条。"' in html
+    assert "按其声明的最大长度（如 ${code:6}）计，未声明的按 %(default)s 字计。" in html
+    assert "%%" not in html and 'data-night-text="中国电信' in html
+
+
+def test_the_form_picks_the_only_live_signature_and_asks_for_one_when_there_is_none(client, org_a, owner_a, entity):
+    """The signature select's options are read once (test_page_queries): whether there is any live
+    signature, and the only one, are told from them. A draft or withdrawn signature does not count."""
+    client.force_login(owner_a)
+    url = reverse("org:template-create", args=[org_a.pk])
+
+    def signature_select():
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        found = re.search(r'<select name="signature"[^>]*>(.*?)</select>', html, re.S)
+        return found.group(1) if found else html
+
+    for status in ("draft", "withdrawn"):
+        Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text=status, status=status)
+    assert "A template is filed under a signature: apply for one first." in signature_select()
+
+    only = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
+                                    status="active")  # fmt: skip
+    select = signature_select()
+    assert f'<option value="{only.pk}" selected>【示例科技】</option>' in select
+    assert '<option value="" selected>' not in select
+
+    Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例", status="approved")
+    select = signature_select()
+    assert '<option value="" selected>' in select and select.count(" selected>") == 1  # two: the customer chooses
+
+
+def test_a_template_s_page_links_its_newer_versions_and_asks_only_when_there_are(client, org_a, owner_a, signature):
+    """Whether a template has newer versions comes with the template (one query fewer for most); its
+    timeline is read as plain rows, the reasons shown."""
+    v1 = _approved(org_a, owner_a, signature)
+    client.force_login(owner_a)
+    url = reverse("org:template-detail", args=[org_a.pk, v1.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Newer versions" not in html
+    assert not [q for q in queries.captured_queries if '"templates_app_smstemplate"."previous_id" = ' in q["sql"]]
+
+    v2 = services.template_revise(template=v1, user=owner_a, kind="notification", text="您的订单已签收")
+    services.template_transition(template=v2, to_status="in_review", actor=owner_a)
+    services.template_transition(template=v2, to_status="changes_requested", actor=owner_a, reason="请补充退订方式")
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(rf'Newer versions: <a href="/o/{org_a.pk}/templates/{v2.pk}/">v2</a>', html)
+    html = client.get(reverse("org:template-detail", args=[org_a.pk, v2.pk]), HTTP_ACCEPT_LANGUAGE="en").content
+    assert "replaces version 1" in html.decode() and " · 请补充退订方式</span>" in html.decode()

@@ -11,7 +11,7 @@ class Select(forms.Select):
     """Django's Select, its options written in Python rather than through a template each (or a
     template loop): the same HTML, a select of hundreds in a fraction of the time. Flat choices
     only (no optgroups), one selected option, as Django's Select selects the first that matches.
-    The same class name: crispy-forms gives the select its CSS class ("select") from it."""
+    The same class name: the form fields (jinja2/_forms.html) give the select its CSS class ("select") from it."""
 
     template_name = "filing_portal/widgets/select.html"
 

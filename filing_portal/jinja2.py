@@ -24,7 +24,7 @@ from django.utils.translation import get_language, gettext, ngettext, npgettext,
 
 from jinja2 import Environment
 
-from .templatetags.state_badges import state_badge_class
+from .badges import state_badge_class
 
 
 def url(viewname, *args, **kwargs) -> str:

@@ -65,8 +65,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -228,8 +226,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Widgets through Jinja2 where Django has the template (filing_portal/renderers.py).
 FORM_RENDERER = "filing_portal.renderers.PortalRenderer"
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: the console by default; EMAIL_URL=smtp+tls://user:pass@host:587 for real mail.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

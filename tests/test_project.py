@@ -21,7 +21,7 @@ def test_the_layout_is_there():
     for path in [
         "manage.py", "filing_portal/settings.py", "filing_portal/celery.py", "filing_portal/urls.py",
         "filing_portal/wsgi.py", "filing_portal/asgi.py", "filing_portal/health.py", "compliance/__init__.py",
-        "static", "templates/base.html", "requirements.txt", "README.md", "Makefile", "docs/architecture.md",
+        "static", "jinja2/base.html", "requirements.txt", "README.md", "Makefile", "docs/architecture.md",
     ]:  # fmt: skip
         assert (BASE_DIR / path).exists(), path
     for app in ("accounts", "qualifications", "signatures", "templates_app"):

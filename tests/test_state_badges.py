@@ -1,13 +1,13 @@
 """Issue 9: one colour per state. A state's badge has the same class on a list, on a detail page and
-wherever else it is shown, through templates/_state_badge.html."""
+wherever else it is shown, through the state_badge macro of jinja2/_macros.html."""
 
 import re
 
 import pytest
-from django.template.loader import render_to_string
+from django.template import engines
 from django.urls import reverse
 
-from filing_portal.templatetags.state_badges import STATE_BADGE_CLASS
+from filing_portal.badges import STATE_BADGE_CLASS
 from qualifications.models import Document, Entity
 from signatures.models import Signature
 
@@ -27,7 +27,8 @@ def _badges(html) -> dict[str, set[str]]:
 
 def test_every_state_has_a_colour_and_an_unknown_one_is_grey():
     assert set(Signature.Status.values) | set(Entity.Status.values) <= set(STATE_BADGE_CLASS)
-    html = render_to_string("_state_badge.html", {"state": "something_new", "label": "x"})
+    macro = '{% from "_macros.html" import state_badge %}{{ state_badge("something_new", "x") }}'
+    html = engines["jinja2"].from_string(macro).render({})
     assert 'class="badge text-bg-secondary"' in html and ">x</span>" in html
 
 

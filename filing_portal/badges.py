@@ -1,10 +1,6 @@
 """One colour per state, wherever a state is shown (lists, detail pages, the dashboard): the Bootstrap
 class of a state's badge, keyed by the models' state values (signatures, templates, entities).
-Used through templates/_state_badge.html; docs/architecture.md, "State badges"."""
-
-from django import template
-
-register = template.Library()
+Used through the state_badge macro of jinja2/_macros.html; docs/architecture.md, "State badges"."""
 
 # Grey: nothing is happening (not sent yet, or over by the customer's choice); blue: with the platform
 # or the carriers; amber: the customer's move; green: in use; red: refused or removed.
@@ -26,7 +22,6 @@ STATE_BADGE_CLASS = {
 UNKNOWN = "text-bg-secondary"
 
 
-@register.filter
 def state_badge_class(state) -> str:
     """The badge class of a state value ("active" -> "text-bg-success"); grey for one not listed."""
     return STATE_BADGE_CLASS.get(str(state or ""), UNKNOWN)

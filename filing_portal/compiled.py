@@ -36,20 +36,24 @@ _compiled: dict = {}
 _lock = threading.Lock()
 
 
-def rows(build, *args, using: str = DEFAULT_DB_ALIAS, **strings: str) -> list:
-    """``list(build(*args, **strings))``, its SQL compiled once a process for these ``args``."""
+def rows(build, *args, using: str = DEFAULT_DB_ALIAS, window: tuple[int, int] | None = None, **strings) -> list:
+    """``list(build(*args, **strings))``, its SQL compiled once a process for these ``args``.
+    ``window``: (start, stop), the slice of the rows to read (a list's page: LIMIT and OFFSET)."""
     if not all(isinstance(value, str) for value in strings.values()):
         raise TypeError("compiled.rows: only strings vary by name")
-    key = (build, args, tuple(sorted(strings)), using)
+    key = (build, args, tuple(sorted(strings)), window, using)
     entry = _compiled.get(key)
     if entry is None:
         markers = {name: f"\x00compiled:{name}:{uuid.uuid4().hex}\x00" for name in strings}
         queryset = build(*args, **markers).using(using)
+        if window is not None:
+            queryset = queryset[window[0] : window[1]]
         compiler = queryset.query.get_compiler(using)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # a query that cannot match: nothing to keep, Django answers it
-            return list(build(*args, **strings).using(using))
+            found = build(*args, **strings).using(using)
+            return list(found if window is None else found[window[0] : window[1]])
         slots = {}
         for name, marker in markers.items():
             slots[name] = [i for i, param in enumerate(params) if param == marker]
@@ -74,6 +78,30 @@ def rows(build, *args, using: str = DEFAULT_DB_ALIAS, **strings: str) -> list:
     clone = queryset._chain()
     clone.query.get_compiler = lambda *_args, **_kwargs: run
     return list(clone)
+
+
+def count(build, *args, using: str = DEFAULT_DB_ALIAS) -> int:
+    """``build(*args).count()``, its SQL compiled once a process for these ``args``: the rows'
+    primary keys counted in a subquery (``SELECT COUNT(*) FROM (…)``), as Django counts a query it
+    cannot count directly."""
+    key = (count, build, args, using)
+    entry = _compiled.get(key)
+    if entry is None:
+        inner = build(*args).using(using).order_by().values("pk")
+        try:
+            sql, params = inner.query.get_compiler(using).as_sql()
+        except EmptyResultSet:
+            return 0
+        # Django's own SQL, wrapped as Django wraps a query it cannot count directly; the values stay parameters.
+        entry = (f"SELECT COUNT(*) FROM ({sql}) subquery", tuple(params))  # noqa: S608
+        with _lock:
+            if len(_compiled) >= MAX_ENTRIES:
+                _compiled.pop(next(iter(_compiled)))
+            _compiled[key] = entry
+    sql, params = entry
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def forget() -> None:

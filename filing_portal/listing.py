@@ -10,6 +10,9 @@ from operator import attrgetter
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.utils.functional import cached_property
+
+from . import compiled
 
 PAGE_SIZE = 25
 
@@ -44,14 +47,38 @@ class Listing:
         return self.query(self.page.next_page_number()) if self.page.has_next() else ""
 
 
-def paginate(request, queryset, *, choices, field: str = "status", state_of: Callable | None = None) -> Listing:
-    """A page of ``queryset`` (already ordered) filtered on ``field`` by ``?status=``, a value of
-    ``choices``; an unknown state shows the whole list, a page out of range the nearest page.
+def paginate(request, build, *args, choices, field: str = "status", state_of: Callable | None = None) -> Listing:
+    """A page of ``build(*args)``, the list's ordered queryset, filtered on ``field`` by ``?status=``,
+    a value of ``choices``; an unknown state shows the whole list, a page out of range the nearest
+    page. ``build`` is a module-level function of ``args`` alone (ids): the page's query and its
+    count are compiled once a process (filing_portal.compiled), as a list is opened again and again.
     ``state_of`` reads a row's state when the rows are not instances (values_list: the column's index)."""
     status = request.GET.get("status", "")
     if status not in dict(choices):
         status = ""
-    if status:
-        queryset = queryset.filter(**{field: status})
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _CompiledPaginator(_filtered, (build, field, status, *args), PAGE_SIZE).get_page(request.GET.get("page"))
     return Listing(page=page, status=status, statuses=list(choices), state_of=state_of or attrgetter(field))
+
+
+def _filtered(build, field, status, *args):
+    queryset = build(*args)
+    return queryset.filter(**{field: status}) if status else queryset
+
+
+class _CompiledPaginator(Paginator):
+    """Django's Paginator over ``build(*args)``, the count and each page's rows read through
+    filing_portal.compiled."""
+
+    def __init__(self, build, args, per_page):
+        super().__init__((), per_page)
+        self._build, self._args = build, args
+
+    @cached_property
+    def count(self) -> int:
+        return compiled.count(self._build, *self._args)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        return self._get_page(compiled.rows(self._build, *self._args, window=(bottom, top)), number, self)

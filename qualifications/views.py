@@ -47,7 +47,7 @@ def _membership(request, org_id):
 def entity_list(request, org_id):
     membership = _membership(request, org_id)
     org = membership.organization
-    listing = paginate(request, selectors.entities_with_package(organization=org), choices=Entity.Status.choices)
+    listing = paginate(request, _entities, org.pk, choices=Entity.Status.choices)
     chinese = (request.LANGUAGE_CODE or "").startswith("zh")
     rows = []
     for entity in listing.page:
@@ -59,6 +59,10 @@ def entity_list(request, org_id):
         rows.append((entity, state, Entity.Kind(entity.kind).label, checklist, complete))
     context = {"org": org, "membership": membership, "rows": rows, "listing": listing}
     return render(request, "qualifications/entity_list.html", context)
+
+
+def _entities(org_id):
+    return selectors.entities_with_package(organization=org_id)
 
 
 @never_cache

@@ -5,8 +5,13 @@ from django.http import Http404
 from .models import Signature
 
 
-def signatures_for_organization(*, organization):
-    return organization.signatures.select_related("entity").order_by("-updated_at", "-pk")
+def signatures_of(organization_id):
+    """The organization's signatures with their entities, the latest change first (the list's order)."""
+    return (
+        Signature.objects.filter(organization_id=organization_id)
+        .select_related("entity")
+        .order_by("-updated_at", "-pk")
+    )
 
 
 def signature_get(*, organization, signature_id, related=("entity", "trademark", "app")) -> Signature:

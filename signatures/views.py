@@ -69,8 +69,7 @@ def _say_dropped(request, form) -> None:
 def signature_list(request, org_id):
     membership = _membership(request, org_id)
     chinese = _chinese(request)
-    signatures = selectors.signatures_for_organization(organization=membership.organization)
-    listing = paginate(request, signatures, choices=Signature.Status.choices)
+    listing = paginate(request, selectors.signatures_of, membership.organization_id, choices=Signature.Status.choices)
     # The state's label straight from Signature.Status: get_status_display rebuilds the choices on every call.
     step = 0 if chinese else 1
     policy = current_policy()  # one query, whatever the page's length

@@ -87,17 +87,19 @@ def _template(org, template_id) -> SmsTemplate:
         raise Http404 from None
 
 
+def _template_rows(org_id):
+    # The columns shown, as plain rows: a page of 25 templates with their signatures as instances cost
+    # twice as much to read (every column, the signature's JSON decoded for each row).
+    templates = SmsTemplate.objects.filter(organization_id=org_id).order_by("-updated_at", "-pk")
+    return templates.values_list("pk", "name", "version", "status", "kind", "signature__text")
+
+
 @login_required
 @require_GET
 def template_list(request, org_id):
     org = _membership(request, org_id).organization
     chinese = _chinese()
-    # The columns shown, as plain rows: a page of 25 templates with their signatures as instances cost
-    # twice as much to read (every column, the signature's JSON decoded for each row).
-    templates = org.sms_templates.order_by("-updated_at", "-pk").values_list(
-        "pk", "name", "version", "status", "kind", "signature__text"
-    )
-    listing = paginate(request, templates, choices=SmsTemplate.Status.choices, state_of=itemgetter(3))
+    listing = paginate(request, _template_rows, org.pk, choices=SmsTemplate.Status.choices, state_of=itemgetter(3))
     # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
     rows = [(pk, name, version, status, SmsTemplate.Status(status).label, SmsTemplate.Kind(kind).label, signature,
              states.TEMPLATE_NEXT_STEP[status][0 if chinese else 1])

@@ -94,3 +94,23 @@ def test_a_string_by_name_takes_its_place_in_the_kept_sql(owner_a, org_a, owner_
 def test_a_lookup_that_rewrites_its_string_is_refused(owner_a, compilations):
     with pytest.raises(ValueError, match="does not pass 'email' to the database as it is"):
         compiled.rows(_by_email_part, email="owner")
+
+
+def _members_by_pk(organization_id):
+    return Membership.objects.filter(organization_id=organization_id).order_by("pk")
+
+
+def test_a_window_and_a_count_each_compiled_once_read_afresh(owner_a, org_a, compilations):
+    for _ in range(4):
+        MembershipFactory(organization=org_a, role=Membership.Role.MEMBER)
+    everyone = list(_members_by_pk(org_a.pk))
+    compilations.clear()
+    assert compiled.count(_members_by_pk, org_a.pk) == 5 == compiled.count(_members_by_pk, org_a.pk)
+    assert compiled.rows(_members_by_pk, org_a.pk, window=(1, 3)) == everyone[1:3]
+    assert compiled.rows(_members_by_pk, org_a.pk, window=(3, 5)) == everyone[3:5]
+    assert compiled.rows(_members_by_pk, org_a.pk, window=(1, 3)) == everyone[1:3]
+    assert len(compilations) == 3  # the count's subquery and two windows, each once
+    everyone[1].delete()
+    assert compiled.count(_members_by_pk, org_a.pk) == 4
+    assert compiled.rows(_members_by_pk, org_a.pk, window=(1, 3)) == everyone[2:4]
+    assert compiled.count(_members_by_pk, 0) == 0 and compiled.rows(_members_by_pk, 0, window=(0, 25)) == []

@@ -137,8 +137,7 @@ def field_check(request, org_id):
 def _detail_context(request, membership, entity, upload_form=None, upload_kind=None):
     """The entity page's context. ``entity`` comes annotated with its consent (``consent=True`` to
     selectors.entity_get or entity_get_visible)."""
-    trademarks, apps, addresses = list(entity.trademarks.all()), list(entity.apps.all()), list(entity.addresses.all())
-    partners = list(selectors.entity_partner_authorizations(entity=entity))
+    trademarks, apps, addresses, partners = selectors.entity_evidence(entity=entity)
     # The package's documents, the evidence's files and the partners' packages: one query for all.
     current = selectors.entity_page_documents(
         entity=entity, evidence=[*trademarks, *apps, *addresses, *partners], partners=partners

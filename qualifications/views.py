@@ -34,7 +34,7 @@ from .forms import (
     check_uscc,
     industry_choices,
 )
-from .models import DocumentAccess, Entity
+from .models import Document, DocumentAccess, Entity, OwnedAddress
 
 
 def _membership(request, org_id):
@@ -173,6 +173,9 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "max_bytes": settings.UPLOAD_MAX_BYTES,
         # What a signature may rest on under the rules in force, the partner source included (compliance).
         "sources": offered_source_names(current_policy())[0 if chinese else 1],
+        # Labels straight from the choices, for the rows: get_FOO_display rebuilds the choices on every call.
+        "document_kinds": dict(Document.Kind.choices),
+        "address_kinds": dict(OwnedAddress.Kind.choices),
         "trademarks": trademarks,
         "apps": apps,
         "addresses": addresses,

@@ -125,3 +125,23 @@ def test_the_entity_page_links_each_evidence_item_s_live_files_only(client, org_
         assert links == {reverse("document-file", args=[shown[field].pk, "file"])}, field
     for gone in hidden:
         assert str(gone.pk) not in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_date_filter_writes_what_djangos_writes(language):
+    """The pages' two formats are written directly, the rest by Django's formatter: the same text as
+    Django's own date filter, in either language."""
+    from django.template.defaultfilters import date as djangos
+
+    from filing_portal.jinja2 import date
+
+    moments = [timezone.now(), dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC), dt.date(2031, 12, 31), dt.date(999, 1, 1)]
+    with translation.override(language):
+        for value in moments:
+            local = timezone.template_localtime(value)  # as a template hands it to Django's filter
+            for fmt in ("Y-m-d", "Y-m-d H:i", "DATE_FORMAT", "SHORT_DATE_FORMAT", "n/j"):
+                if "H" in fmt and not isinstance(value, dt.datetime):
+                    continue
+                assert date(value, fmt) == djangos(local, fmt), (value, fmt)
+            assert date(value) == djangos(local)
+    assert date(None, "Y-m-d") == "" == date("", "Y-m-d")

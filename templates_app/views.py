@@ -81,10 +81,21 @@ def _membership(request, org_id):
 
 
 def _template(org, template_id) -> SmsTemplate:
+    """The organization's template, with its signature and entity: compiled once a process for the
+    organization and template (filing_portal.compiled)."""
     try:
-        return org.sms_templates.select_related("signature__entity").get(pk=template_id)
-    except SmsTemplate.DoesNotExist:
+        template_id = int(template_id)
+    except (TypeError, ValueError):
         raise Http404 from None
+    found = compiled.rows(_template_of, org.pk, template_id)
+    if not found:
+        raise Http404
+    found[0].organization = org
+    return found[0]
+
+
+def _template_of(org_id, template_id):
+    return SmsTemplate.objects.filter(organization_id=org_id, pk=template_id).select_related("signature__entity")
 
 
 def _template_rows(org_id):

@@ -126,6 +126,53 @@ def test_the_live_check_answers_as_the_form_would(client, org_a, owner_a):
     assert taken["ok"] is False and "already registered in your organization" in taken["message"]
 
 
+def test_an_expired_id_document_cannot_support_real_name_filing():
+    import datetime as dt
+
+    day = dt.date(2026, 12, 1)
+    assert rules.id_document_expired(dt.date(2020, 1, 1), as_of=day)
+    assert not rules.id_document_expired(day, as_of=day)  # the last day printed is still valid
+    assert not rules.id_document_expired(None, as_of=day)  # long-term
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "zh", "en"),
+    [
+        ({}, "legal_rep_id_valid_until", "“法定代表人证件有效期至”已过：请您上传有效证件的信息",
+         "“Legal representative's ID valid until” has passed"),
+        ({"kind": "public_institution", "uses_agent": "on", "agent_name": "李四", "agent_id_number": ID_A},
+         "agent_id_valid_until", "“经办人证件有效期至”已过", "“Agent's ID valid until” has passed"),
+    ],
+)  # fmt: skip
+def test_an_expired_id_is_refused_by_the_form_naming_the_field(client, org_a, owner_a, overrides, field, zh, en):
+    client.force_login(owner_a)
+    url = reverse("org:entity-create", args=[org_a.pk])
+    data = entity_data(**overrides, **{field: "2020-01-01"})
+    for language, message in (("zh-hans", zh), ("en", en)):
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        html = unescape(response.content.decode())
+        assert re.search(rf'<div id="id_{field}_error" class="invalid-feedback">.*?{message}.*?</div>', html, re.S)
+    assert not Entity.objects.exists()
+    future = (timezone.now() + timedelta(days=400)).date().isoformat()
+    assert client.post(url, entity_data(**overrides, **{field: future})).status_code == 302
+
+
+def test_the_entity_page_shows_the_ids_validity_and_an_old_expired_one_still_opens(client, org_a, owner_a, entity_a):
+    import datetime as dt
+
+    client.force_login(owner_a)
+    url = reverse("org:entity-detail", args=[org_a.pk, entity_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert re.search(r'data-testid="legal-rep-id-valid">证件有效期至 长期', html)
+    # Saved before the platform refused expired IDs: the page still opens, and says so.
+    Entity.objects.filter(pk=entity_a.pk).update(legal_rep_id_valid_until=dt.date(2020, 1, 1))
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'data-testid="legal-rep-id-valid">ID valid until 2020-01-01 · .*?expired', html)
+
+
 def test_a_uscc_is_unique_across_the_platform(client, org_b, owner_b, entity_a):
     client.force_login(owner_b)
     response = client.post(reverse("org:entity-create", args=[org_b.pk]), entity_data(), HTTP_ACCEPT_LANGUAGE="en")

@@ -206,6 +206,16 @@ def test_the_id_number_is_masked_on_the_customer_page(client, org_a, owner_a, en
     assert ID_A not in html
 
 
+@pytest.mark.parametrize(("pages", "en", "zh"), [(1, "PDF, 1 page<", "PDF，1 页"), (2, "PDF, 2 pages", "PDF，2 页")])
+def test_the_entity_page_counts_a_pdfs_pages_in_words_that_agree(client, org_a, owner_a, entity_a, pages, en, zh):
+    Document.objects.create(entity=entity_a, kind=Document.Kind.ENTITY_CERTIFICATE, content_type="application/pdf",
+                            sha256="0" * 64, pages=pages)  # fmt: skip
+    client.force_login(owner_a)
+    url = reverse("org:entity-detail", args=[org_a.pk, entity_a.pk])
+    assert en in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert zh in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
 def test_entity_pages_of_another_organization_are_404(client, org_a, entity_a, owner_b):
     client.force_login(owner_b)
     for name in ("org:entity-detail", "org:entity-edit", "org:entity-consent"):

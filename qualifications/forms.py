@@ -182,6 +182,7 @@ class ConsentForm(forms.Form):
     agree = forms.BooleanField(
         label=_("I have read this notice and consent separately to the processing of these ID card images."),
         required=True,
+        error_messages={"required": _("Tick the box to consent before uploading ID card images.")},
     )
 
 

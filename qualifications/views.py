@@ -244,7 +244,7 @@ def document_upload(request, org_id, entity_id):
 def consent(request, org_id, entity_id):
     membership = _membership(request, org_id)
     entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)  # a post with the box unticked is bound
     if request.method == "POST" and form.is_valid():
         services.consent_grant(entity=entity, user=request.user, ip_address=services.client_address(request))
         messages.success(request, _("Consent recorded. You can now upload the ID card images."))

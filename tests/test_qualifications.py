@@ -295,6 +295,15 @@ def test_an_id_image_needs_consent_first(client, org_a, owner_a, entity_a):
     assert private_files() == before and not Document.objects.exists()
 
 
+def test_consent_not_ticked_says_what_to_do_not_only_that_a_field_is_required(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    url = reverse("org:entity-consent", args=[org_a.pk, entity_a.pk])
+    for language, message in (("zh-hans", "请您阅读并勾选同意后再上传证件图片"), ("en", "Tick the box to consent")):
+        html = client.post(url, {}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert message in html and "这个字段是必填项" not in html and "This field is required" not in html
+    assert not IdImageConsent.objects.exists()
+
+
 def test_consent_is_recorded_with_the_notice_version(client, org_a, owner_a, entity_a):
     client.force_login(owner_a)
     assert client.post(reverse("org:entity-consent", args=[org_a.pk, entity_a.pk]), {}).status_code == 200

@@ -651,7 +651,7 @@ def test_the_partner_select_offers_the_organization_s_other_entities_as_light_op
     select = re.search(r'<select name="partner"[^>]*>(.*?)</select>', html, re.S)
     assert "data-searchable" in select.group()
     options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
-    assert options == [("", " selected", "---------")] + [(str(p.pk), "", p.name) for p in partners]
+    assert options == [("", " selected", "—— Choose ——")] + [(str(p.pk), "", p.name) for p in partners]
     for refused in (theirs, entity_a):
         data = {"partner": str(refused.pk), "signatures": "丙", "valid_from": "2026-01-01", "valid_until": "2027-01-01",
                 "file": SimpleUploadedFile("letter.pdf", files.pdf())}  # fmt: skip

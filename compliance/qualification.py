@@ -6,9 +6,11 @@ representative's ID card, front and back, or, for public institutions and non-pr
 agent's ID card front and back plus the agent's authorization.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .industries import INDUSTRIES, industry
+from .policies import PLATFORM_RULE, today
 
 RULE_REF = "2025-03-27 · 2025.3.27 实名报备通知"
 
@@ -95,3 +97,17 @@ def checklist(*, entity_kind: str, industry_code: str, uses_agent: bool, present
 
 def missing(**kwargs) -> list[Requirement]:
     return [item for item in checklist(**kwargs) if not item.satisfied]
+
+
+# Platform rule, from 2026-12-01 (the new-user trial of issue 9): an ID document whose validity has
+# ended cannot support real-name filing (notice 2025.3.27 asks for the person's ID as proof of who they
+# are; an expired one proves nothing). Empty ``valid_until`` is a long-term document.
+ID_VALIDITY_RULE_REF = PLATFORM_RULE
+
+
+def id_document_expired(valid_until: dt.date | None, *, as_of: dt.date | None = None) -> bool:
+    """True when an ID document valid until ``valid_until`` is no longer valid on ``as_of`` (default:
+    today in Asia/Shanghai). The last day printed is still a valid day."""
+    if valid_until is None:
+        return False
+    return valid_until < (as_of or today())

@@ -3,8 +3,14 @@
 from html import escape
 
 from django import forms
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+# The empty choice of every customer select, in one place: Django's own is a bare "---------".
+EMPTY_LABEL = _("—— Choose ——")
+DJANGO_EMPTY_LABEL = BLANK_CHOICE_DASH[0][1]
 
 
 class Select(forms.Select):
@@ -26,6 +32,8 @@ class Select(forms.Select):
             for option_value, label in self.choices:
                 # light_choices' data attributes ride on the value's ``instance`` slot: (name, value) pairs.
                 pairs = option_value.instance if isinstance(option_value, ModelChoiceIteratorValue) else None
+                if option_value in ("", None) and label == DJANGO_EMPTY_LABEL:  # a model field's blank choice
+                    label = EMPTY_LABEL
                 yield option_value, label, pairs if isinstance(pairs, tuple) else ()
             return
         if field.empty_label is not None:
@@ -70,6 +78,8 @@ def light_choices(
     The select is marked ``data-searchable``: portal.js makes it a searchable choice once it is long.
     """
     read = rows or (lambda: queryset.values_list("pk", *columns, *(data or {}).values()))
+    if field.empty_label is not None:
+        field.empty_label = EMPTY_LABEL
     kept = []
 
     def light_rows() -> list[tuple]:

@@ -3,6 +3,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.industries import INDUSTRIES
+from compliance.qualification import id_document_expired
 from compliance.validators import (
     is_valid_uscc,
     mask_id_number,
@@ -129,6 +130,12 @@ class EntityForm(forms.ModelForm):
             # needed; art. 47: deleted once no longer needed). The legal rep's number stays as it was.
             cleaned.update({"agent_name": "", "agent_id_type": "", "agent_id_number": "", "agent_id_valid_until": None})
         for prefix in prefixes:
+            if id_document_expired(cleaned.get(f"{prefix}_id_valid_until")):  # compliance: the platform's rule
+                self.add_error(
+                    f"{prefix}_id_valid_until",
+                    _("“%(field)s” has passed: enter the details of a valid ID document.")
+                    % {"field": self.fields[f"{prefix}_id_valid_until"].label},
+                )
             number = cleaned.get(f"{prefix}_id_number") or ""
             if not number and f"{prefix}_id_number" in self.stored_ids:
                 stored, stored_type = self.stored_ids[f"{prefix}_id_number"]
@@ -175,6 +182,7 @@ class ConsentForm(forms.Form):
     agree = forms.BooleanField(
         label=_("I have read this notice and consent separately to the processing of these ID card images."),
         required=True,
+        error_messages={"required": _("Tick the box to consent before uploading ID card images.")},
     )
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts.views import _apply_service_errors
-from compliance.qualification import ID_IMAGE_KINDS
+from compliance.qualification import ID_IMAGE_KINDS, id_document_expired
 from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
 from filing_portal.listing import paginate
@@ -169,6 +169,8 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "industry_name": next((c[1] for c in industry_choices() if c[0] == entity.industry), entity.industry),
         "legal_rep_id": mask_id_number(entity.legal_rep_id_number),
         "agent_id": mask_id_number(entity.agent_id_number),
+        "legal_rep_id_expired": id_document_expired(entity.legal_rep_id_valid_until),
+        "agent_id_expired": id_document_expired(entity.agent_id_valid_until),
         "max_mb": settings.UPLOAD_MAX_BYTES // 1048576,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
         # What a signature may rest on under the rules in force, the partner source included (compliance).
@@ -242,7 +244,7 @@ def document_upload(request, org_id, entity_id):
 def consent(request, org_id, entity_id):
     membership = _membership(request, org_id)
     entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)  # a post with the box unticked is bound
     if request.method == "POST" and form.is_valid():
         services.consent_grant(entity=entity, user=request.user, ip_address=services.client_address(request))
         messages.success(request, _("Consent recorded. You can now upload the ID card images."))

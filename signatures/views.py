@@ -254,7 +254,14 @@ def signature_detail(request, org_id, signature_id):
     # for a draft, or an application recorded without them, those in force today.
     recorded = [n for n in signature.policy_notices if n in signature_notices(changes)]
     is_draft = signature.status == states.DRAFT
-    if recorded and not is_draft:
+    # Withdrawn without ever being submitted: nothing was checked, no rule applied, and it will not
+    # be submitted any more: no rules at all (not "applied", nor "would apply").
+    never_checked = (
+        signature.status == states.WITHDRAWN and signature.submitted_at is None and not signature.policy_notices
+    )
+    if never_checked:
+        rules = []
+    elif recorded and not is_draft:
         rules = signature_rules(changes, notices=recorded)
     else:
         rules = signature_rules(changes, as_of=timezone.localdate())
@@ -290,6 +297,7 @@ def signature_detail(request, org_id, signature_id):
             withdrawn_source_step(signature.status, policy) if source_refused else states.NEXT_STEP[signature.status]
         )[0 if chinese else 1],
         "is_draft": is_draft,
+        "never_checked": never_checked,
         "current_check": current_check,
         "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
         "can_edit": signature.status in EDITABLE_STATES,

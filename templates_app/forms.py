@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filing_portal import compiled
-from filing_portal.choices import light_choices
+from filing_portal.choices import EMPTY_LABEL, light_choices
 from filing_portal.widgets import IsoDateInput
 from signatures.models import HELD_STATES, Signature
 
@@ -39,6 +39,7 @@ class TemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         if fixed is not None:
             self.fields["signature"].queryset = Signature.objects.filter(pk=fixed.pk)
+            self.fields["signature"].empty_label = EMPTY_LABEL
             self.fields["signature"].disabled = self.fields["name"].disabled = True
         else:
             # Options as plain rows (filing_portal.choices): a select of hundreds of signatures stays cheap;
@@ -63,7 +64,7 @@ class TestSendForm(forms.Form):
     # No default: a result picked for the customer ("Delivered") is how a failed send gets recorded wrongly.
     delivered = forms.TypedChoiceField(
         label=_("Result"), coerce=lambda v: v == "yes", empty_value=None,
-        choices=[("", _("—— Choose ——")), ("yes", _("Delivered")), ("no", _("Failed"))],
+        choices=[("", EMPTY_LABEL), ("yes", _("Delivered")), ("no", _("Failed"))],
         error_messages={"required": _("Choose the result: was the test message delivered, or did it fail?")},
     )  # fmt: skip
     failure_code = forms.CharField(label=_("Failure code"), max_length=64, required=False)

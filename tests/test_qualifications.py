@@ -126,6 +126,53 @@ def test_the_live_check_answers_as_the_form_would(client, org_a, owner_a):
     assert taken["ok"] is False and "already registered in your organization" in taken["message"]
 
 
+def test_an_expired_id_document_cannot_support_real_name_filing():
+    import datetime as dt
+
+    day = dt.date(2026, 12, 1)
+    assert rules.id_document_expired(dt.date(2020, 1, 1), as_of=day)
+    assert not rules.id_document_expired(day, as_of=day)  # the last day printed is still valid
+    assert not rules.id_document_expired(None, as_of=day)  # long-term
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "zh", "en"),
+    [
+        ({}, "legal_rep_id_valid_until", "“法定代表人证件有效期至”已过：请您上传有效证件的信息",
+         "“Legal representative's ID valid until” has passed"),
+        ({"kind": "public_institution", "uses_agent": "on", "agent_name": "李四", "agent_id_number": ID_A},
+         "agent_id_valid_until", "“经办人证件有效期至”已过", "“Agent's ID valid until” has passed"),
+    ],
+)  # fmt: skip
+def test_an_expired_id_is_refused_by_the_form_naming_the_field(client, org_a, owner_a, overrides, field, zh, en):
+    client.force_login(owner_a)
+    url = reverse("org:entity-create", args=[org_a.pk])
+    data = entity_data(**overrides, **{field: "2020-01-01"})
+    for language, message in (("zh-hans", zh), ("en", en)):
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        html = unescape(response.content.decode())
+        assert re.search(rf'<div id="id_{field}_error" class="invalid-feedback">.*?{message}.*?</div>', html, re.S)
+    assert not Entity.objects.exists()
+    future = (timezone.now() + timedelta(days=400)).date().isoformat()
+    assert client.post(url, entity_data(**overrides, **{field: future})).status_code == 302
+
+
+def test_the_entity_page_shows_the_ids_validity_and_an_old_expired_one_still_opens(client, org_a, owner_a, entity_a):
+    import datetime as dt
+
+    client.force_login(owner_a)
+    url = reverse("org:entity-detail", args=[org_a.pk, entity_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert re.search(r'data-testid="legal-rep-id-valid">证件有效期至 长期', html)
+    # Saved before the platform refused expired IDs: the page still opens, and says so.
+    Entity.objects.filter(pk=entity_a.pk).update(legal_rep_id_valid_until=dt.date(2020, 1, 1))
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'data-testid="legal-rep-id-valid">ID valid until 2020-01-01 · .*?expired', html)
+
+
 def test_a_uscc_is_unique_across_the_platform(client, org_b, owner_b, entity_a):
     client.force_login(owner_b)
     response = client.post(reverse("org:entity-create", args=[org_b.pk]), entity_data(), HTTP_ACCEPT_LANGUAGE="en")
@@ -157,6 +204,16 @@ def test_the_id_number_is_masked_on_the_customer_page(client, org_a, owner_a, en
     html = client.get(reverse("org:entity-detail", args=[org_a.pk, entity_a.pk])).content.decode()
     assert "110105********002X" in html
     assert ID_A not in html
+
+
+@pytest.mark.parametrize(("pages", "en", "zh"), [(1, "PDF, 1 page<", "PDF，1 页"), (2, "PDF, 2 pages", "PDF，2 页")])
+def test_the_entity_page_counts_a_pdfs_pages_in_words_that_agree(client, org_a, owner_a, entity_a, pages, en, zh):
+    Document.objects.create(entity=entity_a, kind=Document.Kind.ENTITY_CERTIFICATE, content_type="application/pdf",
+                            sha256="0" * 64, pages=pages)  # fmt: skip
+    client.force_login(owner_a)
+    url = reverse("org:entity-detail", args=[org_a.pk, entity_a.pk])
+    assert en in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert zh in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
 
 def test_entity_pages_of_another_organization_are_404(client, org_a, entity_a, owner_b):
@@ -236,6 +293,15 @@ def test_an_id_image_needs_consent_first(client, org_a, owner_a, entity_a):
     assert response.status_code == 400
     assert "read and accept the notice" in response.content.decode()
     assert private_files() == before and not Document.objects.exists()
+
+
+def test_consent_not_ticked_says_what_to_do_not_only_that_a_field_is_required(client, org_a, owner_a, entity_a):
+    client.force_login(owner_a)
+    url = reverse("org:entity-consent", args=[org_a.pk, entity_a.pk])
+    for language, message in (("zh-hans", "请您阅读并勾选同意后再上传证件图片"), ("en", "Tick the box to consent")):
+        html = client.post(url, {}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert message in html and "这个字段是必填项" not in html and "This field is required" not in html
+    assert not IdImageConsent.objects.exists()
 
 
 def test_consent_is_recorded_with_the_notice_version(client, org_a, owner_a, entity_a):
@@ -585,7 +651,7 @@ def test_the_partner_select_offers_the_organization_s_other_entities_as_light_op
     select = re.search(r'<select name="partner"[^>]*>(.*?)</select>', html, re.S)
     assert "data-searchable" in select.group()
     options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
-    assert options == [("", " selected", "---------")] + [(str(p.pk), "", p.name) for p in partners]
+    assert options == [("", " selected", "—— Choose ——")] + [(str(p.pk), "", p.name) for p in partners]
     for refused in (theirs, entity_a):
         data = {"partner": str(refused.pk), "signatures": "丙", "valid_from": "2026-01-01", "valid_until": "2027-01-01",
                 "file": SimpleUploadedFile("letter.pdf", files.pdf())}  # fmt: skip

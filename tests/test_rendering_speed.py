@@ -12,7 +12,7 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from filing_portal.choices import Select
+from filing_portal.choices import EMPTY_LABEL, Select
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 
 ORG, ENTITY = 7, uuid.UUID("0b6a1f4e-3c2d-4e5f-8a9b-1c2d3e4f5a6b")
@@ -45,7 +45,7 @@ def test_row_url_gives_the_url_of_url_for_every_row():
 
 
 def test_the_light_select_writes_the_html_of_djangos_select():
-    choices = [("", "---------"), (1, "福州<云>通信"), (2, 'A & "B"'), (12, "十二"), (2, "again")]
+    choices = [("", "(none)"), (1, "福州<云>通信"), (2, 'A & "B"'), (12, "十二"), (2, "again")]
 
     class Plain(forms.Select):
         template_name = "django/forms/widgets/select.html"
@@ -62,6 +62,10 @@ def test_the_light_select_writes_the_html_of_djangos_select():
 
         assert normalise(light) == normalise(plain), value
     assert light.count("selected") == 0 and Select(choices=choices).render("e", 2).count(" selected") == 1
+    # Except Django's bare blank choice of a model field: the customer's selects say "—— Choose ——" instead.
+    with translation.override("en"):
+        blank = Select(choices=[("", "---------"), *choices[1:]]).render("e", None)
+    assert "---------" not in blank and '<option value="" selected>—— Choose ——</option>' in blank
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -83,7 +87,11 @@ def test_the_entity_form_s_selects_are_light_and_write_what_django_s_select_wrot
             for name in ("kind", "industry", "legal_rep_id_type", "agent_id_type"):
                 field = form[name]
                 assert type(field.field.widget) is Select, name
-                expected = field.as_widget(widget=Plain(choices=field.field.choices, attrs=field.field.widget.attrs))
+                # The same, but for the blank choice's label (filing_portal.choices.EMPTY_LABEL).
+                choices = [
+                    (v, EMPTY_LABEL if (v, label) == ("", "---------") else label) for v, label in field.field.choices
+                ]
+                expected = field.as_widget(widget=Plain(choices=choices, attrs=field.field.widget.attrs))
                 assert normalise(field.as_widget()) == normalise(expected), (name, form.data)
 
 

@@ -398,6 +398,28 @@ def test_a_submitted_application_is_not_edited_and_a_draft_can_be_withdrawn(clie
     assert draft.status == "withdrawn"
 
 
+def test_a_draft_withdrawn_unsubmitted_shows_no_rules_applied_but_a_withdrawn_application_does(
+    client, org_a, owner_a, entity
+):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "网讯", action="draft")
+    submit(client, org_a, entity, "百度")
+    draft, application = Signature.objects.get(text="网讯"), Signature.objects.get(text="百度")
+    for signature in (draft, application):
+        assert client.post(reverse("org:signature-withdraw", args=[org_a.pk, signature.pk])).status_code == 302
+    page = {
+        s: client.get(
+            reverse("org:signature-detail", args=[org_a.pk, s.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+        for s in (draft, application)
+    }
+    # Never submitted: nothing was checked, so no rule "applied" (nor any "would apply": it is withdrawn).
+    assert "rules-applied" not in page[draft] and "Rules applied" not in page[draft]
+    assert "Rules that would apply today" not in page[draft]
+    # Submitted, then withdrawn: the rules recorded at submission.
+    assert "Rules applied" in page[application] and _rules_applied(page[application])
+
+
 def test_another_organizations_draft_cannot_be_edited(client, org_a, owner_a, entity, owner_b):
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度", action="draft")

@@ -114,10 +114,12 @@
       });
       xhr.addEventListener("load", function () {
         var data = {};
-        try { data = JSON.parse(xhr.responseText); } catch (err) { data = { ok: false, errors: [xhr.statusText] }; }
+        // Not JSON (a 500, a proxy's page): the page's own message, in its language, not xhr.statusText.
+        try { data = JSON.parse(xhr.responseText); } catch (err) { data = { ok: false, errors: [form.dataset.failed] }; }
         if (data.ok) { window.location.reload(); return; }
-        fail(data.errors || []);
+        fail(data.errors && data.errors.length ? data.errors : [form.dataset.failed]);
       });
+      xhr.addEventListener("error", function () { fail([form.dataset.failed]); });  // the network: no answer at all
       xhr.send(new FormData(form));
     }
   });

@@ -343,7 +343,7 @@
         tr.dataset.verdict = c.verdict;
         var name = document.createElement("td"); name.textContent = c.name; name.className = "text-nowrap";
         var verdict = document.createElement("td"); verdict.textContent = i18n[c.verdict] || c.verdict;
-        verdict.className = "text-nowrap " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
+        verdict.className = "verdict-word " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
         var why = document.createElement("td"); why.className = "verdict-why";  // wraps anywhere: never widens the table past a phone
         var ul = document.createElement("ul"); ul.className = "list-unstyled mb-0";
         // What blocks it first (its own errors, then the format errors every carrier shares), then its warnings.

@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
     # Wait for the worker's write lock rather than fail at once.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Take the write lock when a transaction begins (BEGIN IMMEDIATE). A transaction that reads then
+    # writes would otherwise upgrade its read lock, and SQLite fails that at once with "database is
+    # locked", without waiting for the timeout, when another transaction holds one (two uploads at once).
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

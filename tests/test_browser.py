@@ -189,6 +189,42 @@ def test_a_bad_file_is_refused_in_the_page_with_its_reason(page, owner_a, passwo
     assert not Document.objects.exists()
 
 
+def test_an_upload_answered_by_an_error_page_or_lost_says_so_in_chinese(page, owner_a, password, tmp_path):
+    from django.urls import reverse
+
+    from qualifications.models import Entity
+
+    from . import files
+
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name="甲科技有限公司", uscc="91110000802100433B",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    licence = tmp_path / "licence.jpg"
+    licence.write_bytes(files.jpeg(1200, 850))
+    upload_url = "**" + reverse("org:document-upload", args=[org.pk, entity.pk])
+    _log_in(page, owner_a, password)
+    page.goto(f"/o/{org.pk}/entities/{entity.pk}/")
+    errors = page.get_by_test_id("errors-entity_certificate")
+
+    # A 500 (or a proxy's error page): HTML, not JSON; its English status text must not show.
+    page.route(upload_url, lambda route: route.fulfill(status=500, content_type="text/html",
+                                                       body="<h1>Server Error (500)</h1>"))  # fmt: skip
+    page.locator('li[data-kind="entity_certificate"] input[type=file]').set_input_files(str(licence))
+    page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
+    expect(errors).to_have_text("上传失败，请稍后重试。")
+    expect(errors).not_to_contain_text("Internal Server Error")
+
+    # No answer at all (the network).
+    page.unroute(upload_url)
+    page.route(upload_url, lambda route: route.abort("connectionreset"))
+    page.reload()
+    expect(errors).to_have_text("")
+    page.locator('li[data-kind="entity_certificate"] input[type=file]').set_input_files(str(licence))
+    page.locator('li[data-kind="entity_certificate"] button[type=submit]').click()
+    expect(errors).to_have_text("上传失败，请稍后重试。")
+    expect(page.locator('li[data-kind="entity_certificate"] .progress')).to_be_hidden()
+
+
 def test_a_newcomer_files_an_abbreviation_for_the_demo_entity_seeing_live_violations_first(page):
     from io import StringIO
 

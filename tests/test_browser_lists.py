@@ -84,3 +84,22 @@ def test_it_makes_a_long_entity_select_searchable_and_keeps_short_ones_native(wa
     page.locator("select#id_signature + .ts-wrapper").click()
     expect(page.locator(".ts-dropdown .option:visible").first).to_be_visible()
     assert page.violations() == [], "template form with a searchable signature select"
+
+
+def test_the_members_page_s_buttons_keep_to_one_line_on_a_375_px_phone(page, owner_a, member_a, password):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    org = owner_a.memberships.get().organization
+    now = timezone.now()
+    Invitation.objects.create(organization=org, email="a-rather-long-address.for-a-colleague@alpha.cn",
+                              invited_by=owner_a, expires_at=now + timedelta(days=7), email_sent_at=now)  # fmt: skip
+    page.set_viewport_size(PHONE)
+    _log_in(page, owner_a, password)
+    page.goto(reverse("org:members", args=[org.pk]))
+    for testid, label in (("members-table", "移除"), ("invitations-table", "撤回")):
+        button = page.get_by_test_id(testid).get_by_role("button", name=label)
+        _assert_in_view(button, PHONE["width"])
+        box = button.bounding_box()
+        assert box is not None and box["height"] < 40, (label, box)  # one line, not a character a line

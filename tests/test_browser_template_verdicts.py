@@ -69,3 +69,30 @@ def test_every_carrier_s_reasons_show_on_a_375_px_phone(page, owner_a, password)
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (carrier, box)
     scroll, client = verdicts.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
     assert scroll <= client, (scroll, client)
+
+
+def test_the_verdict_table_fits_the_card_on_a_375_px_phone_when_no_carrier_gives_a_reason(page, owner_a, password):
+    from qualifications.models import Entity
+    from signatures.models import Signature
+
+    org = owner_a.memberships.get().organization
+    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+                                   legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    page.set_viewport_size({"width": 375, "height": 812})
+    _log_in(page, owner_a, password)
+    page.goto(f"/o/{org.pk}/templates/new/")
+    page.locator("#id_signature").select_option(label="【示例科技】")
+    page.locator("#id_kind").select_option("verification")
+    page.locator("#id_text").fill("您的验证码为${code:6}，5分钟内有效。")
+    verdicts = page.get_by_test_id("carrier-verdicts")
+    for carrier in ("mobile", "unicom", "telecom"):
+        row = verdicts.locator(f'tr[data-carrier="{carrier}"]')
+        expect(row).to_have_attribute("data-verdict", "allowed")  # 未发现拦截它的已公布规则, the longest verdict
+        expect(row.locator("li")).to_have_count(0)
+    card = page.locator(".card", has=verdicts).bounding_box()
+    table = verdicts.bounding_box()
+    why = verdicts.locator("th").last.bounding_box()
+    assert card is not None and table is not None and why is not None
+    assert table["x"] + table["width"] <= card["x"] + card["width"], (table, card)
+    assert why["x"] + why["width"] <= card["x"] + card["width"], (why, card)  # the 原因 header, whole

@@ -114,10 +114,12 @@
       });
       xhr.addEventListener("load", function () {
         var data = {};
-        try { data = JSON.parse(xhr.responseText); } catch (err) { data = { ok: false, errors: [xhr.statusText] }; }
+        // Not JSON (a 500, a proxy's page): the page's own message, in its language, not xhr.statusText.
+        try { data = JSON.parse(xhr.responseText); } catch (err) { data = { ok: false, errors: [form.dataset.failed] }; }
         if (data.ok) { window.location.reload(); return; }
-        fail(data.errors || []);
+        fail(data.errors && data.errors.length ? data.errors : [form.dataset.failed]);
       });
+      xhr.addEventListener("error", function () { fail([form.dataset.failed]); });  // the network: no answer at all
       xhr.send(new FormData(form));
     }
   });
@@ -341,7 +343,7 @@
         tr.dataset.verdict = c.verdict;
         var name = document.createElement("td"); name.textContent = c.name; name.className = "text-nowrap";
         var verdict = document.createElement("td"); verdict.textContent = i18n[c.verdict] || c.verdict;
-        verdict.className = "text-nowrap " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
+        verdict.className = "verdict-word " + ({ blocked: "text-danger", needs_filing: "text-warning-emphasis", allowed: "text-success" }[c.verdict] || "");
         var why = document.createElement("td"); why.className = "verdict-why";  // wraps anywhere: never widens the table past a phone
         var ul = document.createElement("ul"); ul.className = "list-unstyled mb-0";
         // What blocks it first (its own errors, then the format errors every carrier shares), then its warnings.

@@ -30,6 +30,7 @@ import uuid
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import FlatValuesListIterable, ValuesListIterable
 
 # About 23 KB an entry (the queryset and its compiler, measured on the pages' queries): 1,024 keep a
 # worker under 25 MB, and hold the queries of the organizations and entities in use at a time.
@@ -77,6 +78,11 @@ def rows(build, *args, using: str = DEFAULT_DB_ALIAS, window: tuple[int, int] | 
     run = copy.copy(compiler)
     run.connection = connections[using]
     run.as_sql = lambda *_args, **_kwargs: (sql, params)
+    # Plain rows as Django's own iterables read them, without a copy of the queryset.
+    if queryset._iterable_class is ValuesListIterable:
+        return list(run.results_iter(tuple_expected=True))
+    if queryset._iterable_class is FlatValuesListIterable:
+        return [row[0] for row in run.results_iter()]
     clone = queryset._chain()
     clone.query.get_compiler = lambda *_args, **_kwargs: run
     return list(clone)

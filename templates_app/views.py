@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +21,7 @@ from compliance import transitions as states
 from compliance.policies import describe_ref
 from compliance.signatures import ENDED_STATES, withdrawn_source_violation
 from filing_portal import compiled
+from filing_portal.jinja2 import row_url
 from filing_portal.listing import paginate
 from signatures.models import HELD_STATES, Signature, state_label
 from signatures.policies import current_policy
@@ -229,7 +229,7 @@ def template_check(request, org_id):
                       "blocked_by": [shown(v) for v in c.blocking],
                       "violations": [shown(v) for v in c.violations]} for c in result.carriers],
         "blocked": result.blocked,
-        "add_address_url": reverse("org:evidence-create", args=[org.pk, signature.entity_id, "address"]),
+        "add_address_url": row_url("org:evidence-create", org.pk, signature.entity_id, "address"),  # reversed once
     })  # fmt: skip
 
 

@@ -131,16 +131,16 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     """What each carrier will say about the template, under the rules in force on ``as_of``."""
     day = as_of or timezone.localdate()
     text = text[:ANALYSED_LIMIT] + ("…" if len(text) > ANALYSED_LIMIT else "")
-    entity = signature.entity
-    addresses = compiled.rows(_owned_addresses, entity.pk)
-    owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
-    owned_ips = [value for k, value in addresses if k == OwnedAddress.Kind.IP]
-    (contacts, domains), *later = whitelists_of(signature=signature, exclude=exclude or ())
     changes = timeline()
-    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature": signature.text}
     # Billing is the same at every carrier: the rules every carrier shares say what a variable holds.
     common_policy = policy_as_of(day, changes=changes)
     analysis = analyze_template(text, signature.text, variable_length=common_policy.template_variable_length)
+    # The entity's own domains and IPs matter only to a text with a link or an IP: read them then only.
+    addresses = compiled.rows(_owned_addresses, signature.entity_id) if analysis.links or analysis.ips else []
+    owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
+    owned_ips = [value for k, value in addresses if k == OwnedAddress.Kind.IP]
+    (contacts, domains), *later = whitelists_of(signature=signature, exclude=exclude or ())
+    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature": signature.text}
     general, verdicts, keys = [], [], []
     for carrier in CARRIERS:
         policy = policy_as_of(day, carrier, changes=changes)

@@ -698,3 +698,27 @@ def test_a_template_s_page_links_its_newer_versions_and_asks_only_when_there_are
     assert re.search(rf'Newer versions: <a href="/o/{org_a.pk}/templates/{v2.pk}/">v2</a>', html)
     html = client.get(reverse("org:template-detail", args=[org_a.pk, v2.pk]), HTTP_ACCEPT_LANGUAGE="en").content
     assert "replaces version 1" in html.decode() and " · 请补充退订方式</span>" in html.decode()
+
+
+def test_the_live_check_reads_the_entity_s_addresses_only_for_a_text_with_a_link_or_an_ip(
+    client, org_a, owner_a, entity, signature
+):
+    """Owned domains and IPs decide only whether a link or an IP is the entity's own: a text with
+    neither is checked without reading them, and one with a link is still checked against them."""
+    OwnedAddress.objects.create(entity=entity, value="example.cn")
+    client.force_login(owner_a)
+    url = reverse("org:template-check", args=[org_a.pk])
+
+    def check(text):
+        with CaptureQueriesContext(connection) as queries:
+            data = client.post(url, {"signature": signature.pk, "kind": "notification", "text": text}).json()
+        reads = [q for q in queries.captured_queries if 'FROM "qualifications_ownedaddress"' in q["sql"]]
+        return data, len(reads)
+
+    data, reads = check("您的订单已发货，详询0591-87654321。")
+    assert reads == 0 and not data["links"]
+    for link, owned in (("https://example.cn/a", True), ("https://other.example.com/a", False)):
+        data, reads = check(f"您的订单已发货，详见 {link} 。")
+        telecom = next(c for c in data["carriers"] if c["carrier"] == "telecom")
+        not_owned = any(v["code"] == "TPL_LINK_NOT_OWNED" for v in telecom["violations"])
+        assert reads == 1 and not_owned is not owned, link

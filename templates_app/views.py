@@ -80,22 +80,27 @@ def _membership(request, org_id):
     return account_selectors.membership_get(user=request.user, org_id=org_id)
 
 
-def _template(org, template_id) -> SmsTemplate:
-    """The organization's template, with its signature and entity: compiled once a process for the
-    organization and template (filing_portal.compiled)."""
+def _template(org, template_id, *, revised: bool = False) -> SmsTemplate:
+    """The organization's template, with its signature and entity, and with ``revised`` whether it
+    has newer versions (its page: most have none, and are not asked). Compiled once a process for
+    the organization and template (filing_portal.compiled)."""
     try:
         template_id = int(template_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    found = compiled.rows(_template_of, org.pk, template_id)
+    found = compiled.rows(_template_of, org.pk, template_id, revised)
     if not found:
         raise Http404
     found[0].organization = org
     return found[0]
 
 
-def _template_of(org_id, template_id):
-    return SmsTemplate.objects.filter(organization_id=org_id, pk=template_id).select_related("signature__entity")
+_REVISED = SmsTemplate.objects.filter(previous=OuterRef("pk"))
+
+
+def _template_of(org_id, template_id, revised):
+    templates = SmsTemplate.objects.filter(organization_id=org_id, pk=template_id).select_related("signature__entity")
+    return templates.annotate(revised=Exists(_REVISED)) if revised else templates
 
 
 def _template_rows(org_id):
@@ -237,26 +242,8 @@ def template_check(request, org_id):
 @require_GET
 def template_detail(request, org_id, template_id):
     org = _membership(request, org_id).organization
-    template = _template_page(org, template_id)
+    template = _template(org, template_id, revised=True)
     return render(request, "templates_app/detail.html", _detail_context(template, TestSendForm()))
-
-
-_REVISED = SmsTemplate.objects.filter(previous=OuterRef("pk"))
-
-
-def _template_page(org, template_id) -> SmsTemplate:
-    """The template of its page, with whether it has newer versions: most have none, and are not asked.
-    Compiled once a process for the organization and template (filing_portal.compiled)."""
-    found = compiled.rows(_template_with_revised, org.pk, template_id)
-    if not found:
-        raise Http404
-    found[0].organization = org
-    return found[0]
-
-
-def _template_with_revised(org_id, template_id):
-    templates = SmsTemplate.objects.filter(organization_id=org_id, pk=template_id)
-    return templates.select_related("signature__entity").annotate(revised=Exists(_REVISED))
 
 
 def _timeline(template_id):
@@ -304,7 +291,7 @@ def _detail_context(template, test_send_form):
 @require_POST
 def test_send_create(request, org_id, template_id):
     org = _membership(request, org_id).organization
-    template = _template_page(org, template_id)
+    template = _template(org, template_id, revised=True)
     form = TestSendForm(request.POST)
     if form.is_valid():
         try:

@@ -9,6 +9,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, replace
 
+from . import transitions
 from .policies import BASE_REFS, SOURCES, Policy, policy_as_of, ref_parts
 
 ERROR, WARNING = "error", "warning"
@@ -89,14 +90,14 @@ def source_refusal(source: str, policy: Policy) -> tuple[str, str]:
 
 
 # A signature that has ended no longer counts: nothing to re-file for it.
-ENDED_STATES = frozenset({"rejected", "withdrawn", "cleared"})
-# The states of a signature filed with the carriers (or on its way to them): carriers may clear one whose
-# source is no longer accepted (app names from 2026-05-01, notice 2026.4.23), so a new one is filed. A
-# draft or one sent back for changes was never filed: its source is changed instead; one submitted or in
-# review is withdrawn, then applied for anew. Never "ready to send".
-FILED_STATES = frozenset({"approved", "filing", "active", "dormant"})
-EDITABLE_STATES = frozenset({"draft", "changes_requested"})
-UNDER_REVIEW_STATES = frozenset({"submitted", "in_review"})
+ENDED_STATES = transitions.ENDED_STATES
+# The states of a signature the platform approved (to be filed with the carriers, or filed): carriers
+# may clear one whose source is no longer accepted (app names from 2026-05-01, notice 2026.4.23), so a
+# new one is filed. A draft or one sent back for changes was never filed: its source is changed
+# instead; one under review is withdrawn, then applied for anew. Never "ready to send".
+FILED_STATES = frozenset({transitions.APPROVED})
+EDITABLE_STATES = transitions.EDITABLE_STATES
+UNDER_REVIEW_STATES = transitions.QUEUED_STATES
 
 
 def withdrawn_source_step(status: str, policy: Policy) -> tuple[str, str]:

@@ -1,49 +1,134 @@
-"""The life of a signature application: which state may follow which.
+"""The life of an application (a signature, a template), as data: which move leads where, who may
+make it, and what it needs.
 
-services compare-and-set the status and consult this table first; nothing else decides it.
+An application's life ends at the platform's decision: draft → submitted → in review → (awaiting a
+second reviewer) → approved | changes requested | rejected, and withdrawn. What happens at each
+carrier afterwards (filed, failed, cleared) belongs to the per-carrier filing records, never to this
+status. ``filing_portal.workflow.move`` is the one entry point that makes a move: it looks the move
+up here, checks the actor's role (``accounts.staff``), the reasons and the second reviewer, then
+compare-and-sets the status and writes the history row.
 """
+
+from dataclasses import dataclass
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
 IN_REVIEW = "in_review"
+AWAITING_SECOND = "awaiting_second"
 CHANGES_REQUESTED = "changes_requested"
 APPROVED = "approved"
 REJECTED = "rejected"
-FILING = "filing"
-ACTIVE = "active"
-DORMANT = "dormant"
-CLEARED = "cleared"
 WITHDRAWN = "withdrawn"
 
-SIGNATURE_TRANSITIONS: dict[str, frozenset[str]] = {
-    DRAFT: frozenset({SUBMITTED, WITHDRAWN}),
-    SUBMITTED: frozenset({IN_REVIEW, WITHDRAWN}),
-    IN_REVIEW: frozenset({CHANGES_REQUESTED, APPROVED, REJECTED}),
-    CHANGES_REQUESTED: frozenset({SUBMITTED, WITHDRAWN}),
-    APPROVED: frozenset({FILING}),
-    FILING: frozenset({ACTIVE}),
-    ACTIVE: frozenset({DORMANT}),
-    DORMANT: frozenset({ACTIVE, CLEARED}),
-    REJECTED: frozenset(),
-    CLEARED: frozenset(),
-    WITHDRAWN: frozenset(),
-}
+STATES = (DRAFT, SUBMITTED, IN_REVIEW, AWAITING_SECOND, CHANGES_REQUESTED, APPROVED, REJECTED, WITHDRAWN)
+# The state a new application is created in: the history's first row goes from nothing to it.
+NEW = ""
 
-# The states' names are the labels of signatures.models.Signature.Status (one name per state,
-# through the translation catalogue); this package keeps only what to do next, per kind of thing.
+# Who makes a move. A customer is any member of the application's organization; a reviewer is
+# platform staff with the reviewer role; the system is a scheduled task (a claim left idle).
+CUSTOMER = "customer"
+REVIEWER = "reviewer"
+ACCOUNT_MANAGER = "account_manager"
+POLICY_ADMIN = "policy_admin"
+SYSTEM = "system"
+ROLES = (CUSTOMER, REVIEWER, ACCOUNT_MANAGER, POLICY_ADMIN, SYSTEM)
+
+# The actions, as the services and the history name them.
+CREATE = "create"
+SUBMIT = "submit"
+RESUBMIT = "resubmit"
+WITHDRAW = "withdraw"
+CLAIM = "claim"
+RELEASE = "release"
+APPROVE = "approve"
+REQUEST_CHANGES = "request_changes"
+REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    source: str
+    target: str
+    roles: frozenset[str]
+    reasons_required: bool = False  # one or more codes of compliance.reasons, or the move is refused
+    second_reviewer: bool = False  # the actor may not be the reviewer who gave the first approval
+
+
+def _move(action, source, target, *roles, reasons_required=False, second_reviewer=False) -> Move:
+    return Move(action, source, target, frozenset(roles), reasons_required, second_reviewer)
+
+
+MOVES: tuple[Move, ...] = (
+    _move(CREATE, NEW, DRAFT, CUSTOMER),
+    _move(SUBMIT, DRAFT, SUBMITTED, CUSTOMER),
+    _move(RESUBMIT, CHANGES_REQUESTED, SUBMITTED, CUSTOMER),
+    _move(WITHDRAW, DRAFT, WITHDRAWN, CUSTOMER),
+    _move(WITHDRAW, SUBMITTED, WITHDRAWN, CUSTOMER),
+    _move(WITHDRAW, CHANGES_REQUESTED, WITHDRAWN, CUSTOMER),
+    # Under review too: the customer may change their mind; the reviewer holding it is told on deciding.
+    _move(WITHDRAW, IN_REVIEW, WITHDRAWN, CUSTOMER),
+    _move(WITHDRAW, AWAITING_SECOND, WITHDRAWN, CUSTOMER),
+    # A reviewer takes an item from the queue; a claim left idle goes back (the beat task, or the reviewer).
+    _move(CLAIM, SUBMITTED, IN_REVIEW, REVIEWER),
+    _move(RELEASE, IN_REVIEW, SUBMITTED, REVIEWER, SYSTEM),
+    # Where four-eyes applies (compliance.evidence.four_eyes_required), approval waits for a second,
+    # different reviewer, who claims the item again and decides.
+    _move(APPROVE, IN_REVIEW, APPROVED, REVIEWER),
+    _move(APPROVE, IN_REVIEW, AWAITING_SECOND, REVIEWER),
+    _move(REQUEST_CHANGES, IN_REVIEW, CHANGES_REQUESTED, REVIEWER, reasons_required=True),
+    _move(REJECT, IN_REVIEW, REJECTED, REVIEWER, reasons_required=True),
+    _move(CLAIM, AWAITING_SECOND, AWAITING_SECOND, REVIEWER, second_reviewer=True),
+    _move(RELEASE, AWAITING_SECOND, AWAITING_SECOND, REVIEWER, SYSTEM),
+    _move(APPROVE, AWAITING_SECOND, APPROVED, REVIEWER, second_reviewer=True),
+    _move(REQUEST_CHANGES, AWAITING_SECOND, CHANGES_REQUESTED, REVIEWER, reasons_required=True, second_reviewer=True),
+    _move(REJECT, AWAITING_SECOND, REJECTED, REVIEWER, reasons_required=True, second_reviewer=True),
+)  # fmt: skip
+
+_BY_ACTION = {(m.action, m.source, m.target): m for m in MOVES}
+
+
+def find_move(action: str, source: str, target: str) -> Move | None:
+    """The move ``action`` from ``source`` to ``target``, or None if the table has no such move."""
+    return _BY_ACTION.get((action, source, target))
+
+
+def targets(action: str, source: str) -> tuple[str, ...]:
+    """Where ``action`` may lead from ``source`` (approve: approved, or awaiting a second reviewer)."""
+    return tuple(m.target for m in MOVES if m.action == action and m.source == source)
+
+
+def allowed(action: str, source: str, target: str, role: str) -> bool:
+    move = find_move(action, source, target)
+    return move is not None and role in move.roles
+
+
+def actions_for(source: str, role: str) -> tuple[str, ...]:
+    """The actions ``role`` may take on an application in ``source``, in the table's order."""
+    return tuple(dict.fromkeys(m.action for m in MOVES if m.source == source and role in m.roles))
+
+
+def can_withdraw(status: str) -> bool:
+    return bool(targets(WITHDRAW, status))
+
+
+# The review queue: what waits for a reviewer, and what a reviewer holds.
+QUEUED_STATES = frozenset({SUBMITTED, IN_REVIEW, AWAITING_SECOND})
+ENDED_STATES = frozenset({REJECTED, WITHDRAWN})
+EDITABLE_STATES = frozenset({DRAFT, CHANGES_REQUESTED})
+
+# The states' names are the labels of the models' Status choices (one name per state, through the
+# translation catalogue); this module keeps only what to do next, per kind of application.
 
 # What the customer should do next with a signature, per state.
 NEXT_STEP = {
     DRAFT: ("检查无误后提交审核", "Submit it for review once the check passes"),
     SUBMITTED: ("等待平台审核", "Wait for the platform's review"),
     IN_REVIEW: ("审核中，无需操作", "Under review; nothing to do"),
+    AWAITING_SECOND: ("等待第二位审核员复核，无需操作", "Waiting for a second reviewer; nothing to do"),
     CHANGES_REQUESTED: ("按审核意见修改后重新提交", "Change it as the reviewer asks, then submit again"),
-    APPROVED: ("等待向运营商报备", "Waiting to be filed with the carriers"),
+    APPROVED: ("平台已通过，等待向运营商报备", "Approved by the platform; waiting to be filed with the carriers"),
     REJECTED: ("按原因重新申请新的签名", "Apply for a new signature, minding the reason"),
-    FILING: ("运营商报备通常需要 3–5 个工作日", "Carriers take 3-5 working days to file"),
-    ACTIVE: ("可以发送；长期不用可能被运营商清理", "Ready to send; unused signatures may be cleared"),
-    DORMANT: ("尽快发送以免被清理", "Send with it soon, or carriers may clear it"),
-    CLEARED: ("需重新申请报备", "Apply and file it again"),
     WITHDRAWN: ("无", "Nothing"),
 }
 
@@ -53,16 +138,10 @@ TEMPLATE_NEXT_STEP = {
     DRAFT: ("检查无误后提交审核", "Submit it for review once the check passes"),
     SUBMITTED: ("等待平台审核", "Wait for the platform's review"),
     IN_REVIEW: ("审核中，无需操作", "Under review; nothing to do"),
-    CHANGES_REQUESTED: ("按审核意见修改后重新提交", "Change it as the reviewer asks, then submit again"),
-    APPROVED: ("等待向运营商报备", "Waiting to be filed with the carriers"),
+    AWAITING_SECOND: ("等待第二位审核员复核，无需操作", "Waiting for a second reviewer; nothing to do"),
+    CHANGES_REQUESTED: ("按审核意见修改模板内容后重新提交", "Change the text as the reviewer asks, then submit again"),
+    APPROVED: ("平台已通过，等待向运营商报备；发送前请先测试发送",
+               "Approved by the platform; waiting to be filed with the carriers. Test-send before use"),
     REJECTED: ("按原因修改内容，另建新的模板", "Write a new template, minding the reason"),
-    FILING: ("运营商报备通常需要 3–5 个工作日", "Carriers take 3-5 working days to file"),
-    ACTIVE: ("可以使用；请先测试发送，运营商执行为准", "In use; test-send first, the carriers' execution is final"),
-    DORMANT: ("尽快使用以免被清理", "Send with it soon, or carriers may clear it"),
-    CLEARED: ("运营商已清理，请另建新的模板重新报备", "Cleared by the carriers: write it again as a new template"),
     WITHDRAWN: ("无", "Nothing"),
-}
-
-
-def can_transition(current: str, target: str) -> bool:
-    return target in SIGNATURE_TRANSITIONS.get(current, frozenset())
+}  # fmt: skip

@@ -3,19 +3,18 @@ class of a state's badge, keyed by the models' state values (signatures, templat
 Used through the state_badge macro of jinja2/_macros.html; docs/architecture.md, "State badges"."""
 
 # Grey: nothing is happening (not sent yet, or over by the customer's choice); blue: with the platform
-# or the carriers; amber: the customer's move; green: in use; red: refused or removed.
+# (approved: lighter, the carriers' filing comes next); amber: the customer's move; green: an entity in
+# use; red: refused.
 STATE_BADGE_CLASS = {
     "draft": "text-bg-secondary",
     "submitted": "text-bg-primary",
     "in_review": "text-bg-primary",
+    "awaiting_second": "text-bg-primary",
     "approved": "text-bg-info",
-    "filing": "text-bg-info",
     "changes_requested": "text-bg-warning",
-    "dormant": "text-bg-warning",
     "incomplete": "text-bg-warning",  # an active entity whose documents are not all there
     "active": "text-bg-success",
     "rejected": "text-bg-danger",
-    "cleared": "text-bg-danger",
     "withdrawn": "text-bg-light border",
     "closed": "text-bg-light border",
 }

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "qualifications",
     "signatures",
     "templates_app",
+    "review",
     "filing_portal",
 ]
 
@@ -314,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 5 * 60 * 60},
     },
 }
+
+# Review (docs/review.md): where approval needs a second, different reviewer (compliance.evidence:
+# "partner", "special_industry"; empty: nowhere), and the review target in working days.
+REVIEW_FOUR_EYES = tuple(env.list("REVIEW_FOUR_EYES", default=["partner", "special_industry"]))
+REVIEW_TARGET_WORKING_DAYS = env.int("REVIEW_TARGET_WORKING_DAYS", default=1)
 
 LOGGING = {
     "version": 1,

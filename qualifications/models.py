@@ -79,6 +79,13 @@ class Entity(models.Model):
     agent_id_valid_until = models.DateField(
         _("agent's ID valid until"), null=True, blank=True, help_text=_("Leave empty if valid long-term.")
     )
+    # The organization itself (one an organization): any other entity it registers is a partner, whose
+    # name a signature may carry only with that entity's authorization (compliance.evidence).
+    is_own = models.BooleanField(
+        _("the organization's own entity"), default=False,
+        help_text=_("The organization itself. Any other entity is a partner: signatures in its name need its "
+                    "authorization letter."),
+    )  # fmt: skip
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     closed_at = models.DateTimeField(_("closed or rejected at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -91,6 +98,9 @@ class Entity(models.Model):
         verbose_name_plural = _("entities")
         ordering = ["name"]
         indexes = [models.Index(fields=["organization", "name"], name="entity_org_name_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(is_own=True), name="entity_one_own")
+        ]
 
     def __str__(self):
         return self.name

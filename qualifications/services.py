@@ -64,6 +64,10 @@ def _uscc_taken_error(entity_uscc: str, organization) -> ValidationError:
 
 def entity_create(*, organization, user, data: dict) -> Entity:
     entity = Entity(organization=organization, created_by=user, **{f: data[f] for f in ENTITY_FIELDS if f in data})
+    # The organization's first entity is itself, unless the customer says otherwise; any other is a
+    # partner unless named its own (one only: the database holds it). The reviewer confirms it.
+    has_own = Entity.objects.filter(organization=organization, is_own=True).exists()
+    entity.is_own = bool(data.get("is_own", not has_own)) and not has_own
     if Entity.objects.filter(uscc=entity.uscc).exists():
         raise _uscc_taken_error(entity.uscc, organization)
     try:

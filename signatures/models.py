@@ -11,17 +11,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization
 from compliance import transitions as states
-from filing_portal.workflow import StatusEvent
+from filing_portal.workflow import ApplicationStatus, StatusEvent, state_label  # noqa: F401 (state_label: re-exported)
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 
 # Held signatures: no other application may hold the same text (SIG_TAKEN; the database backs it).
 HELD_STATES = (
-    states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, states.APPROVED, states.FILING, states.ACTIVE,
-    states.DORMANT,
+    states.SUBMITTED, states.IN_REVIEW, states.AWAITING_SECOND, states.CHANGES_REQUESTED, states.APPROVED,
 )  # fmt: skip
 
 
@@ -65,20 +63,7 @@ class Holiday(models.Model):
 
 
 class Signature(models.Model):
-    class Status(models.TextChoices):
-        # The one name of each state of an application (signatures and templates alike), on every
-        # page, filter and timeline and in the admin. A context of its own: an entity's "Active" is 有效.
-        DRAFT = states.DRAFT, pgettext_lazy("application state", "Draft")
-        SUBMITTED = states.SUBMITTED, pgettext_lazy("application state", "Submitted")
-        IN_REVIEW = states.IN_REVIEW, pgettext_lazy("application state", "In review")
-        CHANGES_REQUESTED = states.CHANGES_REQUESTED, pgettext_lazy("application state", "Changes requested")
-        APPROVED = states.APPROVED, pgettext_lazy("application state", "Approved")
-        REJECTED = states.REJECTED, pgettext_lazy("application state", "Rejected")
-        FILING = states.FILING, pgettext_lazy("application state", "Filing with carriers")
-        ACTIVE = states.ACTIVE, pgettext_lazy("application state", "Active")
-        DORMANT = states.DORMANT, pgettext_lazy("application state", "Dormant")
-        CLEARED = states.CLEARED, pgettext_lazy("application state", "Cleared by carriers")
-        WITHDRAWN = states.WITHDRAWN, pgettext_lazy("application state", "Withdrawn")
+    Status = ApplicationStatus  # the states of filing_portal.workflow, shared with templates
 
     class Source(models.TextChoices):
         FULL_NAME = "full_name", _("Company full name")
@@ -106,6 +91,10 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The reviewer who holds it (a claim), and since when: set and cleared by the workflow's moves.
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("reviewer"))  # fmt: skip
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature")
@@ -120,11 +109,6 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"【{self.text}】"
-
-
-def state_label(status: str) -> str:
-    """The one name of a state of an application, everywhere: Status's label, translated."""
-    return str(Signature.Status(status).label) if status in Signature.Status.values else status
 
 
 class SignatureEvent(StatusEvent):

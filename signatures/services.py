@@ -11,15 +11,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from compliance import Violation, check_signature, policy_as_of
-from compliance import qualification as rules
 from compliance import transitions as states
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
+from compliance.evidence import check_evidence
 from compliance.policies import ALL_CARRIERS
 from compliance.signatures import EDITABLE_STATES, signature_refs, with_no_proposal_hint
 from filing_portal import compiled, workflow
-from qualifications import services as qualification_services
 
-from .models import HELD_STATES, Signature, SignatureEvent
+from . import selectors
+from .models import HELD_STATES, Signature
 from .policies import timeline
 
 CARRIER_CODES = tuple(sorted(ALL_CARRIERS))
@@ -27,7 +27,6 @@ WARNINGS_ACKNOWLEDGED = "warnings_acknowledged"
 
 
 TransitionRefused = workflow.TransitionRefused
-move = workflow.move
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class Draft:
 @dataclass(frozen=True)
 class Precheck:
     violations: list[Violation]
-    problems: list[str]  # not rules of the engine: missing evidence, an expired authorization…
+    problems: list[Violation]  # the evidence rules (compliance.evidence): the package, the trademark, the letter…
     policy_notices: tuple[str, ...]
     change_keys: tuple[str, ...] = ()
     accepted_sources: frozenset[str] = frozenset()
@@ -79,24 +78,6 @@ def _holders(exclude, *, text):
     return held.values_list("entity_id", "text")
 
 
-def _split_letter(signatures: str) -> set[str]:
-    normalized = signatures
-    for separator in ("，", "、", ";", "；", "\n"):
-        normalized = normalized.replace(separator, ",")
-    return {unicodedata.normalize("NFKC", s.strip()) for s in normalized.split(",") if s.strip()}
-
-
-def _package_complete(entity, present=None) -> bool:
-    """Whether an entity's qualification package is complete. ``present``: the kinds, when a query
-    already loaded them (qualifications.selectors.package_flags); otherwise one query."""
-    if present is None:
-        return all(item.satisfied for item in qualification_services.entity_checklist(entity=entity))
-    checklist = rules.checklist(
-        entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present
-    )
-    return all(item.satisfied for item in checklist)
-
-
 def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude=None) -> Precheck:
     """Every rule in force that the draft breaks, for any carrier, plus what its evidence lacks.
 
@@ -110,71 +91,25 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
         policies = [policy_as_of(day, carrier, changes=changes) for carrier in CARRIER_CODES]
     shared = policies[0]
     text = unicodedata.normalize("NFKC", draft.text or "")
-    problems: list[str] = []
     entity, source = draft.entity, draft.source
-    for evidence in (draft.trademark, draft.app, draft.partner_authorization):
-        if evidence is not None and evidence.entity_id != entity.pk:
-            problems.append(_("The evidence chosen belongs to another entity."))
-    if shared.real_name_required and not _package_complete(entity, getattr(entity, "present_kinds", None)):
-        problems.append(_("The entity's qualification package is incomplete: upload its documents first."))
+    holders = held_by(text=text, exclude=exclude)
+    facts = selectors.signature_facts(draft, text=text, held_by_entity=any(e == entity.pk for e, _t in holders))
+    problems = check_evidence(facts, day=day, real_name_required=shared.real_name_required,
+                              app_source_accepted=source in shared.accepted_sources)  # fmt: skip
     engine_source = source
     subject_name, mainland = entity.name, entity.mainland
     trademark_owner = app_subject = None
-    if source == Signature.Source.TRADEMARK:
-        trademark = draft.trademark
-        if trademark is None:
-            problems.append(_("Choose the registered trademark this signature rests on (add it on the entity's page)."))
-        else:
-            trademark_owner = trademark.owner_name
-            if unicodedata.normalize("NFKC", trademark.name) != text:
-                problems.append(
-                    _("A trademark signature is the trademark itself: “%(name)s”.") % {"name": trademark.name}
-                )
-            if trademark.valid_until and trademark.valid_until < day:
-                problems.append(_("The trademark's registration expired on %(day)s.") % {"day": trademark.valid_until})
-    elif source == Signature.Source.APP_NAME:
-        app = draft.app
-        if app is None:
-            # Not once app names stopped counting: SIG_SOURCE_NOT_ACCEPTED says why, and adding an app
-            # would not help.
-            if source in shared.accepted_sources:
-                problems.append(_("Choose the ICP-filed app this signature rests on (add it on the entity's page)."))
-        else:
-            app_subject = app.filing_subject
-            if unicodedata.normalize("NFKC", app.name) != text:
-                problems.append(_("An app signature is the app's filed name: “%(name)s”.") % {"name": app.name})
+    if source == Signature.Source.TRADEMARK and draft.trademark is not None:
+        trademark_owner = draft.trademark.owner_name
+    elif source == Signature.Source.APP_NAME and draft.app is not None:
+        app_subject = draft.app.filing_subject
     elif source == Signature.Source.PARTNER:
-        authorization = draft.partner_authorization
-        if authorization is None:
-            problems.append(_("Choose the partner authorization this signature rests on."))
+        if draft.partner_authorization is None:
             engine_source = "trademark"  # until the partner is known, only the character rules apply
         else:
-            partner = authorization.partner
+            partner = draft.partner_authorization.partner
             subject_name, mainland = partner.name, partner.mainland
             engine_source = "full_name" if text == unicodedata.normalize("NFKC", partner.name) else "abbreviation"
-            if not authorization.valid_from <= day <= authorization.valid_until:
-                problems.append(
-                    _("The partner's authorization is valid from %(start)s to %(end)s, not today.")
-                    % {"start": authorization.valid_from, "end": authorization.valid_until}
-                )
-            covered = _split_letter(authorization.signatures)
-            if text not in covered:
-                problems.append(
-                    _("The partner's letter does not list “%(text)s”; it covers: %(covered)s.")
-                    % {"text": text, "covered": "、".join(sorted(covered)) or "—"}
-                )
-            has_letter = getattr(authorization, "has_letter", None)
-            if has_letter is None:
-                has_letter = authorization.documents.filter(
-                    kind="partner_letter", is_current=True, purged_at__isnull=True
-                ).exists()
-            if not has_letter:
-                problems.append(_("Upload the partner's signed authorization letter first."))
-            if not _package_complete(partner, getattr(authorization, "partner_present_kinds", None)):
-                problems.append(_("The partner's own qualification package is incomplete."))
-    holders = held_by(text=text, exclude=exclude)
-    if any(entity_id == entity.pk for entity_id, _text in holders):
-        problems.append(_("This entity already has “%(text)s” (an application is under way or done).") % {"text": text})
     others = [held for entity_id, held in holders if entity_id != entity.pk]
     violations: list[Violation] = []
     seen: set[str] = set()
@@ -218,12 +153,6 @@ def abbreviation_proposals(*, name: str, policies, entity_mainland: bool = True)
     return found[:3]
 
 
-def _event(signature, actor, from_status, to_status, reason=""):
-    SignatureEvent.objects.create(
-        signature=signature, actor=actor, from_status=from_status, to_status=to_status, reason=reason
-    )
-
-
 def _check_ownership(organization, draft: Draft) -> Draft:
     entity = draft.entity
     shared = entity.organization_id != organization.pk and entity.shares.filter(organization=organization).exists()
@@ -240,7 +169,7 @@ def _fields(draft: Draft) -> dict:
 def _passing(draft: Draft, acknowledge_warnings: bool, exclude=None) -> Precheck:
     result = precheck(draft, exclude=exclude)
     if result.blocked:
-        raise ValidationError({"text": [violation_text(v) for v in result.errors] + result.problems})
+        raise ValidationError({"text": [violation_text(v) for v in (*result.errors, *result.problems)]})
     if result.warnings and not acknowledge_warnings:
         raise ValidationError({"acknowledge_warnings": _("Read the warnings above and tick the box to submit anyway.")})
     return result
@@ -262,7 +191,7 @@ def signature_save_draft(*, organization, user, draft: Draft) -> Signature:
     with transaction.atomic():
         signature = Signature.objects.create(organization=organization, created_by=user, status=states.DRAFT,
                                              **_fields(draft))  # fmt: skip
-        _event(signature, user, "", states.DRAFT)
+        workflow.record_creation(signature, actor=user, submit=False)
     return signature
 
 
@@ -277,9 +206,9 @@ def signature_submit(*, organization, user, draft: Draft, acknowledge_warnings: 
                 organization=organization, status=states.SUBMITTED, created_by=user, submitted_at=now,
                 updated_at=now, **_fields(draft), **_snapshot(result),
             )  # fmt: skip
-            _event(signature, user, "", states.DRAFT)
-            # A reason code, not text: the timeline shows it in the reader's language.
-            _event(signature, user, states.DRAFT, states.SUBMITTED, WARNINGS_ACKNOWLEDGED if result.warnings else "")
+            # A marker, not text: the timeline shows it in the reader's language.
+            workflow.record_creation(signature, actor=user, submit=True,
+                                     submitted_note=WARNINGS_ACKNOWLEDGED if result.warnings else "")  # fmt: skip
     except IntegrityError as exc:
         raise _taken(draft) from exc
     return signature
@@ -304,19 +233,17 @@ def signature_update(*, signature: Signature, user, draft: Draft, submit: bool, 
         signature.refresh_from_db()
         return signature
     result = _passing(draft, acknowledge_warnings, exclude=signature.pk)
-    current = signature.status
+    action = states.SUBMIT if signature.status == states.DRAFT else states.RESUBMIT
     try:
-        with transaction.atomic():
-            updated = Signature.objects.filter(pk=signature.pk, status=current).update(
-                status=states.SUBMITTED, submitted_at=now, updated_at=now, **_fields(draft), **_snapshot(result)
-            )
-            if updated != 1:
-                raise ValidationError({"text": _("Someone else changed this signature first. Reload the page.")})
-            _event(signature, user, current, states.SUBMITTED, WARNINGS_ACKNOWLEDGED if result.warnings else "")
+        return workflow.move(
+            signature, action=action, to_status=states.SUBMITTED, actor=user,
+            note=WARNINGS_ACKNOWLEDGED if result.warnings else "",
+            fields={"submitted_at": now, **_fields(draft), **_snapshot(result)},
+        )  # fmt: skip
     except IntegrityError as exc:
         raise _taken(draft) from exc
-    signature.refresh_from_db()
-    return signature
+    except TransitionRefused as refused:
+        raise ValidationError({"text": _("Someone else changed this signature first. Reload the page.")}) from refused
 
 
 def violation_text(violation: Violation) -> str:
@@ -324,10 +251,6 @@ def violation_text(violation: Violation) -> str:
     return violation.message if (get_language() or "").startswith("zh") else violation.message_en
 
 
-def signature_transition(*, signature: Signature, to_status: str, actor, reason: str = "") -> Signature:
-    """Move a signature on, if the table allows it and nobody moved it first (compare-and-set)."""
-    return move(signature, to_status=to_status, actor=actor, reason=reason, record=_event)
-
-
 def signature_withdraw(*, signature: Signature, actor) -> Signature:
-    return signature_transition(signature=signature, to_status=states.WITHDRAWN, actor=actor)
+    """The customer withdraws an application that is not yet under review (the table says from where)."""
+    return workflow.move(signature, action=states.WITHDRAW, to_status=states.WITHDRAWN, actor=actor)

@@ -219,9 +219,8 @@ def signature_check(request, org_id):
                     "rule_ref": v.rule_ref,  # the stable form, for support and the API
                     "rule": rule_text(v.rule_ref, chinese),
                 }
-                for v in result.violations
+                for v in (*result.violations, *result.problems)  # the engine's, then the evidence's
             ],  # fmt: skip
-            "problems": result.problems,
             "blocked": result.blocked,
             "needs_acknowledgement": bool(result.warnings),
             "available_sources": available,
@@ -282,10 +281,10 @@ def signature_detail(request, org_id, signature_id):
         result = services.precheck(draft, exclude=signature.pk)
         current_check = [
             (v.code, v.message if chinese else v.message_en, rule_text(v.rule_ref, chinese), v.severity)
-            for v in result.violations
-        ] + [("", problem, "", "error") for problem in result.problems]
+            for v in (*result.violations, *result.problems)
+        ]
     expected = None
-    if signature.status in (states.APPROVED, states.FILING) and events:
+    if signature.status == states.APPROVED and events:
         # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
         expected = expected_by(timezone.localtime(events[-1][0]).date(), 5)
     context = {
@@ -299,7 +298,7 @@ def signature_detail(request, org_id, signature_id):
         "is_draft": is_draft,
         "never_checked": never_checked,
         "current_check": current_check,
-        "can_withdraw": states.can_transition(signature.status, states.WITHDRAWN),
+        "can_withdraw": states.can_withdraw(signature.status),
         "can_edit": signature.status in EDITABLE_STATES,
         "precheck": [
             (

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from compliance import transitions as states
-from filing_portal.workflow import StatusEvent
+from filing_portal.workflow import ApplicationStatus, StatusEvent
 from signatures.models import Signature
 
 
@@ -18,7 +18,7 @@ class SmsTemplate(models.Model):
         NOTIFICATION = "notification", _("Notification")
         MARKETING = "marketing", _("Marketing")
 
-    Status = Signature.Status  # the same states and transition table as signatures
+    Status = ApplicationStatus  # the states of filing_portal.workflow, shared with signatures
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sms_templates",
                                      verbose_name=_("organization"))  # fmt: skip
@@ -42,6 +42,10 @@ class SmsTemplate(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # The reviewer who holds it (a claim), and since when: set and cleared by the workflow's moves.
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("reviewer"))  # fmt: skip
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS template")

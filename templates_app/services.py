@@ -19,19 +19,19 @@ from signatures.models import HELD_STATES, Signature
 from signatures.policies import timeline
 from signatures.services import violation_text
 
-from .models import SmsTemplate, TemplateEvent, TestSend
+from .models import SmsTemplate, TestSend
 
 CARRIERS = ("mobile", "unicom", "telecom")  # the order customers know them in
 assert set(CARRIERS) == ALL_CARRIERS
 # Templates whose contacts and domains a signature already whitelists (Telecom counts per signature).
 # Pending ones count too (the carrier files what is submitted); one sent back for changes does not.
-WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE)
-LIVE_VERSIONS = (states.APPROVED, states.FILING, states.ACTIVE)
-PENDING_STATES = (states.SUBMITTED, states.IN_REVIEW)
+WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.AWAITING_SECOND, states.APPROVED)
+LIVE_VERSIONS = (states.APPROVED,)
+PENDING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.AWAITING_SECOND)
 WHITELIST_FULL = "TPL_SIGNATURE_WHITELIST_FULL"
 EDITABLE_STATES = (states.DRAFT, states.CHANGES_REQUESTED)
 # What may be test-sent: what has been submitted and is neither withdrawn nor rejected.
-TESTABLE_STATES = (states.SUBMITTED, states.IN_REVIEW, states.CHANGES_REQUESTED, *LIVE_VERSIONS)
+TESTABLE_STATES = (*PENDING_STATES, states.CHANGES_REQUESTED, *LIVE_VERSIONS)
 # Text beyond this is not analysed (it is refused for length anyway): no input can hold a worker.
 ANALYSED_LIMIT = 2 * MAX_BODY
 
@@ -171,11 +171,6 @@ def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = N
     return TemplateCheck(analysis, general, verdicts, keys, common_policy.template_variable_length, common_policy)
 
 
-def _event(template, actor, from_status, to_status, reason=""):
-    TemplateEvent.objects.create(template=template, actor=actor, from_status=from_status, to_status=to_status,
-                                 reason=reason)  # fmt: skip
-
-
 def _refuse_if_blocked(result: TemplateCheck):
     if result.blocked:
         raise ValidationError({"text": [violation_text(v) for v in result.violations if v.is_error]})
@@ -204,7 +199,7 @@ def template_save_draft(*, organization, user, signature, kind: str, name: str, 
     with transaction.atomic():
         template = SmsTemplate.objects.create(organization=organization, signature=signature, kind=kind, name=name,
                                               text=text, status=states.DRAFT, created_by=user)  # fmt: skip
-        _event(template, user, "", states.DRAFT)
+        workflow.record_creation(template, actor=user, submit=False)
     return template
 
 
@@ -234,8 +229,7 @@ def template_submit(*, organization, user, signature, kind: str, name: str, text
             organization=organization, signature=signature, kind=kind, name=name, text=text,
             status=states.SUBMITTED, created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
         )  # fmt: skip
-        _event(template, user, "", states.DRAFT)
-        _event(template, user, states.DRAFT, states.SUBMITTED)
+        workflow.record_creation(template, actor=user, submit=True)
     return template
 
 
@@ -251,24 +245,29 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
         if signature.status not in HELD_STATES:
             raise _signature_gone()
     _check_signature(template.organization, signature)
-    fields = {"signature": signature, "kind": kind, "name": name, "text": text, "updated_at": timezone.now()}
+    fields = {"signature": signature, "kind": kind, "name": name, "text": text}
     current = template.status
+    stale = ValidationError({"text": _("Someone else changed this template first. Reload the page.")})
     with transaction.atomic():
-        if submit:
-            _claim(signature, gone=_signature_gone() if fixed else None)
-            result = template_check(signature=signature, kind=kind, text=text, exclude=whitelist_exclusions(template))
-            _refuse_if_blocked(result)
-            fields.update(status=states.SUBMITTED, submitted_at=fields["updated_at"], **_snapshot(result))
-        if SmsTemplate.objects.filter(pk=template.pk, status=current).update(**fields) != 1:
-            raise ValidationError({"text": _("Someone else changed this template first. Reload the page.")})
-        if submit:
-            _event(template, user, current, states.SUBMITTED)
-    template.refresh_from_db()
-    return template
+        if not submit:
+            if SmsTemplate.objects.filter(pk=template.pk, status=current).update(updated_at=timezone.now(),
+                                                                                 **fields) != 1:  # fmt: skip
+                raise stale
+            template.refresh_from_db()
+            return template
+        _claim(signature, gone=_signature_gone() if fixed else None)
+        result = template_check(signature=signature, kind=kind, text=text, exclude=whitelist_exclusions(template))
+        _refuse_if_blocked(result)
+        fields.update(submitted_at=timezone.now(), **_snapshot(result))
+        action = states.SUBMIT if current == states.DRAFT else states.RESUBMIT
+        try:
+            return workflow.move(template, action=action, to_status=states.SUBMITTED, actor=user, fields=fields)
+        except TransitionRefused as refused:
+            raise stale from refused
 
 
 def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> SmsTemplate:
-    """Editing an approved or active template makes a new version that is reviewed again; the old
+    """Editing an approved template makes a new version that is reviewed again; the old
     one stays usable until the new one is approved. One newer version at a time."""
     if template.status not in LIVE_VERSIONS:
         raise ValidationError({"text": _("Only an approved template is revised as a new version.")})
@@ -293,15 +292,16 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
                 text=text, status=states.SUBMITTED, version=version, previous=template,
                 created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
             )  # fmt: skip
-            _event(revision, user, "", states.DRAFT, f"v{template.version} → v{revision.version}")
-            _event(revision, user, states.DRAFT, states.SUBMITTED)
+            workflow.record_creation(revision, actor=user, submit=True,
+                                     created_note=f"v{template.version} → v{revision.version}")  # fmt: skip
     except IntegrityError as exc:  # the database's own rule (template_one_revision_under_way), should a lock not hold
         raise under_way from exc
     return revision
 
 
-def template_transition(*, template: SmsTemplate, to_status: str, actor, reason: str = "") -> SmsTemplate:
-    return workflow.move(template, to_status=to_status, actor=actor, reason=reason, record=_event)
+def template_withdraw(*, template: SmsTemplate, actor) -> SmsTemplate:
+    """The customer withdraws a template that is not yet under review (the table says from where)."""
+    return workflow.move(template, action=states.WITHDRAW, to_status=states.WITHDRAWN, actor=actor)
 
 
 def validate_test_send(*, template: SmsTemplate, delivered: bool, failure_code: str, sent_on):

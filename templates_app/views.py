@@ -280,7 +280,7 @@ def _detail_context(template, test_send_form):
         # A new version whose signature died cannot be mended: its signature is fixed. It can be withdrawn.
         "can_edit": template.status in services.EDITABLE_STATES and not (signature_gone and template.previous_id),
         "can_test_send": template.status in services.TESTABLE_STATES,
-        "can_withdraw": states.can_transition(template.status, states.WITHDRAWN),
+        "can_withdraw": states.can_withdraw(template.status),
         "revisions": template.revisions.all() if template.revised else (), "problems": problems,
         "signature_gone": signature_gone, "source_withdrawn": source_withdrawn,
 
@@ -332,7 +332,7 @@ def template_withdraw(request, org_id, template_id):
     org = _membership(request, org_id).organization
     template = _template(org, template_id)
     try:
-        services.template_transition(template=template, to_status=states.WITHDRAWN, actor=request.user)
+        services.template_withdraw(template=template, actor=request.user)
     except services.TransitionRefused as refused:
         messages.error(request, str(refused))
     else:

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import Invitation, Membership, Organization
 
 from .conftest import wait_for
+from .factories import make_entity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -172,12 +173,12 @@ def test_register_an_entity_upload_its_documents_and_see_the_checklist_turn_gree
 
 
 def test_a_bad_file_is_refused_in_the_page_with_its_reason(page, owner_a, password, tmp_path):
-    from qualifications.models import Document, Entity
+    from qualifications.models import Document
 
     from . import files
 
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name="甲科技有限公司", uscc="91110000802100433B",
+    entity = make_entity(organization=org, name="甲科技有限公司", uscc="91110000802100433B",
                                    legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
     fake = tmp_path / "licence.jpg"
     fake.write_bytes(files.HTML)
@@ -192,12 +193,10 @@ def test_a_bad_file_is_refused_in_the_page_with_its_reason(page, owner_a, passwo
 def test_an_upload_answered_by_an_error_page_or_lost_says_so_in_chinese(page, owner_a, password, tmp_path):
     from django.urls import reverse
 
-    from qualifications.models import Entity
-
     from . import files
 
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name="甲科技有限公司", uscc="91110000802100433B",
+    entity = make_entity(organization=org, name="甲科技有限公司", uscc="91110000802100433B",
                                    legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
     licence = tmp_path / "licence.jpg"
     licence.write_bytes(files.jpeg(1200, 850))
@@ -263,11 +262,11 @@ def test_a_newcomer_files_an_abbreviation_for_the_demo_entity_seeing_live_violat
 
 
 def test_a_marketing_template_with_two_links_is_blocked_everywhere_then_fixed_and_submitted(page, owner_a, password):
-    from qualifications.models import Entity, OwnedAddress
+    from qualifications.models import OwnedAddress
     from signatures.models import Signature
 
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     OwnedAddress.objects.create(entity=entity, kind="domain", value="example.com")
     Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
@@ -302,14 +301,13 @@ def test_a_marketing_template_with_two_links_is_blocked_everywhere_then_fixed_an
 def test_a_long_full_name_offers_abbreviations_and_a_draft_keeps_the_source_picked(page, owner_a, password):
     from django.urls import reverse
 
-    from qualifications.models import Entity
     from signatures.models import Signature
 
     from .test_signatures import complete_package
 
     name = "福州闽江云通信科技有限公司"  # 13 characters: one too many for a signature
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name=name, uscc="91350100MA2XYZ1234", legal_rep_name="林五",
+    entity = make_entity(organization=org, name=name, uscc="91350100MA2XYZ1234", legal_rep_name="林五",
                                    legal_rep_id_number="11010519491231002X")  # fmt: skip
     complete_package(entity)
     _log_in(page, owner_a, password)
@@ -349,14 +347,13 @@ def test_a_long_full_name_offers_abbreviations_and_a_draft_keeps_the_source_pick
 
 def _two_filed_entities(org):
     """Two entities of ``org`` with their real-name packages complete: a long full name, and another."""
-    from qualifications.models import Entity
 
     from .test_signatures import complete_package
 
     people = {"legal_rep_id_number": "11010519491231002X"}
-    a = complete_package(Entity.objects.create(organization=org, name="福州闽江云通信科技有限公司",
+    a = complete_package(make_entity(organization=org, name="福州闽江云通信科技有限公司",
                                                uscc="91350100MA2XYZ1234", legal_rep_name="林五", **people))  # fmt: skip
-    b = complete_package(Entity.objects.create(organization=org, name="北京小度科技有限公司",
+    b = complete_package(make_entity(organization=org, name="北京小度科技有限公司",
                                                uscc="91110108MA01B2C3D4", legal_rep_name="王五", **people))  # fmt: skip
     return a, b
 

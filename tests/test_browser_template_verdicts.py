@@ -4,17 +4,17 @@ the sentence and quietly, a passing verdict says what it covers, the billed leng
 import pytest
 from playwright.sync_api import expect
 
+from .factories import make_entity
 from .test_browser import _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_verification_code_with_a_link_names_the_rule_in_every_row(page, owner_a, password):
-    from qualifications.models import Entity
     from signatures.models import Signature
 
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
     _log_in(page, owner_a, password)
@@ -43,11 +43,10 @@ def test_a_verification_code_with_a_link_names_the_rule_in_every_row(page, owner
 
 
 def test_every_carrier_s_reasons_show_on_a_375_px_phone(page, owner_a, password):
-    from qualifications.models import Entity
     from signatures.models import Signature
 
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
     width = 375
@@ -72,11 +71,10 @@ def test_every_carrier_s_reasons_show_on_a_375_px_phone(page, owner_a, password)
 
 
 def test_the_verdict_table_fits_the_card_on_a_375_px_phone_when_no_carrier_gives_a_reason(page, owner_a, password):
-    from qualifications.models import Entity
     from signatures.models import Signature
 
     org = owner_a.memberships.get().organization
-    entity = Entity.objects.create(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
     page.set_viewport_size({"width": 375, "height": 812})

@@ -8,7 +8,7 @@ from compliance import BUILTIN_CHANGES, check_signature, policy_as_of
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import PLATFORM_RULE, change, describe_ref
 from compliance.signatures import offered_sources, signature_notices, signature_refs, source_refusal
-from compliance.transitions import SIGNATURE_TRANSITIONS, can_transition
+from compliance import transitions as t
 from compliance.workdays import add_working_days, is_exact, is_working_day
 
 BAIDU = "北京百度网讯科技有限公司"
@@ -154,18 +154,23 @@ def test_a_change_with_an_unknown_parameter_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("current", "target", "allowed"),
-    [("draft", "submitted", True), ("draft", "approved", False), ("submitted", "withdrawn", True),
-     ("in_review", "approved", True), ("approved", "withdrawn", False), ("dormant", "cleared", True),
-     ("rejected", "submitted", False), ("changes_requested", "submitted", True)],
+    ("action", "current", "target", "role", "allowed"),
+    [("submit", "draft", "submitted", "customer", True), ("approve", "draft", "approved", "customer", False),
+     ("withdraw", "submitted", "withdrawn", "customer", True), ("withdraw", "in_review", "withdrawn", "customer", True),
+     ("approve", "in_review", "approved", "reviewer", True),
+     ("approve", "in_review", "approved", "customer", False), ("withdraw", "approved", "withdrawn", "customer", False),
+     ("resubmit", "rejected", "submitted", "customer", False),
+     ("resubmit", "changes_requested", "submitted", "customer", True),
+     ("release", "in_review", "submitted", "system", True), ("claim", "submitted", "in_review", "system", False)],
 )  # fmt: skip
-def test_transitions(current, target, allowed):
-    assert can_transition(current, target) is allowed
+def test_transitions(action, current, target, role, allowed):
+    assert t.allowed(action, current, target, role) is allowed
 
 
 def test_every_state_is_in_the_table():
-    targets = set().union(*SIGNATURE_TRANSITIONS.values())
-    assert targets <= set(SIGNATURE_TRANSITIONS)
+    targets = {m.target for m in t.MOVES}
+    assert targets <= set(t.STATES)
+    assert set(t.STATES) - {m.source for m in t.MOVES} == {t.APPROVED, t.REJECTED, t.WITHDRAWN}  # the ends
 
 
 @pytest.mark.parametrize(
@@ -358,9 +363,9 @@ def test_the_sources_still_accepted_are_named_with_the_partner_source_as_the_pol
         ("submitted", "请您撤回此申请，以企业全称、企业简称、注册商标或合作方名称（凭授权委托书）重新申请签名",
          "withdraw it and apply for a new signature from a company's full name"),
         ("in_review", "请您撤回此申请", "withdraw it"),
-        ("active", "请以企业全称、企业简称、注册商标或合作方名称（凭授权委托书）重新申请签名",
+        ("awaiting_second", "请您撤回此申请", "or a partner's name under its letter of authorization"),
+        ("approved", "请以企业全称、企业简称、注册商标或合作方名称（凭授权委托书）重新申请签名",
          "apply for a new signature from a company's full name"),
-        ("dormant", "重新申请签名", "or a partner's name under its letter of authorization"),
     ],
 )  # fmt: skip
 def test_the_way_forward_with_a_refused_source_follows_the_state_and_names_the_partner_source(status, zh, en):
@@ -371,7 +376,7 @@ def test_the_way_forward_with_a_refused_source_follows_the_state_and_names_the_p
     assert zh in step[0] and en in step[1]
     warning = withdrawn_source_warning("app_name", status, policy)
     assert warning[0].startswith("自 2026-05-01 起（通知 2026.4.23），ICP 备案应用名称不能作为签名来源")
-    assert ("运营商可能清理此签名" in warning[0]) == (status in ("active", "dormant"))
+    assert ("运营商可能清理此签名" in warning[0]) == (status == "approved")
     assert "合作方名称（凭授权委托书）" in warning[0] and "partner's name" in warning[1]
     assert "你" not in warning[0] + step[0]
 
@@ -379,10 +384,10 @@ def test_the_way_forward_with_a_refused_source_follows_the_state_and_names_the_p
 def test_no_warning_while_the_source_counts_or_once_the_signature_has_ended():
     from compliance.signatures import withdrawn_source_violation, withdrawn_source_warning
 
-    assert withdrawn_source_warning("app_name", "active", policy_as_of(D(2026, 4, 30))) is None
+    assert withdrawn_source_warning("app_name", "approved", policy_as_of(D(2026, 4, 30))) is None
     assert withdrawn_source_warning("app_name", "withdrawn", policy_as_of(TODAY)) is None
-    assert withdrawn_source_warning("partner", "active", policy_as_of(TODAY)) is None
-    violation = withdrawn_source_violation("app_name", "active", policy_as_of(TODAY))
+    assert withdrawn_source_warning("partner", "approved", policy_as_of(TODAY)) is None
+    violation = withdrawn_source_violation("app_name", "approved", policy_as_of(TODAY))
     assert (violation.code, violation.severity, violation.rule_ref) == (
         "SIG_SOURCE_WITHDRAWN", "warning", "2026-05-01 · 2026.4.23"
     )  # fmt: skip
@@ -392,5 +397,5 @@ def test_every_signature_state_is_in_exactly_one_group_of_what_to_do_with_a_refu
     from compliance.signatures import EDITABLE_STATES, ENDED_STATES, FILED_STATES, UNDER_REVIEW_STATES
 
     groups = [EDITABLE_STATES, UNDER_REVIEW_STATES, FILED_STATES, ENDED_STATES]
-    assert sum(len(g) for g in groups) == len(set().union(*groups)) == len(SIGNATURE_TRANSITIONS)
-    assert set().union(*groups) == set(SIGNATURE_TRANSITIONS)
+    assert sum(len(g) for g in groups) == len(set().union(*groups)) == len(t.STATES)
+    assert set().union(*groups) == set(t.STATES)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from qualifications.models import Entity
 from templates_app.forms import TestSendForm
 
+from .factories import make_entity
 from .test_qualifications import ID_A, USCC_A, USCC_B
 
 pytestmark = pytest.mark.django_db
@@ -16,13 +17,11 @@ EMPTY_OPTION = re.compile(r'<option value=""[^>]*>(.*?)</option>')
 
 
 def test_every_customer_selects_empty_choice_is_the_same_translated_label(client, org_a, owner_a):
-    entity = Entity.objects.create(
+    entity = make_entity(
         organization=org_a, name="甲科技有限公司", kind=Entity.Kind.PUBLIC_INSTITUTION, uscc=USCC_A,
         legal_rep_name="张三", legal_rep_id_number=ID_A, created_by=owner_a,
     )  # fmt: skip
-    Entity.objects.create(
-        organization=org_a, name="乙科技有限公司", uscc=USCC_B, legal_rep_name="李四", legal_rep_id_number=ID_A
-    )
+    make_entity(organization=org_a, name="乙科技有限公司", uscc=USCC_B, legal_rep_name="李四", legal_rep_id_number=ID_A)
     client.force_login(owner_a)
     pages = {
         "signature-create": reverse("org:signature-create", args=[org_a.pk]),

@@ -11,6 +11,7 @@ from compliance.validators import resident_id_check_character, uscc_check_charac
 from qualifications.models import Entity
 
 from . import files
+from .factories import make_entity
 from .test_qualifications import ID_A, consented, entity_a, entity_data, upload  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
 @pytest.fixture
 def public_entity(org_a, owner_a):
     """A public institution filing through an agent: two people's numbers on file."""
-    return Entity.objects.create(
+    return make_entity(
         organization=org_a, name="甲市第一医院", kind=Entity.Kind.PUBLIC_INSTITUTION, uscc=USCC_HOSPITAL,
         legal_rep_name="张三", legal_rep_id_number=ID_A, uses_agent=True, agent_name="李四",
         agent_id_number=ID_AGENT, created_by=owner_a,

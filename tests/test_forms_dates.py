@@ -15,6 +15,8 @@ from django.utils import translation
 
 from filing_portal.widgets import IsoDateInput
 
+from .factories import make_entity
+
 pytestmark = pytest.mark.django_db
 
 FORM_MODULES = ("accounts.forms", "qualifications.forms", "signatures.forms", "templates_app.forms")
@@ -45,9 +47,8 @@ def _instantiate(cls, org, entity):
 
 
 def test_every_date_field_of_every_form_uses_the_iso_date_input(org_a):
-    from qualifications.models import Entity
 
-    entity = Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW")
+    entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW")
     found = []
     for cls in _form_classes():
         form = _instantiate(cls, org_a, entity)

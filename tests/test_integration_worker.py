@@ -15,6 +15,7 @@ from accounts.models import Invitation
 from filing_portal.health import probe_all
 
 from .conftest import wait_for
+from .factories import make_entity
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -65,11 +66,11 @@ def test_the_status_probes_see_database_broker_and_worker(celery_worker):
 def test_the_worker_makes_the_thumbnail_of_an_upload(client, org_a, owner_a, celery_worker):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from qualifications.models import Document, Entity
+    from qualifications.models import Document
 
     from . import files
 
-    entity = Entity.objects.create(organization=org_a, name="甲科技有限公司", uscc="91110000802100433B",
+    entity = make_entity(organization=org_a, name="甲科技有限公司", uscc="91110000802100433B",
                                    legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
     client.force_login(owner_a)
     response = client.post(

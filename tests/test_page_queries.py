@@ -27,6 +27,8 @@ from signatures.models import Signature, SignatureEvent
 from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
 from templates_app.models import SmsTemplate, TemplateEvent, TestSend
 
+from .factories import make_entity
+
 BASE_DIR = settings.BASE_DIR
 
 
@@ -78,7 +80,7 @@ class World:
     def __init__(self, owner):
         self.owner = owner
         self.org = owner.memberships.get().organization
-        self.entity = Entity.objects.create(
+        self.entity = make_entity(
             organization=self.org, name="福州闽江云通信科技有限公司", uscc=_uscc(), legal_rep_name="张三",
             legal_rep_id_number="11010519491231002X",
         )  # fmt: skip
@@ -350,7 +352,7 @@ def test_it_labels_light_options_as_the_models_do_and_still_refuses_another_cust
                          html.replace("&gt;", ">")), obj  # fmt: skip
     assert html.count("data-searchable") == 4
 
-    theirs = Entity.objects.create(
+    theirs = make_entity(
         organization=owner_b.memberships.get().organization,
         name="乙网络有限公司",
         uscc=_uscc(),
@@ -464,7 +466,7 @@ def test_the_signature_form_s_options_compiled_once_are_each_organization_s_own(
     world = World(owner_a)
     world.grow(2)
     org_b = owner_b.memberships.get().organization
-    theirs = Entity.objects.create(organization=org_b, name="乙网络有限公司", uscc=_uscc(), legal_rep_name="王五",
+    theirs = make_entity(organization=org_b, name="乙网络有限公司", uscc=_uscc(), legal_rep_name="王五",
                                    legal_rep_id_number="11010519491231002X")  # fmt: skip
     theirs.trademarks.create(name="乙网", registration_number="7", owner_name=theirs.name)
     for org in (world.org, org_b, world.org):

@@ -22,7 +22,7 @@ from qualifications.models import Document, DocumentAccess, Entity, IdImageConse
 
 from . import files
 from .conftest import make_staff, otp_login
-from .factories import OrganizationFactory
+from .factories import OrganizationFactory, make_entity
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def entity_data(**overrides):
 
 @pytest.fixture
 def entity_a(org_a, owner_a):
-    return Entity.objects.create(
+    return make_entity(
         organization=org_a, name="甲科技有限公司", uscc=USCC_A, legal_rep_name="张三", legal_rep_id_number=ID_A,
         created_by=owner_a,
     )  # fmt: skip
@@ -121,7 +121,7 @@ def test_the_live_check_answers_as_the_form_would(client, org_a, owner_a):
     assert id_bad["ok"] is False and "birth date" in id_bad["message"]
     taken = client.post(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert taken == {"ok": True, "message": ""}  # not registered yet
-    Entity.objects.create(organization=org_a, name="甲", uscc=USCC_A, legal_rep_name="张三", legal_rep_id_number=ID_A)
+    make_entity(organization=org_a, name="甲", uscc=USCC_A, legal_rep_name="张三", legal_rep_id_number=ID_A)
     taken = client.post(url, {"field": "uscc", "value": USCC_A}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert taken["ok"] is False and "already registered in your organization" in taken["message"]
 
@@ -620,7 +620,7 @@ def test_owned_addresses_are_stored_canonical(client, org_a, owner_a, entity_a, 
 
 
 def test_a_partner_authorization_names_a_partner_entity_of_the_organization(client, org_a, owner_a, entity_a):
-    partner = Entity.objects.create(organization=org_a, name="乙合作有限公司", uscc=USCC_B, legal_rep_name="李四",
+    partner = make_entity(organization=org_a, name="乙合作有限公司", uscc=USCC_B, legal_rep_name="李四",
                                     legal_rep_id_number=ID_A)  # fmt: skip
     client.force_login(owner_a)
     data = {"partner": str(partner.pk), "signatures": "乙合作", "valid_from": "2026-01-01", "valid_until": "2025-01-01",
@@ -640,11 +640,11 @@ def test_the_partner_select_offers_the_organization_s_other_entities_as_light_op
     """Read as plain rows (filing_portal.choices.light_choices), searchable once long; another
     customer's entity, or the entity itself, is still refused."""
     partners = [
-        Entity.objects.create(organization=org_a, name=f"乙合作{i}有限公司", uscc=f"X{i:017d}", legal_rep_name="李四",
+        make_entity(organization=org_a, name=f"乙合作{i}有限公司", uscc=f"X{i:017d}", legal_rep_name="李四",
                               legal_rep_id_number=ID_A)
         for i in range(3)
     ]  # fmt: skip
-    theirs = Entity.objects.create(organization=OrganizationFactory(), name="丙有限公司", uscc=USCC_B,
+    theirs = make_entity(organization=OrganizationFactory(), name="丙有限公司", uscc=USCC_B,
                                    legal_rep_name="王五", legal_rep_id_number=ID_A)  # fmt: skip
     client.force_login(owner_a)
     html = client.get(evidence_url(org_a, entity_a, "partner"), HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -15,6 +15,8 @@ from django.utils import timezone, translation
 from filing_portal.choices import EMPTY_LABEL, Select
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 
+from .factories import make_entity
+
 ORG, ENTITY = 7, uuid.UUID("0b6a1f4e-3c2d-4e5f-8a9b-1c2d3e4f5a6b")
 
 
@@ -101,7 +103,7 @@ def test_the_entity_page_links_each_evidence_item_s_live_files_only(client, org_
     current files, never a replaced or purged one, nor another item's."""
 
     def entity(name, uscc):
-        return Entity.objects.create(organization=org_a, name=name, uscc=uscc, legal_rep_name="张三",
+        return make_entity(organization=org_a, name=name, uscc=uscc, legal_rep_name="张三",
                                      legal_rep_id_number="11010519491231002X", created_by=owner_a)  # fmt: skip
 
     holder, partner = entity("甲科技有限公司", "91350100M000100Y43"), entity("乙科技有限公司", "91350100M000200Y1X")

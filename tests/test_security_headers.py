@@ -40,6 +40,7 @@ from signatures.models import Holiday, Signature
 from templates_app import services as template_services
 
 from .conftest import otp_login
+from .factories import make_entity, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -145,8 +146,7 @@ def world(db, password):
     )  # fmt: skip
     template = template_services.template_submit(organization=org, user=customer, signature=active,
                                                  kind="notification", name="发货", text="您的订单已发货")  # fmt: skip
-    for state in ("in_review", "approved", "filing", "active"):
-        template_services.template_transition(template=template, to_status=state, actor=customer)
+    walk(template, "approved")
     draft_template = template_services.template_save_draft(
         organization=org, user=customer, signature=active, kind="notification", name="到货", text="您的包裹已到"
     )
@@ -160,7 +160,7 @@ def world(db, password):
     document = Document.objects.filter(entity=entity).first()
     Trademark.objects.create(entity=entity, name="示例", registration_number="12345678", owner_name=entity.name)
     IcpApp.objects.create(entity=entity, name="示例", icp_number="京ICP备00000000号-2A", filing_subject=entity.name)
-    partner = Entity.objects.create(organization=org, name="丙科技有限公司", uscc="91110000802100433B",
+    partner = make_entity(organization=org, name="丙科技有限公司", uscc="91110000802100433B",
                                     legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
     PartnerAuthorization.objects.create(entity=entity, partner=partner, signatures="丙科技",
                                         valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2027, 1, 1))  # fmt: skip

@@ -15,6 +15,8 @@ from qualifications.models import Document, Entity
 from signatures import services
 from signatures.models import Policy, Signature, SignatureEvent
 
+from .factories import make_entity, walk
+
 pytestmark = pytest.mark.django_db
 
 NAME = "北京百度网讯科技有限公司"
@@ -33,14 +35,14 @@ def complete_package(entity, **extra):
 
 @pytest.fixture
 def entity(org_a, owner_a):
-    created = Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
+    created = make_entity(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
                                     legal_rep_id_number="11010519491231002X")  # fmt: skip
     return complete_package(created)
 
 
 @pytest.fixture
 def other_entity(org_b):
-    return Entity.objects.create(organization=org_b, name="深圳市腾讯计算机系统有限公司", uscc="914403001922038216",
+    return make_entity(organization=org_b, name="深圳市腾讯计算机系统有限公司", uscc="914403001922038216",
                                  legal_rep_name="李四", legal_rep_id_number="11010519491231002X")  # fmt: skip
 
 
@@ -121,7 +123,7 @@ def test_an_entity_of_another_organization_cannot_be_chosen(client, org_a, owner
 
 
 def test_a_partner_authorization_must_be_valid_and_list_the_signature(client, org_a, owner_a, entity):
-    partner = Entity.objects.create(organization=org_a, name="小米科技有限责任公司", uscc="91110108551385082Q",
+    partner = make_entity(organization=org_a, name="小米科技有限责任公司", uscc="91110108551385082Q",
                                     legal_rep_name="雷某", legal_rep_id_number="11010519491231002X")  # fmt: skip
     today = timezone.localdate()
     expired = entity.partner_authorizations.create(
@@ -174,11 +176,10 @@ def test_the_transition_is_compare_and_set(org_a, owner_a, entity):
     signature = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度",
                                          status="submitted")  # fmt: skip
     stale = Signature.objects.get(pk=signature.pk)
-    services.signature_transition(signature=signature, to_status="in_review", actor=owner_a)
+    walk(signature, "in_review")
     with pytest.raises(services.TransitionRefused):
-        services.signature_transition(signature=stale, to_status="withdrawn", actor=owner_a)
-    with pytest.raises(services.TransitionRefused):
-        services.signature_transition(signature=signature, to_status="active", actor=owner_a)
+        services.signature_withdraw(signature=stale, actor=owner_a)  # it was submitted when read: no longer
+    assert Signature.objects.get(pk=signature.pk).status == "in_review"
 
 
 def test_every_signature_url_of_another_organization_is_404(client, org_a, owner_a, entity, owner_b):
@@ -261,8 +262,7 @@ def test_the_detail_page_says_when_filing_is_expected_on_chinas_calendar(client,
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度")
     signature = Signature.objects.get()
-    for state in ("in_review", "approved"):
-        services.signature_transition(signature=signature, to_status=state, actor=owner_a)
+    walk(signature, "approved")
     SignatureEvent.objects.filter(signature=signature).update(at=dt.datetime(2025, 12, 31, 10, tzinfo=dt.UTC))
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
     # 2025-12-31 + 5 working days: 1-3 January are holidays, Sunday 4 January is a make-up day.
@@ -337,7 +337,7 @@ def test_the_admin_shows_exactly_the_built_in_timeline(db):
 def test_the_live_check_stays_within_five_queries_on_the_partner_path(
     client, org_a, owner_a, entity, django_assert_max_num_queries
 ):
-    partner = complete_package(Entity.objects.create(organization=org_a, name="小米科技有限责任公司",
+    partner = complete_package(make_entity(organization=org_a, name="小米科技有限责任公司",
                                                      uscc="91110108551385082Q", legal_rep_name="雷某",
                                                      legal_rep_id_number="11010519491231002X"))  # fmt: skip
     today = timezone.localdate()
@@ -371,8 +371,7 @@ def test_an_application_sent_back_for_changes_is_resubmitted(client, org_a, owne
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度")
     signature = Signature.objects.get()
-    for state in ("in_review", "changes_requested"):
-        services.signature_transition(signature=signature, to_status=state, actor=owner_a)
+    walk(signature, "changes_requested")
     edit = reverse("org:signature-edit", args=[org_a.pk, signature.pk])
     # Its own text does not count as taken by itself.
     response = client.post(edit, {"entity": str(entity.pk), "source": "abbreviation", "text": "百度"})
@@ -435,7 +434,7 @@ LONG = "福州闽江云通信科技有限公司"  # 13 characters: one more than
 
 @pytest.fixture
 def long_entity(org_a):
-    created = Entity.objects.create(organization=org_a, name=LONG, uscc="91350100MA2XYZ1234",
+    created = make_entity(organization=org_a, name=LONG, uscc="91350100MA2XYZ1234",
                                     legal_rep_name="林五", legal_rep_id_number="11010519491231002X")  # fmt: skip
     return complete_package(created)
 
@@ -642,7 +641,7 @@ def _rules_applied(html: str) -> list[str]:
 
 @pytest.fixture
 def second_entity(org_a):
-    created = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110108MA01B2C3D4",
+    created = make_entity(organization=org_a, name="北京小度科技有限公司", uscc="91110108MA01B2C3D4",
                                     legal_rep_name="王五", legal_rep_id_number="11010519491231002X")  # fmt: skip
     return complete_package(created)
 
@@ -863,17 +862,17 @@ def test_the_form_picks_the_only_entity_and_asks_for_one_when_there_is_none(clie
         found = re.search(r'<select name="entity"[^>]*>(.*?)</select>', html, re.S)
         return found.group(1) if found else html
 
-    Entity.objects.create(organization=org_a, name="北京已注销科技有限公司", uscc="91110000802100434B",
+    make_entity(organization=org_a, name="北京已注销科技有限公司", uscc="91110000802100434B",
                           legal_rep_name="张三", legal_rep_id_number="11010519491231002X", status="closed")  # fmt: skip
     assert "Register an entity first: a signature always belongs to one." in entity_select()
 
-    only = Entity.objects.create(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
+    only = make_entity(organization=org_a, name=NAME, uscc="91110000802100433B", legal_rep_name="张三",
                                  legal_rep_id_number="11010519491231002X")  # fmt: skip
     select = entity_select()
     assert f'<option value="{only.pk}" selected>{NAME}</option>' in select
     assert '<option value="" selected>' not in select
 
-    second = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
+    second = make_entity(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
                                    legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
     select = entity_select()
     assert '<option value="" selected>' in select and select.count(" selected>") == 1  # two: the customer chooses
@@ -883,7 +882,7 @@ def test_the_form_picks_the_only_entity_and_asks_for_one_when_there_is_none(clie
 def test_the_evidence_options_are_each_entity_s_whatever_the_kind(client, org_a, owner_a, entity, other_entity):
     """Trademarks, apps and partner authorizations are read in one query (test_page_queries); each
     option keeps its own label and entity, and another organization's evidence is not offered."""
-    second = Entity.objects.create(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
+    second = make_entity(organization=org_a, name="北京小度科技有限公司", uscc="91110000802100435B",
                                    legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
     mark = second.trademarks.create(name="小度", registration_number="123", owner_name=second.name)
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)

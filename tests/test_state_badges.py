@@ -11,6 +11,7 @@ from filing_portal.badges import STATE_BADGE_CLASS
 from qualifications.models import Document, Entity
 from signatures.models import Signature
 
+from .factories import make_entity
 from .test_state_labels import one_of_each  # noqa: F401 (a fixture: a signature and a template per state)
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_a_signature_state_has_one_colour_on_the_list_and_its_page(client, org_a
 def test_an_entity_state_has_one_colour_on_the_list_and_its_page(client, org_a, owner_a):
     client.force_login(owner_a)
     entities = [
-        Entity.objects.create(
+        make_entity(
             organization=org_a,
             name=f"示例{n}科技有限公司",
             uscc=uscc,
@@ -80,7 +81,7 @@ def test_an_entity_state_has_one_colour_on_the_list_and_its_page(client, org_a, 
 
 
 def test_a_new_entity_without_documents_is_not_shown_valid_its_badge_agrees_with_its_checklist(client, org_a, owner_a):
-    entity = Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     client.force_login(owner_a)
     detail, listing = (

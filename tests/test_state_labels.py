@@ -14,6 +14,7 @@ from signatures.models import Signature, SignatureEvent
 from templates_app.models import SmsTemplate, TemplateEvent
 
 from .conftest import make_staff, otp_login
+from .factories import make_entity
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def labels(language):
 @pytest.fixture
 def one_of_each(org_a, owner_a):
     """A signature and a template in every state, each with the event that brought it there."""
-    entity = Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     held = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例",
                                     status="active")  # fmt: skip
@@ -125,7 +126,7 @@ def test_a_refused_move_names_the_states_by_their_labels(org_a, owner_a, languag
     from filing_portal.workflow import TransitionRefused
     from signatures import services
 
-    entity = Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW")
+    entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW")
     signature = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例",
                                          status="withdrawn")  # fmt: skip
     with translation.override(language), pytest.raises(TransitionRefused) as refused:

@@ -7,9 +7,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from qualifications.models import Entity
 from signatures.models import Signature
 from templates_app import services
+
+from .factories import make_entity
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ CODE_WITH_LINK = "您的验证码为${code}，5分钟内有效，详见 example.
 
 @pytest.fixture
 def signature(org_a):
-    entity = Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     return Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
                                     status="active")  # fmt: skip

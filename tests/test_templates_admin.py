@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from qualifications.models import Entity
 from signatures.models import Signature
 from templates_app import services
 from templates_app.models import TestSend
 
 from .conftest import make_staff, otp_login
+from .factories import make_entity
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ ADD = reverse("admin:templates_app_testsend_add")
 
 
 def _template(org, owner, uscc, text):
-    entity = Entity.objects.create(organization=org, name=f"{text}有限公司", uscc=uscc, legal_rep_name="王演示",
+    entity = make_entity(organization=org, name=f"{text}有限公司", uscc=uscc, legal_rep_name="王演示",
                                    legal_rep_id_number="110105198001010016")  # fmt: skip
     signature = Signature.objects.create(organization=org, entity=entity, source="abbreviation", text=text,
                                          status="active")  # fmt: skip

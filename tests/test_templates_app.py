@@ -11,10 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from qualifications.models import Entity, OwnedAddress
+from qualifications.models import OwnedAddress
+from review import services as review_services
 from signatures.models import Signature
 from templates_app import services
 from templates_app.models import SmsTemplate, TemplateEvent, TestSend
+
+from .factories import make_entity, review_reviewer, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,7 @@ ONE_OWNED_LINK = "新品上市，详见 shop.example.com ，拒收请回复R"
 
 @pytest.fixture
 def entity(org_a):
-    return Entity.objects.create(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
+    return make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                  legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
 
 
@@ -99,8 +102,7 @@ def test_editing_an_approved_template_makes_a_new_version_and_keeps_the_old(clie
     template = SmsTemplate.objects.get()
     url = reverse("org:template-revise", args=[org_a.pk, template.pk])
     assert client.post(url, {"kind": "notification", "text": "您的订单已签收"}).status_code == 400  # not approved yet
-    for state in ("in_review", "approved"):
-        services.template_transition(template=template, to_status=state, actor=owner_a)
+    walk(template, "approved")
     response = client.post(url, {"kind": "notification", "text": "您的订单已签收"})
     assert response.status_code == 302
     revision = SmsTemplate.objects.get(previous=template)
@@ -127,7 +129,7 @@ def test_test_sends_are_recorded_per_carrier_and_the_latest_shown(client, org_a,
 
 
 def test_a_withdrawn_or_foreign_signature_cannot_carry_a_template(client, org_a, owner_a, signature, org_b, owner_b):
-    other = Signature.objects.create(organization=org_b, entity=Entity.objects.create(
+    other = Signature.objects.create(organization=org_b, entity=make_entity(
         organization=org_b, name="乙", uscc="914403001922038216", legal_rep_name="李", legal_rep_id_number="x"),
         source="abbreviation", text="乙方", status="active")  # fmt: skip
     client.force_login(owner_a)
@@ -165,8 +167,7 @@ def test_the_check_is_never_a_get(client, org_a, owner_a, signature):
 def test_a_template_can_be_revised_once_at_a_time_and_not_under_a_dead_signature(org_a, owner_a, signature):
     template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
                                         name="发货", text="您的订单已发货")  # fmt: skip
-    for state in ("in_review", "approved"):
-        services.template_transition(template=template, to_status=state, actor=owner_a)
+    walk(template, "approved")
     services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
     with translation.override("zh-hans"), pytest.raises(services.ValidationError, match="新版本在处理中"):
         services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已退回")
@@ -181,11 +182,9 @@ def test_a_replaced_version_no_longer_fills_the_whitelist(org_a, owner_a, signat
         OwnedAddress.objects.create(entity=entity, kind="domain", value=domain)
     old = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing",
                                    name="a", text=ONE_OWNED_LINK)  # fmt: skip
-    for state in ("in_review", "approved"):
-        services.template_transition(template=old, to_status=state, actor=owner_a)
+    walk(old, "approved")
     new = services.template_revise(template=old, user=owner_a, kind="marketing", text="详见 other.cn ，拒收请回复R")
-    for state in ("in_review", "approved"):
-        services.template_transition(template=new, to_status=state, actor=owner_a)
+    walk(new, "approved")
     [(contacts, domains)] = services.whitelists_of(signature=signature)
     assert domains == {"other.cn"}
 
@@ -248,8 +247,9 @@ def test_a_template_sent_back_for_changes_is_resubmitted_from_its_page(client, o
     client.force_login(owner_a)
     submit(client, org_a, signature, "您的订单已发货", kind="notification")
     template = SmsTemplate.objects.get()
-    services.template_transition(template=template, to_status="in_review", actor=owner_a)
-    services.template_transition(template=template, to_status="changes_requested", actor=owner_a, reason="请写明单号")
+    walk(template, "in_review")
+    review_services.decide(template, reviewer=review_reviewer(), decision="request_changes",
+                           reason_codes=["REV_TEMPLATE_CONTENT"], note="请写明单号")  # fmt: skip
     detail = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "Make the changes and resubmit" in detail.content.decode()
     url = reverse("org:template-edit", args=[org_a.pk, template.pk])
@@ -278,8 +278,7 @@ def test_a_new_version_keeps_its_signature_and_name_and_is_not_counted_against_t
     OwnedAddress.objects.create(entity=entity, kind="domain", value="other.cn")
     old = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="marketing",
                                    name="活动", text=ONE_OWNED_LINK)  # fmt: skip
-    for state in ("in_review", "approved"):
-        services.template_transition(template=old, to_status=state, actor=owner_a)
+    walk(old, "approved")
     client.force_login(owner_a)
     moved = "新品上市，详见 other.cn ，拒收请回复R"
     # Telecom whitelists one domain a signature: the old version's example.com is not counted against its successor.
@@ -324,8 +323,7 @@ def test_changes_saved_without_submitting_stay_sent_back(client, org_a, owner_a,
     client.force_login(owner_a)
     submit(client, org_a, signature, "您的订单已发货", kind="notification")
     template = SmsTemplate.objects.get()
-    for state in ("in_review", "changes_requested"):
-        services.template_transition(template=template, to_status=state, actor=owner_a)
+    walk(template, "changes_requested")
     url = reverse("org:template-edit", args=[org_a.pk, template.pk])
     assert "Save without submitting" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     data = {"signature": signature.pk, "kind": "notification", "name": "发货", "text": "您的订单${order}已发货"}
@@ -338,8 +336,7 @@ def test_changes_saved_without_submitting_stay_sent_back(client, org_a, owner_a,
 def test_a_new_version_under_a_signature_no_longer_live_is_refused_with_the_reason(client, org_a, owner_a, signature):
     template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
                                         name="发货", text="您的订单已发货")  # fmt: skip
-    for state in ("in_review", "approved"):
-        services.template_transition(template=template, to_status=state, actor=owner_a)
+    walk(template, "approved")
     signature.status = "cleared"
     signature.save()
     client.force_login(owner_a)
@@ -408,8 +405,7 @@ def test_every_test_send_problem_is_shown_at_once(client, org_a, owner_a, signat
 def _approved(org, owner, signature, text="您的订单已发货", kind="notification"):
     template = services.template_submit(organization=org, user=owner, signature=signature, kind=kind, name="发货",
                                         text=text)  # fmt: skip
-    for state in ("in_review", "approved"):
-        services.template_transition(template=template, to_status=state, actor=owner)
+    walk(template, "approved")
     return template
 
 
@@ -472,7 +468,7 @@ def test_two_new_versions_at_once_make_one(org_a, owner_a, signature):
 def test_a_version_number_is_never_used_twice(org_a, owner_a, signature):
     template = _approved(org_a, owner_a, signature)
     v2 = services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
-    services.template_transition(template=v2, to_status="withdrawn", actor=owner_a)
+    services.template_withdraw(template=v2, actor=owner_a)
     v3 = services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已退回")
     assert (v2.version, v3.version) == (2, 3)
 
@@ -501,7 +497,7 @@ def test_a_test_send_needs_a_live_template_and_a_date_after_it_was_written(org_a
         services.record_test_send(template=template, user=owner_a, carrier="mobile", sent_on=dt.date(1, 1, 1),
                                   delivered=True, failure_code="")  # fmt: skip
     assert list(refused.value.message_dict) == ["sent_on"]
-    services.template_transition(template=template, to_status="withdrawn", actor=owner_a)
+    services.template_withdraw(template=template, actor=owner_a)
     with pytest.raises(services.ValidationError) as refused:
         services.record_test_send(template=template, user=owner_a, carrier="mobile",
                                   sent_on=timezone.localdate(), delivered=True, failure_code="")  # fmt: skip
@@ -524,8 +520,7 @@ def test_a_sent_back_new_version_under_a_dead_signature_is_told_why_and_offered_
 ):
     v1 = _approved(org_a, owner_a, signature)
     v2 = services.template_revise(template=v1, user=owner_a, kind="notification", text="您的订单已签收")
-    for state in ("in_review", "changes_requested"):
-        services.template_transition(template=v2, to_status=state, actor=owner_a)
+    walk(v2, "changes_requested")
     signature.status = "cleared"
     signature.save()
     client.force_login(owner_a)
@@ -541,7 +536,7 @@ def test_a_sent_back_new_version_under_a_dead_signature_is_told_why_and_offered_
 def test_a_withdrawn_template_offers_no_test_send_and_no_new_version(client, org_a, owner_a, signature):
     template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
                                         name="发货", text="您的订单已发货")  # fmt: skip
-    services.template_transition(template=template, to_status="withdrawn", actor=owner_a)
+    services.template_withdraw(template=template, actor=owner_a)
     client.force_login(owner_a)
     page = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "not sent: test one that is under way" in page.content.decode()
@@ -692,8 +687,9 @@ def test_a_template_s_page_links_its_newer_versions_and_asks_only_when_there_are
     assert not [q for q in queries.captured_queries if '"templates_app_smstemplate"."previous_id" = ' in q["sql"]]
 
     v2 = services.template_revise(template=v1, user=owner_a, kind="notification", text="您的订单已签收")
-    services.template_transition(template=v2, to_status="in_review", actor=owner_a)
-    services.template_transition(template=v2, to_status="changes_requested", actor=owner_a, reason="请补充退订方式")
+    walk(v2, "in_review")
+    review_services.decide(v2, reviewer=review_reviewer(), decision="request_changes",
+                           reason_codes=["REV_TEMPLATE_CONTENT"], note="请补充退订方式")  # fmt: skip
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert re.search(rf'Newer versions: <a href="/o/{org_a.pk}/templates/{v2.pk}/">v2</a>', html)
     html = client.get(reverse("org:template-detail", args=[org_a.pk, v2.pk]), HTTP_ACCEPT_LANGUAGE="en").content

@@ -211,7 +211,7 @@
       var items = data.violations.map(function (v) {
         return { cls: v.severity === "error" ? "text-danger" : "text-warning-emphasis",
                  text: v.message, code: v.code, ref: v.rule };
-      }).concat(data.problems.map(function (p) { return { cls: "text-danger", text: p, code: "", ref: "" }; }));
+      });
       items.forEach(function (item) {
         var li = document.createElement("li");
         li.className = "mb-2 " + item.cls;

@@ -110,6 +110,7 @@ class Command(BaseCommand):
         from compliance import transitions as states
         from qualifications import services as qualification_services
         from qualifications.models import OwnedAddress
+        from review import services as review_services
         from signatures import services as signature_services
 
         owner = _owner(org)
@@ -127,8 +128,8 @@ class Command(BaseCommand):
         signature = signature_services.signature_submit(organization=org, user=owner, draft=draft,
                                                         acknowledge_warnings=True)  # fmt: skip
         reviewer = User.objects.get(email=STAFF[0][0])
-        for state in (states.IN_REVIEW, states.APPROVED, states.FILING, states.ACTIVE):
-            signature_services.signature_transition(signature=signature, to_status=state, actor=reviewer)
+        review_services.claim(signature, reviewer=reviewer)
+        review_services.decide(signature, reviewer=reviewer, decision=states.APPROVE)
 
     def _user(self, email, name, *, staff):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_staff": staff})

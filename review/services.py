@@ -1,0 +1,83 @@
+"""The reviewer's moves on an application (a signature, a template): claim, release, decide.
+
+Each is one move of the table (compliance/transitions.py) through the one entry point,
+``filing_portal.workflow.move``, which checks the reviewer's role, the reason codes and the second
+reviewer, and compare-and-sets the status: of two reviewers deciding at once, one wins and the other
+is told, and nothing is recorded twice.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance import transitions as t
+from compliance.evidence import four_eyes_required
+from filing_portal import workflow
+
+TransitionRefused = workflow.TransitionRefused
+DECISIONS = (t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
+
+
+def claim(application, *, reviewer):
+    """Take an application from the queue: a submitted one goes in review; one awaiting a second
+    reviewer stays there, held by this (different) reviewer. Refused if another reviewer holds it."""
+    target = t.IN_REVIEW if application.status == t.SUBMITTED else application.status
+    return workflow.move(
+        application, action=t.CLAIM, to_status=target, actor=reviewer,
+        fields={"reviewer": reviewer, "claimed_at": timezone.now()}, expected={"reviewer": None},
+    )  # fmt: skip
+
+
+def release(application, *, actor=None):
+    """Give a claim back to the queue: the reviewer who holds it, or a scheduled task (``actor``
+    None) for a claim left idle. In review goes back to submitted."""
+    target = t.SUBMITTED if application.status == t.IN_REVIEW else application.status
+    expected = {"reviewer": actor} if actor is not None else {"reviewer": application.reviewer_id}
+    return workflow.move(
+        application, action=t.RELEASE, to_status=target, actor=actor,
+        fields={"reviewer": None, "claimed_at": None}, expected=expected,
+    )  # fmt: skip
+
+
+def four_eyes(application) -> bool:
+    """Whether approving ``application`` needs a second, different reviewer (settings.REVIEW_FOUR_EYES)."""
+    from signatures.models import Signature
+    from signatures.selectors import signature_facts
+    from signatures.services import Draft
+
+    signature = application if isinstance(application, Signature) else application.signature
+    draft = Draft(entity=signature.entity, source=signature.source, text=signature.text,
+                  trademark=signature.trademark, app=signature.app,
+                  partner_authorization=signature.partner_authorization)  # fmt: skip
+    facts = signature_facts(draft, text=signature.text)
+    return four_eyes_required(facts, cases=settings.REVIEW_FOUR_EYES)
+
+
+def decide(application, *, reviewer, decision: str, reason_codes=(), note: str = "", seen=None):
+    """The reviewer's decision on an application they hold: approve (or, where four-eyes applies,
+    pass it to a second reviewer), request changes or reject, with reason codes from the catalogue
+    and a free note. ``seen``: the application's ``updated_at`` as the reviewer saw it; a decision
+    on an application that changed since is refused."""
+    if decision not in DECISIONS:
+        raise TransitionRefused(_("Unknown decision."))
+    if application.reviewer_id != reviewer.pk:
+        raise TransitionRefused(_("Claim this application before deciding on it."))
+    expected = {"reviewer": reviewer}
+    if seen is not None:
+        expected["updated_at"] = seen
+    if decision == t.APPROVE:
+        target = t.AWAITING_SECOND if application.status == t.IN_REVIEW and four_eyes(application) else t.APPROVED
+    else:
+        target = t.CHANGES_REQUESTED if decision == t.REQUEST_CHANGES else t.REJECTED
+    # Awaiting a second reviewer, the item goes back to the queue for another reviewer to claim.
+    fields = {"reviewer": None, "claimed_at": None} if target == t.AWAITING_SECOND else {"claimed_at": None}
+    try:
+        return workflow.move(application, action=decision, to_status=target, actor=reviewer,
+                             reason_codes=reason_codes, note=note, fields=fields, expected=expected)  # fmt: skip
+    except TransitionRefused:
+        application.refresh_from_db()
+        if seen is not None and application.updated_at != seen and application.reviewer_id == reviewer.pk:
+            raise TransitionRefused(
+                _("The application changed after you opened it. Reload it and check again.")
+            ) from None
+        raise

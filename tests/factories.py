@@ -43,7 +43,7 @@ def make_entity(**fields):
 
     organization = fields.get("organization") or Organization.objects.get(pk=fields["organization_id"])
     fields.setdefault("is_own", not Entity.objects.filter(organization=organization, is_own=True).exists())
-    return make_entity(**fields)
+    return Entity.objects.create(**fields)
 
 
 def review_reviewer(email="walker@platform.cn"):

@@ -86,7 +86,7 @@ class World:
         )  # fmt: skip
         self.signature = Signature.objects.create(
             organization=self.org, entity=self.entity, source=Signature.Source.ABBREVIATION, text="闽江云通信",
-            status=states.ACTIVE,
+            status=states.APPROVED,
         )  # fmt: skip
         self.draft_signature = Signature.objects.create(
             organization=self.org, entity=self.entity, source=Signature.Source.ABBREVIATION, text="闽江云",
@@ -94,7 +94,7 @@ class World:
         )  # fmt: skip
         self.template = SmsTemplate.objects.create(
             organization=self.org, signature=self.signature, kind=SmsTemplate.Kind.NOTIFICATION, name="发货通知",
-            text="您的订单${order}已发货。", status=states.ACTIVE,
+            text="您的订单${order}已发货。", status=states.APPROVED,
         )  # fmt: skip
         self.draft_template = SmsTemplate.objects.create(
             organization=self.org, signature=self.signature, kind=SmsTemplate.Kind.NOTIFICATION, name="草稿",
@@ -141,7 +141,7 @@ class World:
         Document.objects.bulk_create(evidence)
         signatures = Signature.objects.bulk_create(
             Signature(organization=org, entity=e, source=Signature.Source.FULL_NAME, text=e.name, status=status)
-            for e, status in zip(entities, itertools.cycle([states.ACTIVE, states.DRAFT, states.IN_REVIEW]))
+            for e, status in zip(entities, itertools.cycle([states.APPROVED, states.DRAFT, states.IN_REVIEW]))
         )
         SmsTemplate.objects.bulk_create(
             SmsTemplate(organization=org, signature=s, kind=SmsTemplate.Kind.VERIFICATION, name=f"验证码{i}",
@@ -196,14 +196,14 @@ def _pages(w: World):
         "evidence-create address": ("get", url("evidence-create", entity, "address"), None),
         "evidence-create partner": ("get", url("evidence-create", entity, "partner"), None),
         "signature-list": ("get", url("signature-list"), None),
-        "signature-list filtered": ("get", url("signature-list"), {"status": states.ACTIVE, "page": "2"}),
+        "signature-list filtered": ("get", url("signature-list"), {"status": states.APPROVED, "page": "2"}),
         "signature-create": ("get", url("signature-create"), None),
         "signature-check": ("get", url("signature-check"), {"entity": str(entity), "source": "abbreviation",
                                                             "text": "闽江云通信"}),
         "signature-detail": ("get", url("signature-detail", w.signature.pk), None),
         "signature-edit": ("get", url("signature-edit", w.draft_signature.pk), None),
         "template-list": ("get", url("template-list"), None),
-        "template-list filtered": ("get", url("template-list"), {"status": states.ACTIVE, "page": "2"}),
+        "template-list filtered": ("get", url("template-list"), {"status": states.APPROVED, "page": "2"}),
         "template-create": ("get", url("template-create"), None),
         "template-check": ("post", url("template-check"), {"signature": w.signature.pk, "kind": "notification",
                                                            "text": "您的订单${order}已发货，详见 d1.example.cn"}),
@@ -269,7 +269,7 @@ def test_it_pages_a_long_list_and_keeps_the_filter_in_the_links(client, owner_a,
     assert 'data-testid="pagination"' in first and 'href="?page=2"' in first
     assert 'data-testid="status-filter"' in first
 
-    status = states.ACTIVE if name != "entity-list" else Entity.Status.ACTIVE
+    status = states.APPROVED if name != "entity-list" else Entity.Status.ACTIVE
     filtered = client.get(url, {"status": status, "page": 2})
     html = filtered.content.decode()
     expected = {"signature-list": Signature, "template-list": SmsTemplate, "entity-list": Entity}[name]
@@ -308,11 +308,11 @@ def test_it_offers_no_pages_for_a_short_list_and_the_filter_only_when_its_rows_d
     html = client.get(url).content.decode()
     assert _rows(html, "template-table") == 5
     assert 'data-testid="status-filter"' in html and 'data-testid="pagination"' not in html
-    SmsTemplate.objects.filter(organization=world.org).update(status=states.ACTIVE)
+    SmsTemplate.objects.filter(organization=world.org).update(status=states.APPROVED)
     html = client.get(url).content.decode()
     assert 'data-testid="status-filter"' not in html and 'data-testid="pagination"' not in html
     # A filter in use stays, even on a list whose rows share one state.
-    html = client.get(url, {"status": states.ACTIVE}).content.decode()
+    html = client.get(url, {"status": states.APPROVED}).content.decode()
     assert 'data-testid="status-filter"' in html
     # The same for signatures and entities, from the rows the page already read (no query of its own).
     assert (

@@ -126,13 +126,14 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     assert User.objects.get(email="reviewer@demo.example").groups.filter(name=roles.REVIEWER).exists()
     org = Organization.objects.get()
     assert org.account_manager.email == "manager@demo.example"
-    # Ready for templates at once: one active signature, filed through the services, and an owned domain.
+    # Ready for templates at once: one approved signature, through the services (a reviewer claimed and
+    # approved it), and an owned domain.
     from signatures.models import Signature
 
     [signature] = Signature.objects.all()
-    assert (signature.text, signature.status, signature.organization) == ("示例科技有限公司", "active", org)
-    assert list(signature.events.values_list("to_status", flat=True)) == [
-        "draft", "submitted", "in_review", "approved", "filing", "active"
+    assert (signature.text, signature.status, signature.organization) == ("示例科技有限公司", "approved", org)
+    assert list(signature.events.values_list("to_status", "actor_role")) == [
+        ("draft", "customer"), ("submitted", "customer"), ("in_review", "reviewer"), ("approved", "reviewer")
     ]  # fmt: skip
     assert list(signature.entity.addresses.values_list("value", flat=True)) == ["example.com"]
     assert "Demo signature: 【示例科技有限公司】" in text

@@ -139,7 +139,7 @@ def world(db, password):
     org = Organization.objects.get(name=DEMO_ORG)
     customer = User.objects.get(email=CUSTOMER[0])
     entity = Entity.objects.get(organization=org)
-    active = Signature.objects.get(organization=org, status="active")
+    active = Signature.objects.get(organization=org, status="approved")
     draft = signature_services.signature_save_draft(
         organization=org, user=customer, draft=signature_services.Draft(entity=entity, source="abbreviation",
                                                                        text="示例科技")

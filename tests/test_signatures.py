@@ -108,7 +108,7 @@ def test_a_double_submit_makes_one_application(client, org_a, owner_a, entity):
 def test_a_signature_held_by_another_entity_is_taken(client, org_a, owner_a, entity, org_b, owner_b, other_entity):
     client.force_login(owner_b)
     Signature.objects.create(organization=org_b, entity=other_entity, source="trademark", text="百度",
-                             status="active")  # fmt: skip
+                             status="approved")  # fmt: skip
     client.force_login(owner_a)
     response = submit(client, org_a, entity, "百度")
     assert "already held by another entity" in response.content.decode()
@@ -220,7 +220,7 @@ def test_the_live_check_costs_the_same_few_queries_however_many_signatures_exist
     client.get(url, params)  # warm the session
     Signature.objects.bulk_create(
         Signature(organization=other_entity.organization, entity=other_entity, source="trademark",
-                  text=f"签名{chr(0x4E00 + i)}", status="active")
+                  text=f"签名{chr(0x4E00 + i)}", status="approved")
         for i in range(300)
     )  # fmt: skip
     # session + user (middleware) + membership, entity, policy rows, taken: the view adds at most 5.
@@ -454,7 +454,7 @@ def test_a_long_full_name_is_refused_with_abbreviations_that_pass_when_picked(cl
         assert picked["proposals"] == []  # offered for the full name only
     # Taken by someone else: no longer proposed.
     Signature.objects.create(organization=org_a, entity=long_entity, source="abbreviation", text="闽江云通信",
-                             status="active")  # fmt: skip
+                             status="approved")  # fmt: skip
     assert "闽江云通信" not in _check(client, org_a, long_entity, source="full_name", text=LONG).json()["proposals"]
 
 
@@ -555,7 +555,7 @@ def test_a_draft_keeps_a_source_it_cannot_use_and_says_why_beside_it(client, org
 def test_an_existing_app_name_signature_warns_and_shows_the_way_to_refile(client, org_a, owner_a, entity):
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
-                                         text="百度地图", status="active")  # fmt: skip
+                                         text="百度地图", status="approved")  # fmt: skip
     client.force_login(owner_a)
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
@@ -593,7 +593,7 @@ def test_an_app_name_application_never_filed_is_not_told_carriers_may_clear_it(c
     html = client.get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     alert = html.split('data-testid="source-refused"', 1)[1].split("</div>", 1)[0]
     assert "Carriers may clear" not in alert and "withdraw it" in alert and refile in alert
-    for status in ("approved", "filing", "active", "dormant"):  # filed: carriers may clear it
+    for status in ("approved",):  # filed: carriers may clear it
         Signature.objects.filter(pk=signature.pk).update(status=status)
         html = client.get(detail, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert "运营商可能清理此签名" in html and refile in html, status
@@ -695,8 +695,8 @@ def test_a_draft_is_never_lost_to_evidence_of_another_entity(client, org_a, owne
 def test_an_app_name_signature_warns_in_the_list_and_on_the_dashboard(client, org_a, owner_a, entity):
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
-                                         text="百度地图", status="active")  # fmt: skip
-    Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度", status="active")
+                                         text="百度地图", status="approved")  # fmt: skip
+    Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度", status="approved")
     client.force_login(owner_a)
     html = client.get(reverse("org:signature-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert html.count('data-testid="source-withdrawn"') == 1
@@ -739,7 +739,7 @@ def test_a_draft_shows_the_rules_that_would_apply_today_and_its_current_check(cl
     assert "SIG_ABBREVIATION_NOT_CONTIGUOUS" in check.split("</ul>", 1)[0]
     # A seeded signature (no notices recorded): the rules in force, never a bare "—".
     seeded = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度",
-                                      status="active")  # fmt: skip
+                                      status="approved")  # fmt: skip
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, seeded.pk])).content.decode()
     assert _rules_applied(html) and "<li>—</li>" not in html
 
@@ -751,7 +751,7 @@ def test_with_every_proposal_taken_the_length_error_still_names_a_way_forward(
 
     for text in abbreviation_candidates(LONG):
         Signature.objects.create(organization=org_b, entity=other_entity, source="abbreviation", text=text,
-                                 status="active")  # fmt: skip
+                                 status="approved")  # fmt: skip
     client.force_login(owner_a)
     data = _check(client, org_a, long_entity, source="full_name", text=LONG).json()
     assert data["proposals"] == []
@@ -784,7 +784,7 @@ PARTNER_ZH = "合作方名称（凭授权委托书）"
 def test_every_list_of_the_sources_still_accepted_names_the_partner_source(client, org_a, owner_a, entity):
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
     signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
-                                         text="百度地图", status="active")  # fmt: skip
+                                         text="百度地图", status="approved")  # fmt: skip
     client.force_login(owner_a)
 
     def page(name, *args, language="zh-hans"):
@@ -818,7 +818,7 @@ def test_every_list_of_the_sources_still_accepted_names_the_partner_source(clien
 @time_machine.travel(AFTER_CUTOFF, tick=False)
 def test_the_dashboard_counts_app_name_signatures_by_what_is_to_be_done_with_them(client, org_a, owner_a, entity):
     app = entity.apps.create(name="百度地图", icp_number="京ICP备1号-1A", filing_subject=NAME)
-    for n, status in enumerate(["draft", "draft", "changes_requested", "in_review", "active", "rejected"]):
+    for n, status in enumerate(["draft", "draft", "changes_requested", "in_review", "approved", "rejected"]):
         Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
                                  text=f"百度地图{'甲乙丙丁戊己'[n]}", status=status)  # fmt: skip
     client.force_login(owner_a)

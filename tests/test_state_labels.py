@@ -32,12 +32,12 @@ def one_of_each(org_a, owner_a):
     entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     held = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例",
-                                    status="active")  # fmt: skip
+                                    status="approved")  # fmt: skip
     made = []
     for i, state in enumerate(Signature.Status.values):
         signature = (
             held
-            if state == "active"
+            if state == "approved"
             else Signature.objects.create(
                 organization=org_a, entity=entity, source="abbreviation", text=f"示例{chr(0x4E00 + i)}", status=state
             )
@@ -95,7 +95,7 @@ def test_the_chinese_names_are_the_timelines_not_the_entitys():
     names = labels("zh-hans")
     # The badge said 有效 and the filter 已通过 (the entity's and the document's words) while the timeline
     # said 可用 and 审核通过: one name now, the application's.
-    assert names[states.ACTIVE] == "可用" and names[states.APPROVED] == "审核通过"
+    assert names[states.APPROVED] == "审核通过" and names[states.AWAITING_SECOND] == "等待复核"
     assert len(set(names.values())) == len(names)  # no two states share a name
     with translation.override("zh-hans"):
         assert str(Entity.Status.ACTIVE.label) == "有效"  # the entity keeps its own word
@@ -112,13 +112,13 @@ def test_a_rejected_template_is_not_told_to_apply_for_a_signature(client, org_a,
         assert next_step in listing.content.decode()
 
 
-def test_a_cleared_template_is_not_asked_for_what_it_cannot_do():
-    """Cleared is final: no edit, no new version; the next step says to write a new template."""
-    from compliance import transitions as states
-
-    zh, en = states.TEMPLATE_NEXT_STEP[states.CLEARED]
+def test_a_decided_application_makes_no_more_moves():
+    """The application's life ends at the platform's decision: approved, rejected and withdrawn are
+    final for the table (what the carriers do next is the filings' business)."""
+    for end in (states.APPROVED, states.REJECTED, states.WITHDRAWN):
+        assert not [m for m in states.MOVES if m.source == end]
+    zh, en = states.TEMPLATE_NEXT_STEP[states.REJECTED]
     assert "新的模板" in zh and "new template" in en
-    assert states.SIGNATURE_TRANSITIONS[states.CLEARED] == frozenset()
 
 
 @pytest.mark.parametrize(("language", "name"), [("zh-hans", "已撤回"), ("en", "Withdrawn")])

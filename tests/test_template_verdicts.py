@@ -22,7 +22,7 @@ def signature(org_a):
     entity = make_entity(organization=org_a, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     return Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
-                                    status="active")  # fmt: skip
+                                    status="approved")  # fmt: skip
 
 
 def check(client, org, signature, text, kind="marketing", language="en"):

@@ -25,7 +25,7 @@ def _template(org, owner, uscc, text):
     entity = make_entity(organization=org, name=f"{text}有限公司", uscc=uscc, legal_rep_name="王演示",
                                    legal_rep_id_number="110105198001010016")  # fmt: skip
     signature = Signature.objects.create(organization=org, entity=entity, source="abbreviation", text=text,
-                                         status="active")  # fmt: skip
+                                         status="approved")  # fmt: skip
     template = services.template_submit(organization=org, user=owner, signature=signature, kind="notification",
                                         name="发货", text="您的订单已发货")  # fmt: skip
     template.created_at = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)  # written before the test sends below

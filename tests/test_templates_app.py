@@ -34,7 +34,7 @@ def entity(org_a):
 @pytest.fixture
 def signature(org_a, entity):
     return Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
-                                    status="active")  # fmt: skip
+                                    status="approved")  # fmt: skip
 
 
 def submit(client, org, signature, text, kind="marketing", name="活动"):
@@ -131,7 +131,7 @@ def test_test_sends_are_recorded_per_carrier_and_the_latest_shown(client, org_a,
 def test_a_withdrawn_or_foreign_signature_cannot_carry_a_template(client, org_a, owner_a, signature, org_b, owner_b):
     other = Signature.objects.create(organization=org_b, entity=make_entity(
         organization=org_b, name="乙", uscc="914403001922038216", legal_rep_name="李", legal_rep_id_number="x"),
-        source="abbreviation", text="乙方", status="active")  # fmt: skip
+        source="abbreviation", text="乙方", status="approved")  # fmt: skip
     client.force_login(owner_a)
     assert submit(client, org_a, other, "您好").status_code == 400
     signature.status = "withdrawn"
@@ -171,7 +171,7 @@ def test_a_template_can_be_revised_once_at_a_time_and_not_under_a_dead_signature
     services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已签收")
     with translation.override("zh-hans"), pytest.raises(services.ValidationError, match="新版本在处理中"):
         services.template_revise(template=template, user=owner_a, kind="notification", text="您的订单已退回")
-    signature.status = "cleared"
+    signature.status = "withdrawn"
     signature.save()
     with pytest.raises(services.ValidationError):
         services.template_revise(template=template, user=owner_a, kind="notification", text="x")
@@ -289,7 +289,7 @@ def test_a_new_version_keeps_its_signature_and_name_and_is_not_counted_against_t
     telecom = {c["carrier"]: c for c in client.post(url, {**data, "template": old.pk}).json()["carriers"]}["telecom"]
     assert telecom["verdict"] == "needs_filing"
     other = Signature.objects.create(organization=org_a, entity=entity, source="full_name", text="示例科技有限公司",
-                                     status="active")  # fmt: skip
+                                     status="approved")  # fmt: skip
     revise = reverse("org:template-revise", args=[org_a.pk, old.pk])
     response = client.post(revise, {"signature": other.pk, "name": "改名", "kind": "marketing", "text": moved})
     assert response.status_code == 302
@@ -337,7 +337,7 @@ def test_a_new_version_under_a_signature_no_longer_live_is_refused_with_the_reas
     template = services.template_submit(organization=org_a, user=owner_a, signature=signature, kind="notification",
                                         name="发货", text="您的订单已发货")  # fmt: skip
     walk(template, "approved")
-    signature.status = "cleared"
+    signature.status = "withdrawn"
     signature.save()
     client.force_login(owner_a)
     response = client.post(reverse("org:template-revise", args=[org_a.pk, template.pk]),
@@ -521,7 +521,7 @@ def test_a_sent_back_new_version_under_a_dead_signature_is_told_why_and_offered_
     v1 = _approved(org_a, owner_a, signature)
     v2 = services.template_revise(template=v1, user=owner_a, kind="notification", text="您的订单已签收")
     walk(v2, "changes_requested")
-    signature.status = "cleared"
+    signature.status = "withdrawn"
     signature.save()
     client.force_login(owner_a)
     page = client.get(reverse("org:template-detail", args=[org_a.pk, v2.pk]), HTTP_ACCEPT_LANGUAGE="en").content
@@ -601,7 +601,7 @@ def test_the_preview_highlights_the_whole_link_as_written(client, org_a, owner_a
 
 @pytest.mark.parametrize(
     ("status", "way_forward"),
-    [("active", "运营商可能清理此签名"), ("in_review", "请您撤回"), ("changes_requested", "请您先修改签名来源")],
+    [("approved", "运营商可能清理此签名"), ("in_review", "请您撤回"), ("changes_requested", "请您先修改签名来源")],
 )
 def test_a_template_under_an_app_name_signature_is_warned_on_its_form_and_its_page(
     client, org_a, owner_a, entity, status, way_forward
@@ -612,7 +612,7 @@ def test_a_template_under_an_app_name_signature_is_warned_on_its_form_and_its_pa
     signature = Signature.objects.create(organization=org_a, entity=entity, source="app_name", app=app,
                                          text="示例地图", status=status)  # fmt: skip
     template = SmsTemplate.objects.create(organization=org_a, signature=signature, kind="notification", name="发货",
-                                          text="您的订单已发货。", status="active")  # fmt: skip
+                                          text="您的订单已发货。", status="approved")  # fmt: skip
     client.force_login(owner_a)
     url = reverse("org:template-check", args=[org_a.pk])
     body = {"signature": signature.pk, "kind": "notification", "text": "您的订单已发货。"}
@@ -665,7 +665,7 @@ def test_the_form_picks_the_only_live_signature_and_asks_for_one_when_there_is_n
     assert "A template is filed under a signature: apply for one first." in signature_select()
 
     only = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="示例科技",
-                                    status="active")  # fmt: skip
+                                    status="approved")  # fmt: skip
     select = signature_select()
     assert f'<option value="{only.pk}" selected>【示例科技】</option>' in select
     assert '<option value="" selected>' not in select

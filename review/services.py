@@ -21,6 +21,9 @@ DECISIONS = (t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
 def claim(application, *, reviewer):
     """Take an application from the queue: a submitted one goes in review; one awaiting a second
     reviewer stays there, held by this (different) reviewer. Refused if another reviewer holds it."""
+    if application.reviewer_id is not None and application.status in (t.IN_REVIEW, t.AWAITING_SECOND):
+        holder = application.reviewer.get_full_name() or application.reviewer.email
+        raise TransitionRefused(_("%(who)s holds this application already.") % {"who": holder})
     target = t.IN_REVIEW if application.status == t.SUBMITTED else application.status
     return workflow.move(
         application, action=t.CLAIM, to_status=target, actor=reviewer,

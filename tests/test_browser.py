@@ -269,7 +269,7 @@ def test_a_marketing_template_with_two_links_is_blocked_everywhere_then_fixed_an
     entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
     OwnedAddress.objects.create(entity=entity, kind="domain", value="example.com")
-    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="approved")
     _log_in(page, owner_a, password)
     page.goto(f"/o/{org.pk}/templates/new/")
     page.locator("#id_signature").select_option(label="【示例科技】")
@@ -353,8 +353,15 @@ def _two_filed_entities(org):
     people = {"legal_rep_id_number": "11010519491231002X"}
     a = complete_package(make_entity(organization=org, name="福州闽江云通信科技有限公司",
                                                uscc="91350100MA2XYZ1234", legal_rep_name="林五", **people))  # fmt: skip
-    b = complete_package(make_entity(organization=org, name="北京小度科技有限公司",
-                                               uscc="91110108MA01B2C3D4", legal_rep_name="王五", **people))  # fmt: skip
+    # The second is another account's own entity, shared with this one (a group with several accounts):
+    # an organization's other entities are partners, whose names need their letter.
+    from qualifications.models import EntityShare
+
+    from .factories import OrganizationFactory
+
+    b = complete_package(make_entity(organization=OrganizationFactory(), name="北京小度科技有限公司",
+                                     uscc="91110108MA01B2C3D4", legal_rep_name="王五", **people))  # fmt: skip
+    EntityShare.objects.create(entity=b, organization=org)
     return a, b
 
 

@@ -16,7 +16,7 @@ def test_a_verification_code_with_a_link_names_the_rule_in_every_row(page, owner
     org = owner_a.memberships.get().organization
     entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
-    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="approved")
     _log_in(page, owner_a, password)
     page.goto(f"/o/{org.pk}/templates/new/")
     page.locator("#id_signature").select_option(label="【示例科技】")
@@ -48,7 +48,7 @@ def test_every_carrier_s_reasons_show_on_a_375_px_phone(page, owner_a, password)
     org = owner_a.memberships.get().organization
     entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
-    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="approved")
     width = 375
     page.set_viewport_size({"width": width, "height": 812})
     _log_in(page, owner_a, password)
@@ -76,7 +76,7 @@ def test_the_verdict_table_fits_the_card_on_a_375_px_phone_when_no_carrier_gives
     org = owner_a.memberships.get().organization
     entity = make_entity(organization=org, name="示例科技有限公司", uscc="91110108MA01DEM0AW",
                                    legal_rep_name="王演示", legal_rep_id_number="110105198001010016")  # fmt: skip
-    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="active")
+    Signature.objects.create(organization=org, entity=entity, source="abbreviation", text="示例科技", status="approved")
     page.set_viewport_size({"width": 375, "height": 812})
     _log_in(page, owner_a, password)
     page.goto(f"/o/{org.pk}/templates/new/")

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from compliance import BUILTIN_CHANGES, check_signature, policy_as_of
+from compliance import transitions as t
 from compliance.abbreviations import abbreviation_candidates, propose_abbreviations, proposes_abbreviations
 from compliance.policies import PLATFORM_RULE, change, describe_ref
 from compliance.signatures import offered_sources, signature_notices, signature_refs, source_refusal
-from compliance import transitions as t
 from compliance.workdays import add_working_days, is_exact, is_working_day
 
 BAIDU = "北京百度网讯科技有限公司"

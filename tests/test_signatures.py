@@ -286,7 +286,10 @@ def test_the_partner_source_without_an_authorization_explains_instead_of_failing
     client.force_login(owner_a)
     response = _check(client, org_a, entity, source="partner", text="示例")
     assert response.status_code == 200
-    assert response.json()["blocked"] and "Choose the partner authorization" in response.json()["problems"][0]
+    assert response.json()["blocked"]
+    assert _evidence(response.json()) == {
+        "EVID_PARTNER_MISSING": "Choose the partner authorization this signature rests on."
+    }
     response = submit(client, org_a, entity, "示例", source="partner")
     assert response.status_code == 400 and not Signature.objects.exists()
 
@@ -295,14 +298,14 @@ def test_the_live_check_says_when_the_entity_already_holds_the_text(client, org_
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度")
     data = _check(client, org_a, entity, source="abbreviation", text="百度").json()
-    assert data["blocked"] and "already has" in data["problems"][0]
+    assert data["blocked"] and "already has" in _evidence(data)["EVID_ALREADY_HELD"]
 
 
 def test_an_incomplete_package_blocks_the_signature(client, org_a, owner_a, entity):
     Document.objects.filter(entity=entity, kind="legal_rep_id_back").delete()
     client.force_login(owner_a)
     data = _check(client, org_a, entity, source="abbreviation", text="百度").json()
-    assert data["blocked"] and "qualification package is incomplete" in data["problems"][0]
+    assert data["blocked"] and "qualification package is incomplete" in _evidence(data)["EVID_PACKAGE_INCOMPLETE"]
 
 
 def test_a_trademark_signature_is_the_trademark_and_it_must_be_in_force(client, org_a, owner_a, entity):
@@ -310,8 +313,8 @@ def test_a_trademark_signature_is_the_trademark_and_it_must_be_in_force(client, 
                                          valid_until=dt.date(2020, 1, 1))  # fmt: skip
     client.force_login(owner_a)
     data = _check(client, org_a, entity, source="trademark", trademark=trademark.pk, text="阿里巴巴").json()
-    assert any("the trademark itself" in p for p in data["problems"])
-    assert any("expired on 2020-01-01" in p for p in data["problems"])
+    assert "the trademark itself" in _evidence(data)["EVID_TRADEMARK_MISMATCH"]
+    assert "expired on 2020-01-01" in _evidence(data)["EVID_TRADEMARK_EXPIRED"]
 
 
 @time_machine.travel(AFTER_CUTOFF, tick=False)
@@ -348,7 +351,7 @@ def test_the_live_check_stays_within_five_queries_on_the_partner_path(
     with django_assert_max_num_queries(7):  # session + user, and the view's five
         data = _check(client, org_a, entity, source="partner", partner_authorization=authorization.pk,
                       text="小米科技").json()  # fmt: skip
-    assert data["problems"] == ["Upload the partner's signed authorization letter first."]
+    assert _evidence(data) == {"EVID_PARTNER_LETTER_MISSING": "Upload the partner's signed authorization letter first."}
 
 
 def test_a_draft_is_saved_unchecked_then_edited_and_submitted(client, org_a, owner_a, entity):
@@ -450,7 +453,7 @@ def test_a_long_full_name_is_refused_with_abbreviations_that_pass_when_picked(cl
     assert data["proposals"][:2] == ["闽江云通信", "闽江云通信科技"]
     for proposal in data["proposals"]:
         picked = _check(client, org_a, long_entity, source="abbreviation", text=proposal).json()
-        assert picked["violations"] == [] and picked["problems"] == [] and not picked["blocked"]
+        assert picked["violations"] == [] and not picked["blocked"]
         assert picked["proposals"] == []  # offered for the full name only
     # Taken by someone else: no longer proposed.
     Signature.objects.create(organization=org_a, entity=long_entity, source="abbreviation", text="闽江云通信",
@@ -508,7 +511,7 @@ def test_app_names_are_not_offered_to_new_applications_and_the_form_says_why(cli
     # Without an app chosen, no invitation to add one: it could not be used.
     data = _check(client, org_a, entity, source="app_name", text="百度").json()
     assert [v["code"] for v in data["violations"]] == ["SIG_SOURCE_NOT_ACCEPTED"]
-    assert not any("ICP-filed app" in problem for problem in data["problems"])
+    assert not any("ICP-filed app" in message for message in _evidence(data).values())
 
 
 def test_the_sources_offered_follow_the_policy_in_force_not_a_fixed_date(client, org_a, owner_a, entity):
@@ -565,7 +568,7 @@ def test_an_existing_app_name_signature_warns_and_shows_the_way_to_refile(client
     # Before the cut-off the source still counts: nothing to say, the usual next step.
     with time_machine.travel(BEFORE_CUTOFF, tick=False):
         html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
-    assert 'data-testid="source-refused"' not in html and "可以发送" in html
+    assert 'data-testid="source-refused"' not in html and "平台已通过" in html
     signature.status = "withdrawn"
     signature.save()
     html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk])).content.decode()
@@ -701,13 +704,13 @@ def test_an_app_name_signature_warns_in_the_list_and_on_the_dashboard(client, or
     html = client.get(reverse("org:signature-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert html.count('data-testid="source-withdrawn"') == 1
     assert "来源已不被接受" in html and "自 2026-05-01 起（通知 2026.4.23）" in html
-    assert html.count("可以发送；长期不用可能被运营商清理") == 1  # the abbreviation's row only
+    assert html.count("平台已通过，等待向运营商报备") == 1  # the abbreviation's row only
     dashboard = client.get(reverse("org:dashboard", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-testid="source-withdrawn"' in dashboard and "自 2026-05-01 起（通知 2026.4.23）" in dashboard
     assert f'href="{reverse("org:signature-create", args=[org_a.pk])}"' in dashboard
     detail = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
                         HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
-    assert "可以发送" not in detail and "来源已不被接受" in detail
+    assert "平台已通过" not in detail and "来源已不被接受" in detail
     # Read from the policy in force, not a date: a later change accepting app names again silences it.
     sources, carriers = ["full_name", "abbreviation", "trademark", "app_name"], ["mobile", "unicom", "telecom"]
     Policy.objects.create(key="app-names-again", effective=timezone.localdate(), carriers=carriers,
@@ -917,3 +920,30 @@ def test_the_timeline_says_who_and_why_read_as_plain_rows(client, org_a, owner_a
     assert timeline.count(f"<br>{owner_a.email}</span>") == 2 and timeline.count("<br></span>") == 1
     [events] = [q["sql"] for q in queries.captured_queries if 'FROM "signatures_signatureevent"' in q["sql"]]
     assert '"accounts_user"."password"' not in events  # the e-mail alone, not the whole user
+
+
+def _evidence(data) -> dict[str, str]:
+    """The live check's evidence problems (compliance.evidence), by code."""
+    return {v["code"]: v["message"] for v in data["violations"] if v["code"].startswith("EVID_")}
+
+
+def partner_signature_ready(org, owner):
+    """A partner signature submitted through the service: the organization's own entity, a partner
+    entity with its package, its letter listing 小米科技, valid today."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from signatures import services as signature_services
+
+    own = complete_package(make_entity(organization=org, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                                       legal_rep_name="李四", is_own=True))  # fmt: skip
+    partner = complete_package(make_entity(organization=org, name="小米科技有限责任公司", uscc="91110108551385082Q",
+                                           legal_rep_name="雷军", is_own=False))  # fmt: skip
+    today = timezone.localdate()
+    letter = own.partner_authorizations.create(partner=partner, signatures="小米科技", valid_from=today,
+                                               valid_until=today + dt.timedelta(days=365))  # fmt: skip
+    Document.objects.create(entity=own, kind="partner_letter", partner_authorization=letter,
+                            content_type="application/pdf", sha256="0" * 64)  # fmt: skip
+    draft = signature_services.Draft(entity=own, source="partner", text="小米科技", partner_authorization=letter)
+    return signature_services.signature_submit(organization=org, user=owner, draft=draft, acknowledge_warnings=True)

@@ -112,10 +112,7 @@ def organization_membership_get(*, organization: Organization, membership_id: in
 
 def organizations_for_staff(*, user: User):
     """Organizations a staff user may see in the admin: all for reviewers and policy admins,
-    only their own customers for an account manager."""
-    organizations = Organization.objects.all()
-    if user.is_superuser or user.has_perm("accounts.review_filings") or user.has_perm("accounts.publish_policies"):
-        return organizations
-    if user.has_perm("accounts.manage_assigned_customers"):
-        return organizations.filter(account_manager=user)
-    return organizations.none()
+    only their own customers for an account manager (accounts.staff decides)."""
+    from . import staff
+
+    return staff.organizations_visible(user)

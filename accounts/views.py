@@ -22,20 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from filing_portal.forms import apply_service_errors
+
 from . import selectors, services
 from .forms import EmailLoginForm, InvitationSignupForm, InviteForm, SignupForm, TotpConfirmForm
 from .models import Membership, User, normalize_email
 
 # Several backends are configured (django-axes first), so login() must be told which one.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _apply_service_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -62,7 +56,7 @@ def signup(request):
                 organization_name=form.cleaned_data["organization_name"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             login(request, result.user, backend=MODEL_BACKEND)
             messages.success(request, _("Welcome! Your organization has been created."))
@@ -117,7 +111,7 @@ def invitation_accept(request, token):
                 invitation=invitation, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         except services.InvitationError as error:
             return render(request, "accounts/invitation_invalid.html", {"reason": str(error)}, status=410)
         else:
@@ -173,7 +167,7 @@ def members(request, org_id):
                 role=form.cleaned_data["role"],
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("org:members", org_id=org_id)

@@ -57,6 +57,7 @@ def seed() -> dict:
 
     from accounts import services as account_services
     from compliance import transitions as states
+    from compliance.carriers import CODES as CARRIER_CODES
     from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
     from signatures.models import Signature, SignatureEvent
     from templates_app.models import SmsTemplate, TemplateEvent, TestSend
@@ -91,7 +92,7 @@ def seed() -> dict:
                              valid_until=dt.date(2027, 1, 1))
         for partner in entities[1:11]
     )  # fmt: skip
-    cycle = itertools.cycle([states.ACTIVE, states.DRAFT, states.IN_REVIEW, states.APPROVED, states.WITHDRAWN])
+    cycle = itertools.cycle([states.APPROVED, states.DRAFT, states.IN_REVIEW, states.APPROVED, states.WITHDRAWN])
     signatures = Signature.objects.bulk_create(
         Signature(organization=org, entity=entities[i % 100], source=Signature.Source.ABBREVIATION,
                   text=f"云通信{i}", status=next(cycle), created_by=user)
@@ -114,11 +115,11 @@ def seed() -> dict:
         for t in templates
         for a, b in (("", states.DRAFT), (states.DRAFT, states.SUBMITTED))
     )
-    live = next(t for t in templates if t.status == states.ACTIVE)
-    TestSend.objects.bulk_create(TestSend(template=live, carrier=c, delivered=True) for c in TestSend.Carrier.values)
+    live = next(t for t in templates if t.status == states.APPROVED)
+    TestSend.objects.bulk_create(TestSend(template=live, carrier=c, delivered=True) for c in CARRIER_CODES)
     draft_signature = next(s for s in signatures if s.status == states.DRAFT)
     draft_template = next(t for t in templates if t.status == states.DRAFT)
-    held = next(s for s in signatures if s.status == states.ACTIVE)
+    held = next(s for s in signatures if s.status == states.APPROVED)
 
     client = Client()
     client.force_login(user)

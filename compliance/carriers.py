@@ -8,10 +8,17 @@ class Carrier:
     code: str
     name_zh: str
     name_en: str
+    short_zh: str  # as a rule's sentence names it: "移动：……"
+
+    def name(self, chinese: bool) -> str:
+        return self.name_zh if chinese else self.name_en
 
 
-MOBILE = Carrier("mobile", "中国移动", "China Mobile")
-UNICOM = Carrier("unicom", "中国联通", "China Unicom")
-TELECOM = Carrier("telecom", "中国电信", "China Telecom")
+MOBILE = Carrier("mobile", "中国移动", "China Mobile", "移动")
+UNICOM = Carrier("unicom", "中国联通", "China Unicom", "联通")
+TELECOM = Carrier("telecom", "中国电信", "China Telecom", "电信")
 
+# The one list of carriers, in the order customers know them in; everything else derives from it.
 CARRIERS: tuple[Carrier, ...] = (MOBILE, UNICOM, TELECOM)
+CODES: tuple[str, ...] = tuple(c.code for c in CARRIERS)
+BY_CODE = {c.code: c for c in CARRIERS}

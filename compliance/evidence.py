@@ -86,10 +86,10 @@ def check_evidence(
     found: list[Violation] = []
     evidence = [e for e in (facts.trademark, facts.app, facts.partner) if e is not None]
     if any(not e.same_entity for e in evidence):
-        found.append(_v("EVID_EVIDENCE_OTHER_ENTITY", "所选证明材料属于其他主体。",
+        found.append(_v("EVID_EVIDENCE_OTHER_ENTITY", "所选依据属于另一个主体。",
                         "The evidence chosen belongs to another entity.", SOURCES_REF))  # fmt: skip
     if real_name_required and not facts.package_complete:
-        found.append(_v("EVID_PACKAGE_INCOMPLETE", "主体资质材料不全：请您先在主体页面上传所需材料。",
+        found.append(_v("EVID_PACKAGE_INCOMPLETE", "该主体的资质材料未齐全：请先上传其资质文件。",
                         "The entity's qualification package is incomplete: upload its documents first.",
                         PACKAGE_REF))  # fmt: skip
     if not facts.own_entity:
@@ -104,7 +104,7 @@ def check_evidence(
     elif facts.source == PARTNER:
         found += _partner(facts, day)
     if facts.held_by_entity:
-        found.append(_v("EVID_ALREADY_HELD", f"本主体已有「{facts.text}」（申请进行中或已通过）。",
+        found.append(_v("EVID_ALREADY_HELD", f"本主体已有“{facts.text}”（申请进行中或已完成）。",
                         f"This entity already has “{facts.text}” (an application is under way or done).",
                         SOURCES_REF))  # fmt: skip
     return found
@@ -113,16 +113,16 @@ def check_evidence(
 def _trademark(facts: SignatureFacts, day: dt.date) -> list[Violation]:
     trademark = facts.trademark
     if trademark is None:
-        return [_v("EVID_TRADEMARK_MISSING", "请选择此签名所依据的注册商标（可在主体页面添加）。",
+        return [_v("EVID_TRADEMARK_MISSING", "请选择该签名所依据的注册商标（可在主体页面添加）。",
                    "Choose the registered trademark this signature rests on (add it on the entity's page).",
                    SOURCES_REF)]  # fmt: skip
     found = []
     if normalized(trademark.name) != facts.text:
-        found.append(_v("EVID_TRADEMARK_MISMATCH", f"商标签名须与商标名称「{trademark.name}」完全一致。",
+        found.append(_v("EVID_TRADEMARK_MISMATCH", f"以商标为来源的签名须与商标完全一致：“{trademark.name}”。",
                         f"A trademark signature is the trademark itself: “{trademark.name}”.",
                         SOURCES_REF))  # fmt: skip
     if trademark.valid_until and trademark.valid_until < day:
-        found.append(_v("EVID_TRADEMARK_EXPIRED", f"商标注册已于 {trademark.valid_until} 到期。",
+        found.append(_v("EVID_TRADEMARK_EXPIRED", f"该商标注册已于 {trademark.valid_until} 到期。",
                         f"The trademark's registration expired on {trademark.valid_until}.", SOURCES_REF))  # fmt: skip
     return found
 
@@ -133,11 +133,11 @@ def _app(facts: SignatureFacts, source_accepted: bool) -> list[Violation]:
         # Not once app names stopped counting: SIG_SOURCE_NOT_ACCEPTED says why, and adding an app would not help.
         if not source_accepted:
             return []
-        return [_v("EVID_APP_MISSING", "请选择此签名所依据的 ICP 备案应用（可在主体页面添加）。",
+        return [_v("EVID_APP_MISSING", "请选择该签名所依据的 ICP 备案应用（可在主体页面添加）。",
                    "Choose the ICP-filed app this signature rests on (add it on the entity's page).",
                    SOURCES_REF)]  # fmt: skip
     if normalized(app.name) != facts.text:
-        return [_v("EVID_APP_NAME_MISMATCH", f"应用签名须与应用备案名称「{app.name}」完全一致。",
+        return [_v("EVID_APP_NAME_MISMATCH", f"以应用为来源的签名须与备案的应用名称一致：“{app.name}”。",
                    f"An app signature is the app's filed name: “{app.name}”.", SOURCES_REF)]  # fmt: skip
     return []
 
@@ -145,24 +145,24 @@ def _app(facts: SignatureFacts, source_accepted: bool) -> list[Violation]:
 def _partner(facts: SignatureFacts, day: dt.date) -> list[Violation]:
     partner = facts.partner
     if partner is None:
-        return [_v("EVID_PARTNER_MISSING", "请选择此签名所依据的合作方授权。",
+        return [_v("EVID_PARTNER_MISSING", "请选择该签名所依据的合作方授权。",
                    "Choose the partner authorization this signature rests on.", PARTNER_REF)]  # fmt: skip
     found = []
     if not partner.valid_from <= day <= partner.valid_until:
         found.append(_v("EVID_PARTNER_NOT_VALID",
-                        f"合作方授权的有效期为 {partner.valid_from} 至 {partner.valid_until}，今天不在其中。",
+                        f"合作方授权的有效期为 {partner.valid_from} 至 {partner.valid_until}，今天不在有效期内。",
                         f"The partner's authorization is valid from {partner.valid_from} to {partner.valid_until}, "
                         "not today.", PARTNER_REF))  # fmt: skip
     if facts.text not in partner.signatures:
         covered = "、".join(sorted(partner.signatures)) or "—"
-        found.append(_v("EVID_PARTNER_NOT_LISTED", f"合作方的授权委托书未列出「{facts.text}」；它列出的是：{covered}。",
+        found.append(_v("EVID_PARTNER_NOT_LISTED", f"合作方授权书未列出“{facts.text}”；其授权的签名为：{covered}。",
                         f"The partner's letter does not list “{facts.text}”; it covers: {covered}.",
                         PARTNER_REF))  # fmt: skip
     if not partner.has_letter:
-        found.append(_v("EVID_PARTNER_LETTER_MISSING", "请先上传合作方签章的授权委托书。",
+        found.append(_v("EVID_PARTNER_LETTER_MISSING", "请先上传合作方签署的授权委托书。",
                         "Upload the partner's signed authorization letter first.", PARTNER_REF))  # fmt: skip
     if not partner.package_complete:
-        found.append(_v("EVID_PARTNER_PACKAGE_INCOMPLETE", "合作方自己的资质材料不全。",
+        found.append(_v("EVID_PARTNER_PACKAGE_INCOMPLETE", "合作方自身的资质材料未齐全。",
                         "The partner's own qualification package is incomplete.", PARTNER_REF))  # fmt: skip
     return found
 

@@ -13,8 +13,10 @@ from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from .carriers import CODES
+
 CHINA = ZoneInfo("Asia/Shanghai")
-ALL_CARRIERS = frozenset({"mobile", "unicom", "telecom"})
+ALL_CARRIERS = frozenset(CODES)
 
 SOURCES = ("full_name", "abbreviation", "trademark", "app_name", "official_account", "mini_program", "website",
            "software_copyright")  # fmt: skip

@@ -25,6 +25,7 @@ import idna
 import phonenumbers
 import tldextract
 
+from .carriers import BY_CODE
 from .policies import ALL_CARRIERS, Policy, policy_as_of
 from .signatures import ERROR, WARNING, Violation
 
@@ -694,12 +695,7 @@ def _carrier_rules(add, analysis, rules, carrier, owned, owned_ips, signature_co
         contacts = contacts + [("variable", name) for name in analysis.variable_contacts]
     # A carrier without its own IP limit (Unicom, Mobile: "1 link") counts an IP address as a link.
     link_count = len(links) + (len(ips) if rules.template_max_ips is None else 0)
-    name = {
-        "mobile": ("移动", "China Mobile"),
-        "unicom": ("联通", "China Unicom"),
-        "telecom": ("电信", "China Telecom"),
-    }
-    zh, en = name[carrier]
+    zh, en = BY_CODE[carrier].short_zh, BY_CODE[carrier].name_en
     if rules.template_max_links is not None and link_count > rules.template_max_links:
         add("TPL_TOO_MANY_LINKS", ERROR,
             f"{zh}：每个模板最多 {rules.template_max_links} 个链接，当前 {link_count} 个。",

@@ -5,8 +5,11 @@ from html import escape
 from django import forms
 from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from compliance.carriers import BY_CODE, CODES
 
 # The empty choice of every customer select, in one place: Django's own is a bare "---------".
 EMPTY_LABEL = _("—— Choose ——")
@@ -105,3 +108,17 @@ def light_choices(
     field.widget = Select(attrs={**field.widget.attrs, "data-searchable": ""})
     field.widget.light_field = field
     field.queryset = queryset
+
+
+def _carrier_name(code: str) -> str:
+    from django.utils.translation import get_language
+
+    return BY_CODE[code].name((get_language() or "").startswith("zh"))
+
+
+carrier_name = lazy(_carrier_name, str)
+
+
+def carrier_choices() -> list[tuple[str, object]]:
+    """The carriers as a model field's choices, named in the reader's language (compliance.carriers)."""
+    return [(code, carrier_name(code)) for code in CODES]

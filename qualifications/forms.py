@@ -83,8 +83,17 @@ class EntityForm(forms.ModelForm):
             **{f: Select() for f in ("kind", "industry", "legal_rep_id_type", "agent_id_type")},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, own_entity=None, **kwargs):
+        """``own_entity``: the organization's own entity, if it has one (a new entity is then a partner)."""
         super().__init__(*args, **kwargs)
+        # Whose entity is it: asked once, when the organization registers its first entity; any other is a
+        # partner (a signature in its name needs its letter). The reviewer confirms it.
+        self.own_entity = own_entity
+        if self.instance.pk is None and own_entity is None:
+            self.fields["is_own"] = forms.BooleanField(
+                label=_("This is my organization itself, not a partner"), required=False, initial=True,
+                help_text=_("A partner's name goes on a signature only with the partner's authorization letter."),
+            )  # fmt: skip
         self.fields["industry"].choices = industry_choices()
         self.fields["industry"].help_text = _("* needs an extra permit from the industry's regulator.")
         self.fields["uscc"].widget.attrs.update({"data-check": "uscc", "autocomplete": "off"})

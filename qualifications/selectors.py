@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext
 
+from accounts import staff
 from compliance import qualification as rules
 from filing_portal import compiled
 
@@ -120,13 +121,9 @@ def _active_consent():
 
 
 def staff_may_see_organization(*, user, organization) -> bool:
-    """Reviewers see every organization; an account manager sees their own customers.
-    Staff act only with a session that passed the admin's second factor."""
-    if not (user.is_authenticated and user.is_staff and getattr(user, "is_verified", lambda: False)()):
-        return False
-    if user.is_superuser or user.has_perm("accounts.review_filings"):
-        return True
-    return organization.account_manager_id == user.pk
+    """Reviewers see every organization; an account manager sees their own customers. Staff act only
+    with a session that passed the admin's second factor (accounts.staff decides)."""
+    return staff.may_see_organization(user, organization)
 
 
 def document_for_viewer(*, user, document_id, variant: str) -> Document:
@@ -141,11 +138,7 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
         raise Http404 from None
     organization = document.entity.organization
     if variant == "original":
-        allowed = (
-            document.is_id_image
-            and staff_may_see_organization(user=user, organization=organization)
-            and (user.is_superuser or user.has_perm("accounts.review_filings"))
-        )
+        allowed = document.is_id_image and staff.may_open_original(user, organization)
     else:
         allowed = user.is_authenticated and (
             organization.memberships.filter(user=user).exists()
@@ -272,3 +265,8 @@ def entity_page_documents(*, entity: Entity, evidence=(), partners=()) -> list[D
     for authorization in partners:
         authorization.partner_kinds = frozenset(partner_kinds[authorization.partner_id])
     return own
+
+
+def own_entity(*, organization):
+    """The organization's own entity (the one that is itself), or None before it registers one."""
+    return Entity.objects.filter(organization=organization, is_own=True).only("pk", "name").first()

@@ -246,7 +246,7 @@ def reencode(data: bytes) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def _font(size: int):
+def cjk_font(size: int):
     candidates = [settings.WATERMARK_FONT] if settings.WATERMARK_FONT else []
     for path in candidates + list(settings.WATERMARK_FONT_CANDIDATES):
         if path and Path(path).exists():
@@ -266,7 +266,7 @@ def watermark(image: Image.Image, text: str) -> Image.Image:
     # The layer is drawn at half scale and enlarged: a quarter of the pixels to turn.
     width, height = (base.width + 1) // 2, (base.height + 1) // 2
     size = max(10, width // 26)
-    font = _font(size)
+    font = cjk_font(size)
     side = int(math.hypot(width, height)) + size
     layer = Image.new("L", (side, side), 0)
     draw = ImageDraw.Draw(layer)

@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
-from accounts.views import _apply_service_errors
 from compliance.qualification import ID_IMAGE_KINDS, id_document_expired
 from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
+from filing_portal.forms import apply_service_errors
 from filing_portal.listing import paginate
 from signatures.policies import current_policy
 
@@ -70,14 +70,14 @@ def _entities(org_id):
 @require_http_methods(["GET", "POST"])
 def entity_create(request, org_id):
     membership = _membership(request, org_id)
-    form = EntityForm(request.POST or None)
+    form = EntityForm(request.POST or None, own_entity=selectors.own_entity(organization=membership.organization))
     if request.method == "POST" and form.is_valid():
         try:
             entity = services.entity_create(
                 organization=membership.organization, user=request.user, data=form.cleaned_data
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Entity registered. Now upload its documents."))
             return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
@@ -97,7 +97,7 @@ def entity_edit(request, org_id, entity_id):
         try:
             services.entity_update(entity=entity, data=form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Entity saved."))
             return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
@@ -225,7 +225,7 @@ def document_upload(request, org_id, entity_id):
                 valid_until=form.cleaned_data.get("valid_until"),
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if wants_json:
                 return JsonResponse({"ok": True, "document": str(document.pk)})
@@ -331,7 +331,7 @@ def evidence_create(request, org_id, entity_id, kind):
                 upload=form.cleaned_data.get("file"),
             )  # fmt: skip
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)

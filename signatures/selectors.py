@@ -39,14 +39,16 @@ def _signature(organization_id, signature_id, related):
 
 
 def signature_events(*, signature):
-    """The timeline as plain rows: (at, from, to, reason, the actor's e-mail or None), compiled once a
-    process for the signature."""
+    """The timeline as plain rows (review.selectors.EVENT_COLUMNS), compiled once a process for the
+    signature."""
     return compiled.rows(_events, signature.pk)
 
 
 def _events(signature_id):
+    from review.selectors import EVENT_COLUMNS
+
     events = SignatureEvent.objects.filter(signature_id=signature_id).order_by("at", "pk")
-    return events.values_list("at", "from_status", "to_status", "reason", "actor__email")
+    return events.values_list(*EVENT_COLUMNS)
 
 
 def _package_complete(entity, present=None) -> bool:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
-from accounts.views import _apply_service_errors
 from compliance import policy_as_of
 from compliance import transitions as states
 from compliance.policies import describe_ref
@@ -27,6 +26,7 @@ from compliance.signatures import (
     withdrawn_source_warning,
 )
 from filing_portal import compiled
+from filing_portal.forms import apply_service_errors
 from filing_portal.listing import paginate
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import (
@@ -34,10 +34,11 @@ from qualifications.selectors import (
     package_flags,
     present_kinds,
 )
+from review import selectors as review_selectors
 
 from . import selectors, services
 from .forms import SignatureForm, refusal_text
-from .models import Signature, state_label
+from .models import Signature
 from .policies import current_policy, expected_by, timeline
 
 
@@ -105,7 +106,7 @@ def signature_create(request, org_id):
                 )  # fmt: skip
                 messages.success(request, _("Signature 【%(text)s】 submitted for review.") % {"text": signature.text})
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
     # The entity select's options, read once: whether there is any, and if only one, it is the one.
@@ -136,12 +137,17 @@ def signature_edit(request, org_id, signature_id):
                 acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
             )  # fmt: skip
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
             _say_dropped(request, form)
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
-    context = {"org": org, "form": form, "has_entities": True, "signature": signature}
+    # Sent back: the reviewer's reasons beside the fields they concern, while the customer fixes them.
+    decision = None
+    if signature.status == states.CHANGES_REQUESTED:
+        decision = review_selectors.current_decision(selectors.signature_events(signature=signature),
+                                                     status=signature.status, chinese=_chinese(request))  # fmt: skip
+    context = {"org": org, "form": form, "has_entities": True, "signature": signature, "decision": decision}
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
 
 
@@ -238,9 +244,10 @@ def signature_detail(request, org_id, signature_id):
     membership = _membership(request, org_id)
     signature = selectors.signature_get(organization=membership.organization, signature_id=signature_id)
     chinese = _chinese(request)
-    reasons = {services.WARNINGS_ACKNOWLEDGED: _("Warnings acknowledged.")}
-    events = [(at, state_label(was) if was else "", state_label(to), reasons.get(reason, reason), email or "")
-              for at, was, to, reason, email in selectors.signature_events(signature=signature)]  # fmt: skip
+    rows = selectors.signature_events(signature=signature)
+    events = review_selectors.timeline(rows, chinese=chinese,
+                                       notes={services.WARNINGS_ACKNOWLEDGED: _("Warnings acknowledged.")})  # fmt: skip
+    decision = review_selectors.current_decision(rows, status=signature.status, chinese=chinese)
     changes = timeline()
     # A signature whose source the rules in force no longer accept (app names from 2026-05-01): say
     # so while it still counts (not once rejected, withdrawn or cleared), and what to do: change the
@@ -291,6 +298,7 @@ def signature_detail(request, org_id, signature_id):
         "org": membership.organization,
         "signature": signature,
         "events": events,
+        "decision": decision,
         "expected": expected,
         "next_step": (
             withdrawn_source_step(signature.status, policy) if source_refused else states.NEXT_STEP[signature.status]

@@ -3,11 +3,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filing_portal import compiled
-from filing_portal.choices import EMPTY_LABEL, light_choices
+from filing_portal.choices import EMPTY_LABEL, carrier_choices, light_choices
 from filing_portal.widgets import IsoDateInput
 from signatures.models import HELD_STATES, Signature
 
-from .models import SmsTemplate, TestSend
+from .models import SmsTemplate
 from .services import ANALYSED_LIMIT
 
 
@@ -59,7 +59,7 @@ class TemplateForm(forms.Form):
 class TestSendForm(forms.Form):
     __test__ = False
 
-    carrier = forms.ChoiceField(label=_("Carrier"), choices=TestSend.Carrier.choices)
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices())
     sent_on = forms.DateField(label=_("Sent on"), initial=timezone.localdate, widget=IsoDateInput())
     # No default: a result picked for the customer ("Delivered") is how a failed send gets recorded wrongly.
     delivered = forms.TypedChoiceField(

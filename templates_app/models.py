@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from compliance import transitions as states
+from filing_portal.choices import carrier_choices
 from filing_portal.workflow import ApplicationStatus, StatusEvent
 from signatures.models import Signature
 
@@ -80,14 +81,9 @@ class TestSend(models.Model):
 
     __test__ = False  # not a pytest test class, despite its name
 
-    class Carrier(models.TextChoices):
-        MOBILE = "mobile", _("China Mobile")
-        UNICOM = "unicom", _("China Unicom")
-        TELECOM = "telecom", _("China Telecom")
-
     template = models.ForeignKey(SmsTemplate, on_delete=models.CASCADE, related_name="test_sends",
                                  verbose_name=_("SMS template"))  # fmt: skip
-    carrier = models.CharField(_("carrier"), max_length=16, choices=Carrier.choices)
+    carrier = models.CharField(_("carrier"), max_length=16, choices=carrier_choices())  # compliance.carriers
     sent_on = models.DateField(_("sent on"), default=timezone.localdate)
     delivered = models.BooleanField(_("delivered"))
     failure_code = models.CharField(_("failure code"), max_length=64, blank=True)

@@ -10,8 +10,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance import carriers
 from compliance import transitions as states
-from compliance.policies import ALL_CARRIERS, policy_as_of
+from compliance.policies import policy_as_of
 from compliance.templates import MAX_BODY, Analysis, analyze_template, check_template
 from filing_portal import compiled, workflow
 from qualifications.models import OwnedAddress
@@ -21,8 +22,7 @@ from signatures.services import violation_text
 
 from .models import SmsTemplate, TestSend
 
-CARRIERS = ("mobile", "unicom", "telecom")  # the order customers know them in
-assert set(CARRIERS) == ALL_CARRIERS
+CARRIERS = carriers.CODES  # the order customers know them in
 # Templates whose contacts and domains a signature already whitelists (Telecom counts per signature).
 # Pending ones count too (the carrier files what is submitted); one sent back for changes does not.
 WHITELISTING_STATES = (states.SUBMITTED, states.IN_REVIEW, states.AWAITING_SECOND, states.APPROVED)

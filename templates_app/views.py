@@ -16,14 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
-from accounts.views import _apply_service_errors
 from compliance import transitions as states
+from compliance.carriers import CARRIERS
 from compliance.policies import describe_ref
 from compliance.signatures import ENDED_STATES, withdrawn_source_violation
 from filing_portal import compiled
+from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import row_url
 from filing_portal.listing import paginate
-from signatures.models import HELD_STATES, Signature, state_label
+from review import selectors as review_selectors
+from review.selectors import EVENT_COLUMNS
+from signatures.models import HELD_STATES, Signature
 from signatures.policies import current_policy
 from signatures.services import violation_text
 
@@ -31,8 +34,7 @@ from . import services
 from .forms import TemplateForm, TestSendForm
 from .models import SmsTemplate, TemplateEvent
 
-CARRIER_NAMES = {"mobile": ("中国移动", "China Mobile"), "unicom": ("中国联通", "China Unicom"),
-                 "telecom": ("中国电信", "China Telecom")}  # fmt: skip
+CARRIER_NAMES = {c.code: (c.name_zh, c.name_en) for c in CARRIERS}
 
 
 def _chinese() -> bool:
@@ -134,7 +136,7 @@ def template_create(request, org_id):
             save = services.template_save_draft if draft else services.template_submit
             template = save(organization=org, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved as a draft.") if draft else
                              _("Template “%(name)s” submitted for review.") % {"name": template.name})  # fmt: skip
@@ -167,7 +169,7 @@ def template_edit(request, org_id, template_id):
         try:
             services.template_update(template=template, user=request.user, submit=submit, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if submit:
                 messages.success(request, _("Submitted for review."))
@@ -176,7 +178,12 @@ def template_edit(request, org_id, template_id):
             else:
                 messages.success(request, _("Changes saved: submit them when they are ready."))
             return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
-    context = {"org": org, "form": form, "has_signatures": True, "template": template, "can_draft": True}
+    decision = None  # sent back: the reviewer's reasons beside the fields they concern
+    if template.status == states.CHANGES_REQUESTED:
+        decision = review_selectors.current_decision(compiled.rows(_timeline, template.pk), status=template.status,
+                                                     chinese=_chinese())  # fmt: skip
+    context = {"org": org, "form": form, "has_signatures": True, "template": template, "can_draft": True,
+               "decision": decision}  # fmt: skip
     return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
 
 
@@ -247,15 +254,14 @@ def template_detail(request, org_id, template_id):
 
 
 def _timeline(template_id):
-    return TemplateEvent.objects.filter(template_id=template_id).values_list("from_status", "to_status", "reason", "at")
+    return TemplateEvent.objects.filter(template_id=template_id).order_by("at", "pk").values_list(*EVENT_COLUMNS)
 
 
 def _detail_context(template, test_send_form):
     chinese = _chinese()
-    # The timeline as plain rows: when, from, to, why (who is not shown).
-    events = [(at, state_label(from_status) if from_status else "", state_label(to_status), reason)
-              for from_status, to_status, reason, at in
-              compiled.rows(_timeline, template.pk)]  # fmt: skip
+    # The timeline as plain rows: when, from, to, why, who (the platform's staff by their role).
+    rows = compiled.rows(_timeline, template.pk)
+    events = review_selectors.timeline(rows, chinese=chinese)
     # A draft or a template sent back is checked anew on its page: it was saved unchecked, and the
     # rules or the signature's other templates may have changed since.
     problems = None
@@ -275,6 +281,7 @@ def _detail_context(template, test_send_form):
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
     return {
         "org": template.organization, "template": template, "events": events, "sends": sends,
+        "decision": review_selectors.current_decision(rows, status=template.status, chinese=chinese),
         "test_send_form": test_send_form, "next_step": states.TEMPLATE_NEXT_STEP[template.status][0 if chinese else 1],
         "can_revise": template.status in services.LIVE_VERSIONS,
         # A new version whose signature died cannot be mended: its signature is fixed. It can be withdrawn.
@@ -297,7 +304,7 @@ def test_send_create(request, org_id, template_id):
         try:
             services.record_test_send(template=template, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Test send recorded."))
             return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
@@ -317,7 +324,7 @@ def template_revise(request, org_id, template_id):
             revision = services.template_revise(template=template, user=request.user, kind=form.cleaned_data["kind"],
                                                 text=form.cleaned_data["text"])  # fmt: skip
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Version %(v)s submitted; the approved one stays in use until then.")
                              % {"v": revision.version})  # fmt: skip

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organization, User
 from compliance import transitions as states
+from compliance.carriers import CODES as CARRIER_CODES
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from signatures.models import Signature, SignatureEvent
 from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
@@ -162,7 +163,7 @@ class World:
             )  # fmt: skip
         TestSend.objects.bulk_create(
             TestSend(template=self.template, carrier=carrier, delivered=True, recorded_by=self.owner)
-            for _, carrier in zip(range(n), itertools.cycle(TestSend.Carrier.values))
+            for _, carrier in zip(range(n), itertools.cycle(CARRIER_CODES))
         )
         users = User.objects.bulk_create(User(email=f"colleague{next(_serial)}@alpha.cn") for _ in range(n))
         Membership.objects.bulk_create(Membership(user=u, organization=org) for u in users)

@@ -178,3 +178,24 @@ def test_every_message_says_nin_never_ni_djangos_own_included():
             for key in informal
         }
     assert {key: text for key, text in shown.items() if "你" in text} == {}
+
+
+def test_no_app_imports_another_apps_private_helpers():
+    """Each app's private names (a leading underscore) stay in it: what apps share is public."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    apps = ("accounts", "qualifications", "signatures", "templates_app", "review", "filing_portal", "compliance")
+    found = []
+    for app in apps:
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    source = node.module.split(".")[0]
+                    if source in apps and source != app:
+                        found += [f"{path.relative_to(root)}: {node.module}.{a.name}" for a in node.names
+                                  if a.name.startswith("_")]  # fmt: skip
+    assert found == []

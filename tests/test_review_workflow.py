@@ -27,6 +27,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 ACTIONS = (t.CREATE, t.SUBMIT, t.RESUBMIT, t.WITHDRAW, t.CLAIM, t.RELEASE, t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
 
 

@@ -80,6 +80,7 @@ class Command(BaseCommand):
                 "name": "示例科技有限公司",
                 "legal_rep_name": "王演示",
                 "legal_rep_id_number": "110105198001010016",
+                "is_own": True,  # the demo organization itself
             },
         )
         self._documents(entity, org)
@@ -156,10 +157,10 @@ def _demo_image(label: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image, ImageDraw
 
-    from qualifications.uploads import _font
+    from qualifications.uploads import cjk_font
 
     image = Image.new("RGB", (1200, 800), (246, 243, 232))
-    ImageDraw.Draw(image).multiline_text((60, 60), label, font=_font(56), fill=(40, 40, 40), spacing=30)
+    ImageDraw.Draw(image).multiline_text((60, 60), label, font=cjk_font(56), fill=(40, 40, 40), spacing=30)
     out = BytesIO()
     image.save(out, "JPEG", quality=90)
     return SimpleUploadedFile("demo.jpg", out.getvalue())

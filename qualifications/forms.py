@@ -89,7 +89,7 @@ class EntityForm(forms.ModelForm):
         # Whose entity is it: asked once, when the organization registers its first entity; any other is a
         # partner (a signature in its name needs its letter). The reviewer confirms it.
         self.own_entity = own_entity
-        if self.instance.pk is None and own_entity is None:
+        if self.instance._state.adding and own_entity is None:
             self.fields["is_own"] = forms.BooleanField(
                 label=_("This is my organization itself, not a partner"), required=False, initial=True,
                 help_text=_("A partner's name goes on a signature only with the partner's authorization letter."),

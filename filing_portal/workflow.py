@@ -50,6 +50,9 @@ class StatusEvent(models.Model):
     to_status = models.CharField(max_length=32)
     reason_codes = models.JSONField(default=list, blank=True)  # codes of compliance.reasons
     reason = models.TextField(blank=True)  # the free note (a reviewer's, or the system's: "v1 → v2")
+    # A decision's record: the checklist as evaluated and ticked, the policy version, the fields and
+    # documents it judged (what changed since is shown against it after a resubmission).
+    record = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)  # read by notices and webhooks
 
@@ -72,7 +75,7 @@ def _role(actor, organization_id, move_roles) -> str | None:
 
 
 # Which kind of application a model holds, as the reason catalogue names it.
-_KINDS = {"signature": catalogue.SIGNATURE, "smstemplate": catalogue.TEMPLATE, "entity": catalogue.ENTITY}
+_KINDS = {"signature": catalogue.SIGNATURE, "smstemplate": catalogue.TEMPLATE, "packagereview": catalogue.ENTITY}
 
 
 def kind_of(obj) -> str:
@@ -106,17 +109,19 @@ def first_approver_id(obj):
     return last.actor_id if last else None
 
 
-def _record(obj, *, actor, role, action, source, target, reason_codes=(), note=""):
+def _record(obj, *, actor, role, action, source, target, reason_codes=(), note="", record=None):
     obj.events.create(actor=actor, actor_role=role, action=action, from_status=source, to_status=target,
-                      reason_codes=list(reason_codes), reason=note)  # fmt: skip
+                      reason_codes=list(reason_codes), reason=note, record=record or {})  # fmt: skip
 
 
-def move(obj, *, action: str, to_status: str, actor, reason_codes=(), note: str = "", fields=None, expected=None):
+def move(obj, *, action: str, to_status: str, actor, reason_codes=(), note: str = "", fields=None, expected=None,
+         record=None):  # fmt: skip
     """Make one move of the table: ``action`` from ``obj``'s status to ``to_status``, by ``actor``
     (None: a scheduled task), if their role allows it, with the reason codes it needs, and if nobody
     moved it first. ``fields``: other columns set in the same UPDATE; ``expected``: other column
-    values the row must still have (the claim's reviewer, the version the reviewer saw). The history
-    row is written in the same transaction."""
+    values the row must still have (the claim's reviewer, the version the reviewer saw); ``record``:
+    what a decision keeps (the checklist, the policy version). The history row is written in the same
+    transaction."""
     reason_codes = tuple(dict.fromkeys(reason_codes))
     found, role = check_move(obj, action=action, to_status=to_status, actor=actor, reason_codes=reason_codes)
     with transaction.atomic():
@@ -124,7 +129,7 @@ def move(obj, *, action: str, to_status: str, actor, reason_codes=(), note: str 
         if rows.update(status=to_status, updated_at=timezone.now(), **(fields or {})) != 1:
             raise TransitionRefused(_("Someone else changed this first. Reload the page."))
         _record(obj, actor=actor, role=role, action=action, source=found.source, target=to_status,
-                reason_codes=reason_codes, note=note)  # fmt: skip
+                reason_codes=reason_codes, note=note, record=record)  # fmt: skip
     obj.refresh_from_db()
     return obj
 

@@ -17,6 +17,7 @@ from accounts.models import Organization
 from accounts.validators import validate_single_line
 from compliance import qualification as rules
 from compliance.industries import INDUSTRIES
+from filing_portal.workflow import ApplicationStatus, StatusEvent
 
 
 class Entity(models.Model):
@@ -364,3 +365,41 @@ class IdImageConsent(models.Model):
 
     def __str__(self):
         return f"{self.entity} · {self.notice_version} · {self.user}"
+
+
+class PackageReview(models.Model):
+    """The platform's review of an entity's qualification package, one per entity: submitted by the
+    customer once the package is complete, reviewed through the same workflow as signatures and
+    templates (filing_portal.workflow, compliance/transitions.py)."""
+
+    Status = ApplicationStatus
+
+    entity = models.OneToOneField(Entity, on_delete=models.CASCADE, related_name="package_review",
+                                  verbose_name=_("entity"))  # fmt: skip
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="package_reviews",
+                                     verbose_name=_("organization"))  # fmt: skip
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.DRAFT)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("reviewer"))  # fmt: skip
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("qualification package review")
+        verbose_name_plural = _("qualification package reviews")
+        indexes = [models.Index(fields=["status", "submitted_at"], name="package_review_queue_idx")]
+
+    def __str__(self):
+        return f"{self.entity} · {self.get_status_display()}"
+
+
+class PackageEvent(StatusEvent):
+    review = models.ForeignKey(PackageReview, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("package review event")
+        verbose_name_plural = _("package review events")
+
+    def __str__(self):
+        return f"{self.review} {self.from_status or '∅'} → {self.to_status}"

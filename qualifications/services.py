@@ -28,6 +28,7 @@ from .models import (
     IcpApp,
     IdImageConsent,
     OwnedAddress,
+    PackageReview,
     PartnerAuthorization,
     Trademark,
 )
@@ -137,6 +138,33 @@ def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:
     return rules.checklist(
         entity_kind=entity.kind, industry_code=entity.industry, uses_agent=entity.uses_agent, present=present
     )
+
+
+# --- the package's review ----------------------------------------------------------------
+
+
+def package_submit(*, entity: Entity, user) -> PackageReview:
+    """Send the entity's package to the platform's review, once it is complete: the first time it is
+    created and submitted, after changes requested it is submitted again. One transaction."""
+    from compliance import transitions as t
+    from filing_portal import workflow
+
+    if not all(item.satisfied for item in entity_checklist(entity=entity)):
+        raise ValidationError(_("Upload every document the checklist asks for before sending the package for review."))
+    with transaction.atomic():
+        review = PackageReview.objects.filter(entity=entity).first()
+        if review is None:
+            now = timezone.now()
+            review = PackageReview.objects.create(entity=entity, organization=entity.organization,
+                                                  status=t.SUBMITTED, submitted_at=now, updated_at=now)  # fmt: skip
+            workflow.record_creation(review, actor=user, submit=True)
+            return review
+        action = t.SUBMIT if review.status == t.DRAFT else t.RESUBMIT
+        try:
+            return workflow.move(review, action=action, to_status=t.SUBMITTED, actor=user,
+                                 fields={"submitted_at": timezone.now()})  # fmt: skip
+        except workflow.TransitionRefused as refused:
+            raise ValidationError(str(refused)) from refused
 
 
 # --- consent ----------------------------------------------------------------------------

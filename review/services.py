@@ -8,14 +8,31 @@ is told, and nothing is recorded twice.
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from compliance import transitions as t
 from compliance.evidence import four_eyes_required
 from filing_portal import workflow
 
+from . import kinds
+
 TransitionRefused = workflow.TransitionRefused
 DECISIONS = (t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
+
+
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def current_policy_keys() -> tuple[str, ...]:
+    """The policy changes in force today (every carrier's): the version of the rules a decision applied."""
+    from compliance.policies import ALL_CARRIERS, policy_as_of
+    from signatures.policies import timeline
+
+    changes = timeline()
+    keys = (k for carrier in sorted(ALL_CARRIERS) for k in policy_as_of(changes=changes, carrier=carrier).change_keys)
+    return tuple(dict.fromkeys(keys))
 
 
 def claim(application, *, reviewer):
@@ -44,10 +61,14 @@ def release(application, *, actor=None):
 
 def four_eyes(application) -> bool:
     """Whether approving ``application`` needs a second, different reviewer (settings.REVIEW_FOUR_EYES)."""
+    from compliance.industries import industry
+    from qualifications.models import PackageReview
     from signatures.models import Signature
     from signatures.selectors import signature_facts
     from signatures.services import Draft
 
+    if isinstance(application, PackageReview):
+        return "special_industry" in settings.REVIEW_FOUR_EYES and industry(application.entity.industry).needs_permit
     signature = application if isinstance(application, Signature) else application.signature
     draft = Draft(entity=signature.entity, source=signature.source, text=signature.text,
                   trademark=signature.trademark, app=signature.app,
@@ -56,15 +77,34 @@ def four_eyes(application) -> bool:
     return four_eyes_required(facts, cases=settings.REVIEW_FOUR_EYES)
 
 
-def decide(application, *, reviewer, decision: str, reason_codes=(), note: str = "", seen=None):
-    """The reviewer's decision on an application they hold: approve (or, where four-eyes applies,
-    pass it to a second reviewer), request changes or reject, with reason codes from the catalogue
-    and a free note. ``seen``: the application's ``updated_at`` as the reviewer saw it; a decision
-    on an application that changed since is refused."""
+def decide(application, *, reviewer, decision: str, reason_codes=(), note: str = "", seen=None, ticked=()):
+    """The reviewer's decision on an application they hold: approve (every item of its checklist
+    satisfied: the automatic ones pass, the manual ones in ``ticked``), or, where four-eyes applies,
+    pass it to a second reviewer; request changes or reject, with reason codes from the catalogue and
+    a free note. ``seen``: the application's ``updated_at`` as the reviewer saw it; a decision on an
+    application that changed since is refused. The decision's row keeps the checklist as evaluated
+    and ticked, the policy version and what the application was."""
     if decision not in DECISIONS:
         raise TransitionRefused(_("Unknown decision."))
     if application.reviewer_id != reviewer.pk:
         raise TransitionRefused(_("Claim this application before deciding on it."))
+    kind = kinds.kind_of(application)
+    evaluated = kind.evaluate(application)
+    ticked = frozenset(ticked)
+    if decision == t.APPROVE:
+        failed = [e.item.label(_chinese()) for e in evaluated if e.passed is False]
+        unticked = [e.item.label(_chinese()) for e in evaluated if e.passed is None and e.item.code not in ticked]
+        if failed or unticked:
+            raise TransitionRefused(
+                _("Every item must be satisfied to approve. Not satisfied: %(items)s.")
+                % {"items": "；".join(failed + unticked) if _chinese() else "; ".join(failed + unticked)}
+            )
+    record = {
+        "checklist": {e.item.code: ("passed" if e.passed else "failed") if e.passed is not None
+                      else ("ticked" if e.item.code in ticked else "unticked") for e in evaluated},
+        "policy_keys": list(current_policy_keys()),
+        "snapshot": kind.snapshot(application),
+    }  # fmt: skip
     expected = {"reviewer": reviewer}
     if seen is not None:
         expected["updated_at"] = seen
@@ -75,7 +115,7 @@ def decide(application, *, reviewer, decision: str, reason_codes=(), note: str =
     # Awaiting a second reviewer, the item goes back to the queue for another reviewer to claim.
     fields = {"reviewer": None, "claimed_at": None} if target == t.AWAITING_SECOND else {"claimed_at": None}
     try:
-        return workflow.move(application, action=decision, to_status=target, actor=reviewer,
+        return workflow.move(application, action=decision, to_status=target, actor=reviewer, record=record,
                              reason_codes=reason_codes, note=note, fields=fields, expected=expected)  # fmt: skip
     except TransitionRefused:
         application.refresh_from_db()

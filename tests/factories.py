@@ -64,6 +64,7 @@ def walk(application, to_status: str, *, reviewer=None, second=None, codes=None)
     """Move a submitted application on to ``to_status`` the way it happens: a reviewer claims it and
     decides (a second reviewer where four-eyes applies). Returns the application."""
     from compliance import transitions as t
+    from review import kinds
     from review import services as review
 
     reviewer = reviewer or review_reviewer()
@@ -77,10 +78,10 @@ def walk(application, to_status: str, *, reviewer=None, second=None, codes=None)
     default_codes = {t.REQUEST_CHANGES: ("REV_TEMPLATE_CONTENT",), t.REJECT: ("REV_TEMPLATE_CONTENT",)}
     if application._meta.model_name == "signature":
         default_codes = {t.REQUEST_CHANGES: ("REV_SIGNATURE_MISLEADING",), t.REJECT: ("REV_SIGNATURE_MISLEADING",)}
-    review.decide(application, reviewer=reviewer, decision=decision,
+    review.decide(application, reviewer=reviewer, decision=decision, ticked=kinds.manual_codes(application),
                   reason_codes=codes if codes is not None else default_codes.get(decision, ()))  # fmt: skip
     if application.status == t.AWAITING_SECOND and to_status == t.APPROVED:
         second = second or review_reviewer("second@platform.cn")
         review.claim(application, reviewer=second)
-        review.decide(application, reviewer=second, decision=t.APPROVE)
+        review.decide(application, reviewer=second, decision=t.APPROVE, ticked=kinds.manual_codes(application))
     return application

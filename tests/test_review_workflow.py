@@ -10,6 +10,7 @@ from django.db import connection
 from compliance import transitions as t
 from filing_portal import workflow
 from review import services as review
+from review.kinds import manual_codes
 from signatures import services as signature_services
 from signatures.models import Signature, SignatureEvent
 
@@ -182,7 +183,7 @@ def test_only_the_reviewer_holding_it_decides_and_a_changed_application_is_refus
     seen = signature.updated_at
     Signature.objects.filter(pk=signature.pk).update(updated_at=seen.replace(year=seen.year + 1))  # changed since
     with pytest.raises(workflow.TransitionRefused, match="changed after you opened it"):
-        review.decide(signature, reviewer=reviewer, decision=t.APPROVE, seen=seen)
+        review.decide(signature, reviewer=reviewer, decision=t.APPROVE, seen=seen, ticked=manual_codes(signature))
     assert Signature.objects.get(pk=signature.pk).status == t.IN_REVIEW
 
 
@@ -194,13 +195,13 @@ def test_a_partner_signature_waits_for_a_second_different_reviewer(org_a, owner_
     signature = partner_signature_ready(org_a, owner_a)
     second = make_staff("second-reviewer@platform.cn", roles.REVIEWER)
     review.claim(signature, reviewer=reviewer)
-    review.decide(signature, reviewer=reviewer, decision=t.APPROVE)
+    review.decide(signature, reviewer=reviewer, decision=t.APPROVE, ticked=manual_codes(signature))
     assert (signature.status, signature.reviewer) == (t.AWAITING_SECOND, None)
     for attempt in (lambda: review.claim(signature, reviewer=reviewer),):
         with pytest.raises(workflow.TransitionRefused, match="second, different reviewer"):
             attempt()
     review.claim(signature, reviewer=second)
-    review.decide(signature, reviewer=second, decision=t.APPROVE)
+    review.decide(signature, reviewer=second, decision=t.APPROVE, ticked=manual_codes(signature))
     assert signature.status == t.APPROVED
     assert list(signature.events.values_list("to_status", "actor_id")[2:]) == [
         (t.IN_REVIEW, reviewer.pk), (t.AWAITING_SECOND, reviewer.pk), (t.AWAITING_SECOND, second.pk),
@@ -221,7 +222,7 @@ def test_a_special_industry_needs_two_reviewers_and_the_setting_turns_it_off(org
     settings.REVIEW_FOUR_EYES = ("partner",)
     assert not review.four_eyes(signature)
     review.claim(signature, reviewer=reviewer)
-    review.decide(signature, reviewer=reviewer, decision=t.APPROVE)
+    review.decide(signature, reviewer=reviewer, decision=t.APPROVE, ticked=manual_codes(signature))
     assert signature.status == t.APPROVED
 
 
@@ -306,3 +307,26 @@ def test_members_of_the_organization_act_as_customers_and_not_another_organizati
     member = MembershipFactory(organization=org_a, role="member").user
     signature_services.signature_withdraw(signature=signature, actor=member)
     assert signature.events.latest("pk").actor_role == t.CUSTOMER
+
+
+def test_approval_needs_every_item_satisfied_and_the_decision_keeps_the_checklist(signature, owner_a, reviewer):
+    signature = _submitted(signature, owner_a)
+    review.claim(signature, reviewer=reviewer)
+    with pytest.raises(workflow.TransitionRefused, match="Not satisfied: The text names the sender plainly"):
+        review.decide(signature, reviewer=reviewer, decision=t.APPROVE, ticked=())
+    assert Signature.objects.get(pk=signature.pk).status == t.IN_REVIEW
+    review.decide(signature, reviewer=reviewer, decision=t.APPROVE, ticked=manual_codes(signature))
+    record = signature.events.latest("pk").record
+    assert record["checklist"] == {"SIG_RULES": "passed", "SIG_EVIDENCE": "passed", "SIG_IDENTIFIES": "ticked"}
+    assert record["policy_keys"] == list(review.current_policy_keys()) and record["policy_keys"]
+    assert record["snapshot"]["fields"]["text"] == "百度"
+
+
+def test_approval_is_refused_while_an_automatic_item_fails(signature, owner_a, reviewer):
+    from qualifications.models import Document
+
+    signature = _submitted(signature, owner_a)
+    review.claim(signature, reviewer=reviewer)
+    Document.objects.filter(entity=signature.entity, kind="entity_certificate").delete()  # the package broke
+    with pytest.raises(workflow.TransitionRefused, match="Not satisfied: Its evidence is complete"):
+        review.decide(signature, reviewer=reviewer, decision=t.APPROVE, ticked=manual_codes(signature))

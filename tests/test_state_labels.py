@@ -42,12 +42,11 @@ def one_of_each(org_a, owner_a):
                 organization=org_a, entity=entity, source="abbreviation", text=f"示例{chr(0x4E00 + i)}", status=state
             )
         )
-        SignatureEvent.objects.create(signature=signature, actor=owner_a, from_status="" if state == "draft" else "draft",
-                                      to_status=state)  # fmt: skip
+        came_from = "" if state == "draft" else "draft"
+        SignatureEvent.objects.create(signature=signature, actor=owner_a, from_status=came_from, to_status=state)
         template = SmsTemplate.objects.create(organization=org_a, signature=held, kind="notification",
                                               name=f"t{i}", text="您的订单已发货", status=state)  # fmt: skip
-        TemplateEvent.objects.create(template=template, actor=owner_a, from_status="" if state == "draft" else "draft",
-                                     to_status=state)  # fmt: skip
+        TemplateEvent.objects.create(template=template, actor=owner_a, from_status=came_from, to_status=state)
         made.append((state, signature, template))
     return made
 

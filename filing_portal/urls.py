@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from qualifications import views as qualification_views
+from review import admin_views as review_views
 
 from . import health
 from .admin_site import PortalAdminSite
@@ -17,6 +18,22 @@ urlpatterns = [
     # Resolved per request: in production the hashed name exists only after collectstatic.
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("admin/status/", admin.site.admin_view(health.status_page), name="system-status"),
+    # The review queue (review/admin_views.py): in the admin, behind its log-in and second factor.
+    path("admin/review/", admin.site.admin_view(review_views.queue_view), name="review-queue"),
+    path("admin/review/<str:kind>/<str:pk>/", admin.site.admin_view(review_views.item_view), name="review-item"),
+    path(
+        "admin/review/<str:kind>/<str:pk>/claim/", admin.site.admin_view(review_views.claim_view), name="review-claim"
+    ),
+    path(
+        "admin/review/<str:kind>/<str:pk>/release/",
+        admin.site.admin_view(review_views.release_view),
+        name="review-release",
+    ),
+    path(
+        "admin/review/<str:kind>/<str:pk>/decide/",
+        admin.site.admin_view(review_views.decide_view),
+        name="review-decide",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

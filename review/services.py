@@ -112,8 +112,9 @@ def decide(application, *, reviewer, decision: str, reason_codes=(), note: str =
         target = t.AWAITING_SECOND if application.status == t.IN_REVIEW and four_eyes(application) else t.APPROVED
     else:
         target = t.CHANGES_REQUESTED if decision == t.REQUEST_CHANGES else t.REJECTED
-    # Awaiting a second reviewer, the item goes back to the queue for another reviewer to claim.
-    fields = {"reviewer": None, "claimed_at": None} if target == t.AWAITING_SECOND else {"claimed_at": None}
+    # Decided, the claim ends (who decided is in the history); awaiting a second reviewer, the item goes
+    # back to the queue for another reviewer to claim.
+    fields = {"reviewer": None, "claimed_at": None}
     try:
         return workflow.move(application, action=decision, to_status=target, actor=reviewer, record=record,
                              reason_codes=reason_codes, note=note, fields=fields, expected=expected)  # fmt: skip

@@ -1,0 +1,179 @@
+"""The review queue in the admin (/admin/review/): the queue, an application's review page, and the
+reviewer's moves (claim, release, decide), each through review.services. Reviewers only (with the
+admin's second factor); anyone else gets 404, as for a page that does not exist."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import staff
+from accounts.models import Organization
+from compliance import checklists
+from compliance import reasons as catalogue
+from compliance import transitions as t
+from filing_portal.workflow import TransitionRefused, state_label
+
+from . import kinds, services
+from .forms import DecisionForm, QueueFilterForm
+from .queue import queue
+from .selectors import shown_reasons
+
+KIND_NAMES = {
+    catalogue.ENTITY: gettext_lazy("Qualification package"),
+    catalogue.SIGNATURE: gettext_lazy("Signature"),
+    catalogue.TEMPLATE: gettext_lazy("Template"),
+}
+
+
+def _reviewer(request):
+    if not staff.is_reviewer(request.user):
+        raise Http404
+    return request.user
+
+
+def _application(kind: str, pk: str):
+    if kind not in kinds.KINDS:
+        raise Http404
+    from qualifications.models import PackageReview
+    from signatures.models import Signature
+    from templates_app.models import SmsTemplate
+
+    model, related = {
+        catalogue.ENTITY: (PackageReview, ("entity", "organization", "reviewer")),
+        catalogue.SIGNATURE: (Signature, ("entity", "organization", "reviewer", "trademark", "app",
+                                          "partner_authorization__partner")),
+        catalogue.TEMPLATE: (SmsTemplate, ("signature__entity", "organization", "reviewer")),
+    }[kind]  # fmt: skip
+    try:
+        return model.objects.select_related(*related).get(pk=int(pk))
+    except (ValueError, model.DoesNotExist):
+        raise Http404 from None
+
+
+@require_GET
+def queue_view(request):
+    viewer = _reviewer(request)
+    User = get_user_model()
+    organizations = Organization.objects.order_by("name").values_list("pk", "name")
+    managers = User.objects.filter(managed_organizations__isnull=False).distinct().order_by("email")
+    reviewers = User.objects.filter(is_staff=True, groups__name="reviewer").distinct().order_by("email")
+    form = QueueFilterForm(
+        request.GET or None, organizations=list(organizations),
+        managers=[(u.pk, u.get_full_name() or u.email) for u in managers],
+        reviewers=[(u.pk, u.get_full_name() or u.email) for u in reviewers],
+    )  # fmt: skip
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = queue(viewer=viewer, kind=filters.get("kind") or "", organization_id=filters.get("organization"),
+                 manager_id=filters.get("manager"), assignee=filters.get("assignee") or "",
+                 waited=filters.get("waited") or "", overdue=bool(filters.get("overdue")))  # fmt: skip
+    context = {
+        **admin.site.each_context(request), "title": _("Review queue"), "rows": rows, "form": form,
+        "kind_names": KIND_NAMES, "state_label": state_label,
+        "overdue_count": sum(1 for r in rows if r.overdue),
+    }  # fmt: skip
+    return render(request, "admin/review/queue.html", context)
+
+
+@require_GET
+def item_view(request, kind, pk):
+    viewer = _reviewer(request)
+    application = _application(kind, pk)
+    adapter = kinds.KINDS[kind]
+    chinese = (request.LANGUAGE_CODE or "").startswith("zh")
+    evaluated = adapter.evaluate(application)
+    manual = [e.item for e in evaluated if e.passed is None]
+    holds = application.reviewer_id == viewer.pk
+    form = DecisionForm(kind=kind, manual=manual, initial={"seen": application.updated_at.isoformat()})
+    events = list(application.events.select_related("actor").order_by("at", "pk"))
+    last_decision = next((e for e in reversed(events) if e.action in services.DECISIONS and e.record), None)
+    changes = adapter.changes(application, last_decision.record.get("snapshot", {})) if last_decision else []
+    first_approver = next((e.actor_id for e in reversed(events) if e.to_status == t.AWAITING_SECOND
+                           and e.from_status == t.IN_REVIEW), None)  # fmt: skip
+    context = {
+        **admin.site.each_context(request),
+        "title": f"{KIND_NAMES[kind]} · {adapter.label(application)}",
+        "kind": kind, "application": application, "label": adapter.label(application),
+        "entity": adapter.entity(application), "status_label": state_label(application.status),
+        "evaluated": [(e, e.item.label(chinese)) for e in evaluated], "form": form, "holds": holds,
+        # The documents, each opened through the permission-checked door (its access logged); the
+        # unwatermarked ID original is for reviewers, as here, and revealing it is logged too.
+        "documents": [{"document": d, "label": d.get_kind_display(), "original": d.is_id_image}
+                      for d in adapter.documents(application)],
+        "changes": changes, "last_decision": last_decision,
+        "events": [(e, state_label(e.from_status) if e.from_status else "", state_label(e.to_status),
+                    shown_reasons(e.reason_codes, chinese=chinese)) for e in events],
+        "may_claim": application.status in (t.SUBMITTED, t.AWAITING_SECOND) and application.reviewer_id is None
+        and first_approver != viewer.pk,
+        "second_needed": application.status == t.AWAITING_SECOND, "first_approver": first_approver == viewer.pk,
+        "reasons_by_concern": _reasons_by_concern(kind, chinese),
+        "checklist_items": checklists.items_for(kind, conditions=adapter.conditions(application)),
+    }  # fmt: skip
+    return render(request, "admin/review/item.html", context)
+
+
+def _reasons_by_concern(kind, chinese):
+    from .selectors import WHERE
+
+    grouped: dict[str, list] = {}
+    for reason in catalogue.for_kind(kind):
+        where = str(WHERE.get(reason.concerns, reason.concerns))
+        grouped.setdefault(where, []).append((reason.code, reason.title(chinese), reason.todo(chinese)))
+    return list(grouped.items())
+
+
+def _back(kind, pk):
+    return redirect("review-item", kind=kind, pk=pk)
+
+
+@require_POST
+def claim_view(request, kind, pk):
+    viewer = _reviewer(request)
+    application = _application(kind, pk)
+    try:
+        services.claim(application, reviewer=viewer)
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("You hold this application now: check it and decide."))
+    return _back(kind, pk)
+
+
+@require_POST
+def release_view(request, kind, pk):
+    viewer = _reviewer(request)
+    application = _application(kind, pk)
+    try:
+        services.release(application, actor=viewer)
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Released: it is back in the queue."))
+    return redirect("review-queue")
+
+
+@require_POST
+def decide_view(request, kind, pk):
+    viewer = _reviewer(request)
+    application = _application(kind, pk)
+    manual = [e.item for e in kinds.KINDS[kind].evaluate(application) if e.passed is None]
+    form = DecisionForm(request.POST, kind=kind, manual=manual)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields and field != "__all__" else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _back(kind, pk)
+    data = form.cleaned_data
+    try:
+        services.decide(application, reviewer=viewer, decision=data["decision"], reason_codes=data["reasons"],
+                        note=data["note"].strip(), seen=data["seen"], ticked=data["ticked"])  # fmt: skip
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+        return _back(kind, pk)
+    messages.success(request, _("Decided: %(state)s. The customer sees it now.") % {
+        "state": state_label(application.status)})  # fmt: skip
+    return redirect("review-queue")

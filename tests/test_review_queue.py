@@ -1,0 +1,175 @@
+"""The review queue in the admin: one queue for the three kinds, claims, the checklist, decisions
+with coded reasons, and the same queries for 5 items as for 500."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from compliance import transitions as t
+from qualifications import services as qualification_services
+from qualifications.models import PackageReview
+from review.kinds import manual_codes
+from signatures import services as signature_services
+from signatures.models import Signature
+from templates_app import services as template_services
+
+from .conftest import make_staff, otp_login
+from .factories import make_entity, walk
+from .test_signatures import complete_package
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entity(org_a):
+    return complete_package(make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                                        legal_rep_name="李四"))  # fmt: skip
+
+
+@pytest.fixture
+def three(org_a, owner_a, entity):
+    """A package, a signature and a template, each waiting for review."""
+    package = qualification_services.package_submit(entity=entity, user=owner_a)
+    draft = signature_services.Draft(entity=entity, source="abbreviation", text="百度")
+    signature = signature_services.signature_submit(organization=org_a, user=owner_a, draft=draft,
+                                                    acknowledge_warnings=True)  # fmt: skip
+    held = signature_services.signature_submit(organization=org_a, user=owner_a, acknowledge_warnings=True,
+                                               draft=signature_services.Draft(entity=entity, source="abbreviation",
+                                                                              text="百度网讯"))  # fmt: skip
+    walk(held, t.APPROVED)
+    template = template_services.template_submit(organization=org_a, user=owner_a, signature=held,
+                                                 kind="notification", name="发货", text="您的订单已发货")  # fmt: skip
+    return package, signature, template
+
+
+@pytest.fixture
+def staff_client(client, reviewer):
+    otp_login(client, reviewer)
+    return client
+
+
+def test_the_queue_shows_the_three_kinds_oldest_first_with_their_check(staff_client, three):
+    page = staff_client.get(reverse("review-queue"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    html = page.content.decode()
+    package, signature, template = three
+    rows = [html.index(f'data-kind="{kind}" data-pk="{obj.pk}"') for kind, obj in
+            (("entity", package), ("signature", signature), ("template", template))]  # fmt: skip
+    assert rows == sorted(rows)  # oldest first
+    assert "资质材料" in html and "通过自动检查" in html and "审核队列" in html
+    only = staff_client.get(reverse("review-queue"), {"kind": "template"}).content.decode()
+    assert f'data-pk="{template.pk}"' in only and 'data-kind="signature"' not in only
+
+
+def test_only_reviewers_reach_the_queue_and_a_missing_item_is_404(client, account_manager, three, owner_a):
+    otp_login(client, account_manager)
+    assert client.get(reverse("review-queue")).status_code == 404
+    client.logout()
+    client.force_login(owner_a)  # a customer: the admin's log-in
+    assert client.get(reverse("review-queue")).status_code == 302
+
+
+def test_a_missing_or_unknown_item_is_404(staff_client, three):
+    assert staff_client.get(reverse("review-item", args=["signature", 999999])).status_code == 404
+    assert staff_client.get(reverse("review-item", args=["invoice", 1])).status_code == 404
+    assert staff_client.get(reverse("review-item", args=["signature", "x"])).status_code == 404
+
+
+def test_claim_check_request_changes_then_approve_after_the_resubmission(staff_client, reviewer, owner_a, three):
+    _package, signature, _template = three
+    item = reverse("review-item", args=["signature", signature.pk])
+    page = staff_client.get(item, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="claim"' in page and 'name="ticked"' in page and "disabled" in page
+    staff_client.post(reverse("review-claim", args=["signature", signature.pk]))
+    signature.refresh_from_db()
+    assert (signature.status, signature.reviewer) == (t.IN_REVIEW, reviewer)
+    page = staff_client.get(item, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-item="SIG_RULES" data-automatic="1"' in page and 'data-result="passed"' in page
+    decide = reverse("review-decide", args=["signature", signature.pk])
+    seen = signature.updated_at.isoformat()
+    # Changes without a reason: refused, nothing moves.
+    response = staff_client.post(decide, {"decision": "request_changes", "seen": seen}, HTTP_ACCEPT_LANGUAGE="en",
+                                 follow=True)  # fmt: skip
+    assert "Choose at least one reason" in response.content.decode()
+    assert Signature.objects.get(pk=signature.pk).status == t.IN_REVIEW
+    # Approval with an unticked item: refused with the item named.
+    response = staff_client.post(decide, {"decision": "approve", "seen": seen}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "Not satisfied: The text names the sender plainly" in response.content.decode()
+    staff_client.post(decide, {"decision": "request_changes", "seen": seen, "reasons": ["SIG_NEUTRAL"],
+                               "note": "请使用能识别主体的名称"})  # fmt: skip
+    signature.refresh_from_db()
+    assert signature.status == t.CHANGES_REQUESTED
+    signature_services.signature_update(signature=signature, user=owner_a, submit=True, acknowledge_warnings=True,
+                                        draft=signature_services.Draft(entity=signature.entity, source="abbreviation",
+                                                                       text="百度网讯科技"))  # fmt: skip
+    staff_client.post(reverse("review-claim", args=["signature", signature.pk]))
+    page = staff_client.get(item, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="changes"' in page and "signature" in page.split('data-testid="changes"')[1][:300].lower()
+    signature.refresh_from_db()
+    staff_client.post(decide, {"decision": "approve", "seen": signature.updated_at.isoformat(),
+                               "ticked": sorted(manual_codes(signature))})  # fmt: skip
+    assert Signature.objects.get(pk=signature.pk).status == t.APPROVED
+
+
+def test_a_stale_page_cannot_decide(staff_client, reviewer, three):
+    _package, signature, _template = three
+    staff_client.post(reverse("review-claim", args=["signature", signature.pk]))
+    stale = {"decision": "reject", "seen": "2020-01-01T00:00:00+00:00", "reasons": ["SIG_NEUTRAL"]}
+    response = staff_client.post(reverse("review-decide", args=["signature", signature.pk]), stale,
+                                 HTTP_ACCEPT_LANGUAGE="en", follow=True)  # fmt: skip
+    assert "changed after you opened it" in response.content.decode()
+    assert Signature.objects.get(pk=signature.pk).status == t.IN_REVIEW
+
+
+def test_a_package_is_reviewed_with_its_documents_and_checklist(staff_client, three):
+    package, _signature, _template = three
+    staff_client.post(reverse("review-claim", args=["entity", package.pk]))
+    page = staff_client.get(reverse("review-item", args=["entity", package.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert 'data-item="PKG_COMPLETE" data-automatic="1"' in html and 'data-item="PKG_OWN_ENTITY"' in html
+    assert 'data-testid="documents"' in html and 'data-testid="view-original"' in html
+    package.refresh_from_db()
+    decision = {"decision": "approve", "seen": package.updated_at.isoformat(), "ticked": sorted(manual_codes(package))}
+    staff_client.post(reverse("review-decide", args=["entity", package.pk]), decision)
+    assert PackageReview.objects.get(pk=package.pk).status == t.APPROVED
+
+
+def _queue_more(org, entity, held, start, n):
+    """n more signatures, templates and packages waiting (rows made directly, with their organization)."""
+    from qualifications.models import Entity
+    from templates_app.models import SmsTemplate
+
+    numbers = range(start, start + n)
+    Signature.objects.bulk_create(
+        Signature(organization=org, entity=entity, source="abbreviation", text=f"签名{i}", status=t.SUBMITTED,
+                  precheck=[{"severity": "warning"}]) for i in numbers
+    )  # fmt: skip
+    SmsTemplate.objects.bulk_create(
+        SmsTemplate(organization=org, signature=held, kind="notification", name=f"模板{i}", text="您的订单已发货",
+                    status=t.SUBMITTED) for i in numbers
+    )  # fmt: skip
+    partners = Entity.objects.bulk_create(
+        Entity(organization=org, name=f"第{i}号科技有限公司", uscc=f"9111000080210{i:05d}", legal_rep_name="李四")
+        for i in numbers
+    )  # fmt: skip
+    PackageReview.objects.bulk_create(PackageReview(entity=e, organization=org, status=t.SUBMITTED) for e in partners)
+
+
+def test_the_queue_costs_the_same_queries_for_5_items_as_for_500(staff_client, org_a, entity, reviewer):
+    make_staff("second@platform.cn", "reviewer")
+    held = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text="百度",
+                                    status=t.APPROVED)  # fmt: skip
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(reverse("review-queue"))
+        assert response.status_code == 200
+        return len(queries), response.content.decode().count('<tr data-kind="')
+
+    _queue_more(org_a, entity, held, 0, 5)
+    count()  # the holiday table, read once and kept in the cache
+    small, rows = count()
+    assert rows == 15
+    _queue_more(org_a, entity, held, 5, 495)
+    assert count() == (small, 1500)

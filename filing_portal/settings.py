@@ -309,6 +309,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=10),
         "options": {"expires": 9 * 60},
     },
+    "release-idle-claims": {
+        "task": "review.tasks.release_idle_claims",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 14 * 60},
+    },
+    "refresh-blockers": {  # letters, trademarks and ID cards expire with time
+        "task": "review.tasks.refresh_blockers",
+        "schedule": timedelta(hours=24),
+        "options": {"expires": 23 * 60 * 60},
+    },
     "purge-id-images": {
         "task": "qualifications.tasks.purge_id_images",
         "schedule": timedelta(hours=6),
@@ -320,6 +330,8 @@ CELERY_BEAT_SCHEDULE = {
 # "partner", "special_industry"; empty: nowhere), and the review target in working days.
 REVIEW_FOUR_EYES = tuple(env.list("REVIEW_FOUR_EYES", default=["partner", "special_industry"]))
 REVIEW_TARGET_WORKING_DAYS = env.int("REVIEW_TARGET_WORKING_DAYS", default=1)
+# A claim nobody acted on for this long goes back to the queue (the beat task release-idle-claims).
+REVIEW_CLAIM_IDLE_HOURS = env.int("REVIEW_CLAIM_IDLE_HOURS", default=4)
 
 LOGGING = {
     "version": 1,

@@ -93,6 +93,7 @@ def entity_update(*, entity: Entity, data: dict) -> Entity:
     try:
         with transaction.atomic():
             entity.save()
+            _evidence_changed(entity.pk)
             if not entity.uses_agent:
                 scheduled = Document.objects.filter(
                     entity=entity, kind__in=AGENT_ID_IMAGE_KINDS, purged_at__isnull=True, purge_after__isnull=True
@@ -143,6 +144,13 @@ def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:
 # --- the package's review ----------------------------------------------------------------
 
 
+def _evidence_changed(entity_id) -> None:
+    """The entity's evidence changed: the live applications resting on it learn what broke (after commit)."""
+    from review.blockers import entity_changed
+
+    entity_changed(entity_id)
+
+
 def package_submit(*, entity: Entity, user) -> PackageReview:
     """Send the entity's package to the platform's review, once it is complete: the first time it is
     created and submitted, after changes requested it is submitted again. One transaction."""
@@ -162,7 +170,7 @@ def package_submit(*, entity: Entity, user) -> PackageReview:
         action = t.SUBMIT if review.status == t.DRAFT else t.RESUBMIT
         try:
             return workflow.move(review, action=action, to_status=t.SUBMITTED, actor=user,
-                                 fields={"submitted_at": timezone.now()})  # fmt: skip
+                                 fields={"submitted_at": timezone.now(), "blockers": []})  # fmt: skip
         except workflow.TransitionRefused as refused:
             raise ValidationError(str(refused)) from refused
 
@@ -193,6 +201,7 @@ def consent_withdraw(*, entity: Entity) -> int:
         scheduled = Document.objects.filter(
             entity=entity, kind__in=rules.ID_IMAGE_KINDS, purged_at__isnull=True
         ).update(purge_after=now, purge_reason="consent_withdrawn")
+        _evidence_changed(entity.pk)
         from .tasks import purge_id_images
 
         transaction.on_commit(lambda: purge_id_images.delay(), robust=True)
@@ -304,6 +313,7 @@ def document_upload(*, entity: Entity, user, kind: str, upload, valid_until=None
                 valid_until=valid_until, evidence=evidence,
             )  # fmt: skip
             stored.append(document)
+            _evidence_changed(entity.pk)
     except Exception:
         _delete_files(stored)  # the transaction did not commit: its files must not stay behind
         raise
@@ -325,6 +335,7 @@ def evidence_create(*, entity: Entity, user, model, data: dict, upload=None) -> 
     try:
         with transaction.atomic():
             evidence = model.objects.create(entity=entity, **data)
+            _evidence_changed(entity.pk)
             if processed is not None:
                 stored.append(_store(entity=entity, user=user, kind=kind, processed=processed,
                                      filename=getattr(upload, "name", ""), evidence=evidence))  # fmt: skip
@@ -337,6 +348,7 @@ def evidence_create(*, entity: Entity, user, model, data: dict, upload=None) -> 
 def evidence_delete(*, evidence) -> None:
     """Remove the evidence; its documents' files are deleted and their rows stay as tombstones."""
     with transaction.atomic():
+        _evidence_changed(evidence.entity_id)
         for document in evidence.documents.filter(purged_at__isnull=True):
             document_purge(document=document, reason="evidence_deleted")
         evidence.delete()  # the documents' foreign key is set to null, so the tombstones and their access log stay

@@ -104,6 +104,7 @@ def item_view(request, kind, pk):
         "documents": [{"document": d, "label": d.get_kind_display(), "original": d.is_id_image}
                       for d in adapter.documents(application)],
         "changes": changes, "last_decision": last_decision,
+        "blockers": shown_reasons(application.blockers, chinese=chinese),
         "events": [(e, state_label(e.from_status) if e.from_status else "", state_label(e.to_status),
                     shown_reasons(e.reason_codes, chinese=chinese)) for e in events],
         "may_claim": application.status in (t.SUBMITTED, t.AWAITING_SECOND) and application.reviewer_id is None

@@ -36,6 +36,7 @@ class QueueRow:
     due_exact: bool
     summary: str
     first_approver: bool = False  # the viewer gave the first approval: a second reviewer must decide
+    blockers: tuple[str, ...] = ()  # what broke after submission, named (review.blockers)
 
     @property
     def status_label(self) -> str:
@@ -130,6 +131,9 @@ def queue(*, viewer, kind="", organization_id=None, manager_id=None, assignee=""
     """The queue as ``viewer`` (a reviewer) sees it, filtered: ``kind`` (entity, signature, template),
     an organization, an account manager, ``assignee`` ("me", "none", or a reviewer's id), ``waited``
     (at least 1, 3 or 7 days), ``overdue`` only. Oldest first."""
+    from .selectors import shown_reasons
+
+    chinese = (get_language() or "").startswith("zh")
     rows = []
     for each in (catalogue.ENTITY, catalogue.SIGNATURE, catalogue.TEMPLATE):
         if kind and kind != each:
@@ -146,6 +150,7 @@ def queue(*, viewer, kind="", organization_id=None, manager_id=None, assignee=""
                 manager=_person(manager), status=obj.status, submitted_at=obj.submitted_at or obj.updated_at,
                 reviewer_id=obj.reviewer_id, reviewer=_person(obj.reviewer), due=due, due_exact=exact,
                 summary=_summary(each, obj), first_approver=first.get(obj.pk) == viewer.pk,
+                blockers=tuple(r.title for r in shown_reasons(obj.blockers, chinese=chinese)),
             ))  # fmt: skip
     if organization_id:
         rows = [r for r in rows if str(r.organization_id) == str(organization_id)]

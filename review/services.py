@@ -125,3 +125,27 @@ def decide(application, *, reviewer, decision: str, reason_codes=(), note: str =
                 _("The application changed after you opened it. Reload it and check again.")
             ) from None
         raise
+
+
+def release_idle_claims(*, now=None) -> int:
+    """Give back to the queue every claim left idle longer than settings.REVIEW_CLAIM_IDLE_HOURS (the
+    beat task's service): each release a move of the system, one transaction each, so a claim the
+    reviewer acts on meanwhile is left alone (the compare-and-set refuses the release)."""
+    from datetime import timedelta
+
+    from qualifications.models import PackageReview
+    from signatures.models import Signature
+    from templates_app.models import SmsTemplate
+
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.REVIEW_CLAIM_IDLE_HOURS)
+    released = 0
+    for model in (PackageReview, Signature, SmsTemplate):
+        idle = model.objects.filter(status__in=(t.IN_REVIEW, t.AWAITING_SECOND), reviewer__isnull=False,
+                                    claimed_at__lt=cutoff)  # fmt: skip
+        for application in idle:
+            try:
+                release(application, actor=None)
+            except TransitionRefused:
+                continue  # decided or released meanwhile
+            released += 1
+    return released

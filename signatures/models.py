@@ -95,6 +95,9 @@ class Signature(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("reviewer"))  # fmt: skip
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # What broke in its evidence after it was submitted (codes of compliance.reasons), kept up to date by
+    # review.blockers when the entity's documents, consent or letters change, and daily for expiry.
+    blockers = models.JSONField(_("blockers"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("signature")

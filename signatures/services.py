@@ -177,7 +177,8 @@ def _passing(draft: Draft, acknowledge_warnings: bool, exclude=None) -> Precheck
 
 def _snapshot(result: Precheck) -> dict:
     return {"precheck": [asdict(v) for v in result.violations], "policy_notices": list(result.policy_notices),
-            "policy_keys": list(result.change_keys), "warnings_acknowledged": bool(result.warnings)}  # fmt: skip
+            "policy_keys": list(result.change_keys), "warnings_acknowledged": bool(result.warnings),
+            "blockers": []}  # fmt: skip
 
 
 def _taken(draft: Draft) -> ValidationError:

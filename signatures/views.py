@@ -299,6 +299,7 @@ def signature_detail(request, org_id, signature_id):
         "signature": signature,
         "events": events,
         "decision": decision,
+        "blockers": review_selectors.shown_reasons(signature.blockers, chinese=chinese),
         "expected": expected,
         "next_step": (
             withdrawn_source_step(signature.status, policy) if source_refused else states.NEXT_STEP[signature.status]

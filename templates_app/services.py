@@ -189,7 +189,8 @@ def whitelist_exclusions(template: SmsTemplate | None) -> list[int]:
 
 
 def _snapshot(result: TemplateCheck) -> dict:
-    return {"precheck": [asdict(v) for v in result.violations], "policy_keys": list(result.change_keys)}
+    return {"precheck": [asdict(v) for v in result.violations], "policy_keys": list(result.change_keys),
+            "blockers": []}  # fmt: skip
 
 
 def template_save_draft(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:

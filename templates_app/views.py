@@ -282,6 +282,7 @@ def _detail_context(template, test_send_form):
     return {
         "org": template.organization, "template": template, "events": events, "sends": sends,
         "decision": review_selectors.current_decision(rows, status=template.status, chinese=chinese),
+        "blockers": review_selectors.shown_reasons(template.blockers, chinese=chinese),
         "test_send_form": test_send_form, "next_step": states.TEMPLATE_NEXT_STEP[template.status][0 if chinese else 1],
         "can_revise": template.status in services.LIVE_VERSIONS,
         # A new version whose signature died cannot be mended: its signature is fixed. It can be withdrawn.

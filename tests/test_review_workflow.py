@@ -330,3 +330,22 @@ def test_approval_is_refused_while_an_automatic_item_fails(signature, owner_a, r
     Document.objects.filter(entity=signature.entity, kind="entity_certificate").delete()  # the package broke
     with pytest.raises(workflow.TransitionRefused, match="Not satisfied: Its evidence is complete"):
         review.decide(signature, reviewer=reviewer, decision=t.APPROVE, ticked=manual_codes(signature))
+
+
+def test_the_beat_task_releases_claims_left_idle_and_leaves_fresh_ones(signature, owner_a, reviewer, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from review import tasks
+
+    signature = _submitted(signature, owner_a)
+    review.claim(signature, reviewer=reviewer)
+    assert tasks.release_idle_claims() == 0  # claimed a moment ago
+    Signature.objects.filter(pk=signature.pk).update(
+        claimed_at=timezone.now() - dt.timedelta(hours=settings.REVIEW_CLAIM_IDLE_HOURS, minutes=1)
+    )
+    assert tasks.release_idle_claims() == 1
+    signature.refresh_from_db()
+    assert (signature.status, signature.reviewer) == (t.SUBMITTED, None)
+    assert signature.events.latest("pk").actor_role == t.SYSTEM

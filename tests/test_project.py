@@ -130,13 +130,25 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     # approved it), and an owned domain.
     from signatures.models import Signature
 
-    [signature] = Signature.objects.all()
+    [signature] = Signature.objects.filter(status="approved")
     assert (signature.text, signature.status, signature.organization) == ("示例科技有限公司", "approved", org)
     assert list(signature.events.values_list("to_status", "actor_role")) == [
         ("draft", "customer"), ("submitted", "customer"), ("in_review", "reviewer"), ("approved", "reviewer")
     ]  # fmt: skip
     assert list(signature.entity.addresses.values_list("value", flat=True)) == ["example.com"]
     assert "Demo signature: 【示例科技有限公司】" in text
+    # Work in the review queue for a new reviewer: a package, a signature, a template, and a partner's
+    # signature that needs two reviewers; a second demo reviewer to give the second approval.
+    from qualifications.models import PackageReview
+    from review import services as review
+    from templates_app.models import SmsTemplate
+
+    assert PackageReview.objects.get().status == "submitted"
+    waiting = dict(Signature.objects.filter(status="submitted").values_list("text", "source"))
+    assert waiting == {"示例": "abbreviation", "示例伙伴": "partner"}
+    assert review.four_eyes(Signature.objects.get(text="示例伙伴"))
+    assert SmsTemplate.objects.get().status == "submitted"
+    assert "In the review queue (/admin/review/)" in text and "reviewer2@demo.example" in text
 
 
 @pytest.mark.django_db

@@ -138,7 +138,7 @@ def world(db, password):
     call_command("seed_demo", stdout=io.StringIO())
     org = Organization.objects.get(name=DEMO_ORG)
     customer = User.objects.get(email=CUSTOMER[0])
-    entity = Entity.objects.get(organization=org)
+    entity = Entity.objects.get(organization=org, is_own=True)
     active = Signature.objects.get(organization=org, status="approved")
     draft = signature_services.signature_save_draft(
         organization=org, user=customer, draft=signature_services.Draft(entity=entity, source="abbreviation",
@@ -191,6 +191,7 @@ def world(db, password):
         "org:signature-edit": {"signature_id": draft.pk},
         "org:template-edit": {"template_id": draft_template.pk},
         "accounts:password-reset-confirm": {"token": default_token_generator.make_token(customer)},
+        **{f"review-{view}": {"kind": "signature", "pk": active.pk} for view in ("item", "claim", "release", "decide")},
     }
     return {"customer": customer, "superuser": superuser, "ids": ids, "per_pattern": per_pattern}
 

@@ -19,6 +19,7 @@ CUSTOMER = ("customer@demo.example", "演示客户 Demo Customer")
 MEMBER = ("member@demo.example", "演示成员 Demo Member")
 STAFF = [
     ("reviewer@demo.example", "审核员 Demo Reviewer", roles.REVIEWER),
+    ("reviewer2@demo.example", "复核员 Demo Second Reviewer", roles.REVIEWER),
     ("manager@demo.example", "客户经理 Demo Account Manager", roles.ACCOUNT_MANAGER),
     ("policy@demo.example", "政策管理员 Demo Policy Admin", roles.POLICY_ADMIN),
 ]
@@ -49,6 +50,7 @@ class Command(BaseCommand):
 
             entity = self._entity(org, rows)
             self._ready_for_templates(entity, org)
+            waiting = self._queue_work(entity, org)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
         self.stdout.write(
@@ -58,6 +60,7 @@ class Command(BaseCommand):
             f"Demo signature: 【{entity.name}】, active (filed through the reviewer); owned domain {DEMO_DOMAIN}: "
             "templates can be written at once"
         )
+        self.stdout.write("In the review queue (/admin/review/): " + "; ".join(waiting))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for email, role, secret in rows:
             line = f"  {email:<28} {role}"
@@ -134,6 +137,57 @@ class Command(BaseCommand):
         review_services.decide(
             signature, reviewer=reviewer, decision=states.APPROVE, ticked=manual_codes(signature)
         )  # every item looked at
+
+    def _queue_work(self, entity, org) -> list[str]:
+        """Work for a new reviewer, through the customer's services: the demo entity's package, an
+        abbreviation, a template, and a partner's signature that needs two reviewers."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from qualifications import services as qualification_services
+        from qualifications.models import Entity, PackageReview, PartnerAuthorization
+        from signatures import services as signature_services
+        from templates_app import services as template_services
+
+        owner = _owner(org)
+        if not PackageReview.objects.filter(entity=entity).exists():
+            qualification_services.package_submit(entity=entity, user=owner)
+        if not entity.signatures.filter(text="示例").exists():
+            draft = signature_services.Draft(entity=entity, source="abbreviation", text="示例")
+            signature_services.signature_submit(organization=org, user=owner, draft=draft, acknowledge_warnings=True)
+        live = entity.signatures.get(text=entity.name)
+        if not live.sms_templates.filter(name="订单发货通知").exists():
+            template_services.template_submit(
+                organization=org, user=owner, signature=live, kind="notification", name="订单发货通知",
+                text="您的订单${order}已发货，请留意查收。",
+            )  # fmt: skip
+        partner, _ = Entity.objects.get_or_create(
+            uscc="91110108MA01PRT0AX",
+            defaults={"organization": org, "name": "示例伙伴科技有限公司", "legal_rep_name": "李伙伴",
+                      "legal_rep_id_number": "110105198001010016", "is_own": False},
+        )  # fmt: skip
+        self._documents(partner, org)
+        if not PartnerAuthorization.objects.filter(entity=entity, partner=partner).exists():
+            today = timezone.localdate()
+            qualification_services.evidence_create(
+                entity=entity, user=owner, model=PartnerAuthorization,
+                upload=_demo_image("授权委托书（演示）\n示例伙伴科技有限公司 授权 示例科技有限公司\n签名：示例伙伴"),
+                data={"partner": partner, "signatures": "示例伙伴", "valid_from": today,
+                      "valid_until": today + dt.timedelta(days=365)},
+            )  # fmt: skip
+        if not entity.signatures.filter(text="示例伙伴").exists():
+            letter = PartnerAuthorization.objects.get(entity=entity, partner=partner)
+            draft = signature_services.Draft(
+                entity=entity, source="partner", text="示例伙伴", partner_authorization=letter
+            )
+            signature_services.signature_submit(organization=org, user=owner, draft=draft, acknowledge_warnings=True)
+        return [
+            f"the package of {entity.name}",
+            "the signature 【示例】",
+            "the template 订单发货通知",
+            "the partner signature 【示例伙伴】 (two reviewers)",
+        ]
 
     def _user(self, email, name, *, staff):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_staff": staff})

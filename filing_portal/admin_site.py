@@ -33,3 +33,7 @@ class PortalAdminSite(OTPAdminSite):
     site_header = "短信签名报备平台 · SMS Filing Portal"
     site_title = _("SMS Filing Portal admin")
     index_title = _("Administration")
+
+    def __init__(self, name="admin"):
+        # The default site keeps Django's name ("admin:" URLs), not django-otp's "otpadmin".
+        super().__init__(name)

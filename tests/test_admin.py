@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from accounts import roles
 
@@ -51,3 +52,30 @@ def test_it_uses_the_portal_site_before_any_url_is_loaded():
                             timeout=120)  # fmt: skip
     assert result.stdout.strip() == "ok", result.stderr[-2000:]
     assert "__class__" not in (settings.BASE_DIR / "filing_portal" / "urls.py").read_text()
+
+
+# --- who sees what ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(owner_a, org_a):
+    from .test_page_queries import World
+
+    world = World(owner_a)
+    world.grow(2)
+    return world
+
+
+def _inlines(response):
+    return {f.opts.model._meta.model_name: len(f.formset.forms) for f in response.context["inline_admin_formsets"]}
+
+
+@pytest.mark.parametrize("who", ["reviewer", "account_manager"])
+def test_staff_who_are_not_superusers_see_the_timelines(client, request, who, world):
+    """The staff groups hold the timelines' view permission (accounts/roles.py), as they hold the
+    signature's and the template's: the inline showed for superusers only."""
+    verified(client, request.getfixturevalue(who))
+    page = client.get(reverse("admin:signatures_signature_change", args=[world.signature.pk]))
+    assert page.status_code == 200 and _inlines(page)["signatureevent"] == 2
+    page = client.get(reverse("admin:templates_app_smstemplate_change", args=[world.template.pk]))
+    assert page.status_code == 200 and _inlines(page)["templateevent"] == 2

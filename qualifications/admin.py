@@ -10,7 +10,7 @@ from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from accounts.models import Organization
 from compliance.validators import mask_id_number
 
-from . import services
+from . import selectors, services
 from .models import (
     Document,
     DocumentAccess,
@@ -30,18 +30,35 @@ def _is_reviewer(request):
 class DocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Document
     extra = 0
-    fields = ("kind", "preview", "content_type", "uploaded_at", "review_state", "is_current", "purged_at")
-    readonly_fields = fields
+    FIELDS = ("kind", "preview", "content_type", "uploaded_at", "review_state", "is_current", "purged_at")
+
+    def get_fields(self, request, obj=None):
+        # Chosen per request (never stored on this shared admin object): a link to the unwatermarked
+        # original only for those the download door lets open it (selectors.document_for_viewer).
+        if selectors.staff_may_open_originals(user=request.user):
+            return tuple("preview_with_original" if f == "preview" else f for f in self.FIELDS)
+        return self.FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     @admin.display(description=_("file"))
     def preview(self, obj):
-        if not obj.file:
+        return self._links(obj, original=False)
+
+    @admin.display(description=_("file"))
+    def preview_with_original(self, obj):
+        return self._links(obj, original=obj.is_id_image)
+
+    @staticmethod
+    def _links(obj, *, original):
+        if not obj.file or not selectors.document_is_live(obj):
             return "—"
         anchor = '<a href="{}" target="_blank" rel="noopener">{}</a>'
         link = format_html(anchor, reverse("document-file", args=[obj.pk, "file"]), _("open"))
-        if obj.original:
-            original = reverse("document-file", args=[obj.pk, "original"])
-            link += format_html(" · " + anchor, original, _("original (logged)"))
+        if original and obj.original:
+            link += format_html(" · " + anchor, reverse("document-file", args=[obj.pk, "original"]),
+                                _("original (logged)"))  # fmt: skip
         return link
 
 

@@ -129,6 +129,17 @@ def staff_may_see_organization(*, user, organization) -> bool:
     return organization.account_manager_id == user.pk
 
 
+def staff_may_open_originals(*, user) -> bool:
+    """Whether a staff user may open unwatermarked ID originals at all (reviewers): the download door's
+    rule, which the admin asks too before it shows a link to one."""
+    return user.is_superuser or user.has_perm("accounts.review_filings")
+
+
+def document_is_live(document: Document) -> bool:
+    """Not purged and not scheduled for deletion (consent withdrawn): the door serves it."""
+    return document.purged_at is None and document.purge_after is None
+
+
 def document_for_viewer(*, user, document_id, variant: str) -> Document:
     """The document a caller may fetch in this variant, or 404 (whether it exists or not).
 
@@ -144,7 +155,7 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
         allowed = (
             document.is_id_image
             and staff_may_see_organization(user=user, organization=organization)
-            and (user.is_superuser or user.has_perm("accounts.review_filings"))
+            and staff_may_open_originals(user=user)
         )
     else:
         allowed = user.is_authenticated and (
@@ -152,7 +163,7 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
             or staff_may_see_organization(user=user, organization=organization)
         )
     # Scheduled for deletion (consent withdrawn) counts as gone at once, before the worker deletes it.
-    if not allowed or document.purged_at is not None or document.purge_after is not None:
+    if not allowed or not document_is_live(document):
         raise Http404
     return document
 

@@ -3,6 +3,7 @@ language"): each role sees what it may, every route answers a missing object wit
 the same number of queries for 5 and 500 rows, and everything reads in the reader's language."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -79,3 +80,32 @@ def test_staff_who_are_not_superusers_see_the_timelines(client, request, who, wo
     assert page.status_code == 200 and _inlines(page)["signatureevent"] == 2
     page = client.get(reverse("admin:templates_app_smstemplate_change", args=[world.template.pk]))
     assert page.status_code == 200 and _inlines(page)["templateevent"] == 2
+
+
+@pytest.fixture
+def id_document(client, org_a, owner_a):
+    from qualifications import services
+    from qualifications.models import Document, Entity
+
+    from . import files
+    from .test_qualifications import upload
+
+    entity = Entity.objects.create(organization=org_a, name="甲科技有限公司", uscc="91110108MA01DEM0AW",
+                                   legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    services.consent_grant(entity=entity, user=owner_a)
+    client.force_login(owner_a)
+    upload(client, org_a, entity, "legal_rep_id_front", files.jpeg())
+    client.logout()
+    return Document.objects.get()
+
+
+@pytest.mark.parametrize(("who", "original"), [("reviewer", True), ("account_manager", False), ("superuser", True)])
+def test_the_entity_page_links_only_the_files_its_viewer_may_open(client, request, who, original, id_document):
+    """The account manager was shown the unwatermarked original, which the download door refuses (404)."""
+    verified(client, request.getfixturevalue(who))
+    page = client.get(reverse("admin:qualifications_entity_change", args=[id_document.entity_id])).content.decode()
+    links = re.findall(r'href="(/documents/[^"]+)"', page)
+    assert reverse("document-file", args=[id_document.pk, "file"]) in links
+    assert (reverse("document-file", args=[id_document.pk, "original"]) in links) is original
+    for link in links:
+        assert client.get(link).status_code == 200, link

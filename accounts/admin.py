@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Invitation, Membership, Organization, User
 from .selectors import organizations_for_staff
@@ -89,3 +93,36 @@ class InvitationAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     search_fields = ("email", "organization__name")
     # The nonce is half of the emailed link: never shown.
     exclude = ("nonce",)
+
+
+# django-otp's authenticator admin, in the reader's language, and answering 404 for a device id that is
+# missing or that the staff user may not see (its own setup and QR code views asked the database
+# directly: a server error for an unknown id).
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class PortalTOTPDeviceAdmin(TOTPDeviceAdmin):
+    SECTIONS = {
+        "Identity": _("Identity"),
+        "Timestamps": _("Timestamps"),
+        "Configuration": _("Configuration"),
+        "State": _("State"),
+        "Throttling": _("Throttling"),
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        return [(self.SECTIONS.get(name, name), options) for name, options in super().get_fieldsets(request, obj)]
+
+    @admin.display(description=_("QR code"))
+    def qrcode_link(self, device):
+        href = reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk})
+        return format_html('<a href="{}">{}</a>', href, _("QR code"))
+
+    def config_view(self, request, pk):
+        self.get_object(request, str(pk))  # 404 for a missing device, 403 without the permission
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        self.get_object(request, str(pk))
+        return super().qrcode_view(request, pk)

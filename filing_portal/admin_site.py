@@ -1,5 +1,8 @@
 """The admin site: django-otp's, so staff need a second factor, made friendlier to use."""
 
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
@@ -27,6 +30,22 @@ class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
         self.fields["password"].widget.render_value = False
 
 
+class MissingObjectIs404:
+    """Every route of an object (change, history, delete, and our own views) answers the same for an
+    id that does not exist and for one outside the staff user's scope: 404. Django's admin redirected
+    to the index instead, and its history page asked for the object before the permission, so a model
+    not scoped to an organization told a staff user without its permission which ids exist (403 for
+    those, a redirect for the others): here the permission is asked first."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if not (self.has_view_or_change_permission(request) or self.has_delete_permission(request)):
+            raise PermissionDenied
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
 class PortalAdminSite(OTPAdminSite):
     login_form = PortalAdminAuthenticationForm
     login_template = "admin/portal_login.html"
@@ -37,3 +56,12 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, name="admin"):
         # The default site keeps Django's name ("admin:" URLs), not django-otp's "otpadmin".
         super().__init__(name)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every model's admin, ours and the libraries' (auth, axes, django-otp), answers a missing object alike.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, MissingObjectIs404):
+            admin_class = type(
+                admin_class.__name__, (MissingObjectIs404, admin_class), {"__module__": admin_class.__module__}
+            )
+        super().register(model_or_iterable, admin_class, **options)

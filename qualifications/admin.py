@@ -122,9 +122,7 @@ class EntityAdmin(StaffScopedAdmin):
     def _to_organization(self, request, entity_id, *, share):
         if not (request.user.is_superuser or request.user.has_perm("accounts.manage_assigned_customers")):
             raise PermissionDenied
-        entity = self.get_queryset(request).filter(pk=entity_id).first()
-        if entity is None:
-            raise PermissionDenied
+        entity = self.get_object(request, str(entity_id))  # 404 if missing or another manager's customer's
         targets = (
             Organization.objects.all()
             if request.user.is_superuser

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 
 import pytest
 from django.conf import settings
@@ -109,3 +110,124 @@ def test_the_entity_page_links_only_the_files_its_viewer_may_open(client, reques
     assert (reverse("document-file", args=[id_document.pk, "original"]) in links) is original
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+# --- a missing object, on every route: 404 ---------------------------------------------------------
+
+
+def admin_routes():
+    """(route, name) of every admin URL pattern: Django's, the libraries' and our own views."""
+    from .test_security_headers import url_patterns
+
+    return [(route, name) for route, name in url_patterns() if route.startswith("admin/")]
+
+
+def _model_of(route):
+    from django.contrib import admin
+
+    match = re.match(r"admin/(\w+)/(\w+)/", route)
+    for model in admin.site._registry:
+        if match and (model._meta.app_label, model._meta.model_name) == match.groups():
+            return model
+    return None
+
+
+def _missing_id(model):
+    return str(uuid.uuid4()) if model._meta.pk.get_internal_type() == "UUIDField" else "987654321"
+
+
+def _with_id(route, value):
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", str(value), route)
+
+
+def object_routes():
+    """Every admin route that names one object, with its model."""
+    routes = []
+    for route, name in admin_routes():
+        if route.startswith(("admin/r/", "admin/^(", "admin/(?P")):  # view on site, app index, catch-all
+            continue
+        model = _model_of(route)
+        if re.search(r"<(?:\w+:)?\w+>", route):
+            assert model is not None, f"{name}: an object route of no registered model: teach this walk"
+            routes.append((route, name, model))
+    return routes
+
+
+def test_every_object_route_answers_404_for_a_missing_id(client, superuser):
+    verified(client, superuser)
+    routes = object_routes()
+    assert len(routes) > 60  # change, history, delete and the old-style link of 20-odd models, and ours
+    answers = {}
+    for route, name, model in routes:
+        for value in (_missing_id(model), "not-an-id"):
+            if "<int:" in route and not value.isdigit() or "<uuid:" in route and "-" not in value:
+                continue  # the URL itself does not match: Django's 404
+            response = client.get(_with_id(route, value), follow=True)
+            answers[f"{name} {value}"] = response.status_code
+    assert {k: v for k, v in answers.items() if v != 404} == {}
+
+
+def test_view_on_site_answers_404_for_a_missing_object(client, superuser):
+    from django.contrib.contenttypes.models import ContentType
+
+    from signatures.models import Signature
+
+    verified(client, superuser)
+    content_type = ContentType.objects.get_for_model(Signature)
+    assert client.get(f"/admin/r/{content_type.pk}/987654321/").status_code == 404
+
+
+def _rows_of_organization_b(owner_b):
+    """One row of every registered model, another organization's where the model belongs to one."""
+    import datetime as dt
+
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib import admin
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from qualifications.models import Document, DocumentAccess, IdImageConsent
+    from signatures.models import Holiday
+
+    from .test_page_queries import World
+
+    world = World(owner_b)
+    world.grow(1)
+    document = Document.objects.filter(entity__organization=world.org).first()
+    DocumentAccess.objects.create(document=document, user=owner_b, variant="file")
+    IdImageConsent.objects.create(entity=world.entity, user=owner_b, notice_version="1")
+    Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
+    TOTPDevice.objects.create(user=owner_b, name="phone")
+    attempt = {"username": "x", "ip_address": "10.0.0.1", "attempt_time": timezone.now()}
+    AccessAttempt.objects.create(**attempt, failures_since_start=1)
+    AccessLog.objects.create(**attempt)
+    AccessFailureLog.objects.create(**attempt)
+    rows = {}
+    for model, model_admin in admin.site._registry.items():
+        lookup = getattr(model_admin, "organization_lookup", None)
+        found = model._default_manager.filter(**{lookup: [world.org.pk]}) if lookup else model._default_manager.all()
+        row = found.order_by("pk").first()
+        assert row is not None, f"{model._meta.label}: no row to walk: add one above"
+        rows[model] = row
+    return rows
+
+
+@pytest.mark.parametrize("who", ["reviewer", "account_manager", "policy_admin"])
+def test_a_row_staff_may_not_see_answers_as_a_missing_one(client, request, who, owner_b):
+    """The history page of a model not scoped to an organization told a staff user without its
+    permission which ids exist (403) and which do not (a redirect); another manager's customer's rows
+    answered as missing ones only on some routes. Now: the same answer for both, on every route."""
+    rows = _rows_of_organization_b(owner_b)
+    verified(client, request.getfixturevalue(who))
+    differ = {}
+    for model, row in rows.items():
+        opts = model._meta
+        if client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])).status_code == 200:
+            continue  # they may see it: nothing to hide
+        for action in ("change", "history", "delete"):
+            name = f"admin:{opts.app_label}_{opts.model_name}_{action}"
+            existing = client.get(reverse(name, args=[row.pk])).status_code
+            missing = client.get(reverse(name, args=[_missing_id(model)])).status_code
+            if existing != missing:
+                differ[name] = (existing, missing)
+    assert differ == {}

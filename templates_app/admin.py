@@ -10,7 +10,7 @@ from accounts.selectors import organizations_for_staff
 from compliance.policies import describe_ref
 from signatures.admin import StateLabelsMixin
 
-from . import services
+from . import services, test_sends
 from .models import SmsTemplate, TemplateEvent, TestSend
 
 
@@ -76,7 +76,7 @@ class TestSendAdminForm(forms.ModelForm):
             services.validate_test_send(template=cleaned["template"], delivered=cleaned["delivered"],
                                         failure_code=cleaned["failure_code"], sent_on=cleaned["sent_on"])  # fmt: skip
             if cleaned["delivered"]:
-                cleaned["failure_code"] = ""  # as services.record_test_send stores it
+                cleaned["failure_code"] = ""  # as test_sends.test_send_record stores it
         return cleaned
 
 
@@ -116,8 +116,15 @@ class TestSendAdmin(StaffScopedAdmin):
         return super().add_view(request, form_url, {**(extra_context or {}), "show_save_and_continue": False})
 
     def save_model(self, request, obj, form, change):
-        obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        # Written by the service (add-only: there is no change); the admin logs and links the row it wrote.
+        data = {f: form.cleaned_data[f] for f in ("template", "carrier", "sent_on", "delivered", "failure_code")}
+        row = test_sends.test_send_record(user=request.user, **data)
+        obj.pk, obj.recorded_by, obj.recorded_at, obj.failure_code = (
+            row.pk,
+            row.recorded_by,
+            row.recorded_at,
+            row.failure_code,
+        )
 
     def has_change_permission(self, request, obj=None):
         return False

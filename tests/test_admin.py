@@ -231,3 +231,51 @@ def test_a_row_staff_may_not_see_answers_as_a_missing_one(client, request, who, 
             if existing != missing:
                 differ[name] = (existing, missing)
     assert differ == {}
+
+
+# --- admin writes go through services -------------------------------------------------------------
+
+
+def test_no_admin_of_ours_writes_a_row_itself():
+    """An admin that saves a row calls a service (the test-send admin saved its row itself): no
+    ModelAdmin of our apps hands the write back to Django's save_model."""
+    import ast
+    import inspect
+
+    from django.contrib import admin
+
+    ours = {"accounts", "qualifications", "signatures", "templates_app"}
+    writers = []
+    overrides = 0
+    for model, model_admin in admin.site._registry.items():
+        defined = next(cls for cls in type(model_admin).__mro__ if "save_model" in vars(cls))
+        if model._meta.app_label not in ours or defined.__module__.startswith("django."):
+            continue
+        overrides += 1
+        source = inspect.getsource(defined.save_model)
+        calls = {ast.unparse(node.func) for node in ast.walk(ast.parse(source.strip())) if isinstance(node, ast.Call)}
+        if "super().save_model" in calls or any(call.endswith((".save", ".objects.create")) for call in calls):
+            writers.append(model._meta.label)
+        writers += [] if any("services." in c or "test_sends." in c for c in calls) else [f"{model._meta.label}?"]
+    assert overrides and writers == []
+
+
+def test_the_test_send_service_records_under_the_customer_sites_rule(owner_a):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from templates_app import test_sends
+    from templates_app.models import TestSend
+
+    from .test_page_queries import World
+
+    world = World(owner_a)
+    row = test_sends.test_send_record(template=world.template, user=owner_a, carrier="telecom",
+                                      sent_on=dt.date.today(), delivered=True, failure_code="stray")  # fmt: skip
+    assert (row.delivered, row.failure_code, row.recorded_by) == (True, "", owner_a)
+    with pytest.raises(ValidationError) as refused:
+        test_sends.test_send_record(template=world.draft_template, user=owner_a, carrier="telecom",
+                                    sent_on=dt.date.today(), delivered=False, failure_code=" ")  # fmt: skip
+    assert set(refused.value.message_dict) == {"template", "failure_code"}
+    assert TestSend.objects.count() == 1

@@ -1,53 +1,38 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
-from compliance.policies import PARAMETERS
+from filing_portal.admin_display import carrier_names, check_list, readable_list
 
 from .models import Holiday, Policy, Signature, SignatureEvent, state_label
-from .policies import change_from_row
-
-
-class PolicyForm(forms.ModelForm):
-    class Meta:
-        model = Policy
-        fields = ["key", "effective", "carriers", "notice", "summary_zh", "summary_en", "params"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            self.initial.setdefault("carriers", ["mobile", "unicom", "telecom"])
-            self.initial.setdefault("params", {})
-        if "params" not in self.fields:  # a built-in row, shown read-only
-            return
-        self.fields["params"].help_text = _(
-            'The parameters this change sets, e.g. {"max_length": 10}. Known: %(names)s.'
-        ) % {"names": ", ".join(sorted(PARAMETERS))}
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            # The row must be a value the rules engine can fold: the same check the engine runs.
-            candidate = Policy(**{f: cleaned.get(f) for f in self.Meta.fields})
-            try:
-                change_from_row(candidate)
-            except ValidationError as error:
-                raise ValidationError(error.messages) from None
-        return cleaned
+from .policy_form import HEAD, PolicyForm, describe_params, parameter_fieldsets
 
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
+    """A policy change: typed fields for its parameters (signatures/policy_form.py), validated by the
+    rules engine; shown as readable lists to those who may only read it, and for the built-in rows."""
+
     form = PolicyForm
-    list_display = ("effective", "notice", "key", "carrier_list", "builtin")
+    list_display = ("effective", "notice", "key", "carrier_list", "parameters", "builtin")
     list_filter = ("builtin",)
     ordering = ("effective", "key")
+    readonly_fields = ("carrier_list", "parameters")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            shown = tuple("carrier_list" if f == "carriers" else f for f in HEAD)
+            return [(None, {"fields": (*shown, "parameters")})]
+        return [(None, {"fields": HEAD}),
+                *((title, {"fields": names}) for title, names in parameter_fieldsets())]  # fmt: skip
 
     @admin.display(description=_("carriers"))
     def carrier_list(self, obj):
-        return ", ".join(obj.carriers or [])
+        return carrier_names(obj.carriers)
+
+    @admin.display(description=_("parameters"))
+    def parameters(self, obj):
+        return describe_params(obj.params)
 
     def has_change_permission(self, request, obj=None):
         # The built-in timeline lives in compliance/policies.py; later rules are new rows.
@@ -89,3 +74,17 @@ class SignatureAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_filter = ("status", "source", "warnings_acknowledged")
     search_fields = ("text", "entity__name", "organization__name")
     inlines = [SignatureEventInline]
+    exclude = ("precheck", "policy_notices", "policy_keys")  # stored as JSON: shown readable below
+    readonly_fields = ("check_at_submission", "notices_applied", "policy_changes_applied")
+
+    @admin.display(description=_("check at submission"))
+    def check_at_submission(self, obj):
+        return check_list(obj.precheck)
+
+    @admin.display(description=_("notices applied"))
+    def notices_applied(self, obj):
+        return readable_list(obj.policy_notices)
+
+    @admin.display(description=_("policy changes applied"))
+    def policy_changes_applied(self, obj):
+        return readable_list(obj.policy_keys)

@@ -279,3 +279,135 @@ def test_the_test_send_service_records_under_the_customer_sites_rule(owner_a):
                                     sent_on=dt.date.today(), delivered=False, failure_code=" ")  # fmt: skip
     assert set(refused.value.message_dict) == {"template", "failure_code"}
     assert TestSend.objects.count() == 1
+
+
+# --- policies: every page answers, with typed fields, read as lists -----------------------------------
+
+
+@pytest.fixture
+def own_policy(db):
+    import datetime as dt
+
+    from signatures.models import Policy
+
+    return Policy.objects.create(key="lift-links", effective=dt.date(2027, 1, 1), carriers=["telecom"],
+                                 notice="2026.12.1", summary_zh="电信：取消链接数限制",
+                                 summary_en="Telecom: no link limit",
+                                 params={"template_max_links": None, "accepted_sources": ["full_name", "trademark"],
+                                         "ban_digits": True, "max_length": 10})  # fmt: skip
+
+
+POLICY_PAGES = ("changelist", "add", "change builtin", "change own", "history builtin", "delete builtin", "delete own")
+# What each role may do: a reviewer reads, a policy admin adds and edits rows of its own; nobody edits
+# or deletes the built-in timeline (compliance/policies.py), which reads as the others do.
+POLICY_ANSWERS = {
+    "reviewer": (200, 403, 200, 200, 200, 403, 403),
+    "policy_admin": (200, 200, 200, 200, 200, 403, 200),
+    "superuser": (200, 200, 200, 200, 200, 403, 200),
+}
+
+
+@pytest.mark.parametrize("who", list(POLICY_ANSWERS))
+def test_every_policy_page_answers_each_role_as_it_may(client, request, who, own_policy):
+    """The policy pages answered 500 for the built-in rows and for reviewers (KeyError: 'params')."""
+    from signatures.models import Policy
+
+    builtin = Policy.objects.filter(builtin=True).first()
+    verified(client, request.getfixturevalue(who))
+    answers = []
+    for page in POLICY_PAGES:
+        action, _, which = page.partition(" ")
+        row = {"builtin": builtin, "own": own_policy}.get(which)
+        response = client.get(reverse(f"admin:signatures_policy_{action}", args=[row.pk] if row else []))
+        answers.append(response.status_code)
+        if response.status_code == 200:
+            html = response.content.decode()
+            assert "&quot;" not in html.split("<body", 1)[1] and 'name="params"' not in html, page
+    assert tuple(answers) == POLICY_ANSWERS[who]
+
+
+def test_the_policy_form_has_a_typed_field_for_every_parameter(client, policy_admin):
+    from django import forms
+
+    from compliance.policies import PARAMETER_ORDER, PARAMETERS, parameter_kind
+
+    verified(client, policy_admin)
+    form = client.get(reverse("admin:signatures_policy_add")).context["adminform"].form
+    assert "params" not in form.fields and set(PARAMETER_ORDER) == PARAMETERS
+    expected = {"switch": forms.TypedChoiceField, "count": forms.IntegerField, "limit": forms.IntegerField,
+                "sources": forms.MultipleChoiceField, "words": forms.CharField, "choice": forms.ChoiceField,
+                "text": forms.CharField}  # fmt: skip
+    for name in PARAMETER_ORDER:
+        assert type(form.fields[name]) is expected[parameter_kind(name)], name
+        assert form.fields[name].label != name, f"{name}: no name in compliance.policies.PARAMETER_NAMES"
+    assert type(form.fields["carriers"]) is forms.MultipleChoiceField
+
+
+def _policy_post(**params):
+    return {"key": "words-and-limits", "effective": "2027-02-01", "carriers": ["mobile", "telecom"],
+            "notice": "2027.1.15", "summary_zh": "中性词调整", "summary_en": "Neutral words", **params}  # fmt: skip
+
+
+def test_a_policy_admin_sets_each_kind_of_parameter_and_edits_it_again(client, policy_admin):
+    from signatures.models import Policy
+    from signatures.policies import change_from_row
+
+    verified(client, policy_admin)
+    data = _policy_post(check_neutral="true", ban_latin="false", min_length="3", template_max_ips_unlimited="on",
+                        accepted_sources=["full_name", "abbreviation"], neutral_words="验证码\n 客服 \n\n",
+                        abbreviation_skip_severity="error", night_rate_limit="22:00-08:00")  # fmt: skip
+    response = client.post(reverse("admin:signatures_policy_add"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    row = Policy.objects.get(key="words-and-limits")
+    assert row.carriers == ["mobile", "telecom"]
+    assert row.params == {"check_neutral": True, "ban_latin": False, "min_length": 3, "template_max_ips": None,
+                          "accepted_sources": ["full_name", "abbreviation"], "neutral_words": ["验证码", "客服"],
+                          "abbreviation_skip_severity": "error", "night_rate_limit": "22:00-08:00"}  # fmt: skip
+    change = change_from_row(row)  # the engine folds it
+    assert change.params["accepted_sources"] == frozenset({"full_name", "abbreviation"})
+    # Opened again, each field holds its value.
+    form = client.get(reverse("admin:signatures_policy_change", args=[row.pk])).context["adminform"].form
+    initial = {name: form[name].value() for name in row.params}
+    initial["template_max_ips"] = form["template_max_ips_unlimited"].value()
+    assert initial == {"check_neutral": "true", "ban_latin": "false", "min_length": 3, "template_max_ips": True,
+                       "accepted_sources": ["full_name", "abbreviation"], "neutral_words": "验证码\n客服",
+                       "abbreviation_skip_severity": "error", "night_rate_limit": "22:00-08:00"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("params", "errors"),
+    [
+        ({}, ["__all__"]),  # a change that sets nothing
+        ({"max_length": "-1"}, ["max_length"]),
+        ({"template_max_links": "2", "template_max_links_unlimited": "on"}, ["template_max_links"]),
+        ({"abbreviation_skip_severity": "fatal"}, ["abbreviation_skip_severity"]),
+        ({"accepted_sources": ["full_name", "nickname"]}, ["accepted_sources"]),
+        ({"max_length": "3", "carriers": []}, ["carriers"]),
+    ],
+)
+def test_a_policy_the_engine_cannot_fold_is_refused(client, policy_admin, params, errors):
+    from signatures.models import Policy
+
+    verified(client, policy_admin)
+    response = client.post(reverse("admin:signatures_policy_add"), _policy_post(**params), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and sorted(response.context["adminform"].form.errors) == errors
+    assert not Policy.objects.filter(builtin=False).exists()
+
+
+def test_a_policy_reads_as_a_list_in_the_readers_language(client, reviewer, own_policy):
+    verified(client, reviewer)
+    url = reverse("admin:signatures_policy_change", args=[own_policy.pk])
+    html = client.get(url).content.decode()
+    lines = (
+        "签名最多字数: 10",
+        "签名不得含数字: 是",
+        "每个模板最多链接数: 不限",
+        "可报备的签名来源: 企业全称、注册商标",
+    )
+    for line in lines:
+        assert f"<li>{line}</li>" in html, line
+    assert "中国电信" in html
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<li>Longest signature (characters): 10</li>" in html and "China Telecom" in html
+    listing = client.get(reverse("admin:signatures_policy_changelist")).content.decode()
+    assert "<li>签名最多字数: 10</li>" in listing

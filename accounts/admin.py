@@ -69,6 +69,10 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = ("user", "role", "created_at")
 
+    def get_queryset(self, request):
+        # Each row names its user and (in its title) its organization: read with the rows.
+        return super().get_queryset(request).select_related("user", "organization")
+
 
 @admin.register(Organization)
 class OrganizationAdmin(StaffScopedAdmin):

@@ -1,8 +1,13 @@
 """The admin site: django-otp's, so staff need a second factor, made friendlier to use."""
 
+from collections import Counter
+
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
 from django.core.exceptions import PermissionDenied
+from django.db import router
 from django.http import Http404
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
@@ -46,6 +51,39 @@ class MissingObjectIs404:
         return obj
 
 
+class CountedDeletion:
+    """The delete confirmation names the rows asked for and counts what goes with them, by kind.
+    Django's listed every related row, each read on its own (a user in 500 organizations: 1,000 queries)."""
+
+    def get_deleted_objects(self, objs, request):
+        objs = list(objs)
+        if not objs:
+            return [], {}, set(), []
+        collector = NestedObjects(using=router.db_for_write(self.model), origin=objs)
+        collector.collect(objs)
+        perms_needed = {
+            model._meta.verbose_name
+            for model in collector.model_objs
+            if self.admin_site.is_registered(model)
+            and not self.admin_site.get_model_admin(model).has_delete_permission(request)
+        }
+        model_count = {model._meta.verbose_name_plural: len(rows) for model, rows in collector.model_objs.items()}
+        name = capfirst(self.opts.verbose_name)
+        asked = (
+            [f"{name}: {objs[0]}"] if len(objs) == 1 else [f"{capfirst(self.opts.verbose_name_plural)}: {len(objs)}"]
+        )
+        with_them = [
+            f"{capfirst(plural)}: {n}" for plural, n in model_count.items() if plural != self.opts.verbose_name_plural
+        ]
+        protected = Counter(type(row)._meta.verbose_name_plural for row in collector.protected)
+        return (
+            [*asked, with_them] if with_them else asked,
+            model_count,
+            perms_needed,
+            [f"{capfirst(plural)}: {n}" for plural, n in protected.items()],
+        )
+
+
 class PortalAdminSite(OTPAdminSite):
     login_form = PortalAdminAuthenticationForm
     login_template = "admin/portal_login.html"
@@ -61,7 +99,6 @@ class PortalAdminSite(OTPAdminSite):
         # Every model's admin, ours and the libraries' (auth, axes, django-otp), answers a missing object alike.
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, MissingObjectIs404):
-            admin_class = type(
-                admin_class.__name__, (MissingObjectIs404, admin_class), {"__module__": admin_class.__module__}
-            )
+            mixins = (MissingObjectIs404, CountedDeletion)
+            admin_class = type(admin_class.__name__, (*mixins, admin_class), {"__module__": admin_class.__module__})
         super().register(model_or_iterable, admin_class, **options)

@@ -32,6 +32,10 @@ class DocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     FIELDS = ("kind", "preview", "content_type", "uploaded_at", "review_state", "is_current", "purged_at")
 
+    def get_queryset(self, request):
+        # Each row's title names its entity: read with the rows, not one query each.
+        return super().get_queryset(request).select_related("entity")
+
     def get_fields(self, request, obj=None):
         # Chosen per request (never stored on this shared admin object): a link to the unwatermarked
         # original only for those the download door lets open it (selectors.document_for_viewer).
@@ -185,6 +189,7 @@ class PartnerAuthorizationAdmin(EvidenceAdmin):
 class DocumentAccessAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     organization_lookup = "document__entity__organization__in"
     list_display = ("at", "user", "variant", "document", "ip_address")
+    list_select_related = ("user", "document__entity")  # a document names its entity
     list_filter = ("variant",)
     search_fields = ("user__email", "document__entity__name")
 

@@ -67,6 +67,10 @@ class SignatureEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularIn
     model = SignatureEvent
     extra = 0
 
+    def get_queryset(self, request):
+        # Each row names its actor and (in its title) its signature: read with the rows, not one query each.
+        return super().get_queryset(request).select_related("actor", "signature")
+
 
 @admin.register(Signature)
 class SignatureAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):

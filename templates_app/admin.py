@@ -17,12 +17,19 @@ class TemplateEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInl
     model = TemplateEvent
     extra = 0
 
+    def get_queryset(self, request):
+        # Each row names its actor and (in its title) its template: read with the rows, not one query each.
+        return super().get_queryset(request).select_related("actor", "template")
+
 
 class TestSendInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TestSend
     extra = 0
     fields = ("carrier", "sent_on", "delivered", "failure_code", "recorded_by")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by", "template")
 
 
 @admin.register(SmsTemplate)

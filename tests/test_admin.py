@@ -411,3 +411,162 @@ def test_a_policy_reads_as_a_list_in_the_readers_language(client, reviewer, own_
     assert "<li>Longest signature (characters): 10</li>" in html and "China Telecom" in html
     listing = client.get(reverse("admin:signatures_policy_changelist")).content.decode()
     assert "<li>签名最多字数: 10</li>" in listing
+
+
+# --- no query per row -------------------------------------------------------------------------------
+#
+# Every admin page (each route of the admin's URL resolver: lists, object pages, history, delete, add and
+# our own views) is loaded by a superuser with 5 of every row and again with 500: the number of queries
+# must not grow. A model or route added to the admin is walked too, and fails here until the world below
+# holds a row of it.
+
+
+class AdminWorld:
+    """tests/test_page_queries.World (one organization with n of everything a customer lists) and what
+    only staff see: document accesses, consents, holidays, policy rows, authenticators, login records."""
+
+    def __init__(self, owner):
+        from .test_page_queries import World
+
+        self.world = World(owner)
+        self.owner = owner
+
+    def grow(self, n):
+        import datetime as dt
+
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+        from django.utils import timezone
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.models import User
+        from qualifications.models import Document, DocumentAccess, Entity, IdImageConsent
+        from signatures.models import Holiday, Policy
+
+        w, now = self.world, timezone.now()
+        w.grow(n)
+        document = Document.objects.filter(entity=w.entity).order_by("pk").first()
+        users = list(User.objects.filter(email__startswith="colleague").order_by("-pk")[:n])
+        DocumentAccess.objects.bulk_create(
+            DocumentAccess(document=d, user=u, variant="file")
+            for d, u in zip(Document.objects.filter(entity__organization=w.org).order_by("-pk")[:n], users, strict=True)
+        )
+        DocumentAccess.objects.bulk_create(DocumentAccess(document=document, user=u, variant="file") for u in users)
+        entities = Entity.objects.filter(organization=w.org, consents__isnull=True).order_by("-pk")[:n]
+        IdImageConsent.objects.bulk_create(
+            IdImageConsent(entity=e, user=self.owner, notice_version="1") for e in entities
+        )
+        TOTPDevice.objects.bulk_create(TOTPDevice(user=u, name="phone") for u in users)
+        start = Holiday.objects.count()
+        Holiday.objects.bulk_create(Holiday(day=dt.date(2030, 1, 1) + dt.timedelta(days=start + i)) for i in range(n))
+        start = Policy.objects.count()
+        Policy.objects.bulk_create(
+            Policy(key=f"row-{start + i}", effective=dt.date(2030, 1, 1), carriers=["telecom"], notice="2029.12.1",
+                   summary_zh="测试", summary_en="test", params={"max_length": 10, "ban_digits": True})
+            for i in range(n)
+        )  # fmt: skip
+        for model in (AccessAttempt, AccessLog, AccessFailureLog):
+            start, extra = model.objects.count(), {"failures_since_start": 1} if model is AccessAttempt else {}
+            model.objects.bulk_create(model(username=f"u{start + i}@alpha.cn", ip_address="10.0.0.1",
+                                            attempt_time=now, **extra) for i in range(n))  # fmt: skip
+
+    def subjects(self):
+        """The row whose page each model's object routes open: the one with the most rows under it."""
+        from django.contrib import admin
+
+        w = self.world
+        chosen = {"accounts.Organization": w.org, "qualifications.Entity": w.entity,
+                  "signatures.Signature": w.signature, "templates_app.SmsTemplate": w.template,
+                  "accounts.User": self.owner}  # fmt: skip
+        subjects = {}
+        for model in admin.site._registry:
+            row = chosen.get(model._meta.label) or model._default_manager.order_by("pk").first()
+            assert row is not None, f"{model._meta.label}: no row in the admin world: grow one in AdminWorld"
+            subjects[model] = row
+        return subjects
+
+
+def admin_pages(world: AdminWorld):
+    """{name: url} of every admin page, from the admin's URL resolver."""
+    from django.contrib import admin
+    from django.contrib.contenttypes.models import ContentType
+
+    subjects = world.subjects()
+    pages = {}
+    for route, name in admin_routes():
+        if route == "admin/(?P<url>.*)$":
+            continue  # the catch-all: no page
+        if route.startswith("admin/^("):
+            for app_label in {model._meta.app_label for model in admin.site._registry}:
+                pages[f"app_list {app_label}"] = f"/admin/{app_label}/"
+            continue
+        if route.startswith("admin/r/"):
+            row = world.world.signature
+            pages[name] = f"/admin/r/{ContentType.objects.get_for_model(row).pk}/{row.pk}/"
+            continue
+        model = _model_of(route)
+        if model is not None and re.search(r"<(?:\w+:)?\w+>", route):
+            pages[name] = _with_id(route, subjects[model].pk)
+        else:
+            assert "<" not in route, f"{name}: teach admin_pages how to fill {route}"
+            pages[name] = "/" + route
+    return pages
+
+
+def test_every_admin_page_runs_as_many_queries_for_500_rows_as_for_5(client, superuser, owner_a):
+    from .test_page_queries import _queries as _customer_queries  # noqa: F401  (the same way of counting)
+
+    world = AdminWorld(owner_a)
+    verified(client, superuser)
+    world.grow(5)
+    pages = admin_pages(world)
+    assert len(pages) > 100
+    pages.pop("admin:logout")  # (a POST)
+    for url in pages.values():  # once first: what a process caches (content types, compiled queries) is read
+        client.get(url)
+    few = {name: _count(client, url) for name, url in pages.items()}
+    world.grow(495)
+    many = {name: _count(client, url) for name, url in pages.items()}
+    grew = {name: (few[name][0], many[name][0], many[name][2]) for name in few if many[name][0] != few[name][0]}
+    assert grew == {}, "\n".join(
+        f"{k}: {v[0]} queries for 5 rows, {v[1]} for 500, e.g. {v[2]}" for k, v in grew.items()
+    )
+    # (the status page answers 503 while a probe is down: no worker here)
+    assert {name: status for name, (_, status, _) in many.items() if status >= 500 and name != "system-status"} == {}
+
+
+def _count(client, url):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
+
+    cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
+    connection.queries_log.clear()  # (a deque of 9,000: a full one would count nothing)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries.captured_queries]
+    repeated = sorted({q[:160] for q in shapes if shapes.count(q) > 3})[:2]
+    return len(shapes), response.status_code, repeated
+
+
+def test_the_delete_confirmation_counts_what_goes_with_a_row_and_still_deletes(client, superuser, owner_a, org_a):
+    from django.contrib.auth.models import Group, Permission
+
+    from .test_page_queries import World
+
+    World(owner_a).grow(3)  # 3 colleagues
+    group = Group.objects.create(name="temporary")
+    group.permissions.set(Permission.objects.filter(codename__startswith="view_")[:4])
+    group.user_set.set(org_a.memberships.values_list("user", flat=True))
+    verified(client, superuser)
+    url = reverse("admin:auth_group_delete", args=[group.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<li>Group: temporary" in page
+    # (the through models' names are Django's, translated when the model was built)
+    assert re.search(r"<li>User-group[^<:]*: 4</li>", page) and re.search(r"<li>Group-permission[^<:]*: 4</li>", page)
+    # An organization holds memberships, which no one deletes in the admin: refused, by kind.
+    page = client.get(reverse("admin:accounts_organization_delete", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Cannot delete organization" in page.content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Group.objects.filter(pk=group.pk).exists()

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Invitation, Membership, Organization, User
+from filing_portal.admin_display import labelled
+
+from .models import Authenticator, Invitation, Membership, Organization, User
 from .selectors import organizations_for_staff
 
 
@@ -99,13 +101,25 @@ class InvitationAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     exclude = ("nonce",)
 
 
-# django-otp's authenticator admin, in the reader's language, and answering 404 for a device id that is
-# missing or that the staff user may not see (its own setup and QR code views asked the database
-# directly: a server error for an unknown id).
+# django-otp's authenticator admin, in the reader's language (under the Authenticator proxy, whose names are
+# ours; the library's fields have English names only, so its labels are given here), and answering 404 for
+# a device id that is missing or that the staff user may not see (its own setup and QR code views asked
+# the database directly: a server error for an unknown id).
 admin.site.unregister(TOTPDevice)
 
 
-@admin.register(TOTPDevice)
+def _titled(title, base):
+    """A list filter of ``base`` under our title (the library's fields name themselves in English)."""
+
+    class Titled(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
+@admin.register(Authenticator)
 class PortalTOTPDeviceAdmin(TOTPDeviceAdmin):
     SECTIONS = {
         "Identity": _("Identity"),
@@ -114,9 +128,47 @@ class PortalTOTPDeviceAdmin(TOTPDeviceAdmin):
         "State": _("State"),
         "Throttling": _("Throttling"),
     }
+    # field -> (label, help text)
+    FIELDS = {
+        "user": (_("user"), _("The staff member whose authenticator it is.")),
+        "name": (_("name"), _("A name to tell the staff member's authenticators apart.")),
+        "confirmed": (_("confirmed"), _("Ready for use: the staff member entered a code from it once.")),
+        "key": (_("secret key"), _("The shared secret, in hexadecimal (up to 40 bytes).")),
+        "step": (_("step"), _("How many seconds each code lasts.")),
+        "t0": (_("start time"), _("The Unix time from which steps are counted.")),
+        "digits": (_("digits"), _("How many digits a code has.")),
+        "tolerance": (_("tolerance"), _("How many steps before or after the current one a code may be.")),
+        "drift": (_("drift"), _("How many steps the authenticator's clock is known to be off.")),
+        "throttling_failure_timestamp": (_("last failure"), _("When a code was last refused; empty after a success.")),
+        "throttling_failure_count": (_("failures"), _("Codes refused in a row.")),
+    }
+    SHOWN = {"created_at": "created_at_", "last_used_at": "last_used_at_"}
+    created_at_ = labelled("created_at", _("created at"))
+    last_used_at_ = labelled("last_used_at", _("last used at"))
+    user_ = labelled("user", _("user"))
+    name_ = labelled("name", _("name"))
+    confirmed_ = labelled("confirmed", _("confirmed"))
+    list_display = ["user_", "name_", "created_at_", "last_used_at_", "confirmed_"]
+    list_filter = [
+        ("created_at", _titled(_("created at"), admin.DateFieldListFilter)),
+        ("last_used_at", _titled(_("last used at"), admin.DateFieldListFilter)),
+        ("confirmed", _titled(_("confirmed"), admin.BooleanFieldListFilter)),
+    ]
+    readonly_fields = ["created_at_", "last_used_at_", "qrcode_link"]
+    search_help_text = _("Search by the staff member's email address.")
 
     def get_fieldsets(self, request, obj=None):
-        return [(self.SECTIONS.get(name, name), options) for name, options in super().get_fieldsets(request, obj)]
+        return [
+            (self.SECTIONS.get(name, name), {**options, "fields": [self.SHOWN.get(f, f) for f in options["fields"]]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for name, (label, help_text) in self.FIELDS.items():
+            if name in form.base_fields:
+                form.base_fields[name].label, form.base_fields[name].help_text = label, help_text
+        return form
 
     @admin.display(description=_("QR code"))
     def qrcode_link(self, device):

@@ -1,5 +1,7 @@
 """How the admin shows stored values to a reader: lists in the reader's language, never raw JSON."""
 
+from django.contrib import admin
+from django.contrib.admin.utils import display_for_field
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
@@ -46,3 +48,14 @@ def check_list(precheck) -> str:
         return "—"
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{} <small>{} · <code>{}</code></small></li>",
                                                       items))  # fmt: skip
+
+
+def labelled(name: str, label):
+    """An admin display of the model field ``name`` under a translated label: for the fields that have
+    no verbose name of their own (their models' migrations are not the admin's to change)."""
+
+    def show(model_admin, obj):
+        return display_for_field(getattr(obj, name), obj._meta.get_field(name), "—")
+
+    show.__name__ = f"{name}_"
+    return admin.display(description=label, ordering=name)(show)

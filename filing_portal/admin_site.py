@@ -9,6 +9,7 @@ from django.db import router
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
@@ -20,6 +21,21 @@ class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
     throttles only that device). Staff here have one authenticator, so we pick it for them:
     no device list, no second round trip.
     """
+
+    # django-otp's messages, in our words and the reader's language (the library has no Chinese).
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": _("Enter the 6-digit code from your authenticator app."),
+        "invalid_token": _("The 6-digit code is wrong or has expired: enter the code your authenticator shows now."),
+        "n_failed_attempts": ngettext_lazy(
+            "Too many wrong codes (%(failure_count)d): wait a moment, then try again.",
+            "Too many wrong codes (%(failure_count)d): wait a moment, then try again.",
+            "failure_count",
+        ),
+        "verification_not_allowed": _("Codes cannot be checked just now: try again in a moment."),
+        "device_required": _("No authenticator is set up for this account: set one up first."),
+        "not_interactive": _("This authenticator cannot be used to log in here."),
+    }
 
     def _chosen_device(self, user):
         device = super()._chosen_device(user)

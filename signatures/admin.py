@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
-from filing_portal.admin_display import carrier_names, check_list, readable_list
+from filing_portal.admin_display import carrier_names, check_list, labelled, readable_list
 
 from .models import Holiday, Policy, Signature, SignatureEvent, state_label
 from .policy_form import HEAD, PolicyForm, describe_params, parameter_fieldsets
@@ -49,10 +49,16 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 class StateLabelsMixin:
-    """The timeline in the admin names states as the customer's pages do (Signature.Status)."""
+    """The timeline in the admin names states as the customer's pages do (Signature.Status), and its
+    columns in the reader's language (the events' fields have no verbose names: filing_portal/workflow.py)."""
 
-    fields = ("at", "actor", "from_state", "to_state", "reason")
+    verbose_name = _("change of status")
+    verbose_name_plural = _("timeline")
+    fields = ("at_", "actor_", "from_state", "to_state", "reason_")
     readonly_fields = fields
+    at_ = labelled("at", _("time"))
+    actor_ = labelled("actor", _("by"))
+    reason_ = labelled("reason", _("reason"))
 
     @admin.display(description=_("from"))
     def from_state(self, obj):
@@ -74,12 +80,24 @@ class SignatureEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularIn
 
 @admin.register(Signature)
 class SignatureAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
-    list_display = ("text", "entity", "source", "status", "warnings_acknowledged", "submitted_at")
+    list_display = ("text", "entity", "source", "status", "warnings_acknowledged", "submitted_at_")
     list_filter = ("status", "source", "warnings_acknowledged")
     search_fields = ("text", "entity__name", "organization__name")
     inlines = [SignatureEventInline]
-    exclude = ("precheck", "policy_notices", "policy_keys")  # stored as JSON: shown readable below
-    readonly_fields = ("check_at_submission", "notices_applied", "policy_changes_applied")
+    # Named in the reader's language (fields with no verbose name of their own: labelled), the stored
+    # checks as lists (not JSON).
+    fields = ("organization_", "entity", "source", "trademark_", "app_", "partner_authorization_", "text", "status",
+              "warnings_acknowledged", "check_at_submission", "notices_applied", "policy_changes_applied",
+              "created_by_", "created_at_", "submitted_at_", "updated_at_")  # fmt: skip
+    readonly_fields = fields
+    organization_ = labelled("organization", _("organization"))
+    trademark_ = labelled("trademark", _("trademark"))
+    app_ = labelled("app", _("ICP-filed app"))
+    partner_authorization_ = labelled("partner_authorization", _("partner authorization"))
+    created_by_ = labelled("created_by", _("created by"))
+    created_at_ = labelled("created_at", _("created at"))
+    submitted_at_ = labelled("submitted_at", _("submitted at"))
+    updated_at_ = labelled("updated_at", _("updated at"))
 
     @admin.display(description=_("check at submission"))
     def check_at_submission(self, obj):

@@ -570,3 +570,108 @@ def test_the_delete_confirmation_counts_what_goes_with_a_row_and_still_deletes(c
     assert "Cannot delete organization" in page.content.decode()
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Group.objects.filter(pk=group.pk).exists()
+
+
+# --- the admin in the reader's language ------------------------------------------------------------
+
+OUR_APPS = {"accounts", "qualifications", "signatures", "templates_app", "otp_totp"}  # otp_totp: its admin is ours
+
+
+def _labels_of_ours():
+    """Every label our models and admins give the admin (model and field names, help texts, choices,
+    column and field descriptions, sections, inline titles), as lazy values or plain strings."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    labels = []
+    for model in apps.get_models():
+        opts = model._meta
+        if opts.app_label not in OUR_APPS:
+            continue
+        labels += [opts.verbose_name, opts.verbose_name_plural]
+        for field in opts.get_fields():
+            if field.is_relation and field.auto_created:
+                continue
+            labels += [field.verbose_name, getattr(field, "help_text", "")]
+            labels += [label for _value, label in getattr(field, "flatchoices", None) or []]
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        for owner in (model_admin, *(inline(model, admin.site) for inline in model_admin.inlines)):
+            labels += [getattr(owner, "verbose_name", None), getattr(owner, "verbose_name_plural", None)]
+            for name in dir(type(owner)):
+                labels.append(getattr(getattr(type(owner), name, None), "short_description", None))
+        for title, _options in model_admin.get_fieldsets(_FakeRequest(), None) if model_admin.fieldsets else ():
+            labels.append(title)
+    return [label for label in labels if label]
+
+
+class _FakeRequest:
+    class user:  # noqa: N801
+        is_superuser = True
+
+        @staticmethod
+        def has_perm(perm):
+            return True
+
+
+def untranslated_labels():
+    """Our labels that read the same in Chinese as in English (a Latin word, no Chinese character)."""
+    from django.utils import translation
+
+    found = set()
+    for label in _labels_of_ours():
+        with translation.override("en"):
+            english = str(label)
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        if english == chinese and re.search(r"[A-Za-z]{2,}", english) and not re.search(r"[\u4e00-\u9fff]", english):
+            found.add(english.strip().lower())
+    return found
+
+
+def page_texts(html):
+    """The text a reader sees: text nodes, titles and button labels, without scripts and form values."""
+    body = html.split("<body", 1)[1]
+    body = re.sub(r"<(script|svg|style|textarea)\b.*?</\1>", " ", body, flags=re.S)
+    attrs = re.findall(r'(?:title|placeholder|aria-label)="([^"]*)"', body)
+    buttons = re.findall(r'<input type="submit"[^>]*value="([^"]*)"', body)
+    body = re.sub(r"<[^>]+>", "\n", body)
+    return [t.strip() for t in [*body.split("\n"), *attrs, *buttons] if t.strip()]
+
+
+def test_every_admin_page_reads_in_chinese_with_no_english_label_of_ours(client, superuser, owner_a):
+    """Each page of the walk above, in zh-hans: no text on it is one of our labels left in English
+    (a field named only by its attribute, a column's description, a section, an inline's title)."""
+    world = AdminWorld(owner_a)
+    world.grow(2)
+    english = untranslated_labels()
+    verified(client, superuser)
+    seen = {}
+    for name, url in admin_pages(world).items():
+        if name == "admin:logout":
+            continue
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+        if not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        for text in page_texts(response.content.decode()):
+            words = text.rstrip(":：").strip().lower()
+            words = re.sub(r"^(by|按) ", "", words)  # a filter's title
+            if words in english:
+                seen.setdefault(words, name)
+    assert seen == {}, "\n".join(f"{k!r} on {v}" for k, v in sorted(seen.items()))
+
+
+def test_the_second_factor_s_errors_read_in_chinese(client, reviewer, password):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=reviewer)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
+    login = reverse("admin:login")
+    page = client.post(login, {"username": reviewer.email, "password": password, "otp_token": wrong},
+                       HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    errors = page.context["form"].non_field_errors()
+    assert errors and all(re.search(r"[\u4e00-\u9fff]", str(error)) for error in errors), errors
+    assert "验证码错误或已过期" in page.content.decode()

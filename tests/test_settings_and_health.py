@@ -174,7 +174,7 @@ def test_a_wrong_code_keeps_staff_out(client, reviewer, password):
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Invalid token" in text
+    assert "The 6-digit code is wrong or has expired" in text
     assert password not in text  # the typed password is not sent back into the page
     assert client.get(reverse("admin:index")).status_code == 302
 

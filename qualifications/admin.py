@@ -141,7 +141,10 @@ class EntityAdmin(StaffScopedAdmin):
             else:
                 services.entity_transfer(entity=entity, organization=organization)
                 message = _("Entity transferred.")
-            self.log_change(request, entity, f"{'shared with' if share else 'transferred to'} {organization}")
+            # In Django's structured form, which the history page reads in the reader's language.
+            change = ({"added": {"name": "entity share", "object": str(organization)}} if share
+                      else {"changed": {"fields": ["organization"]}})  # fmt: skip
+            self.log_change(request, entity, [change])
             self.message_user(request, message, messages.SUCCESS)
             return redirect("admin:qualifications_entity_change", entity.pk)
         context = {**self.admin_site.each_context(request), "entity": entity, "form": form, "share": share,

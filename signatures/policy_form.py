@@ -40,7 +40,7 @@ def _field(name: str) -> forms.Field:
     if kind == "choice":
         choices = [(value, bilingual(names)) for value, names in PARAMETER_CHOICES[name].items()]
         return forms.ChoiceField(label=label, required=False, choices=[("", UNCHANGED), *choices])
-    return forms.CharField(label=label, required=False)
+    return forms.CharField(label=label, required=False, help_text=_("Leave it blank for unchanged."))
 
 
 def _from_field(name: str, value):
@@ -144,7 +144,8 @@ def describe_value(name: str, value) -> str:
     if kind == "limit" and value is None:
         return gettext("no limit")
     if kind == "sources":
-        return joiner.join(str(bilingual(SOURCE_NAMES.get(s, (s, s)))) for s in value or ())
+        ordered = sorted(value or (), key=lambda s: SOURCES.index(s) if s in SOURCES else len(SOURCES))
+        return joiner.join(str(bilingual(SOURCE_NAMES.get(s, (s, s)))) for s in ordered)
     if kind == "words":
         return joiner.join(value or ())
     if kind == "choice":
@@ -157,6 +158,11 @@ def describe_params(params) -> str:
     ordered = sorted((params or {}).items(), key=lambda item: PARAMETER_ORDER.index(item[0])
                      if item[0] in PARAMETER_ORDER else len(PARAMETER_ORDER))  # fmt: skip
     return readable_list(
-        format_html("{}: {}", bilingual(PARAMETER_NAMES.get(name, (name, name))), describe_value(name, value))
+        format_html(
+            "{}{}{}",
+            bilingual(PARAMETER_NAMES.get(name, (name, name))),
+            "：" if chinese() else ": ",
+            describe_value(name, value),
+        )  # fmt: skip
         for name, value in ordered
     )

@@ -399,10 +399,10 @@ def test_a_policy_reads_as_a_list_in_the_readers_language(client, reviewer, own_
     url = reverse("admin:signatures_policy_change", args=[own_policy.pk])
     html = client.get(url).content.decode()
     lines = (
-        "签名最多字数: 10",
-        "签名不得含数字: 是",
-        "每个模板最多链接数: 不限",
-        "可报备的签名来源: 企业全称、注册商标",
+        "签名最多字数：10",
+        "签名不得含数字：是",
+        "每个模板最多链接数：不限",
+        "可报备的签名来源：企业全称、注册商标",
     )
     for line in lines:
         assert f"<li>{line}</li>" in html, line
@@ -410,7 +410,7 @@ def test_a_policy_reads_as_a_list_in_the_readers_language(client, reviewer, own_
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<li>Longest signature (characters): 10</li>" in html and "China Telecom" in html
     listing = client.get(reverse("admin:signatures_policy_changelist")).content.decode()
-    assert "<li>签名最多字数: 10</li>" in listing
+    assert "<li>签名最多字数：10</li>" in listing
 
 
 # --- no query per row -------------------------------------------------------------------------------

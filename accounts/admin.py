@@ -67,6 +67,7 @@ class ReadOnlyAdminMixin:
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
     model = Membership
     extra = 0
     fields = ("user", "role", "created_at")

@@ -28,6 +28,7 @@ def _is_reviewer(request):
 
 
 class DocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
     model = Document
     extra = 0
     FIELDS = ("kind", "preview", "content_type", "uploaded_at", "review_state", "is_current", "purged_at")

@@ -52,6 +52,8 @@ class StateLabelsMixin:
     """The timeline in the admin names states as the customer's pages do (Signature.Status), and its
     columns in the reader's language (the events' fields have no verbose names: filing_portal/workflow.py)."""
 
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
+
     verbose_name = _("change of status")
     verbose_name_plural = _("timeline")
     fields = ("at_", "actor_", "from_state", "to_state", "reason_")

@@ -23,6 +23,7 @@ class TemplateEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInl
 
 
 class TestSendInline(ReadOnlyAdminMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
     model = TestSend
     extra = 0
     fields = ("carrier", "sent_on", "delivered", "failure_code", "recorded_by")

@@ -81,6 +81,9 @@ def test_staff_who_are_not_superusers_see_the_timelines(client, request, who, wo
     assert page.status_code == 200 and _inlines(page)["signatureevent"] == 2
     page = client.get(reverse("admin:templates_app_smstemplate_change", args=[world.template.pk]))
     assert page.status_code == 200 and _inlines(page)["templateevent"] == 2
+    # Each row in the reader's words (草稿 → 已提交), with no title in the states' codes ("draft → submitted").
+    html = page.content.decode()
+    assert "已提交" in html and "→ submitted" not in html
 
 
 @pytest.fixture

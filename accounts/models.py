@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .validators import validate_single_line
 
@@ -111,8 +112,10 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         MEMBER = "member", _("Member")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("user"))  # fmt: skip
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships",
+                                     verbose_name=_("organization"))  # fmt: skip
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("joined at"), default=timezone.now)
 
@@ -145,20 +148,28 @@ class Invitation(models.Model):
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Not sent: used, withdrawn or expired first")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations",
+                                     verbose_name=_("organization"))  # fmt: skip
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=16, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                   verbose_name=_("invited by"))  # fmt: skip
     nonce = models.CharField(max_length=32, default=_new_nonce, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    email_status = models.CharField(max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(_("email status"), max_length=16, choices=EmailStatus.choices,
+                                    default=EmailStatus.PENDING)  # fmt: skip
+    email_claimed_at = models.DateTimeField(_("email claimed at"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
 
     class Meta:
@@ -181,3 +192,13 @@ class Invitation(models.Model):
     def is_open(self, now=None):
         now = now or timezone.now()
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class Authenticator(TOTPDevice):
+    """A staff member's authenticator app (django-otp's TOTP device), as the admin names it: the library's
+    model has English names only, and its migrations are not ours to change."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")

@@ -17,6 +17,10 @@ QUALIFICATION_VIEWS = [
 # Carriers report no filing results: staff record test sends too (add-only, the rows are evidence).
 TEST_SENDS = ["templates_app.view_testsend", "templates_app.add_testsend"]
 
+# The timelines shown on a signature's and a template's admin page (read-only inlines need their own view
+# permission: without it, only superusers saw them).
+TIMELINES = ["signatures.view_signatureevent", "templates_app.view_templateevent"]
+
 # group name -> permission codenames ("app_label.codename")
 STAFF_GROUPS = {
     REVIEWER: [
@@ -28,6 +32,7 @@ STAFF_GROUPS = {
         "signatures.view_signature",
         "signatures.view_policy",
         "templates_app.view_smstemplate",
+        *TIMELINES,
         *TEST_SENDS,
     ],
     ACCOUNT_MANAGER: [
@@ -38,6 +43,7 @@ STAFF_GROUPS = {
         *QUALIFICATION_VIEWS,
         "signatures.view_signature",
         "templates_app.view_smstemplate",
+        *TIMELINES,
         *TEST_SENDS,
     ],
     POLICY_ADMIN: [

@@ -115,27 +115,89 @@ def describe_ref(ref: str) -> tuple[str, str]:
 
 
 PARAMETERS = frozenset(f.name for f in fields(Policy)) - {"effective", "notices", "change_keys", "sources"}
+# The same parameters in the order Policy declares them (the signatures' first, then the templates').
+PARAMETER_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Policy) if f.name in PARAMETERS)
 _DEFAULTS = Policy()
+
+# What each parameter is called, (Chinese, English): the admin's policy form and its readable rows.
+PARAMETER_NAMES = {
+    "accepted_sources": ("可报备的签名来源", "Signature sources accepted"),
+    "min_length": ("签名最少字数", "Shortest signature (characters)"),
+    "max_length": ("签名最多字数", "Longest signature (characters)"),
+    "ban_digits": ("签名不得含数字", "No digits in a signature"),
+    "ban_latin": ("签名不得含英文字母", "No Latin letters in a signature"),
+    "ban_latin_only": ("签名不得为纯英文", "No signature of Latin letters only"),
+    "ban_symbols": ("签名不得含符号", "No symbols in a signature"),
+    "check_neutral": ("拒绝中性签名", "Neutral signatures refused"),
+    "neutral_words": ("中性词", "Neutral words"),
+    "abbreviation_in_order": ("简称须按全称顺序取字", "Abbreviations keep the full name's order"),
+    "abbreviation_skip_severity": ("简称跳字的处理", "An abbreviation that skips characters gets"),
+    "abbreviation_unique": ("简称须唯一", "Abbreviations must be unique"),
+    "require_unique": ("签名须唯一", "Signatures must be unique"),
+    "trademark_owner_must_match": ("商标注册人须为本主体", "The trademark's owner must be the entity"),
+    "app_subject_must_match": ("应用备案主体须为本主体", "The app's ICP filing subject must be the entity"),
+    "require_mainland": ("仅限境内主体", "Mainland entities only"),
+    "real_name_required": ("须提供实名资料（主体资质、法定代表人身份证）", "Real-name package required"),
+    "template_filing_required": ("含联系方式或链接的模板须报备", "Templates with contacts or links must be filed"),
+    "template_max_links": ("每个模板最多链接数", "Links per template, at most"),
+    "template_max_contacts": ("每个模板最多联系方式数", "Contact methods per template, at most"),
+    "template_max_ips": ("每个模板最多 IP 数", "IP addresses per template, at most"),
+    "template_links_must_be_owned": ("模板的链接和 IP 须属于本主体", "A template's links and IPs must be the entity's"),
+    "signature_whitelist_contacts": ("每个签名最多白名单联系方式数", "Whitelisted contacts per signature, at most"),
+    "signature_whitelist_domains": ("每个签名最多白名单域名数", "Whitelisted domains per signature, at most"),
+    "night_rate_limit": ("夜间限速时段", "Night rate limit (hours)"),
+    "template_variable_length": ("未声明长度的变量按多少字计", "Characters a variable of no declared length counts"),
+    "template_variable_contact_counts": ("联系方式位置的变量计为联系方式", "A variable in a contact's place counts"),
+}
+
+# The values a parameter of kind "choice" may take, each named (Chinese, English).
+PARAMETER_CHOICES = {
+    "abbreviation_skip_severity": {
+        "warning": ("提醒（客户确认后可提交）", "a warning (the customer may acknowledge it)"),
+        "error": ("错误（不得提交）", "an error (it blocks submission)"),
+    },
+}
+
+
+def parameter_kind(name: str) -> str:
+    """What kind of value the parameter ``name`` takes, from its default: "switch" (true or false),
+    "count" (a whole number), "limit" (a whole number, or None for no limit), "sources" (a set of
+    SOURCES), "words" (a tuple of words), "choice" (one of PARAMETER_CHOICES) or "text"."""
+    default = getattr(_DEFAULTS, name)
+    if isinstance(default, bool):
+        return "switch"
+    if name.startswith(("template_max", "signature_whitelist")):
+        return "limit"
+    if isinstance(default, int):
+        return "count"
+    if isinstance(default, frozenset):
+        return "sources"
+    if isinstance(default, tuple):
+        return "words"
+    if name in PARAMETER_CHOICES:
+        return "choice"
+    return "text"
 
 
 def _type_problem(name: str, value) -> str | None:
     """Why ``value`` cannot be the parameter ``name`` (an admin row typed by hand), or None."""
-    default = getattr(_DEFAULTS, name)
-    if isinstance(default, bool):
+    kind = parameter_kind(name)
+    if kind == "switch":
         return None if isinstance(value, bool) else "true or false"
-    if isinstance(default, int) or name.startswith(("template_max", "signature_whitelist")):
-        if value is None and default is None:
+    if kind in ("count", "limit"):
+        if value is None and kind == "limit":
             return None  # "no limit" stays possible where it is the default
         whole = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return None if whole else "a whole number of 0 or more"
-    if isinstance(default, frozenset):
+    if kind == "sources":
         ok = isinstance(value, (frozenset, set, list, tuple)) and all(item in SOURCES for item in value)
         return None if ok else f"a list of sources among {', '.join(SOURCES)}"
-    if isinstance(default, tuple):
+    if kind == "words":
         ok = isinstance(value, (list, tuple)) and all(isinstance(item, str) and item for item in value)
         return None if ok else "a list of words"
-    if name == "abbreviation_skip_severity":
-        return None if value in ("warning", "error") else '"warning" or "error"'
+    if kind == "choice":
+        allowed = PARAMETER_CHOICES[name]
+        return None if value in allowed else " or ".join(f'"{v}"' for v in allowed)
     return None if isinstance(value, str) else "text"
 
 

@@ -58,7 +58,7 @@ if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_ENV=production: " + "; ".join(problems) + ".")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "filing_portal.admin_apps.PortalAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -8,11 +8,8 @@ from qualifications import views as qualification_views
 from review import admin_views as review_views
 
 from . import health
-from .admin_site import PortalAdminSite
 
-# Staff need a second factor (TOTP) to enter the admin: every app's admin.register lands on this site.
-admin.site.__class__ = PortalAdminSite
-
+# admin.site is the PortalAdminSite (settings: filing_portal.admin_apps): staff enter with a second factor.
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # Resolved per request: in production the hashed name exists only after collectstatic.

@@ -10,7 +10,7 @@ from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from accounts.models import Organization
 from compliance.validators import mask_id_number
 
-from . import services
+from . import selectors, services
 from .models import (
     Document,
     DocumentAccess,
@@ -28,20 +28,42 @@ def _is_reviewer(request):
 
 
 class DocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
     model = Document
     extra = 0
-    fields = ("kind", "preview", "content_type", "uploaded_at", "review_state", "is_current", "purged_at")
-    readonly_fields = fields
+    FIELDS = ("kind", "preview", "content_type", "uploaded_at", "review_state", "is_current", "purged_at")
+
+    def get_queryset(self, request):
+        # Each row's title names its entity: read with the rows, not one query each.
+        return super().get_queryset(request).select_related("entity")
+
+    def get_fields(self, request, obj=None):
+        # Chosen per request (never stored on this shared admin object): a link to the unwatermarked
+        # original only for those the download door lets open it (selectors.document_for_viewer).
+        if selectors.staff_may_open_originals(user=request.user):
+            return tuple("preview_with_original" if f == "preview" else f for f in self.FIELDS)
+        return self.FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     @admin.display(description=_("file"))
     def preview(self, obj):
-        if not obj.file:
+        return self._links(obj, original=False)
+
+    @admin.display(description=_("file"))
+    def preview_with_original(self, obj):
+        return self._links(obj, original=obj.is_id_image)
+
+    @staticmethod
+    def _links(obj, *, original):
+        if not obj.file or not selectors.document_is_live(obj):
             return "—"
         anchor = '<a href="{}" target="_blank" rel="noopener">{}</a>'
         link = format_html(anchor, reverse("document-file", args=[obj.pk, "file"]), _("open"))
-        if obj.original:
-            original = reverse("document-file", args=[obj.pk, "original"])
-            link += format_html(" · " + anchor, original, _("original (logged)"))
+        if original and obj.original:
+            link += format_html(" · " + anchor, reverse("document-file", args=[obj.pk, "original"]),
+                                _("original (logged)"))  # fmt: skip
         return link
 
 
@@ -105,9 +127,7 @@ class EntityAdmin(StaffScopedAdmin):
     def _to_organization(self, request, entity_id, *, share):
         if not (request.user.is_superuser or request.user.has_perm("accounts.manage_assigned_customers")):
             raise PermissionDenied
-        entity = self.get_queryset(request).filter(pk=entity_id).first()
-        if entity is None:
-            raise PermissionDenied
+        entity = self.get_object(request, str(entity_id))  # 404 if missing or another manager's customer's
         targets = (
             Organization.objects.all()
             if request.user.is_superuser
@@ -122,7 +142,10 @@ class EntityAdmin(StaffScopedAdmin):
             else:
                 services.entity_transfer(entity=entity, organization=organization)
                 message = _("Entity transferred.")
-            self.log_change(request, entity, f"{'shared with' if share else 'transferred to'} {organization}")
+            # In Django's structured form, which the history page reads in the reader's language.
+            change = ({"added": {"name": "entity share", "object": str(organization)}} if share
+                      else {"changed": {"fields": ["organization"]}})  # fmt: skip
+            self.log_change(request, entity, [change])
             self.message_user(request, message, messages.SUCCESS)
             return redirect("admin:qualifications_entity_change", entity.pk)
         context = {**self.admin_site.each_context(request), "entity": entity, "form": form, "share": share,
@@ -170,6 +193,7 @@ class PartnerAuthorizationAdmin(EvidenceAdmin):
 class DocumentAccessAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     organization_lookup = "document__entity__organization__in"
     list_display = ("at", "user", "variant", "document", "ip_address")
+    list_select_related = ("user", "document__entity")  # a document names its entity
     list_filter = ("variant",)
     search_fields = ("user__email", "document__entity__name")
 

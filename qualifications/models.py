@@ -115,7 +115,7 @@ class EntityShare(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="shares")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="shared_entities")
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("entity share")
@@ -127,13 +127,13 @@ class EntityShare(models.Model):
 
 
 class Trademark(models.Model):
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="trademarks")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="trademarks", verbose_name=_("entity"))
     name = models.CharField(_("trademark"), max_length=100, validators=[validate_single_line])
     registration_number = models.CharField(_("registration number"), max_length=32)
     owner_name = models.CharField(_("owner"), max_length=200, validators=[validate_single_line])
     nice_class = models.PositiveSmallIntegerField(_("class"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("trademark")
@@ -145,11 +145,11 @@ class Trademark(models.Model):
 
 
 class IcpApp(models.Model):
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="apps")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="apps", verbose_name=_("entity"))
     name = models.CharField(_("app name"), max_length=100, validators=[validate_single_line])
     icp_number = models.CharField(_("ICP filing number"), max_length=64)
     filing_subject = models.CharField(_("ICP filing subject"), max_length=200, validators=[validate_single_line])
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("ICP-filed app")
@@ -167,11 +167,11 @@ class OwnedAddress(models.Model):
         DOMAIN = "domain", _("Domain")
         IP = "ip", _("IP address")
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="addresses")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("entity"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DOMAIN)
     value = models.CharField(_("domain or IP address"), max_length=253)
     icp_number = models.CharField(_("ICP filing number"), max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("owned domain or IP")
@@ -193,14 +193,16 @@ class OwnedAddress(models.Model):
 class PartnerAuthorization(models.Model):
     """A partner lets this customer send under the partner's name (授权委托书)."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="partner_authorizations")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="partner_authorizations", verbose_name=_("entity")
+    )
     partner = models.ForeignKey(
         Entity, on_delete=models.PROTECT, related_name="authorizations_given", verbose_name=_("authorizing partner")
     )
     signatures = models.CharField(_("signatures covered"), max_length=500, help_text=_("Separated by commas."))
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("partner authorization")

@@ -126,6 +126,17 @@ def staff_may_see_organization(*, user, organization) -> bool:
     return staff.may_see_organization(user, organization)
 
 
+def staff_may_open_originals(*, user) -> bool:
+    """Whether a staff user may open unwatermarked ID originals at all (reviewers): the download door's
+    rule, which the admin asks too before it shows a link to one (accounts.staff decides)."""
+    return staff.is_reviewer(user)
+
+
+def document_is_live(document: Document) -> bool:
+    """Not purged and not scheduled for deletion (consent withdrawn): the door serves it."""
+    return document.purged_at is None and document.purge_after is None
+
+
 def document_for_viewer(*, user, document_id, variant: str) -> Document:
     """The document a caller may fetch in this variant, or 404 (whether it exists or not).
 
@@ -145,7 +156,7 @@ def document_for_viewer(*, user, document_id, variant: str) -> Document:
             or staff_may_see_organization(user=user, organization=organization)
         )
     # Scheduled for deletion (consent withdrawn) counts as gone at once, before the worker deletes it.
-    if not allowed or document.purged_at is not None or document.purge_after is not None:
+    if not allowed or not document_is_live(document):
         raise Http404
     return document
 

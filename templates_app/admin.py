@@ -1,13 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from accounts.selectors import organizations_for_staff
-from compliance.policies import describe_ref
+from filing_portal.admin_display import check_list, readable_list
 from signatures.admin import StateLabelsMixin
 
 from . import services
@@ -18,12 +17,20 @@ class TemplateEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInl
     model = TemplateEvent
     extra = 0
 
+    def get_queryset(self, request):
+        # Each row names its actor and (in its title) its template: read with the rows, not one query each.
+        return super().get_queryset(request).select_related("actor", "template")
+
 
 class TestSendInline(ReadOnlyAdminMixin, admin.TabularInline):
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
     model = TestSend
     extra = 0
     fields = ("carrier", "sent_on", "delivered", "failure_code", "recorded_by")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by", "template")
 
 
 @admin.register(SmsTemplate)
@@ -33,26 +40,23 @@ class SmsTemplateAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_select_related = ("organization", "signature")
     search_fields = ("name", "text", "signature__text", "organization__name")
     inlines = [TemplateEventInline, TestSendInline]
-    exclude = ("precheck",)  # shown readable by check_at_submission
+    exclude = ("precheck", "policy_keys")  # stored as JSON: shown readable by the two methods below
 
     def get_readonly_fields(self, request, obj=None):
         # Chosen per request (never stored on this shared admin object): the link only for those who may add.
-        fields = ("check_at_submission",)
+        fields = ("check_at_submission", "policy_changes_applied")
         if obj is not None and request.user.has_perm("templates_app.add_testsend"):
             fields += ("test_sends_link",)
         return fields
 
     @admin.display(description=_("check at submission"))
     def check_at_submission(self, obj):
-        """The snapshot as the customer saw it, in the reader's language, not as JSON: the sentence
-        first, then where the rule comes from (date and notice, as the customer pages say it), then the code."""
-        step = 0 if (get_language() or "").startswith("zh") else 1
-        items = [(v.get("message" if step == 0 else "message_en", ""), describe_ref(v.get("rule_ref", ""))[step],
-                  v.get("code", "")) for v in obj.precheck or []]  # fmt: skip
-        if not items:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} <small>{} · <code>{}</code></small></li>",
-                                                          items))  # fmt: skip
+        """The snapshot as the customer saw it, in the reader's language, not as JSON."""
+        return check_list(obj.precheck)
+
+    @admin.display(description=_("policy changes applied"))
+    def policy_changes_applied(self, obj):
+        return readable_list(obj.policy_keys)
 
     @admin.display(description=_("test sends"))
     def test_sends_link(self, obj):
@@ -116,8 +120,15 @@ class TestSendAdmin(StaffScopedAdmin):
         return super().add_view(request, form_url, {**(extra_context or {}), "show_save_and_continue": False})
 
     def save_model(self, request, obj, form, change):
-        obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        # Written by the service (add-only: there is no change); the admin logs and links the row it wrote.
+        data = {f: form.cleaned_data[f] for f in ("template", "carrier", "sent_on", "delivered", "failure_code")}
+        row = services.record_test_send(user=request.user, **data)
+        obj.pk, obj.recorded_by, obj.recorded_at, obj.failure_code = (
+            row.pk,
+            row.recorded_by,
+            row.recorded_at,
+            row.failure_code,
+        )
 
     def has_change_permission(self, request, obj=None):
         return False

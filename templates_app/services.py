@@ -324,11 +324,16 @@ def validate_test_send(*, template: SmsTemplate, delivered: bool, failure_code: 
 
 
 def record_test_send(*, template: SmsTemplate, user, carrier: str, sent_on, delivered: bool, failure_code: str):
-    validate_test_send(template=template, delivered=delivered, failure_code=failure_code, sent_on=sent_on)
-    return TestSend.objects.create(
-        template=template, carrier=carrier, sent_on=sent_on, delivered=delivered,
-        failure_code="" if delivered else failure_code.strip(), recorded_by=user,
-    )  # fmt: skip
+    """Record one test send, whoever records it (a member on the customer site, staff in the admin), under
+    validate_test_send, in one transaction: the template is read again, locked, so one withdrawn since the
+    form was shown is refused. A delivered send keeps no failure code. Raises ValidationError, writing nothing."""
+    with transaction.atomic():
+        template = SmsTemplate.objects.select_for_update().get(pk=template.pk)
+        validate_test_send(template=template, delivered=delivered, failure_code=failure_code, sent_on=sent_on)
+        return TestSend.objects.create(
+            template=template, carrier=carrier, sent_on=sent_on, delivered=delivered,
+            failure_code="" if delivered else failure_code.strip(), recorded_by=user,
+        )  # fmt: skip
 
 
 def latest_test_sends(*, template: SmsTemplate) -> dict:

@@ -235,13 +235,14 @@ def test_a_policy_added_in_the_admin_changes_results_after_its_date_only(client,
 
     assert otp_login(client, make_staff("policy@platform.cn", roles.POLICY_ADMIN)).status_code == 302
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    form = {"key": "short-signatures", "effective": tomorrow.isoformat(), "carriers": '["mobile", "unicom", "telecom"]',
+    # Typed fields, one per parameter (issue 10: no JSON box).
+    form = {"key": "short-signatures", "effective": tomorrow.isoformat(), "carriers": ["mobile", "unicom", "telecom"],
             "notice": "2026.12.1", "summary_zh": "签名最多 3 个字", "summary_en": "At most 3 characters",
-            "params": '{"max_length": 3}'}  # fmt: skip
-    bad = client.post(reverse("admin:signatures_policy_add"), {**form, "params": '{"max_lenght": 3}'})
-    assert bad.status_code == 200 and "Unknown parameters: max_lenght" in bad.content.decode()
+            "max_length": "3"}  # fmt: skip
+    bad = client.post(reverse("admin:signatures_policy_add"), {**form, "max_length": "-3"})
+    assert bad.status_code == 200 and list(bad.context["adminform"].form.errors) == ["max_length"]
     assert client.post(reverse("admin:signatures_policy_add"), form).status_code == 302
-    assert Policy.objects.filter(key="short-signatures", builtin=False).exists()
+    assert Policy.objects.get(key="short-signatures", builtin=False).params == {"max_length": 3}
 
     from signatures.policies import current_policy
     from signatures.services import Draft, precheck

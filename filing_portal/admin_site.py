@@ -107,9 +107,22 @@ class PortalAdminSite(OTPAdminSite):
     site_title = _("SMS Filing Portal admin")
     index_title = _("Administration")
 
+    index_template = "admin/portal_index.html"
+
     def __init__(self, name="admin"):
         # The default site keeps Django's name ("admin:" URLs), not django-otp's "otpadmin".
         super().__init__(name)
+
+    def index(self, request, extra_context=None):
+        """The admin's first page leads a reviewer to the review queue, with what waits there."""
+        from accounts import staff
+
+        extra = dict(extra_context or {})
+        if staff.is_reviewer(request.user):
+            from review.queue import waiting_count
+
+            extra["review_waiting"] = waiting_count()
+        return super().index(request, extra)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every model's admin, ours and the libraries' (auth, axes, django-otp), answers a missing object alike.

@@ -382,7 +382,7 @@ class PackageReview(models.Model):
                                      verbose_name=_("organization"))  # fmt: skip
     status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.DRAFT)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("reviewer"))  # fmt: skip
+                                 related_name="+", verbose_name=_("assigned reviewer"))  # fmt: skip
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # What broke in its evidence after it was submitted (codes of compliance.reasons), kept up to date by
     # review.blockers when the entity's documents, consent or letters change, and daily for expiry.

@@ -168,3 +168,8 @@ def queue(*, viewer, kind="", organization_id=None, manager_id=None, assignee=""
         rows = [r for r in rows if r.overdue]
     rows.sort(key=lambda r: (r.submitted_at, r.kind, str(r.pk)))
     return rows
+
+
+def waiting_count() -> int:
+    """How many applications wait for the platform, all kinds (three counts)."""
+    return sum(_rows(kind).count() for kind in (catalogue.ENTITY, catalogue.SIGNATURE, catalogue.TEMPLATE))

@@ -93,7 +93,7 @@ class Signature(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     # The reviewer who holds it (a claim), and since when: set and cleared by the workflow's moves.
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("reviewer"))  # fmt: skip
+                                 related_name="+", verbose_name=_("assigned reviewer"))  # fmt: skip
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # What broke in its evidence after it was submitted (codes of compliance.reasons), kept up to date by
     # review.blockers when the entity's documents, consent or letters change, and daily for expiry.

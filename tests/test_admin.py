@@ -150,6 +150,12 @@ def object_routes():
         if route.startswith(("admin/r/", "admin/^(", "admin/(?P")):  # view on site, app index, catch-all
             continue
         model = _model_of(route)
+        if route.startswith("admin/review/<str:kind>/"):  # the review queue's item: a signature's id
+            from signatures.models import Signature
+
+            if name != "review-item":
+                continue  # POST only (405 to a GET, whatever the id): tests/test_review_queue.py posts them
+            model = Signature
         if re.search(r"<(?:\w+:)?\w+>", route):
             assert model is not None, f"{name}: an object route of no registered model: teach this walk"
             routes.append((route, name, model))
@@ -505,6 +511,11 @@ def admin_pages(world: AdminWorld):
         if route.startswith("admin/r/"):
             row = world.world.signature
             pages[name] = f"/admin/r/{ContentType.objects.get_for_model(row).pk}/{row.pk}/"
+            continue
+        if route.startswith("admin/review/<str:kind>/<str:pk>/"):  # the review queue's item page, for a signature
+            if name == "review-item":  # (claim, release and decide are POST only: tests/test_review_queue.py)
+                signature = world.world.signature.pk
+                pages[name] = "/" + route.replace("<str:kind>", "signature").replace("<str:pk>", str(signature))
             continue
         model = _model_of(route)
         if model is not None and re.search(r"<(?:\w+:)?\w+>", route):

@@ -173,3 +173,20 @@ def test_the_queue_costs_the_same_queries_for_5_items_as_for_500(staff_client, o
     assert rows == 15
     _queue_more(org_a, entity, held, 5, 495)
     assert count() == (small, 1500)
+
+
+def test_the_admin_index_leads_reviewers_to_the_queue_and_no_one_else(client, reviewer, account_manager, three):
+    otp_login(client, reviewer)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="review-entry"' in page and reverse("review-queue") in page and "3 个申请等待审核" in page
+    client.logout()
+    otp_login(client, account_manager)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert 'data-testid="review-entry"' not in page
+
+
+@pytest.mark.parametrize("view", ["review-claim", "review-release", "review-decide"])
+def test_a_move_on_a_missing_item_is_404_and_a_get_is_refused(staff_client, view):
+    assert staff_client.post(reverse(view, args=["signature", 987654321])).status_code == 404
+    assert staff_client.post(reverse(view, args=["signature", "not-an-id"])).status_code == 404
+    assert staff_client.get(reverse(view, args=["signature", 987654321])).status_code == 405

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated at')),
                 ('entity', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='package_review', to='qualifications.entity', verbose_name='entity')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='package_reviews', to='accounts.organization', verbose_name='organization')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewer')),
+                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assigned reviewer')),
             ],
             options={
                 'verbose_name': 'qualification package review',

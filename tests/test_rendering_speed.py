@@ -153,3 +153,27 @@ def test_the_date_filter_writes_what_djangos_writes(language):
                 assert date(value, fmt) == djangos(local, fmt), (value, fmt)
             assert date(value) == djangos(local)
     assert date(None, "Y-m-d") == "" == date("", "Y-m-d")
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_kept_options_are_written_as_the_light_select_writes_them(kept):
+    """Rows kept between requests (filing_portal.choices.KeptRows) have their options written once and
+    the chosen one marked at each request: the same HTML as the light select writes each time."""
+    from filing_portal.choices import KeptRows, light_choices
+
+    rows = [(1, "福州<云>通信", "e1"), (2, 'A & "B"', "e2"), (12, "十二", "e1"), (2, "again", "e3")]
+    shared = KeptRows(rows)
+
+    def field(source, required=True):
+        made = forms.ModelChoiceField(queryset=Entity.objects.none(), required=required)
+        light_choices(made, made.queryset, ("name",), label=lambda name: f"{name}!", data={"entity": "entity_id"},
+                      rows=lambda: source)  # fmt: skip
+        return made
+
+    for required in (True, False):
+        for value in (None, "", 2, "12", 1, 99):
+            plain = field(list(rows), required).widget.render("entity", value)
+            light = field(shared if kept else list(rows), required).widget.render("entity", value)
+            assert light == plain, value
+            assert plain.count(" selected") == (0 if value == 99 else 1)
+    assert bool(shared.written) is kept

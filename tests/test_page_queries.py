@@ -382,7 +382,8 @@ def test_it_reads_the_caller_s_memberships_once_for_the_page_and_its_navigation(
 
 def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_the_entity(client, owner_a):
     """The entity's package, its evidence's files and its partners' packages are one read of the
-    documents; the active consent comes with the entity. What the page says stays the same."""
+    documents; its trademarks, apps, addresses and partner authorizations one read of plain rows
+    (UNION ALL); the active consent comes with the entity. What the page says stays the same."""
     from qualifications import services
 
     world = World(owner_a)
@@ -402,8 +403,10 @@ def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_
     queries = _queries(client, "get", url, None)
     documents = [q for q in queries if 'FROM "qualifications_document"' in q]
     consents = [q for q in queries if 'FROM "qualifications_idimageconsent"' in q and "qualifications_entity" not in q]
-    # 10 with the policy rows (the sources a signature may rest on), read here since the cache was emptied.
-    assert (len(documents), consents, len(queries)) == (1, [], 10), queries
+    tables = ("trademark", "icpapp", "ownedaddress", "partnerauthorization")
+    evidence = [q for q in queries if any(f'FROM "qualifications_{t}"' in q for t in tables)]
+    # 7 with the policy rows (the sources a signature may rest on), read here since the cache was emptied.
+    assert (len(documents), consents, len(evidence), len(queries)) == (1, [], 1, 7), queries
 
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Consent given on {timezone.localdate():%Y-%m-%d}." in html
@@ -413,6 +416,25 @@ def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_
     assert evidence.count("partner&#39;s package complete") == 1
     assert evidence.count("partner&#39;s package incomplete") == 2
     assert re.search(rf">{complete.name}</a>\s*<span class=\"badge text-bg-success\">", evidence)
+    # Each kind in its order, each row its own values: names, numbers, dates, the addresses as people write them.
+    trademarks = list(Trademark.objects.filter(entity=entity).order_by("name", "pk"))
+    Trademark.objects.filter(pk=trademarks[0].pk).update(owner_name="别人", valid_until=dt.date(2030, 6, 1))
+    OwnedAddress.objects.create(entity=entity, value="xn--fiqs8s.example.cn")
+    apps = list(IcpApp.objects.filter(entity=entity).order_by("name", "pk"))
+    partners = list(entity.partner_authorizations.order_by("partner__name", "pk"))
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode().split('data-testid="evidence"', 1)[1]
+    at = [html.index(f"<li>{t.name} · No. {t.registration_number} · ") for t in trademarks]
+    at += [html.index(f"<li>{a.name} · {a.icp_number} · {a.filing_subject}") for a in apps]
+    at += [html.index(f'">{p.partner.name}</a>') for p in partners]
+    assert at == sorted(at)
+    assert (
+        f"<li>{trademarks[0].name} · No. {trademarks[0].registration_number} · 别人 "
+        '<span class="badge text-bg-warning">owner is not this entity</span> · valid until 2030-06-01'
+    ) in html
+    assert "<code>中国.example.cn</code> · Domain" in html
+    assert "→ 闽江 · 2026-01-01 – 2027-01-01" in html
+    delete = reverse("org:evidence-delete", args=[world.org.pk, entity.pk, "partner", partners[0].pk])
+    assert f'<form class="d-inline" method="post" action="{delete}" data-confirm=' in html
 
 
 @pytest.mark.parametrize("page", ["signature-create", "signature-edit"])

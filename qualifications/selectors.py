@@ -69,13 +69,14 @@ def _visible_entity(organization_id, entity_id, consent):
 
 
 # The entity page's evidence as plain rows (entity_page_evidence): each kind's columns, and where
-# each sits among the query's eight (two kinds share a column only where their types agree).
+# each sits among the query's (two kinds share a column only where their types agree). A partner
+# authorization's row ends with the package kinds its partner has (package_complete()).
 EVIDENCE_COLUMNS = {
     "trademark": ("pk", "name", "registration_number", "owner_name", "valid_until"),
     "app": ("pk", "name", "icp_number", "filing_subject"),
     "address": ("pk", "value", "kind", "icp_number"),
     "partner": ("pk", "partner_id", "partner__name", "signatures", "valid_from", "valid_until",
-                "partner__kind", "partner__industry", "partner__uses_agent"),
+                "partner__kind", "partner__industry", "partner__uses_agent", "partner_kinds"),
 }  # fmt: skip
 _EVIDENCE_SLOTS = {
     "trademark": (0, 1, 2, 3),
@@ -90,23 +91,35 @@ _EVIDENCE_ORDER = {"trademark": "name", "app": "name", "address": None, "partner
 
 def entity_page_evidence(*, entity: Entity) -> dict[str, list[tuple]]:
     """The entity's trademarks, ICP-filed apps, owned addresses and partner authorizations (with their
-    partners' names and what decides their packages' checklists) as plain rows of EVIDENCE_COLUMNS,
-    each kind in its usual order (trademarks and apps by name, addresses as added, partners by name):
-    one query (UNION ALL) compiled once a process for the entity (filing_portal.compiled), and no model
-    instance. They were four queries and fifty instances, the partners' whole rows among them."""
+    partners' names, what decides their packages' checklists and the package kinds they have, as a
+    frozenset) as plain rows of EVIDENCE_COLUMNS, each kind in its usual order (trademarks and apps by
+    name, addresses as added, partners by name): one query (UNION ALL) compiled once a process for the
+    entity (filing_portal.compiled), no model instance. They were four queries and fifty instances
+    (the partners' whole rows among them), and a document instance for each partner's document."""
     found = {kind: [] for kind in EVIDENCE_COLUMNS}
+    width = len(_SLOT_TYPES)
     for kind, _rank, _sort, pk, *slots in compiled.rows(_page_evidence, entity.pk):
-        found[kind].append((pk, *(slots[slot] for slot in _EVIDENCE_SLOTS[kind])))
+        row = (pk, *(slots[slot] for slot in _EVIDENCE_SLOTS[kind]))
+        if kind == "partner":
+            row += (frozenset(k for k, has in zip(PACKAGE_KINDS, slots[width:], strict=True) if has),)
+        found[kind].append(row)
     return found
 
 
 def _page_evidence(entity_id):
+    flags = package_flags("partner")
     parts = []
     for rank, (kind, model) in enumerate(_EVIDENCE_MODELS.items()):
         # Typed NULLs: PostgreSQL unites the branches two at a time, and two bare NULLs make a text column.
         slots = [Cast(Value(None), output_field=kind_of()) for kind_of in _SLOT_TYPES]
-        for column, slot in zip(EVIDENCE_COLUMNS[kind][1:], _EVIDENCE_SLOTS[kind], strict=True):
+        placed = _EVIDENCE_SLOTS[kind]
+        for column, slot in zip(EVIDENCE_COLUMNS[kind][1 : 1 + len(placed)], placed, strict=True):
             slots[slot] = F(column)
+        # The partner's package: one EXISTS a kind (package_flags), each a column.
+        slots += [
+            flags[f"has_{k}"] if kind == "partner" else Cast(Value(None), output_field=BooleanField())
+            for k in PACKAGE_KINDS
+        ]
         order = _EVIDENCE_ORDER[kind]
         columns = {
             "e_kind": Value(kind, output_field=CharField()), "e_rank": Value(rank),
@@ -240,12 +253,11 @@ def entities_for_signature_check(*, organization):
     return _visible(_entities_annotated(evidence=True), organization)
 
 
-def _page_documents(entity_id, partner_ids):
-    """The entity's current documents and its partners' current package documents (not scheduled for deletion)."""
-    wanted = Q(entity_id=entity_id)
-    if partner_ids:
-        wanted |= Q(entity__in=list(partner_ids), kind__in=PACKAGE_KINDS, purge_after__isnull=True)
-    return Document.objects.filter(wanted, is_current=True, purged_at__isnull=True).order_by("uploaded_at", "pk")
+def _page_documents(entity_id):
+    """The entity's current documents that are not purged (some may be scheduled for deletion)."""
+    return Document.objects.filter(entity_id=entity_id, is_current=True, purged_at__isnull=True).order_by(
+        "uploaded_at", "pk"
+    )
 
 
 # Each kind of evidence (entity_page_evidence), by the document's column that names it.
@@ -253,33 +265,25 @@ _EVIDENCE_LINKS = {"trademark": "trademark_id", "app": "app_id", "address": "add
                    "partner": "partner_authorization_id"}  # fmt: skip
 
 
-def entity_page_documents(*, entity: Entity, partner_ids=()) -> tuple[list[Document], dict, dict]:
-    """The documents of the entity page, in one query (they were three: the package, the evidence's
-    files, and the partners' packages as seven EXISTS for each partner). Returns:
+def entity_page_documents(*, entity: Entity) -> tuple[list[Document], dict]:
+    """The documents of the entity page, in one query compiled once a process for the entity
+    (filing_portal.compiled). Returns:
 
     - the entity's live documents (current, neither purged nor scheduled for deletion);
     - the files of its evidence, ``{(kind, pk): [documents]}`` (current, not purged; by upload), a
-      kind as in entity_page_evidence();
-    - the package kinds each partner of ``partner_ids`` has, ``{partner_id: frozenset}``, for
-      package_complete().
+      kind as in entity_page_evidence().
 
     An evidence file belongs to the evidence's entity (services.evidence_create): the entity's
-    documents hold them all."""
-    partner_kinds = {partner_id: set() for partner_id in partner_ids}
-    documents = compiled.rows(_page_documents, entity.pk, tuple(sorted(partner_kinds, key=str)))
+    documents hold them all. The partners' packages come with the evidence (entity_page_evidence)."""
     own, files = [], {}
-    for document in documents:
-        if document.entity_id in partner_kinds and document.purge_after is None and document.kind in PACKAGE_KINDS:
-            partner_kinds[document.entity_id].add(document.kind)
-        if document.entity_id != entity.pk:
-            continue
+    for document in compiled.rows(_page_documents, entity.pk):
         for kind, link in _EVIDENCE_LINKS.items():
             pk = getattr(document, link)
             if pk is not None:
                 files.setdefault((kind, pk), []).append(document)
         if document.purge_after is None:
             own.append(document)
-    return own, files, {partner_id: frozenset(kinds) for partner_id, kinds in partner_kinds.items()}
+    return own, files
 
 
 def package_complete(*, kind: str, industry: str, uses_agent: bool, present: frozenset[str]) -> bool:

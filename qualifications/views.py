@@ -140,10 +140,8 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
     selectors.entity_get or entity_get_visible)."""
     org = membership.organization
     evidence = selectors.entity_page_evidence(entity=entity)
-    # The package's documents, the evidence's files and the partners' packages: one query for all.
-    current, files, partner_kinds = selectors.entity_page_documents(
-        entity=entity, partner_ids=[partner_id for _pk, partner_id, *_rest in evidence["partner"]]
-    )
+    # The package's documents and the evidence's files: one query for both.
+    current, files = selectors.entity_page_documents(entity=entity)
     checklist = selectors.package_checklist(entity, present=frozenset(doc.kind for doc in current))
     documents = {doc.kind: doc for doc in current}
     chinese = (request.LANGUAGE_CODE or "").startswith("zh")
@@ -202,12 +200,10 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "partner_authorizations": [
             (
                 row_url("org:entity-detail", org.pk, partner_id), partner_name,
-                selectors.package_complete(
-                    kind=kind, industry=industry, uses_agent=uses_agent, present=partner_kinds[partner_id]
-                ),
+                selectors.package_complete(kind=kind, industry=industry, uses_agent=uses_agent, present=present),
                 signatures, date(valid_from, "Y-m-d"), date(valid_until, "Y-m-d"), *end("partner", pk),
             )
-            for pk, partner_id, partner_name, signatures, valid_from, valid_until, kind, industry, uses_agent
+            for pk, partner_id, partner_name, signatures, valid_from, valid_until, kind, industry, uses_agent, present
             in evidence["partner"]
         ],
     }  # fmt: skip

@@ -177,3 +177,24 @@ def test_kept_options_are_written_as_the_light_select_writes_them(kept):
             assert light == plain, value
             assert plain.count(" selected") == (0 if value == 99 else 1)
     assert bool(shared.written) is kept
+
+
+def test_url_gives_the_url_of_reverse_each_time_in_each_language():
+    """url() keeps each URL a process (filing_portal.jinja2): the same URL reverse() gives, for each
+    view and arguments, in each language, an argument told by its type too."""
+    from filing_portal.jinja2 import url
+
+    calls = [("home", ()), ("org:dashboard", (ORG,)), ("org:dashboard", (ORG + 1,)),
+             ("org:entity-detail", (ORG, ENTITY)), ("org:evidence-create", (ORG, ENTITY, "app")),
+             ("org:evidence-create", (ORG, ENTITY, "trademark")), ("set_language", ())]  # fmt: skip
+    for language in ("en", "zh-hans", "en"):
+        with translation.override(language):
+            for _ in range(2):
+                for name, args in calls:
+                    assert url(name, *args) == reverse(name, args=args), (language, name, args)
+    assert url("org:evidence-create", ORG, ENTITY, 1) == reverse("org:evidence-create", args=[ORG, ENTITY, 1])
+    # 1.0 == 1 as a key: told by its type, "1.0" is not the "1" kept above.
+    assert url("org:evidence-create", ORG, ENTITY, 1.0) == reverse("org:evidence-create", args=[ORG, ENTITY, 1.0])
+    assert url("org:entity-detail", org_id=ORG, entity_id=ENTITY) == reverse(
+        "org:entity-detail", kwargs={"org_id": ORG, "entity_id": ENTITY}
+    )

@@ -3,7 +3,22 @@
 import functools
 import uuid
 
-from django.db.models import BooleanField, CharField, DateField, Exists, F, OuterRef, Q, Subquery, UUIDField, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    UUIDField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext
@@ -97,17 +112,28 @@ def entity_page_evidence(*, entity: Entity) -> dict[str, list[tuple]]:
     entity (filing_portal.compiled), no model instance. They were four queries and fifty instances
     (the partners' whole rows among them), and a document instance for each partner's document."""
     found = {kind: [] for kind in EVIDENCE_COLUMNS}
-    width = len(_SLOT_TYPES)
     for kind, _rank, _sort, pk, *slots in compiled.rows(_page_evidence, entity.pk):
         row = (pk, *(slots[slot] for slot in _EVIDENCE_SLOTS[kind]))
         if kind == "partner":
-            row += (frozenset(k for k, has in zip(PACKAGE_KINDS, slots[width:], strict=True) if has),)
+            mask = slots[-1] or 0
+            row += (frozenset(k for i, k in enumerate(PACKAGE_KINDS) if mask & (1 << i)),)
         found[kind].append(row)
     return found
 
 
+def _package_mask():
+    """The package kinds the partner (``OuterRef("partner")``) has, as a sum of bits (one a kind of
+    PACKAGE_KINDS): one subquery, where an EXISTS a kind made PostgreSQL plan seven (0.4 ms a request)."""
+    live = Document.objects.filter(
+        entity=OuterRef("partner"), kind__in=PACKAGE_KINDS, is_current=True, purged_at__isnull=True,
+        purge_after__isnull=True,
+    ).order_by()  # fmt: skip
+    bits = Case(*(When(kind=k, then=Value(1 << i)) for i, k in enumerate(PACKAGE_KINDS)), output_field=IntegerField())
+    mask = live.values("entity").annotate(mask=Sum(bits, distinct=True)).values("mask")
+    return Subquery(mask[:1], output_field=IntegerField())
+
+
 def _page_evidence(entity_id):
-    flags = package_flags("partner")
     parts = []
     for rank, (kind, model) in enumerate(_EVIDENCE_MODELS.items()):
         # Typed NULLs: PostgreSQL unites the branches two at a time, and two bare NULLs make a text column.
@@ -115,11 +141,8 @@ def _page_evidence(entity_id):
         placed = _EVIDENCE_SLOTS[kind]
         for column, slot in zip(EVIDENCE_COLUMNS[kind][1 : 1 + len(placed)], placed, strict=True):
             slots[slot] = F(column)
-        # The partner's package: one EXISTS a kind (package_flags), each a column.
-        slots += [
-            flags[f"has_{k}"] if kind == "partner" else Cast(Value(None), output_field=BooleanField())
-            for k in PACKAGE_KINDS
-        ]
+        # Last, the partner's package kinds.
+        slots.append(_package_mask() if kind == "partner" else Cast(Value(None), output_field=IntegerField()))
         order = _EVIDENCE_ORDER[kind]
         columns = {
             "e_kind": Value(kind, output_field=CharField()), "e_rank": Value(rank),

@@ -12,7 +12,8 @@ Targets (issue 9): every page at least 0.3x the bare view, the live checks at le
 
 Options: `--conn-max-age 0` measures with one database connection per request (the old default);
 `--seconds N` a run (default 2) and `--rounds N` (default 3); `--code DIR` runs another checkout of
-the portal (e.g. an older commit, exported with `git archive`) with this benchmark.
+the portal (e.g. an older commit, exported with `git archive`) with this benchmark; `--pages NAME ...`
+measures only the pages whose names contain one of these (`--pages "entity page" "signature form"`).
 """
 
 import argparse
@@ -241,6 +242,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--code", type=Path, default=ROOT, help="the portal checkout to run (default: this one)")
+    parser.add_argument("--pages", nargs="+", metavar="NAME", help="only the pages whose names contain one of these")
     args = parser.parse_args()
     for tool in ("wrk", "psql"):
         if shutil.which(tool) is None:
@@ -280,6 +282,10 @@ def main():
         bare = ("GET", "/bench/bare/", "")
         targets = [(name, PAGE_TARGET, *spec) for name, spec in data["pages"].items()]
         targets += [(name, CHECK_TARGET, *spec) for name, spec in data["checks"].items()]
+        if args.pages:
+            targets = [t for t in targets if any(word in t[0] for word in args.pages)]
+            if not targets:
+                raise SystemExit(f"no page is named like {args.pages}")
         master = server.pid
         for method, path, body in [bare] + [t[2:] for t in targets]:
             status = fetch_once(method, path, body, headers)

@@ -1,8 +1,13 @@
-"""Selects of hundreds of rows (entities, signatures, evidence) without a model instance per option."""
+"""Selects of hundreds of rows (entities, signatures, evidence) without a model instance per option,
+and a form's options kept per organization between requests (organization_rows)."""
 
+import threading
+import uuid
 from html import escape
 
 from django import forms
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.functional import lazy
@@ -48,19 +53,57 @@ class Select(forms.Select):
     def get_context(self, name, value, attrs):
         context = forms.Widget.get_context(self, name, value, attrs)  # not ChoiceWidget's: no optgroups
         values = set(context["widget"]["value"])
+        field = self.light_field
+        kept = field.light_rows() if field is not None else None
+        if isinstance(kept, KeptRows):
+            context["widget"]["options"] = mark_safe(self._kept_options(field, kept, values))  # noqa: S308 - escaped
+            return context
         rows, chosen = [], False
         for option_value, label, pairs in self._options():
-            extra = "".join(f' data-{escape(name)}="{escape(str(v))}"' for name, v in pairs)
             option_value = "" if option_value is None else str(option_value)
             selected = not chosen and option_value in values
             chosen |= selected
-            # Escaped as {{ }} would (conditional_escape), in one string: format_html costs more than the row.
-            label = label.__html__() if hasattr(label, "__html__") else escape(str(label))
-            rows.append(
-                f'\n<option value="{escape(option_value)}"{extra}{" selected" if selected else ""}>{label}</option>'
-            )
-        context["widget"]["options"] = mark_safe("".join(rows))  # noqa: S308 - every part escaped above
+            rows.append(_option(option_value, label, pairs, selected))
+        context["widget"]["options"] = mark_safe("".join(rows))  # noqa: S308 - every part escaped (_option)
         return context
+
+    @staticmethod
+    def _kept_options(field, kept, values) -> str:
+        """The options of rows kept between requests (organization_rows): written once a process for
+        them, each request marking its chosen option in the kept string. The same HTML as above."""
+        count, names, label = field.light_format
+        # One select's rows, one way of writing them (its label function's code, e.g. a form's lambda).
+        form = (count, names, getattr(label, "__code__", label))
+        written = kept.written.get(form)
+        if written is None:
+            parts, where, at = [], {}, 0
+            for pk, *columns in kept:
+                value = str(pk)
+                head = _option(value, label(*columns[:count]), tuple(zip(names, columns[count:], strict=True)), False)
+                where.setdefault(value, at + head.index(">"))  # where " selected" goes: the first option of a value
+                parts.append(head)
+                at += len(head)
+            written = kept.written[form] = ("".join(parts), where)
+        html, where = written
+        empty = ""
+        if field.empty_label is not None:
+            chosen = "" in values
+            empty = _option("", field.empty_label, (), chosen)
+            if chosen:
+                return empty + html
+        spots = [where[value] for value in values if value in where]
+        if spots:
+            spot = min(spots)
+            html = f"{html[:spot]} selected{html[spot:]}"
+        return empty + html
+
+
+def _option(value: str, label, pairs, selected: bool) -> str:
+    """One option as Django's select_option.html writes it; every part escaped as {{ }} would
+    (conditional_escape), in one string: format_html costs more than the row."""
+    extra = "".join(f' data-{escape(name)}="{escape(str(v))}"' for name, v in pairs)
+    label = label.__html__() if hasattr(label, "__html__") else escape(str(label))
+    return f'\n<option value="{escape(value)}"{extra}{" selected" if selected else ""}>{label}</option>'
 
 
 def light_choices(
@@ -87,7 +130,8 @@ def light_choices(
 
     def light_rows() -> list[tuple]:
         if not kept:
-            kept.append(list(read()))
+            found = read()
+            kept.append(found if isinstance(found, list) else list(found))  # KeptRows stay themselves
         return kept[0]
 
     class RowIterator(ModelChoiceIterator):
@@ -122,3 +166,70 @@ carrier_name = lazy(_carrier_name, str)
 def carrier_choices() -> list[tuple[str, object]]:
     """The carriers as a model field's choices, named in the reader's language (compliance.carriers)."""
     return [(code, carrier_name(code)) for code in CODES]
+
+
+# --- a form's options kept per organization ----------------------------------------------------
+#
+# The signature form's options (the entities and their evidence, 135 on the benchmark's customer)
+# cost two queries and writing each option at every request, yet change a few times a day. They are
+# kept a process, per organization, under a generation token held in the shared cache (settings.
+# CACHES, which every process sees): a change to what they are read from (qualifications/apps.py:
+# entities, shares, trademarks, apps, partner authorizations, saved or deleted; the services' UPDATEs
+# of an entity's status or owner) draws a new token, at once and again when its transaction commits,
+# so that a request that read the old rows meanwhile cannot keep them. Every organization's kept
+# options go with it (which organizations see an entity, or name a partner, is not worth working
+# out for a change this rare); the key holds the organization, so none reads another's. The token
+# lives ``KEPT_SECONDS``: a change made around the models (SQL by hand, a restored backup) shows
+# within five minutes.
+
+KEPT_KEY = "filing_portal.kept-options.v1"
+KEPT_SECONDS = 300
+MAX_KEPT = 256  # organizations' forms a process keeps, the oldest dropped first
+_kept: dict = {}
+_kept_lock = threading.Lock()
+
+
+class KeptRows(list):
+    """Rows of a select kept between requests (organization_rows); Select writes their options once
+    (``written``) and marks the chosen one at each request."""
+
+    def __init__(self, rows=()):
+        super().__init__(rows)
+        self.written = {}
+
+
+def organization_rows(name: str, organization_id, read):
+    """``read()``, kept this process for the organization (``name``: which form's) until what the
+    options are read from changes (forget_organization_rows). ``read`` must depend on the
+    organization alone; wrap its lists in KeptRows for their options to be written once too."""
+    generation = cache.get(KEPT_KEY)
+    if generation is None:
+        cache.add(KEPT_KEY, uuid.uuid4().hex, KEPT_SECONDS)
+        generation = cache.get(KEPT_KEY)
+        if generation is None:  # a cache that keeps nothing: read each time
+            return read()
+    key = (name, organization_id)
+    entry = _kept.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = read()
+    with _kept_lock:
+        _kept.pop(key, None)
+        if len(_kept) >= MAX_KEPT:
+            _kept.pop(next(iter(_kept)))
+        _kept[key] = (generation, value)
+    return value
+
+
+def forget_organization_rows(**_signal) -> None:
+    """Every organization's kept options are stale: a new generation, now and once the current
+    transaction commits (a signal receiver too)."""
+    cache.set(KEPT_KEY, uuid.uuid4().hex, KEPT_SECONDS)
+    transaction.on_commit(lambda: cache.set(KEPT_KEY, uuid.uuid4().hex, KEPT_SECONDS))
+
+
+def forget_kept() -> None:
+    """Drop this process's kept options and the generation (the tests, between two tests)."""
+    with _kept_lock:
+        _kept.clear()
+    cache.delete(KEPT_KEY)

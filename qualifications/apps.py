@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,18 @@ class QualificationsConfig(AppConfig):
 
     name = "qualifications"
     verbose_name = _("Qualifications")
+
+    def ready(self):
+        from filing_portal.choices import forget_organization_rows
+
+        from .models import Entity, EntityShare, IcpApp, PartnerAuthorization, Trademark
+
+        # The forms' options kept per organization (the signature form's entities and evidence) are
+        # forgotten whenever one of these is saved or deleted, by the admin too (filing_portal/choices.py);
+        # the services' UPDATEs of an entity forget them themselves (services.py).
+        for model in (Entity, EntityShare, Trademark, IcpApp, PartnerAuthorization):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_organization_rows, sender=model,
+                    dispatch_uid=f"forget-kept-options-{model.__name__}-{id(signal)}",
+                )  # fmt: skip

@@ -4,6 +4,7 @@ Files never have a public URL: they live in the private storage under random nam
 go out through permission-checked views (qualifications/views.py) that log every access.
 """
 
+import functools
 import uuid
 
 import idna
@@ -184,10 +185,16 @@ class OwnedAddress(models.Model):
     @property
     def display_value(self) -> str:
         """The address as people write it: Chinese domains shown in Chinese, not punycode."""
-        try:
-            return idna.decode(self.value) if self.kind == self.Kind.DOMAIN else self.value
-        except (idna.IDNAError, UnicodeError):
-            return self.value
+        return address_display(self.value, self.kind)
+
+
+@functools.lru_cache(maxsize=4096)  # the entity page writes each of its addresses at every request
+def address_display(value: str, kind: str) -> str:
+    """An owned address as people write it (OwnedAddress.display_value), from its plain values."""
+    try:
+        return idna.decode(value) if kind == OwnedAddress.Kind.DOMAIN else value
+    except (idna.IDNAError, UnicodeError):
+        return value
 
 
 class PartnerAuthorization(models.Model):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance import qualification as rules
+from filing_portal.choices import forget_organization_rows
 
 from . import crypto, uploads
 from .models import (
@@ -110,6 +111,7 @@ def entity_update(*, entity: Entity, data: dict) -> Entity:
 def entity_set_status(*, entity: Entity, status: str) -> None:
     closed_at = timezone.now() if status in (Entity.Status.CLOSED, Entity.Status.REJECTED) else None
     Entity.objects.filter(pk=entity.pk).update(status=status, closed_at=closed_at)
+    forget_organization_rows()  # an UPDATE sends no signal: the forms' kept options (apps.py)
 
 
 def entity_transfer(*, entity: Entity, organization) -> None:
@@ -120,6 +122,7 @@ def entity_transfer(*, entity: Entity, organization) -> None:
     """
     with transaction.atomic():
         Entity.objects.filter(pk=entity.pk).update(organization=organization)
+        forget_organization_rows()  # as entity_set_status
         consent_withdraw(entity=entity)
 
 

@@ -20,6 +20,7 @@ from compliance.qualification import ID_IMAGE_KINDS, id_document_expired
 from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
 from filing_portal.forms import apply_service_errors
+from filing_portal.jinja2 import date, row_url
 from filing_portal.listing import paginate
 from signatures.policies import current_policy
 
@@ -34,7 +35,7 @@ from .forms import (
     check_uscc,
     industry_choices,
 )
-from .models import Document, DocumentAccess, Entity, OwnedAddress
+from .models import Document, DocumentAccess, Entity, OwnedAddress, address_display
 
 
 def _membership(request, org_id):
@@ -137,11 +138,10 @@ def field_check(request, org_id):
 def _detail_context(request, membership, entity, upload_form=None, upload_kind=None):
     """The entity page's context. ``entity`` comes annotated with its consent (``consent=True`` to
     selectors.entity_get or entity_get_visible)."""
-    trademarks, apps, addresses, partners = selectors.entity_evidence(entity=entity)
-    # The package's documents, the evidence's files and the partners' packages: one query for all.
-    current = selectors.entity_page_documents(
-        entity=entity, evidence=[*trademarks, *apps, *addresses, *partners], partners=partners
-    )
+    org = membership.organization
+    evidence = selectors.entity_page_evidence(entity=entity)
+    # The package's documents and the evidence's files: one query for both.
+    current, files = selectors.entity_page_documents(entity=entity)
     checklist = selectors.package_checklist(entity, present=frozenset(doc.kind for doc in current))
     documents = {doc.kind: doc for doc in current}
     chinese = (request.LANGUAGE_CODE or "").startswith("zh")
@@ -156,8 +156,19 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         for item in checklist
     ]
     upload_errors = [str(e) for errs in upload_form.errors.values() for e in errs] if upload_form else []
+    # Labels straight from the choices, for the rows: get_FOO_display rebuilds the choices on every call.
+    document_kinds = dict(Document.Kind.choices)
+
+    def end(kind, pk):
+        """What ends an evidence row: its files, (URL, label) each, and the URL that removes it."""
+        links = [
+            (row_url("document-file", doc.pk, "file"), document_kinds[doc.kind]) for doc in files.get((kind, pk), ())
+        ]
+        return links, row_url("org:evidence-delete", org.pk, entity.pk, kind, pk)
+
+    address_kinds = dict(OwnedAddress.Kind.choices)
     return {
-        "org": membership.organization,
+        "org": org,
         "membership": membership,
         "entity": entity,
         "items": items,
@@ -175,26 +186,27 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         "max_bytes": settings.UPLOAD_MAX_BYTES,
         # What a signature may rest on under the rules in force, the partner source included (compliance).
         "sources": offered_source_names(current_policy())[0 if chinese else 1],
-        # Labels straight from the choices, for the rows: get_FOO_display rebuilds the choices on every call.
-        "document_kinds": dict(Document.Kind.choices),
-        "address_kinds": dict(OwnedAddress.Kind.choices),
-        "trademarks": trademarks,
-        "apps": apps,
-        "addresses": addresses,
+        # The evidence as plain values, written by the template as they come (no macro, no look-up a row).
+        "trademarks": [
+            (name, number, owner, date(valid_until, "Y-m-d"), *end("trademark", pk))
+            for pk, name, number, owner, valid_until in evidence["trademark"]
+        ],
+        "apps": [(name, icp, subject, *end("app", pk)) for pk, name, icp, subject in evidence["app"]],
+        "addresses": [
+            (address_display(value, kind), address_kinds[kind], icp, *end("address", pk))
+            for pk, value, kind, icp in evidence["address"]
+        ],
         # A partner's name may be a signature only with the letter and the partner's own complete package.
         "partner_authorizations": [
             (
-                authorization,
-                all(
-                    item.satisfied
-                    for item in selectors.package_checklist(
-                        authorization, authorization.partner, present=authorization.partner_kinds
-                    )
-                ),
+                row_url("org:entity-detail", org.pk, partner_id), partner_name,
+                selectors.package_complete(kind=kind, industry=industry, uses_agent=uses_agent, present=present),
+                signatures, date(valid_from, "Y-m-d"), date(valid_until, "Y-m-d"), *end("partner", pk),
             )
-            for authorization in partners
+            for pk, partner_id, partner_name, signatures, valid_from, valid_until, kind, industry, uses_agent, present
+            in evidence["partner"]
         ],
-    }
+    }  # fmt: skip
 
 
 @never_cache

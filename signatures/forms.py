@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.signatures import offered_sources, source_refusal
 from filing_portal import compiled
-from filing_portal.choices import light_choices
+from filing_portal.choices import KeptRows, light_choices, organization_rows
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
 
@@ -64,6 +64,19 @@ def evidence_rows(organization) -> dict[str, list[tuple]]:
     return {"trademark": rows["trademark"], "app": rows["app"], "partner_authorization": rows["partner"]}
 
 
+def _options(organization):
+    """The form's four selects' rows, read in two queries: kept between requests (options_rows)."""
+    rows = {"entity": compiled.rows(_entity_options, organization.pk), **evidence_rows(organization)}
+    return {name: KeptRows(found) for name, found in rows.items()}
+
+
+def options_rows(organization) -> dict[str, list[tuple]]:
+    """The rows of the signature form's selects (entity, trademark, app, partner authorization),
+    kept a process for the organization until an entity or its evidence changes
+    (filing_portal.choices.organization_rows): a form shown again runs no query for its options."""
+    return organization_rows("signatures.SignatureForm", organization.pk, lambda: _options(organization))
+
+
 class SignatureForm(forms.Form):
     entity = forms.ModelChoiceField(label=_("Entity"), queryset=Entity.objects.none())
     source = forms.ChoiceField(label=_("Where the name comes from"), choices=Signature.Source.choices)
@@ -100,25 +113,22 @@ class SignatureForm(forms.Form):
         self.source_note = refusal_text(keep_source, policy) if keep_source and keep_source not in accepted else ""
         # The options are read as plain rows, their labels as the models' own __str__ (see light_choices):
         # the entities in one query, the three kinds of evidence in another (evidence_rows), both compiled
-        # once a process (filing_portal.compiled). Validation loads the chosen object from the
-        # querysets, built for a bound form only: an unbound one is only shown.
+        # once a process (filing_portal.compiled), and kept per organization (options_rows). Validation
+        # loads the chosen object from the querysets, built for a bound form only: an unbound one is only shown.
         entities = _visible_entities(organization) if self.is_bound else Entity.objects.none()
-        light_choices(
-            self.fields["entity"], entities, ("name",), label=str,
-            rows=lambda: compiled.rows(_entity_options, organization.pk),
-        )  # fmt: skip
+        kept = []
+
+        def rows(field):
+            if not kept:
+                kept.append(options_rows(organization))
+            return kept[0][field]
+
+        light_choices(self.fields["entity"], entities, ("name",), label=str, rows=lambda: rows("entity"))
         models = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
         evidence = {
             name: model.objects.filter(entity__in=entities) if self.is_bound else model.objects.none()
             for name, model in models.items()
         }
-        kept = []
-
-        def rows(field):
-            if not kept:
-                kept.append(evidence_rows(organization))
-            return kept[0][field]
-
         light_choices(
             self.fields["trademark"], evidence["trademark"], ("name", "registration_number"),
             label=lambda name, number: f"{name} ({number})", data=OWNER, rows=lambda: rows("trademark"),

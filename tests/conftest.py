@@ -270,6 +270,17 @@ def _no_cached_policies():
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_options():
+    """Each test's forms read the options of its own rows, not those a test before kept for an
+    organization of the same id (its transaction rolled back, no signal said they went)."""
+    from filing_portal.choices import forget_kept
+
+    forget_kept()
+    yield
+    forget_kept()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.4 s a user; the tests are about behaviour, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Organization, User
 from compliance import transitions as states
 from compliance.carriers import CODES as CARRIER_CODES
+from filing_portal.choices import forget_kept
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from signatures.models import Signature, SignatureEvent
 from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
@@ -224,8 +225,10 @@ def _page_names():
 
 def _queries(client, method, url, data):
     # As the first request after a deploy or a staff change finds it: the policy rows and holidays
-    # not cached yet (signatures/policies.py), so their queries count too.
+    # not cached yet (signatures/policies.py), nor a form's options (filing_portal.choices.organization_rows),
+    # so their queries count too.
     cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
+    forget_kept()
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(url, data or {})
     assert response.status_code == 200, (url, response.status_code)
@@ -381,8 +384,9 @@ def test_it_reads_the_caller_s_memberships_once_for_the_page_and_its_navigation(
 
 
 def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_the_entity(client, owner_a):
-    """The entity's package, its evidence's files and its partners' packages are one read of the
-    documents; the active consent comes with the entity. What the page says stays the same."""
+    """The entity's package and its evidence's files are one read of the documents; its trademarks,
+    apps, addresses and partner authorizations, with the partners' packages, one read of plain rows
+    (UNION ALL); the active consent comes with the entity. What the page says stays the same."""
     from qualifications import services
 
     world = World(owner_a)
@@ -400,10 +404,12 @@ def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_
     client.force_login(owner_a)
     url = reverse("org:entity-detail", args=[world.org.pk, entity.pk])
     queries = _queries(client, "get", url, None)
-    documents = [q for q in queries if 'FROM "qualifications_document"' in q]
     consents = [q for q in queries if 'FROM "qualifications_idimageconsent"' in q and "qualifications_entity" not in q]
-    # 10 with the policy rows (the sources a signature may rest on), read here since the cache was emptied.
-    assert (len(documents), consents, len(queries)) == (1, [], 10), queries
+    tables = ("trademark", "icpapp", "ownedaddress", "partnerauthorization")
+    evidence = [q for q in queries if any(f'FROM "qualifications_{t}"' in q for t in tables)]
+    documents = [q for q in queries if 'FROM "qualifications_document"' in q and q not in evidence]
+    # 7 with the policy rows (the sources a signature may rest on), read here since the cache was emptied.
+    assert (len(documents), consents, len(evidence), len(queries)) == (1, [], 1, 7), queries
 
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Consent given on {timezone.localdate():%Y-%m-%d}." in html
@@ -413,6 +419,25 @@ def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_
     assert evidence.count("partner&#39;s package complete") == 1
     assert evidence.count("partner&#39;s package incomplete") == 2
     assert re.search(rf">{complete.name}</a>\s*<span class=\"badge text-bg-success\">", evidence)
+    # Each kind in its order, each row its own values: names, numbers, dates, the addresses as people write them.
+    trademarks = list(Trademark.objects.filter(entity=entity).order_by("name", "pk"))
+    Trademark.objects.filter(pk=trademarks[0].pk).update(owner_name="别人", valid_until=dt.date(2030, 6, 1))
+    OwnedAddress.objects.create(entity=entity, value="xn--fiqs8s.example.cn")
+    apps = list(IcpApp.objects.filter(entity=entity).order_by("name", "pk"))
+    partners = list(entity.partner_authorizations.order_by("partner__name", "pk"))
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode().split('data-testid="evidence"', 1)[1]
+    at = [html.index(f"<li>{t.name} · No. {t.registration_number} · ") for t in trademarks]
+    at += [html.index(f"<li>{a.name} · {a.icp_number} · {a.filing_subject}") for a in apps]
+    at += [html.index(f'">{p.partner.name}</a>') for p in partners]
+    assert at == sorted(at)
+    assert (
+        f"<li>{trademarks[0].name} · No. {trademarks[0].registration_number} · 别人 "
+        '<span class="badge text-bg-warning">owner is not this entity</span> · valid until 2030-06-01'
+    ) in html
+    assert "<code>中国.example.cn</code> · Domain" in html
+    assert "→ 闽江 · 2026-01-01 – 2027-01-01" in html
+    delete = reverse("org:evidence-delete", args=[world.org.pk, entity.pk, "partner", partners[0].pk])
+    assert f'<form class="d-inline" method="post" action="{delete}" data-confirm=' in html
 
 
 @pytest.mark.parametrize("page", ["signature-create", "signature-edit"])
@@ -479,3 +504,59 @@ def test_the_signature_form_s_options_compiled_once_are_each_organization_s_own(
     assert theirs.pk not in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}
     EntityShare.objects.create(entity=theirs, organization=world.org)  # shared with A: A sees it
     assert theirs.pk in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}
+
+
+# --- a form's options kept per organization -------------------------------------------------------
+
+
+def _options_html(client, org) -> str:
+    html = client.get(reverse("org:signature-create", args=[org.pk])).content.decode()
+    return html.split('name="entity"', 1)[1].split("</form>", 1)[0]
+
+
+def test_the_signature_form_keeps_its_options_and_shows_a_change_at_once(client, owner_a, owner_b):
+    """The signature form's options are kept per organization between requests
+    (filing_portal.choices.organization_rows): shown again, the form reads none; an entity, a share or a
+    piece of evidence added, renamed, closed or removed shows at the next request, by a service or the
+    admin's save, and one organization never sees another's."""
+    from qualifications import services
+
+    world = World(owner_a)
+    org_b = owner_b.memberships.get().organization
+    client.force_login(owner_a)
+    url = reverse("org:signature-create", args=[world.org.pk])
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).status_code == 200
+    evidence_tables = ('"qualifications_entity"', '"qualifications_trademark"', '"qualifications_icpapp"')
+    assert any(table in q["sql"] for q in first.captured_queries for table in evidence_tables)
+    assert not any(table in q["sql"] for q in again.captured_queries for table in evidence_tables)
+
+    new = services.entity_create(organization=world.org, user=owner_a, data={
+        "name": "福州新到科技有限公司", "uscc": _uscc(), "legal_rep_name": "赵六",
+        "legal_rep_id_number": "11010519491231002X"})  # fmt: skip
+    assert f'value="{new.pk}">福州新到科技有限公司<' in _options_html(client, world.org)
+    trademark = services.evidence_create(
+        entity=new, user=owner_a, model=Trademark, data={"name": "新到", "registration_number": "4242",
+                                                         "owner_name": new.name},
+    )  # fmt: skip
+    assert f'value="{trademark.pk}" data-entity="{new.pk}">新到 (4242)<' in _options_html(client, world.org)
+    services.evidence_delete(evidence=trademark)
+    assert "新到 (4242)" not in _options_html(client, world.org)
+    services.entity_update(entity=new, data={"name": "福州更名科技有限公司"})
+    html = _options_html(client, world.org)
+    assert "福州更名科技有限公司" in html and "福州新到科技有限公司" not in html
+    services.entity_set_status(entity=new, status=Entity.Status.CLOSED)  # an UPDATE, no signal
+    assert "福州更名科技有限公司" not in _options_html(client, world.org)
+
+    # Organization B's form: its own entities only, though A's are kept; shared with A, B's shows in A's.
+    theirs = Entity.objects.create(organization=org_b, name="乙方网络有限公司", uscc=_uscc(), legal_rep_name="王五",
+                                   legal_rep_id_number="11010519491231002X")  # fmt: skip
+    assert "乙方网络有限公司" not in _options_html(client, world.org)
+    client.force_login(owner_b)
+    html = _options_html(client, org_b)
+    assert "乙方网络有限公司" in html and world.entity.name not in html
+    client.force_login(owner_a)
+    services.entity_share(entity=theirs, organization=world.org, actor=owner_b)
+    assert "乙方网络有限公司" in _options_html(client, world.org)

@@ -155,3 +155,48 @@ def test_the_date_filter_writes_what_djangos_writes(language):
                 assert date(value, fmt) == djangos(local, fmt), (value, fmt)
             assert date(value) == djangos(local)
     assert date(None, "Y-m-d") == "" == date("", "Y-m-d")
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_kept_options_are_written_as_the_light_select_writes_them(kept):
+    """Rows kept between requests (filing_portal.choices.KeptRows) have their options written once and
+    the chosen one marked at each request: the same HTML as the light select writes each time."""
+    from filing_portal.choices import KeptRows, light_choices
+
+    rows = [(1, "福州<云>通信", "e1"), (2, 'A & "B"', "e2"), (12, "十二", "e1"), (2, "again", "e3")]
+    shared = KeptRows(rows)
+
+    def field(source, required=True):
+        made = forms.ModelChoiceField(queryset=Entity.objects.none(), required=required)
+        light_choices(made, made.queryset, ("name",), label=lambda name: f"{name}!", data={"entity": "entity_id"},
+                      rows=lambda: source)  # fmt: skip
+        return made
+
+    for required in (True, False):
+        for value in (None, "", 2, "12", 1, 99):
+            plain = field(list(rows), required).widget.render("entity", value)
+            light = field(shared if kept else list(rows), required).widget.render("entity", value)
+            assert light == plain, value
+            assert plain.count(" selected") == (0 if value == 99 else 1)
+    assert bool(shared.written) is kept
+
+
+def test_url_gives_the_url_of_reverse_each_time_in_each_language():
+    """url() keeps each URL a process (filing_portal.jinja2): the same URL reverse() gives, for each
+    view and arguments, in each language, an argument told by its type too."""
+    from filing_portal.jinja2 import url
+
+    calls = [("home", ()), ("org:dashboard", (ORG,)), ("org:dashboard", (ORG + 1,)),
+             ("org:entity-detail", (ORG, ENTITY)), ("org:evidence-create", (ORG, ENTITY, "app")),
+             ("org:evidence-create", (ORG, ENTITY, "trademark")), ("set_language", ())]  # fmt: skip
+    for language in ("en", "zh-hans", "en"):
+        with translation.override(language):
+            for _ in range(2):
+                for name, args in calls:
+                    assert url(name, *args) == reverse(name, args=args), (language, name, args)
+    assert url("org:evidence-create", ORG, ENTITY, 1) == reverse("org:evidence-create", args=[ORG, ENTITY, 1])
+    # 1.0 == 1 as a key: told by its type, "1.0" is not the "1" kept above.
+    assert url("org:evidence-create", ORG, ENTITY, 1.0) == reverse("org:evidence-create", args=[ORG, ENTITY, 1.0])
+    assert url("org:entity-detail", org_id=ORG, entity_id=ENTITY) == reverse(
+        "org:entity-detail", kwargs={"org_id": ORG, "entity_id": ENTITY}
+    )

@@ -30,7 +30,8 @@ def _visible_entities(organization):
 
 
 def _entity_options(organization_id):
-    return _visible_entities(organization_id).values_list("pk", "name")
+    # (pk, name, whether it is the organization itself): the form chooses the own one of several.
+    return _visible_entities(organization_id).values_list("pk", "name", "is_own")
 
 
 def _evidence_options(organization_id):
@@ -123,7 +124,8 @@ class SignatureForm(forms.Form):
                 kept.append(options_rows(organization))
             return kept[0][field]
 
-        light_choices(self.fields["entity"], entities, ("name",), label=str, rows=lambda: rows("entity"))
+        light_choices(self.fields["entity"], entities, ("name", "is_own"), label=lambda name, _own: name,
+                      rows=lambda: rows("entity"))  # fmt: skip
         models = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
         evidence = {
             name: model.objects.filter(entity__in=entities) if self.is_bound else model.objects.none()
@@ -143,7 +145,8 @@ class SignatureForm(forms.Form):
         self.dropped_evidence: list[str] = []
 
     def entity_rows(self) -> list[tuple]:
-        """The entity select's options, (pk, name), read once: whether there is any, and the only one."""
+        """The entity select's options, (pk, name, is_own), read once: whether there is any, the only one,
+        the organization's own."""
         return self.fields["entity"].light_rows()
 
     def clean(self):

@@ -109,10 +109,15 @@ def signature_create(request, org_id):
             apply_service_errors(form, error)
         else:
             return redirect("org:signature-detail", org_id=org.pk, signature_id=signature.pk)
-    # The entity select's options, read once: whether there is any, and if only one, it is the one.
+    # The entity select's options, read once: whether there is any, and if only one, it is the one; of
+    # several, the organization's own (its partners' names go on a signature only with their letter).
     entities = form.entity_rows()
     if not initial["entity"] and len(entities) == 1:
         form.initial["entity"] = entities[0][0]
+    elif not initial["entity"]:
+        own = [pk for pk, _name, is_own in entities if is_own]
+        if len(own) == 1:
+            form.initial["entity"] = own[0]
     context = {"org": org, "form": form, "has_entities": bool(entities)}
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
 

@@ -236,7 +236,7 @@ def test_a_newcomer_files_an_abbreviation_for_the_demo_entity_seeing_live_violat
     page.get_by_role("button", name="登录").click()
     page.get_by_role("link", name="短信签名", exact=True).first.click()
     page.get_by_role("link", name="申请签名").click()
-    expect(page.locator("#id_entity")).to_have_value(re.compile(".+"))  # the only entity is chosen
+    expect(page.locator("#id_entity")).to_have_value(re.compile(".+"))  # the organization's own entity is chosen
     expect(page.locator("#id_source")).to_have_value("abbreviation")
     text = page.locator("#id_text")
 

@@ -352,7 +352,7 @@ def test_it_labels_light_options_as_the_models_do_and_still_refuses_another_cust
         world.entity.partner_authorizations.select_related("partner", "entity").first(),
     ):
         # (evidence options also say whose they are: data-entity, for portal.js to filter by entity)
-        assert re.search(rf'<option value="{obj.pk}"( data-entity="[^"]+")?>{re.escape(str(obj))}</option>',
+        assert re.search(rf'<option value="{obj.pk}"( data-entity="[^"]+")?( selected)?>{re.escape(str(obj))}</option>',
                          html.replace("&gt;", ">")), obj  # fmt: skip
     assert html.count("data-searchable") == 4
 
@@ -500,10 +500,10 @@ def test_the_signature_form_s_options_compiled_once_are_each_organization_s_own(
         assert rows == list(_entity_options(org.pk)) and rows
         evidence = compiled.rows(_evidence_options, org.pk)
         assert evidence == list(_evidence_options(org.pk)) and evidence
-        assert {entity for *_, entity in evidence} <= {pk for pk, _ in rows}
-    assert theirs.pk not in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}
+        assert {entity for *_, entity in evidence} <= {pk for pk, *_ in rows}
+    assert theirs.pk not in {pk for pk, *_ in compiled.rows(_entity_options, world.org.pk)}
     EntityShare.objects.create(entity=theirs, organization=world.org)  # shared with A: A sees it
-    assert theirs.pk in {pk for pk, _ in compiled.rows(_entity_options, world.org.pk)}
+    assert theirs.pk in {pk for pk, *_ in compiled.rows(_entity_options, world.org.pk)}
 
 
 # --- a form's options kept per organization -------------------------------------------------------

@@ -145,3 +145,18 @@ TEMPLATE_NEXT_STEP = {
     REJECTED: ("按原因修改内容，另建新的模板", "Write a new template, minding the reason"),
     WITHDRAWN: ("无", "Nothing"),
 }  # fmt: skip
+
+# What the customer should do next with an entity's qualification package, per state of its review.
+PACKAGE_NEXT_STEP = {
+    DRAFT: ("上传全部材料后提交资质审核", "Send the package for review once every document is there"),
+    SUBMITTED: ("等待平台审核资质", "Wait for the platform's review"),
+    IN_REVIEW: ("资质审核中，无需操作", "Under review; nothing to do"),
+    AWAITING_SECOND: ("等待第二位审核员复核，无需操作", "Waiting for a second reviewer; nothing to do"),
+    CHANGES_REQUESTED: (
+        "按审核意见补正材料后重新提交",
+        "Correct the documents as the reviewer asks, then send it again",
+    ),
+    APPROVED: ("资质已通过平台审核", "The package passed the platform's review"),
+    REJECTED: ("按原因处理后联系客户经理", "Mind the reason, then contact your account manager"),
+    WITHDRAWN: ("无", "Nothing"),
+}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("entities/<uuid:entity_id>/edit/", views.entity_edit, name="entity-edit"),
     path("entities/<uuid:entity_id>/documents/", views.document_upload, name="document-upload"),
     path("entities/<uuid:entity_id>/consent/", views.consent, name="entity-consent"),
+    path("entities/<uuid:entity_id>/review/", views.package_submit, name="entity-package-submit"),
     path("entities/<uuid:entity_id>/consent/withdraw/", views.consent_withdraw, name="entity-consent-withdraw"),
     path("entities/<uuid:entity_id>/evidence/<str:kind>/new/", views.evidence_create, name="evidence-create"),
     path(

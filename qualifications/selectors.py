@@ -34,6 +34,7 @@ from .models import (
     IcpApp,
     IdImageConsent,
     OwnedAddress,
+    PackageReview,
     PartnerAuthorization,
     Trademark,
 )
@@ -166,8 +167,9 @@ def entity_get(*, organization, entity_id, consent: bool = False) -> Entity:
 
 def with_consent(entities):
     """Entities annotated with ``consent_granted_at``: when their active consent to ID images was
-    given, or None (what services.consent_active() says, without a query of its own)."""
-    return entities.annotate(consent_granted_at=_active_consent())
+    given, or None (what services.consent_active() says, without a query of its own); the entity
+    page's read, so the platform's review of the package comes with it (package_review())."""
+    return entities.annotate(consent_granted_at=_active_consent()).select_related("package_review")
 
 
 @functools.cache
@@ -322,3 +324,19 @@ def package_complete(*, kind: str, industry: str, uses_agent: bool, present: fro
 def own_entity(*, organization):
     """The organization's own entity (the one that is itself), or None before it registers one."""
     return Entity.objects.filter(organization=organization, is_own=True).only("pk", "name").first()
+
+
+def package_review(*, entity):
+    """The platform's review of the entity's package, or None before it was sent: read with the entity
+    by the entity page (with_consent), else one query."""
+    try:
+        return entity.package_review
+    except PackageReview.DoesNotExist:
+        return None
+
+
+def package_events(*, review):
+    """The review's timeline as plain rows (review.selectors.EVENT_COLUMNS)."""
+    from review.selectors import EVENT_COLUMNS
+
+    return list(review.events.order_by("at", "pk").values_list(*EVENT_COLUMNS))

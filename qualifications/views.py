@@ -135,6 +135,30 @@ def field_check(request, org_id):
     return JsonResponse({"ok": problem is None, "message": problem or ""})
 
 
+def _package_review_context(entity, org, *, complete: bool, chinese: bool) -> dict:
+    """The platform's review of the package, as the entity page shows it: its state, what to do, the
+    reviewer's decision on it and what broke since it was sent; whether it can be sent (again)."""
+    from compliance import transitions as t
+    from review import selectors as review_selectors
+
+    review = selectors.package_review(entity=entity)
+    decision = None
+    if review is not None and review.status in (t.CHANGES_REQUESTED, t.REJECTED):
+        decision = review_selectors.current_decision(selectors.package_events(review=review), status=review.status,
+                                                     chinese=chinese)  # fmt: skip
+    if review is None:
+        step = (_("Upload every document, then send the package for review.") if not complete
+                else _("Send the package for the platform's review."))  # fmt: skip
+    else:
+        step = t.PACKAGE_NEXT_STEP[review.status][0 if chinese else 1]
+    return {
+        "package_review": review, "package_decision": decision, "package_next": step,
+        "package_blockers": review_selectors.shown_reasons(review.blockers if review else (), chinese=chinese),
+        "can_submit_package": complete and entity.organization_id == org.pk
+        and (review is None or review.status in (t.DRAFT, t.CHANGES_REQUESTED)),
+    }  # fmt: skip
+
+
 def _detail_context(request, membership, entity, upload_form=None, upload_kind=None):
     """The entity page's context. ``entity`` comes annotated with its consent (``consent=True`` to
     selectors.entity_get or entity_get_visible)."""
@@ -167,7 +191,9 @@ def _detail_context(request, membership, entity, upload_form=None, upload_kind=N
         return links, row_url("org:evidence-delete", org.pk, entity.pk, kind, pk)
 
     address_kinds = dict(OwnedAddress.Kind.choices)
+    complete = all(item.satisfied for item in checklist)
     return {
+        **_package_review_context(entity, org, complete=complete, chinese=chinese),
         "org": org,
         "membership": membership,
         "entity": entity,
@@ -364,4 +390,20 @@ def evidence_delete(request, org_id, entity_id, kind, evidence_id):
         raise Http404
     services.evidence_delete(evidence=evidence)
     messages.success(request, _("Removed."))
+    return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)
+
+
+@login_required
+@require_POST
+def package_submit(request, org_id, entity_id):
+    """Send the entity's complete package to the platform's review (again, after changes requested)."""
+    membership = _membership(request, org_id)
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
+    try:
+        services.package_submit(entity=entity, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The package was sent for the platform's review."))
     return redirect("org:entity-detail", org_id=org_id, entity_id=entity.pk)

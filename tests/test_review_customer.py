@@ -102,3 +102,34 @@ def test_a_signature_under_a_partner_entity_is_refused_with_the_way_forward(clie
     assert "This entity is not your organization" in response.content.decode()  # and the way forward:
     assert "with the partner source" in response.content.decode()
     assert not Signature.objects.filter(text="小米").exists()
+
+
+def test_the_customer_sends_a_complete_package_for_review_sees_the_decision_and_sends_it_again(
+    client, org_a, owner_a, reviewer
+):
+    from qualifications.models import PackageReview
+
+    from .factories import walk
+
+    incomplete = make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                             legal_rep_name="李四")  # fmt: skip
+    client.force_login(owner_a)
+    page = reverse("org:entity-detail", args=[org_a.pk, incomplete.pk])
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "未提交" in html and 'data-testid="package-submit"' not in html  # documents missing: nothing to send
+    refused = client.post(reverse("org:entity-package-submit", args=[org_a.pk, incomplete.pk]), follow=True,
+                          HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert "Upload every document the checklist asks for" in refused.content.decode()
+    assert not PackageReview.objects.exists()
+    complete_package(incomplete)
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="package-submit"' in html and "提交资质审核" in html
+    client.post(reverse("org:entity-package-submit", args=[org_a.pk, incomplete.pk]))
+    review_row = PackageReview.objects.get(entity=incomplete)
+    assert review_row.status == t.SUBMITTED
+    walk(review_row, t.CHANGES_REQUESTED, reviewer=reviewer, codes=["REV_LICENCE_ILLEGIBLE"])
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-code="REV_LICENCE_ILLEGIBLE"' in html and "营业执照不清晰" in html and "重新提交资质审核" in html
+    client.post(reverse("org:entity-package-submit", args=[org_a.pk, incomplete.pk]))
+    assert PackageReview.objects.get(entity=incomplete).status == t.SUBMITTED
+    assert PackageReview.objects.get(entity=incomplete).events.latest("pk").action == t.RESUBMIT

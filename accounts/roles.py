@@ -30,7 +30,7 @@ STAFF_GROUPS = {
         *QUALIFICATION_VIEWS,
         "qualifications.view_documentaccess",
         "signatures.view_signature",
-        "signatures.view_policy",
+        "policies.view_policy",
         "templates_app.view_smstemplate",
         *TIMELINES,
         *TEST_SENDS,
@@ -50,7 +50,7 @@ STAFF_GROUPS = {
         "accounts.view_organization",
         "accounts.publish_policies",
         *(
-            f"signatures.{action}_{model}"
+            f"policies.{action}_{model}"
             for action in ("view", "add", "change", "delete")
             for model in ("policy", "holiday")
         ),

@@ -131,9 +131,9 @@ def dashboard(request, org_id):
     # what is to be done with them (change the source of a draft, withdraw one in review, re-file one
     # filed). The sources that remain are named as compliance lists them, the partner source included.
     from compliance.signatures import offered_source_names, offered_sources
+    from policies.timeline import current_policy
     from signatures.forms import refusal_text
     from signatures.models import Signature
-    from signatures.policies import current_policy
 
     policy = current_policy()
     accepted = offered_sources(policy)

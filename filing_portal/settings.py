@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "qualifications",
+    "policies",
     "signatures",
     "templates_app",
     "review",
@@ -245,7 +246,7 @@ PORTAL_PORT = env.int("PORTAL_PORT", default=8000)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{PORTAL_PORT}")
 
 # The cache every process shares: what pages read on each request yet staff change a few times a
-# year (the policy timeline, the holiday table: signatures/policies.py), invalidated when they change.
+# year (the policy timeline, the holiday table: policies/timeline.py), invalidated when they change.
 # Redis when REDIS_URL is set (a database of its own: the broker's keys are never touched); files
 # under var/cache otherwise, so web, worker and beat on one machine see the same entries.
 # The prefix names the var/ folder: the tests (VAR_DIR=var/test) and their worker never share

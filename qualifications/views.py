@@ -22,7 +22,7 @@ from compliance.validators import mask_id_number, normalize_code
 from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import date, row_url
 from filing_portal.listing import paginate
-from signatures.policies import current_policy
+from policies.timeline import current_policy
 
 from . import selectors, services
 from .consent import notice

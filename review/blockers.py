@@ -28,7 +28,7 @@ def _replaced_since(entity_id, since) -> bool:
 
 
 def signature_blockers(signature) -> list[str]:
-    from signatures.policies import current_policy
+    from policies.timeline import current_policy
     from signatures.selectors import signature_facts
     from signatures.services import Draft
 

@@ -79,7 +79,7 @@ def _check_summary(precheck) -> str:
 
 
 def _due(submitted_at) -> tuple[dt.date, bool]:
-    from signatures.policies import expected_by
+    from policies.timeline import expected_by
 
     return expected_by(timezone.localdate(submitted_at), settings.REVIEW_TARGET_WORKING_DAYS)
 

@@ -28,7 +28,7 @@ def _chinese() -> bool:
 def current_policy_keys() -> tuple[str, ...]:
     """The policy changes in force today (every carrier's): the version of the rules a decision applied."""
     from compliance.policies import ALL_CARRIERS, policy_as_of
-    from signatures.policies import timeline
+    from policies.timeline import timeline
 
     changes = timeline()
     keys = (k for carrier in sorted(ALL_CARRIERS) for k in policy_as_of(changes=changes, carrier=carrier).change_keys)

@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from compliance.signatures import offered_sources, source_refusal
 from filing_portal import compiled
 from filing_portal.choices import KeptRows, light_choices, organization_rows
+from policies.timeline import current_policy
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import entities_for_organization
 
 from .models import Signature
-from .policies import current_policy
 from .services import Draft
 
 

@@ -17,10 +17,10 @@ from compliance.evidence import check_evidence
 from compliance.policies import ALL_CARRIERS
 from compliance.signatures import EDITABLE_STATES, signature_refs, with_no_proposal_hint
 from filing_portal import compiled, workflow
+from policies.timeline import timeline
 
 from . import selectors
 from .models import HELD_STATES, Signature
-from .policies import timeline
 
 CARRIER_CODES = tuple(sorted(ALL_CARRIERS))
 WARNINGS_ACKNOWLEDGED = "warnings_acknowledged"

@@ -28,6 +28,7 @@ from compliance.signatures import (
 from filing_portal import compiled
 from filing_portal.forms import apply_service_errors
 from filing_portal.listing import paginate
+from policies.timeline import current_policy, expected_by, timeline
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import (
     entities_for_signature_check,
@@ -39,7 +40,6 @@ from review import selectors as review_selectors
 from . import selectors, services
 from .forms import SignatureForm, refusal_text
 from .models import Signature
-from .policies import current_policy, expected_by, timeline
 
 
 def _membership(request, org_id):

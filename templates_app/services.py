@@ -15,9 +15,9 @@ from compliance import transitions as states
 from compliance.policies import policy_as_of
 from compliance.templates import MAX_BODY, Analysis, analyze_template, check_template
 from filing_portal import compiled, workflow
+from policies.timeline import timeline
 from qualifications.models import OwnedAddress
 from signatures.models import HELD_STATES, Signature
-from signatures.policies import timeline
 from signatures.services import violation_text
 
 from .models import SmsTemplate, TestSend

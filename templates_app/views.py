@@ -24,10 +24,10 @@ from filing_portal import compiled
 from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import row_url
 from filing_portal.listing import paginate
+from policies.timeline import current_policy
 from review import selectors as review_selectors
 from review.selectors import EVENT_COLUMNS
 from signatures.models import HELD_STATES, Signature
-from signatures.policies import current_policy
 from signatures.services import violation_text
 
 from . import services

@@ -262,7 +262,7 @@ def page(browser, live_server):
 def _no_cached_policies():
     """Each test reads the policy rows and holidays it made, not a cached copy from the test before
     (whose transaction was rolled back, so no signal said they went)."""
-    from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
+    from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY
 
     cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
     yield

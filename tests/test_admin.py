@@ -195,8 +195,8 @@ def _rows_of_organization_b(owner_b):
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from policies.models import Holiday
     from qualifications.models import Document, DocumentAccess, IdImageConsent
-    from signatures.models import Holiday
 
     from .test_page_queries import World
 
@@ -297,7 +297,7 @@ def test_the_test_send_service_records_under_the_customer_sites_rule(owner_a):
 def own_policy(db):
     import datetime as dt
 
-    from signatures.models import Policy
+    from policies.models import Policy
 
     return Policy.objects.create(key="lift-links", effective=dt.date(2027, 1, 1), carriers=["telecom"],
                                  notice="2026.12.1", summary_zh="电信：取消链接数限制",
@@ -319,7 +319,7 @@ POLICY_ANSWERS = {
 @pytest.mark.parametrize("who", list(POLICY_ANSWERS))
 def test_every_policy_page_answers_each_role_as_it_may(client, request, who, own_policy):
     """The policy pages answered 500 for the built-in rows and for reviewers (KeyError: 'params')."""
-    from signatures.models import Policy
+    from policies.models import Policy
 
     builtin = Policy.objects.filter(builtin=True).first()
     verified(client, request.getfixturevalue(who))
@@ -327,7 +327,7 @@ def test_every_policy_page_answers_each_role_as_it_may(client, request, who, own
     for page in POLICY_PAGES:
         action, _, which = page.partition(" ")
         row = {"builtin": builtin, "own": own_policy}.get(which)
-        response = client.get(reverse(f"admin:signatures_policy_{action}", args=[row.pk] if row else []))
+        response = client.get(reverse(f"admin:policies_policy_{action}", args=[row.pk] if row else []))
         answers.append(response.status_code)
         if response.status_code == 200:
             html = response.content.decode()
@@ -341,7 +341,7 @@ def test_the_policy_form_has_a_typed_field_for_every_parameter(client, policy_ad
     from compliance.policies import PARAMETER_ORDER, PARAMETERS, parameter_kind
 
     verified(client, policy_admin)
-    form = client.get(reverse("admin:signatures_policy_add")).context["adminform"].form
+    form = client.get(reverse("admin:policies_policy_add")).context["adminform"].form
     assert "params" not in form.fields and set(PARAMETER_ORDER) == PARAMETERS
     expected = {"switch": forms.TypedChoiceField, "count": forms.IntegerField, "limit": forms.IntegerField,
                 "sources": forms.MultipleChoiceField, "words": forms.CharField, "choice": forms.ChoiceField,
@@ -358,14 +358,14 @@ def _policy_post(**params):
 
 
 def test_a_policy_admin_sets_each_kind_of_parameter_and_edits_it_again(client, policy_admin):
-    from signatures.models import Policy
-    from signatures.policies import change_from_row
+    from policies.models import Policy
+    from policies.timeline import change_from_row
 
     verified(client, policy_admin)
     data = _policy_post(check_neutral="true", ban_latin="false", min_length="3", template_max_ips_unlimited="on",
                         accepted_sources=["full_name", "abbreviation"], neutral_words="验证码\n 客服 \n\n",
                         abbreviation_skip_severity="error", night_rate_limit="22:00-08:00")  # fmt: skip
-    response = client.post(reverse("admin:signatures_policy_add"), data, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("admin:policies_policy_add"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302, response.context["adminform"].form.errors
     row = Policy.objects.get(key="words-and-limits")
     assert row.carriers == ["mobile", "telecom"]
@@ -375,7 +375,7 @@ def test_a_policy_admin_sets_each_kind_of_parameter_and_edits_it_again(client, p
     change = change_from_row(row)  # the engine folds it
     assert change.params["accepted_sources"] == frozenset({"full_name", "abbreviation"})
     # Opened again, each field holds its value.
-    form = client.get(reverse("admin:signatures_policy_change", args=[row.pk])).context["adminform"].form
+    form = client.get(reverse("admin:policies_policy_change", args=[row.pk])).context["adminform"].form
     initial = {name: form[name].value() for name in row.params}
     initial["template_max_ips"] = form["template_max_ips_unlimited"].value()
     assert initial == {"check_neutral": "true", "ban_latin": "false", "min_length": 3, "template_max_ips": True,
@@ -395,17 +395,17 @@ def test_a_policy_admin_sets_each_kind_of_parameter_and_edits_it_again(client, p
     ],
 )
 def test_a_policy_the_engine_cannot_fold_is_refused(client, policy_admin, params, errors):
-    from signatures.models import Policy
+    from policies.models import Policy
 
     verified(client, policy_admin)
-    response = client.post(reverse("admin:signatures_policy_add"), _policy_post(**params), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("admin:policies_policy_add"), _policy_post(**params), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and sorted(response.context["adminform"].form.errors) == errors
     assert not Policy.objects.filter(builtin=False).exists()
 
 
 def test_a_policy_reads_as_a_list_in_the_readers_language(client, reviewer, own_policy):
     verified(client, reviewer)
-    url = reverse("admin:signatures_policy_change", args=[own_policy.pk])
+    url = reverse("admin:policies_policy_change", args=[own_policy.pk])
     html = client.get(url).content.decode()
     lines = (
         "签名最多字数：10",
@@ -418,7 +418,7 @@ def test_a_policy_reads_as_a_list_in_the_readers_language(client, reviewer, own_
     assert "中国电信" in html
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<li>Longest signature (characters): 10</li>" in html and "China Telecom" in html
-    listing = client.get(reverse("admin:signatures_policy_changelist")).content.decode()
+    listing = client.get(reverse("admin:policies_policy_changelist")).content.decode()
     assert "<li>签名最多字数：10</li>" in listing
 
 
@@ -448,8 +448,8 @@ class AdminWorld:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from accounts.models import User
+        from policies.models import Holiday, Policy
         from qualifications.models import Document, DocumentAccess, Entity, IdImageConsent
-        from signatures.models import Holiday, Policy
 
         w, now = self.world, timezone.now()
         w.grow(n)
@@ -553,7 +553,7 @@ def _count(client, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
+    from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY
 
     cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
     connection.queries_log.clear()  # (a deque of 9,000: a full one would count nothing)

@@ -123,7 +123,7 @@ def test_the_admin_pages_run_with_no_policy_violation(watched):
         f"/admin/qualifications/entity/{entity.pk}/change/",
         f"/admin/signatures/signature/{Signature.objects.get(entity=entity, status='approved').pk}/change/",
         "/admin/templates_app/testsend/add/",  # the admin's date widget and its calendar
-        "/admin/signatures/policy/",
+        "/admin/policies/policy/",
         "/admin/status/",
     ):
         page.goto(path)

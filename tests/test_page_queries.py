@@ -24,9 +24,9 @@ from accounts.models import Invitation, Membership, Organization, User
 from compliance import transitions as states
 from compliance.carriers import CODES as CARRIER_CODES
 from filing_portal.choices import forget_kept
+from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from signatures.models import Signature, SignatureEvent
-from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY
 from templates_app.models import SmsTemplate, TemplateEvent, TestSend
 
 from .factories import make_entity
@@ -225,7 +225,7 @@ def _page_names():
 
 def _queries(client, method, url, data):
     # As the first request after a deploy or a staff change finds it: the policy rows and holidays
-    # not cached yet (signatures/policies.py), nor a form's options (filing_portal.choices.organization_rows),
+    # not cached yet (policies/timeline.py), nor a form's options (filing_portal.choices.organization_rows),
     # so their queries count too.
     cache.delete_many([TIMELINE_KEY, HOLIDAYS_KEY])
     forget_kept()

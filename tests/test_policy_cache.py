@@ -1,5 +1,5 @@
 """The policy rows and holiday table that most pages read come from the shared cache, and a change
-by staff is seen by the next request (signatures/policies.py)."""
+by staff is seen by the next request (policies/timeline.py)."""
 
 import datetime as dt
 
@@ -7,9 +7,9 @@ import pytest
 from django.core.cache import cache
 
 from compliance import BUILTIN_CHANGES
-from signatures.models import Holiday
-from signatures.models import Policy as PolicyRow
-from signatures.policies import HOLIDAYS_KEY, TIMELINE_KEY, expected_by, timeline
+from policies.models import Holiday
+from policies.models import Policy as PolicyRow
+from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY, expected_by, timeline
 
 pytestmark = pytest.mark.django_db
 

@@ -33,10 +33,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services as account_services
 from accounts.management.commands.seed_demo import CUSTOMER, DEMO_ORG
 from accounts.models import Membership, Organization, User
+from policies.models import Holiday
 from qualifications import services as qualification_services
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from signatures import services as signature_services
-from signatures.models import Holiday, Signature
+from signatures.models import Signature
 from templates_app import services as template_services
 
 from .conftest import otp_login

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from policies.models import Policy
 from qualifications.models import Document, Entity
 from signatures import services
-from signatures.models import Policy, Signature, SignatureEvent
+from signatures.models import Signature, SignatureEvent
 
 from .factories import make_entity, walk
 
@@ -239,12 +240,12 @@ def test_a_policy_added_in_the_admin_changes_results_after_its_date_only(client,
     form = {"key": "short-signatures", "effective": tomorrow.isoformat(), "carriers": ["mobile", "unicom", "telecom"],
             "notice": "2026.12.1", "summary_zh": "签名最多 3 个字", "summary_en": "At most 3 characters",
             "max_length": "3"}  # fmt: skip
-    bad = client.post(reverse("admin:signatures_policy_add"), {**form, "max_length": "-3"})
+    bad = client.post(reverse("admin:policies_policy_add"), {**form, "max_length": "-3"})
     assert bad.status_code == 200 and list(bad.context["adminform"].form.errors) == ["max_length"]
-    assert client.post(reverse("admin:signatures_policy_add"), form).status_code == 302
+    assert client.post(reverse("admin:policies_policy_add"), form).status_code == 302
     assert Policy.objects.get(key="short-signatures", builtin=False).params == {"max_length": 3}
 
-    from signatures.policies import current_policy
+    from policies.timeline import current_policy
     from signatures.services import Draft, precheck
 
     draft = Draft(entity=entity, source="full_name", text=NAME)
@@ -258,7 +259,7 @@ def test_the_built_in_timeline_shows_in_the_admin_and_cannot_be_edited(db):
 
 
 def test_the_detail_page_says_when_filing_is_expected_on_chinas_calendar(client, org_a, owner_a, entity):
-    from signatures.models import Holiday
+    from policies.models import Holiday
 
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度")

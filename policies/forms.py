@@ -15,7 +15,7 @@ from compliance.signatures import SOURCE_NAMES
 from filing_portal.admin_display import CARRIER_NAMES, bilingual, chinese, readable_list
 
 from .models import Policy
-from .policies import change_from_row
+from .timeline import change_from_row
 
 UNCHANGED = _("— unchanged —")
 UNLIMITED = "_unlimited"  # the suffix of a limit's "no limit" box

@@ -112,6 +112,14 @@ def test_a_change_is_asked_on_the_text_the_customer_fixes_it_and_the_reviewer_ap
     expect(image).to_have_attribute("style", re.compile(r"scale\(1\.5625\) rotate\(90deg\)"))
     _shot(page, "03-item-claimed-viewer")
 
+    # The checklist stands beside the documents (two columns at 1280 px, the admin's sidebar open),
+    # its items without the admin's square bullets.
+    docs_box, checklist_box = documents.bounding_box(), page.get_by_test_id("checklist").bounding_box()
+    assert checklist_box["x"] >= docs_box["x"] + docs_box["width"]
+    assert (
+        page.locator('[data-testid="checklist"] > li').first.evaluate("li => getComputedStyle(li).listStyleType")
+        == "none"
+    )
     ticked = _tick_manual_items(page)
     assert ticked >= 1
     page.get_by_label("要求修改").check()

@@ -122,6 +122,51 @@ def test_a_stale_page_cannot_decide(staff_client, reviewer, three):
     assert Signature.objects.get(pk=signature.pk).status == t.IN_REVIEW
 
 
+@pytest.mark.parametrize(
+    ("language", "roles", "claim", "colon"),
+    [("zh-hans", ("(客户)", "(审核员)"), "已提交 → 审核中", "提交后出现的问题："),
+     ("en", ("(Customer)", "(Reviewer)"), "Submitted → In review", "Broken since submission: ")],
+)  # fmt: skip
+def test_the_timeline_names_roles_and_claims_in_the_readers_language(staff_client, three, language, roles, claim,
+                                                                    colon):  # fmt: skip
+    _package, signature, _template = three
+    staff_client.post(reverse("review-claim", args=["signature", signature.pk]))
+    staff_client.post(reverse("review-release", args=["signature", signature.pk]))
+    Signature.objects.filter(pk=signature.pk).update(blockers=["EVID_PACKAGE_INCOMPLETE"])
+    html = staff_client.get(reverse("review-item", args=["signature", signature.pk]),
+                            HTTP_ACCEPT_LANGUAGE=language).content.decode()  # fmt: skip
+    timeline = html[html.index('data-testid="review-timeline"') :]
+    assert all(role in timeline for role in roles)
+    assert "(customer)" not in timeline and "(reviewer)" not in timeline  # never the raw role code
+    assert claim in timeline
+    queue = staff_client.get(reverse("review-queue"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert colon in queue
+
+
+SAME_STATE = "Awaiting a second reviewer"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "not_shown"),
+    [("zh-hans", "等待复核 · 领取", "等待复核 → 等待复核"),
+     ("en", f"{SAME_STATE} · Claim", f"{SAME_STATE} → {SAME_STATE}")],
+)  # fmt: skip
+def test_a_second_reviewer_s_claim_reads_as_a_claim_not_a_move_to_the_same_state(
+    staff_client, reviewer, org_a, owner_a, language, shown, not_shown
+):
+    from accounts import roles
+    from review import services as review
+
+    from .test_signatures import partner_signature_ready
+
+    signature = walk(partner_signature_ready(org_a, owner_a), t.AWAITING_SECOND, reviewer=reviewer)
+    review.claim(signature, reviewer=make_staff("second-reviewer@platform.cn", roles.REVIEWER))
+    html = staff_client.get(reverse("review-item", args=["signature", signature.pk]),
+                            HTTP_ACCEPT_LANGUAGE=language).content.decode()  # fmt: skip
+    timeline = html[html.index('data-testid="review-timeline"') :]
+    assert shown in timeline and not_shown not in timeline
+
+
 def test_a_package_is_reviewed_with_its_documents_and_checklist(staff_client, three):
     package, _signature, _template = three
     staff_client.post(reverse("review-claim", args=["entity", package.pk]))

@@ -124,7 +124,7 @@ REASONS: tuple[Reason, ...] = (
        "Apply with the partner source and that entity's authorization letter", EVIDENCE),
     _r("EVID_DOCUMENT_REPLACED", _S | _T | _E, ENTITY_FIELD, "提交后资质材料有更换",
        "A document was replaced after submission",
-       "无需操作：审核员会重新核对更换后的材料", "Nothing to do: the reviewer checks the new document again", EVIDENCE),
+       "无需操作，审核员会重新核对更换后的材料", "Nothing to do: the reviewer checks the new document again", EVIDENCE),
     _r("EVID_ALREADY_HELD", _S, TEXT, "本主体已有此签名", "This entity already has this signature",
        "无需重复申请", "There is no need to apply again", EVIDENCE),
     # The template rules of the engine (compliance.templates).

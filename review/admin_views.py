@@ -110,20 +110,24 @@ def item_view(request, kind, pk):
         "may_claim": application.status in (t.SUBMITTED, t.AWAITING_SECOND) and application.reviewer_id is None
         and first_approver != viewer.pk,
         "second_needed": application.status == t.AWAITING_SECOND, "first_approver": first_approver == viewer.pk,
-        "reasons_by_concern": _reasons_by_concern(kind, chinese),
+        "reasons_by_concern": _reasons_by_concern(kind, chinese)[0],
+        "rule_reasons_by_concern": _reasons_by_concern(kind, chinese)[1],
         "checklist_items": checklists.items_for(kind, conditions=adapter.conditions(application)),
     }  # fmt: skip
     return render(request, "admin/review/item.html", context)
 
 
 def _reasons_by_concern(kind, chinese):
+    """The reasons a reviewer may give, grouped by what they concern: the reviewer's own first (what
+    only a person sees), then those of the rules and evidence (the automatic check names these)."""
     from .selectors import WHERE
 
-    grouped: dict[str, list] = {}
+    groups = {"review": {}, "automatic": {}}
     for reason in catalogue.for_kind(kind):
         where = str(WHERE.get(reason.concerns, reason.concerns))
-        grouped.setdefault(where, []).append((reason.code, reason.title(chinese), reason.todo(chinese)))
-    return list(grouped.items())
+        group = groups["review" if reason.origin == catalogue.REVIEW else "automatic"]
+        group.setdefault(where, []).append((reason.code, reason.title(chinese), reason.todo(chinese), reason.concerns))
+    return list(groups["review"].items()), list(groups["automatic"].items())
 
 
 def _back(kind, pk):
@@ -175,6 +179,10 @@ def decide_view(request, kind, pk):
     except TransitionRefused as refused:
         messages.error(request, str(refused))
         return _back(kind, pk)
+    if application.status == t.AWAITING_SECOND:
+        messages.success(request, _("Approved once: it waits for a second, different reviewer before the customer "
+                                    "sees a decision."))  # fmt: skip
+        return redirect("review-queue")
     messages.success(request, _("Decided: %(state)s. The customer sees it now.") % {
         "state": state_label(application.status)})  # fmt: skip
     return redirect("review-queue")

@@ -22,9 +22,16 @@ REPLACED = "EVID_DOCUMENT_REPLACED"
 
 
 def _replaced_since(entity_id, since) -> bool:
+    """Whether a document the application was submitted with has been replaced since: one uploaded
+    after ``since`` of a kind the entity already had then (a document added, of a new kind, is not)."""
+    from django.db.models import Exists, OuterRef
+
     from qualifications.models import Document
 
-    return since is not None and Document.objects.filter(entity_id=entity_id, uploaded_at__gt=since).exists()
+    if since is None:
+        return False
+    before = Document.objects.filter(entity_id=entity_id, kind=OuterRef("kind"), uploaded_at__lte=since)
+    return Document.objects.filter(entity_id=entity_id, uploaded_at__gt=since).filter(Exists(before)).exists()
 
 
 def signature_blockers(signature) -> list[str]:

@@ -128,7 +128,9 @@ class SignatureKind(Kind):
 
         documents = _documents(obj.entity, Q(partner_authorization__isnull=True))
         if obj.partner_authorization_id:
+            # The partner's letter, and the partner's own package: the reviewer looks at both.
             documents += _documents(obj.entity, Q(partner_authorization_id=obj.partner_authorization_id))
+            documents += _documents(obj.partner_authorization.partner, Q(partner_authorization__isnull=True))
         return documents
 
     def entity(self, obj):

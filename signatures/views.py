@@ -202,7 +202,13 @@ def signature_check(request, org_id):
             found.partner_present_kinds = present_kinds(found)
         evidence[field] = found
     draft = services.Draft(entity=entity, source=source, text=request.GET.get("text", ""), **evidence)
-    result = services.precheck(draft)
+    # Editing an application: its own hold on the text does not count against it (as when it is saved).
+    editing = None
+    if request.GET.get("signature", "").isdigit():
+        editing = Signature.objects.filter(organization=org, pk=int(request.GET["signature"])).values_list(
+            "pk", flat=True
+        ).first()  # fmt: skip
+    result = services.precheck(draft, exclude=editing)
     available = ["full_name", "abbreviation"]
     available += ["trademark"] * entity.has_trademark + ["app_name"] * entity.has_app
     available += ["partner"] * entity.has_partner

@@ -109,7 +109,7 @@ def test_a_change_is_asked_on_the_text_the_customer_fixes_it_and_the_reviewer_ap
     viewer.locator('[data-zoom="1.25"]').click()
     viewer.locator('[data-zoom="1.25"]').click()
     viewer.get_by_role("button", name=re.compile("旋转")).click()
-    expect(image).to_have_attribute("style", re.compile(r"scale\(1\.5625\) rotate\(90deg\)"))
+    expect(image).to_have_attribute("style", re.compile(r"width: 156\.25%.*rotate\(90deg\)"))
     _shot(page, "03-item-claimed-viewer")
 
     # The checklist stands beside the documents (two columns at 1280 px, the admin's sidebar open),

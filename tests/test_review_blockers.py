@@ -79,3 +79,22 @@ def test_resubmitting_clears_what_the_new_submission_passed(org_a, owner_a, revi
                                         draft=signature_services.Draft(entity=signature.entity, source="abbreviation",
                                                                        text="百度"))  # fmt: skip
     assert Signature.objects.get(pk=signature.pk).blockers == []
+
+
+def test_a_document_of_a_new_kind_added_after_submission_is_no_blocker(
+    org_a, owner_a, signature, django_capture_on_commit_callbacks
+):
+    from qualifications.models import PartnerAuthorization
+
+    from .factories import make_entity
+
+    partner = make_entity(organization=org_a, name="小米科技有限责任公司", uscc="91110108551385082Q")
+    today = dt.date.today()
+    upload = SimpleUploadedFile("letter.jpg", jpeg(), content_type="image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        qualification_services.evidence_create(
+            entity=signature.entity, user=owner_a, model=PartnerAuthorization, upload=upload,
+            data={"partner": partner, "signatures": "小米", "valid_from": today,
+                  "valid_until": today + dt.timedelta(days=30)},
+        )  # fmt: skip
+    assert Signature.objects.get(pk=signature.pk).blockers == []

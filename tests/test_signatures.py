@@ -949,3 +949,24 @@ def partner_signature_ready(org, owner):
                             content_type="application/pdf", sha256="0" * 64)  # fmt: skip
     draft = signature_services.Draft(entity=own, source="partner", text="小米科技", partner_authorization=letter)
     return signature_services.signature_submit(organization=org, user=owner, draft=draft, acknowledge_warnings=True)
+
+
+def test_the_live_check_of_an_application_being_edited_does_not_count_its_own_hold(
+    client, org_a, owner_a, entity, owner_b
+):
+    client.force_login(owner_a)
+    submit(client, org_a, entity, "百度")
+    signature = Signature.objects.get()
+    params = {"entity": str(entity.pk), "source": "abbreviation", "text": "百度"}
+    held = client.get(reverse("org:signature-check", args=[org_a.pk]), params, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "EVID_ALREADY_HELD" in _evidence(held)  # a new application: the entity already has it
+    mine = client.get(reverse("org:signature-check", args=[org_a.pk]), {**params, "signature": signature.pk}).json()
+    assert "EVID_ALREADY_HELD" not in _evidence(mine) and not mine["blocked"]
+    typed = services.Draft(entity=entity, source="abbreviation", text="百度网讯")
+    draft = services.signature_save_draft(organization=org_a, user=owner_a, draft=typed)
+    form = client.get(reverse("org:signature-edit", args=[org_a.pk, draft.pk])).content.decode()
+    assert f'data-signature-id="{draft.pk}"' in form  # the page's script sends it with each check
+    # Another organization's id excuses nothing.
+    client.force_login(owner_b)
+    other = client.get(reverse("org:signature-check", args=[org_a.pk]), {**params, "signature": signature.pk})
+    assert other.status_code == 404

@@ -257,6 +257,7 @@
       // Nothing typed yet: nothing to judge, except that choosing the full name fills it in.
       if (!entity || (!text && source.value !== "full_name")) { list.innerHTML = ""; return; }
       var params = new URLSearchParams({ entity: entity, source: source.value, text: text });
+      if (form.dataset.signatureId) { params.set("signature", form.dataset.signatureId); }  // its own hold does not count
       ["trademark", "app", "partner_authorization"].forEach(function (name) {
         var field = form.querySelector("[name=" + name + "]");
         if (field && field.value) { params.set(name, field.value); }

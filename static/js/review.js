@@ -8,7 +8,13 @@
     if (!viewer) { return; }
     var image = viewer.querySelector("[data-viewer-image]");
     var scale = 1, angle = 0;
-    function apply() { image.style.transform = "scale(" + scale + ") rotate(" + angle + "deg)"; }
+    // Zoom by width, not by a transform: a wider image widens the frame's scroll area, so every part
+    // of an enlarged document can be scrolled to; a quarter turn swaps the sides, so the frame makes room.
+    function apply() {
+      image.style.width = (scale * 100) + "%";
+      image.style.transform = "rotate(" + angle + "deg)";
+      image.style.margin = angle % 180 ? (scale * 12) + "% 0" : "0";
+    }
     document.querySelectorAll("[data-view]").forEach(function (button) {
       button.addEventListener("click", function () {
         scale = 1; angle = 0; apply();

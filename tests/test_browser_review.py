@@ -191,7 +191,7 @@ def test_a_partner_signature_waits_for_a_second_different_reviewer(page, browser
     _tick_manual_items(page)
     page.get_by_label("通过", exact=True).check()
     page.get_by_role("button", name="记录决定").click()
-    expect(page.locator(".messagelist")).to_contain_text("已决定：等待复核")
+    expect(page.locator(".messagelist")).to_contain_text("已通过一次：须等另一位审核员复核")
     signature.refresh_from_db()
     assert signature.status == "awaiting_second"
     row = page.get_by_test_id("review-queue").locator(f'tr[data-kind="signature"][data-pk="{signature.pk}"]')

@@ -16,19 +16,26 @@ urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("admin/status/", admin.site.admin_view(health.status_page), name="system-status"),
     # The review queue (review/admin_views.py): in the admin, behind its log-in and second factor.
-    path("admin/review/", admin.site.admin_view(review_views.queue_view), name="review-queue"),
-    path("admin/review/<str:kind>/<str:pk>/", admin.site.admin_view(review_views.item_view), name="review-item"),
+    path("admin/review/", review_views.staff_route(review_views.queue_view), name="review-queue"),
+    path("admin/review/<str:kind>/<str:pk>/", review_views.staff_route(review_views.item_view), name="review-item"),
     path(
-        "admin/review/<str:kind>/<str:pk>/claim/", admin.site.admin_view(review_views.claim_view), name="review-claim"
+        "admin/review/<str:kind>/<str:pk>/claim/",
+        review_views.staff_route(review_views.claim_view),
+        name="review-claim",
     ),
     path(
         "admin/review/<str:kind>/<str:pk>/release/",
-        admin.site.admin_view(review_views.release_view),
+        review_views.staff_route(review_views.release_view),
         name="review-release",
     ),
     path(
+        "admin/review/<str:kind>/<str:pk>/reveal/",
+        review_views.staff_route(review_views.reveal_view),
+        name="review-reveal",
+    ),
+    path(
         "admin/review/<str:kind>/<str:pk>/decide/",
-        admin.site.admin_view(review_views.decide_view),
+        review_views.staff_route(review_views.decide_view),
         name="review-decide",
     ),
     path("admin/", admin.site.urls),

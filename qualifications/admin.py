@@ -17,6 +17,7 @@ from .models import (
     Entity,
     IcpApp,
     IdImageConsent,
+    IdNumberReveal,
     OwnedAddress,
     PartnerAuthorization,
     Trademark,
@@ -196,6 +197,15 @@ class DocumentAccessAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_select_related = ("user", "document__entity")  # a document names its entity
     list_filter = ("variant",)
     search_fields = ("user__email", "document__entity__name")
+
+
+@admin.register(IdNumberReveal)
+class IdNumberRevealAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
+    organization_lookup = "entity__organization__in"
+    list_display = ("at", "user", "entity", "person", "ip_address")
+    list_select_related = ("user", "entity")
+    list_filter = ("person",)
+    search_fields = ("user__email", "entity__name")
 
 
 @admin.register(IdImageConsent)

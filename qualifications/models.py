@@ -350,6 +350,31 @@ class DocumentAccess(models.Model):
         return f"{self.user} · {self.variant} · {self.at:%Y-%m-%d %H:%M}"
 
 
+class IdNumberReveal(models.Model):
+    """Who saw a full ID number, whose, when and from where: everywhere else it is masked, and a
+    reviewer reveals it only on the review page, one number at a time (qualifications.services)."""
+
+    class Person(models.TextChoices):
+        LEGAL_REP = "legal_rep", _("Legal representative")
+        AGENT = "agent", _("Agent")
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="id_reveals", verbose_name=_("entity"))
+    person = models.CharField(_("whose number"), max_length=16, choices=Person.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ID number revealed")
+        verbose_name_plural = _("ID numbers revealed")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} · {self.entity} · {self.person} · {self.at:%Y-%m-%d %H:%M}"
+
+
 class IdImageConsent(models.Model):
     """Separate consent to process ID images (PIPL arts. 29-30), per entity and uploader."""
 

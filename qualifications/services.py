@@ -28,6 +28,7 @@ from .models import (
     EntityShare,
     IcpApp,
     IdImageConsent,
+    IdNumberReveal,
     OwnedAddress,
     PackageReview,
     PartnerAuthorization,
@@ -368,6 +369,14 @@ def client_address(request) -> str | None:
     from axes.helpers import get_client_ip_address
 
     return get_client_ip_address(request) if request is not None else None
+
+
+def id_number_reveal(*, entity: Entity, user, person: str, request=None) -> str:
+    """The full ID number of the entity's legal representative or agent, for a reviewer on the review
+    page (the caller checks the role): the reveal is logged first, in the same transaction."""
+    number = entity.legal_rep_id_number if person == IdNumberReveal.Person.LEGAL_REP else entity.agent_id_number
+    IdNumberReveal.objects.create(entity=entity, person=person, user=user, ip_address=client_address(request))
+    return number
 
 
 def document_log_access(*, document: Document, user, variant: str, request=None) -> None:

@@ -2,6 +2,8 @@
 reviewer's moves (claim, release, decide), each through review.services. Reviewers only (with the
 admin's second factor); anyone else gets 404, as for a page that does not exist."""
 
+import functools
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import Http404
@@ -15,7 +17,10 @@ from accounts.models import Organization
 from compliance import checklists
 from compliance import reasons as catalogue
 from compliance import transitions as t
+from compliance.validators import mask_id_number
 from filing_portal.workflow import TransitionRefused, state_label
+from qualifications import services as qualification_services
+from qualifications.models import IdNumberReveal
 
 from . import kinds, services
 from .forms import DecisionForm, QueueFilterForm
@@ -78,8 +83,42 @@ def queue_view(request):
     return render(request, "admin/review/queue.html", context)
 
 
+def staff_route(view):
+    """A review page behind the admin's log-in and second factor (admin_view); a logged-in customer
+    gets 404, as for a page that does not exist, never the staff log-in."""
+    wrapped = admin.site.admin_view(view)
+
+    @functools.wraps(view)
+    def route(request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff:
+            raise Http404
+        return wrapped(request, *args, **kwargs)
+
+    return route
+
+
 @require_GET
 def item_view(request, kind, pk):
+    return _item_page(request, kind, pk)
+
+
+@require_POST
+def reveal_view(request, kind, pk):
+    """The full ID number of the package's legal representative or agent, shown once on the review page
+    and logged (qualifications.IdNumberReveal); everywhere else it is masked."""
+    viewer = _reviewer(request)
+    if kind != catalogue.ENTITY:
+        raise Http404
+    application = _application(kind, pk)
+    person = request.POST.get("person", "")
+    if person not in IdNumberReveal.Person.values:
+        raise Http404
+    number = qualification_services.id_number_reveal(entity=application.entity, user=viewer, person=person,
+                                                     request=request)  # fmt: skip
+    return _item_page(request, kind, pk, revealed={person: number})
+
+
+def _item_page(request, kind, pk, revealed=None):
     viewer = _reviewer(request)
     application = _application(kind, pk)
     adapter = kinds.KINDS[kind]
@@ -113,8 +152,18 @@ def item_view(request, kind, pk):
         "reasons_by_concern": _reasons_by_concern(kind, chinese)[0],
         "rule_reasons_by_concern": _reasons_by_concern(kind, chinese)[1],
         "checklist_items": checklists.items_for(kind, conditions=adapter.conditions(application)),
+        "id_numbers": _id_numbers(adapter.entity(application), revealed or {}) if kind == catalogue.ENTITY else [],
     }  # fmt: skip
     return render(request, "admin/review/item.html", context)
+
+
+def _id_numbers(entity, revealed) -> list[tuple]:
+    """(person, name, the number masked or revealed, whether revealed) of the package's people."""
+    people = [(IdNumberReveal.Person.LEGAL_REP, entity.legal_rep_name, entity.legal_rep_id_number)]
+    if entity.uses_agent and entity.agent_id_number:
+        people.append((IdNumberReveal.Person.AGENT, entity.agent_name, entity.agent_id_number))
+    return [(person, name, revealed.get(person) or mask_id_number(number), person in revealed)
+            for person, name, number in people]  # fmt: skip
 
 
 def _reasons_by_concern(kind, chinese):

@@ -196,7 +196,7 @@ def _rows_of_organization_b(owner_b):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from policies.models import Holiday
-    from qualifications.models import Document, DocumentAccess, IdImageConsent
+    from qualifications.models import Document, DocumentAccess, IdImageConsent, IdNumberReveal
 
     from .test_page_queries import World
 
@@ -204,6 +204,7 @@ def _rows_of_organization_b(owner_b):
     world.grow(1)
     document = Document.objects.filter(entity__organization=world.org).first()
     DocumentAccess.objects.create(document=document, user=owner_b, variant="file")
+    IdNumberReveal.objects.create(entity=world.entity, user=owner_b, person="legal_rep")
     IdImageConsent.objects.create(entity=world.entity, user=owner_b, notice_version="1")
     Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
     TOTPDevice.objects.create(user=owner_b, name="phone")
@@ -449,7 +450,7 @@ class AdminWorld:
 
         from accounts.models import User
         from policies.models import Holiday, Policy
-        from qualifications.models import Document, DocumentAccess, Entity, IdImageConsent
+        from qualifications.models import Document, DocumentAccess, Entity, IdImageConsent, IdNumberReveal
 
         w, now = self.world, timezone.now()
         w.grow(n)
@@ -460,6 +461,7 @@ class AdminWorld:
             for d, u in zip(Document.objects.filter(entity__organization=w.org).order_by("-pk")[:n], users, strict=True)
         )
         DocumentAccess.objects.bulk_create(DocumentAccess(document=document, user=u, variant="file") for u in users)
+        IdNumberReveal.objects.bulk_create(IdNumberReveal(entity=w.entity, user=u, person="legal_rep") for u in users)
         entities = Entity.objects.filter(organization=w.org, consents__isnull=True).order_by("-pk")[:n]
         IdImageConsent.objects.bulk_create(
             IdImageConsent(entity=e, user=self.owner, notice_version="1") for e in entities

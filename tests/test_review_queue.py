@@ -66,7 +66,9 @@ def test_only_reviewers_reach_the_queue_and_a_missing_item_is_404(client, accoun
     otp_login(client, account_manager)
     assert client.get(reverse("review-queue")).status_code == 404
     client.logout()
-    client.force_login(owner_a)  # a customer: the admin's log-in
+    client.force_login(owner_a)  # a customer: as if the page did not exist
+    assert client.get(reverse("review-queue")).status_code == 404
+    client.logout()  # anonymous: the admin's log-in
     assert client.get(reverse("review-queue")).status_code == 302
 
 
@@ -235,3 +237,35 @@ def test_a_move_on_a_missing_item_is_404_and_a_get_is_refused(staff_client, view
     assert staff_client.post(reverse(view, args=["signature", 987654321])).status_code == 404
     assert staff_client.post(reverse(view, args=["signature", "not-an-id"])).status_code == 404
     assert staff_client.get(reverse(view, args=["signature", 987654321])).status_code == 405
+
+
+def test_a_customer_reaches_no_staff_route_nor_any_move(client, owner_a, three):
+    package, signature, _template = three
+    client.force_login(owner_a)
+    for name, method in (("review-item", "get"), ("review-claim", "post"), ("review-decide", "post"),
+                         ("review-release", "post"), ("review-reveal", "post")):  # fmt: skip
+        response = getattr(client, method)(reverse(name, args=["signature", signature.pk]),
+                                           {"decision": "approve", "person": "legal_rep"})  # fmt: skip
+        assert response.status_code == 404, name
+    assert Signature.objects.get(pk=signature.pk).status == t.SUBMITTED
+
+
+def test_a_full_id_number_is_shown_only_when_asked_and_each_reveal_is_logged(staff_client, reviewer, three):
+    from qualifications.models import IdNumberReveal
+
+    package, _signature, _template = three
+    entity = package.entity
+    entity.legal_rep_id_number = "11010519491231002X"
+    entity.save(update_fields=["legal_rep_id_number"])
+    page = staff_client.get(reverse("review-item", args=["entity", package.pk])).content.decode()
+    assert "11010519491231002X" not in page and 'data-testid="reveal-legal_rep"' in page
+    assert not IdNumberReveal.objects.exists()
+    shown = staff_client.post(reverse("review-reveal", args=["entity", package.pk]), {"person": "legal_rep"})
+    assert "11010519491231002X" in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    [logged] = IdNumberReveal.objects.all()
+    assert (logged.entity, logged.user, logged.person) == (entity, reviewer, "legal_rep")
+    again = staff_client.get(reverse("review-item", args=["entity", package.pk])).content.decode()
+    assert "11010519491231002X" not in again  # shown once
+    assert staff_client.post(reverse("review-reveal", args=["entity", package.pk]), {"person": "x"}).status_code == 404
+    assert IdNumberReveal.objects.count() == 1

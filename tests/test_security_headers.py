@@ -166,6 +166,7 @@ def world(db, password):
     PartnerAuthorization.objects.create(entity=entity, partner=partner, signatures="丙科技",
                                         valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2027, 1, 1))  # fmt: skip
     qualification_services.document_log_access(document=document, user=customer, variant="file")
+    qualification_services.id_number_reveal(entity=entity, user=superuser, person="legal_rep")
     Holiday.objects.create(day=dt.date(2026, 10, 1), name="国庆节")
     Client().post("/accounts/login/", {"username": customer.email, "password": "wrong"})  # axes records it
     AccessFailureLog.objects.create(username=customer.email, ip_address="127.0.0.1", path_info="/accounts/login/")

@@ -29,6 +29,7 @@ STAFF_GROUPS = {
         "accounts.review_filings",
         *QUALIFICATION_VIEWS,
         "qualifications.view_documentaccess",
+        "qualifications.view_idnumberreveal",
         "signatures.view_signature",
         "policies.view_policy",
         "templates_app.view_smstemplate",

@@ -53,16 +53,20 @@ class Move:
     roles: frozenset[str]
     reasons_required: bool = False  # one or more codes of compliance.reasons, or the move is refused
     second_reviewer: bool = False  # the actor may not be the reviewer who gave the first approval
+    kinds: frozenset[str] = frozenset()  # the kinds of application it exists for (empty: every kind)
 
 
-def _move(action, source, target, *roles, reasons_required=False, second_reviewer=False) -> Move:
-    return Move(action, source, target, frozenset(roles), reasons_required, second_reviewer)
+def _move(action, source, target, *roles, reasons_required=False, second_reviewer=False, kinds=()) -> Move:
+    return Move(action, source, target, frozenset(roles), reasons_required, second_reviewer, frozenset(kinds))
 
 
 MOVES: tuple[Move, ...] = (
     _move(CREATE, NEW, DRAFT, CUSTOMER),
     _move(SUBMIT, DRAFT, SUBMITTED, CUSTOMER),
     _move(RESUBMIT, CHANGES_REQUESTED, SUBMITTED, CUSTOMER),
+    # An entity has one package: refused, it is corrected and sent again (a signature or a template
+    # refused is over: the customer applies anew).
+    _move(RESUBMIT, REJECTED, SUBMITTED, CUSTOMER, kinds={"entity"}),
     _move(WITHDRAW, DRAFT, WITHDRAWN, CUSTOMER),
     _move(WITHDRAW, SUBMITTED, WITHDRAWN, CUSTOMER),
     _move(WITHDRAW, CHANGES_REQUESTED, WITHDRAWN, CUSTOMER),
@@ -88,9 +92,13 @@ MOVES: tuple[Move, ...] = (
 _BY_ACTION = {(m.action, m.source, m.target): m for m in MOVES}
 
 
-def find_move(action: str, source: str, target: str) -> Move | None:
-    """The move ``action`` from ``source`` to ``target``, or None if the table has no such move."""
-    return _BY_ACTION.get((action, source, target))
+def find_move(action: str, source: str, target: str, kind: str = "") -> Move | None:
+    """The move ``action`` from ``source`` to ``target`` for an application of ``kind``, or None if the
+    table has no such move."""
+    move = _BY_ACTION.get((action, source, target))
+    if move is not None and move.kinds and kind not in move.kinds:
+        return None
+    return move
 
 
 def targets(action: str, source: str) -> tuple[str, ...]:
@@ -98,8 +106,8 @@ def targets(action: str, source: str) -> tuple[str, ...]:
     return tuple(m.target for m in MOVES if m.action == action and m.source == source)
 
 
-def allowed(action: str, source: str, target: str, role: str) -> bool:
-    move = find_move(action, source, target)
+def allowed(action: str, source: str, target: str, role: str, kind: str = "") -> bool:
+    move = find_move(action, source, target, kind)
     return move is not None and role in move.roles
 
 
@@ -115,6 +123,7 @@ def can_withdraw(status: str) -> bool:
 # The review queue: what waits for a reviewer, and what a reviewer holds.
 QUEUED_STATES = frozenset({SUBMITTED, IN_REVIEW, AWAITING_SECOND})
 ENDED_STATES = frozenset({REJECTED, WITHDRAWN})
+REVIEWER_ACTIONS = frozenset({CLAIM, RELEASE, APPROVE, REQUEST_CHANGES, REJECT})
 EDITABLE_STATES = frozenset({DRAFT, CHANGES_REQUESTED})
 
 # The states' names are the labels of the models' Status choices (one name per state, through the
@@ -157,6 +166,6 @@ PACKAGE_NEXT_STEP = {
         "Correct the documents as the reviewer asks, then send it again",
     ),
     APPROVED: ("资质已通过平台审核", "The package passed the platform's review"),
-    REJECTED: ("按原因处理后联系客户经理", "Mind the reason, then contact your account manager"),
+    REJECTED: ("按原因补正材料后重新提交", "Correct the documents as the reasons say, then send it again"),
     WITHDRAWN: ("无", "Nothing"),
 }

@@ -15,6 +15,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from compliance.evidence import FOUR_EYES_CASES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -330,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
 # Review (docs/review.md): where approval needs a second, different reviewer (compliance.evidence:
 # "partner", "special_industry"; empty: nowhere), and the review target in working days.
 REVIEW_FOUR_EYES = tuple(env.list("REVIEW_FOUR_EYES", default=["partner", "special_industry"]))
+if set(REVIEW_FOUR_EYES) - set(FOUR_EYES_CASES):  # a typo would turn four-eyes off without a word
+    raise ImproperlyConfigured(
+        f"REVIEW_FOUR_EYES: unknown {sorted(set(REVIEW_FOUR_EYES) - set(FOUR_EYES_CASES))}; known: {FOUR_EYES_CASES}."
+    )
 REVIEW_TARGET_WORKING_DAYS = env.int("REVIEW_TARGET_WORKING_DAYS", default=1)
 # A claim nobody acted on for this long goes back to the queue (the beat task release-idle-claims).
 REVIEW_CLAIM_IDLE_HOURS = env.int("REVIEW_CLAIM_IDLE_HOURS", default=4)

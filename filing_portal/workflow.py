@@ -86,7 +86,7 @@ def check_move(obj, *, action: str, to_status: str, actor, reason_codes=()) -> t
     """The move of the table ``actor`` may make on ``obj`` now, and the role they make it in, or
     TransitionRefused saying why. Nothing is written."""
     current = obj.status
-    found = t.find_move(action, current, to_status)
+    found = t.find_move(action, current, to_status, kind_of(obj))
     if found is None:
         names = {"a": state_label(current) if current else "—", "b": state_label(to_status)}
         raise TransitionRefused(_("This cannot go from “%(a)s” to “%(b)s”.") % names)
@@ -100,6 +100,8 @@ def check_move(obj, *, action: str, to_status: str, actor, reason_codes=()) -> t
         raise TransitionRefused(_("Unknown reason code: %(codes)s.") % {"codes": "、".join(unknown)})
     if found.second_reviewer and actor is not None and actor.pk == first_approver_id(obj):
         raise TransitionRefused(_("A second, different reviewer must decide: you gave the first approval."))
+    if role == t.REVIEWER and staff.is_member(actor, obj.organization_id):
+        raise TransitionRefused(_("You cannot review your own organization's application."))
     return found, role
 
 
@@ -141,7 +143,7 @@ def record_creation(obj, *, actor, submit: bool, created_note: str = "", submitt
     if submit:
         steps.append((t.SUBMIT, t.DRAFT, t.SUBMITTED, submitted_note))
     for action, source, target, note in steps:
-        found = t.find_move(action, source, target)
+        found = t.find_move(action, source, target, kind_of(obj))
         role = _role(actor, obj.organization_id, found.roles)
         if role is None:
             raise TransitionRefused(_("You may not make this change."))

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +77,10 @@ def entity_create(*, organization, user, data: dict) -> Entity:
     try:
         with transaction.atomic():
             entity.save()
-    except IntegrityError as exc:  # the same USCC, registered a moment ago
+    except IntegrityError as exc:  # the same USCC, or the organization's own entity, registered a moment ago
+        if entity.is_own and Entity.objects.filter(organization=organization, is_own=True).exists():
+            raise ValidationError({"is_own": _("Your organization's own entity was registered a moment ago: "
+                                               "register this one as a partner.")}) from exc  # fmt: skip
         raise _uscc_taken_error(entity.uscc, organization) from exc
     return entity
 
@@ -122,7 +126,10 @@ def entity_transfer(*, entity: Entity, organization) -> None:
     withdrawn and the images scheduled for deletion; the new owner uploads and consents anew.
     """
     with transaction.atomic():
-        Entity.objects.filter(pk=entity.pk).update(organization=organization)
+        # It becomes the new organization's own only if that one has none yet; its review follows it.
+        own = not Entity.objects.filter(organization=organization, is_own=True).exists()
+        Entity.objects.filter(pk=entity.pk).update(organization=organization, is_own=own)
+        PackageReview.objects.filter(entity=entity).update(organization=organization)
         forget_organization_rows()  # as entity_set_status
         consent_withdraw(entity=entity)
 
@@ -149,9 +156,19 @@ def entity_checklist(*, entity: Entity) -> list[rules.Requirement]:
 
 
 def _evidence_changed(entity_id) -> None:
-    """The entity's evidence changed: the live applications resting on it learn what broke (after commit)."""
+    """The entity's evidence changed, inside the caller's transaction: what waits for a review of it
+    is marked changed (a reviewer who opened it before cannot decide on what they did not see:
+    review.services.decide compares ``updated_at``), and, after commit, the live applications resting
+    on it learn what broke (review.blockers)."""
+    from compliance import transitions as t
     from review.blockers import entity_changed
+    from signatures.models import Signature
 
+    now, queued = timezone.now(), sorted(t.QUEUED_STATES)
+    PackageReview.objects.filter(entity_id=entity_id, status__in=queued).update(updated_at=now)
+    Signature.objects.filter(status__in=queued).filter(
+        Q(entity_id=entity_id) | Q(partner_authorization__partner_id=entity_id)
+    ).update(updated_at=now)
     entity_changed(entity_id)
 
 
@@ -163,8 +180,12 @@ def package_submit(*, entity: Entity, user) -> PackageReview:
 
     if not all(item.satisfied for item in entity_checklist(entity=entity)):
         raise ValidationError(_("Upload every document the checklist asks for before sending the package for review."))
+    from review.blockers import entity_changed
+
     with transaction.atomic():
+        Entity.objects.select_for_update().filter(pk=entity.pk).first()  # two first submissions at once: one waits
         review = PackageReview.objects.filter(entity=entity).first()
+        entity_changed(entity.pk)  # its blockers as they are now, once committed (an expired ID stays one)
         if review is None:
             now = timezone.now()
             review = PackageReview.objects.create(entity=entity, organization=entity.organization,

@@ -155,7 +155,7 @@ def _package_review_context(entity, org, *, complete: bool, chinese: bool) -> di
         "package_review": review, "package_decision": decision, "package_next": step,
         "package_blockers": review_selectors.shown_reasons(review.blockers if review else (), chinese=chinese),
         "can_submit_package": complete and entity.organization_id == org.pk
-        and (review is None or review.status in (t.DRAFT, t.CHANGES_REQUESTED)),
+        and (review is None or review.status in (t.DRAFT, t.CHANGES_REQUESTED, t.REJECTED)),
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from accounts.models import Organization
 from compliance import checklists
 from compliance import reasons as catalogue
 from compliance import transitions as t
+from compliance.qualification import AGENT_ALLOWED
 from compliance.validators import mask_id_number
 from filing_portal.workflow import TransitionRefused, state_label
 from qualifications import services as qualification_services
@@ -111,7 +112,9 @@ def reveal_view(request, kind, pk):
         raise Http404
     application = _application(kind, pk)
     person = request.POST.get("person", "")
-    if person not in IdNumberReveal.Person.values:
+    people = {person for person, *_rest in _id_numbers(application.entity, {})}
+    # Only while the package waits for the platform, and only a person the entity files with.
+    if person not in people or application.status not in t.QUEUED_STATES:
         raise Http404
     number = qualification_services.id_number_reveal(entity=application.entity, user=viewer, person=person,
                                                      request=request)  # fmt: skip
@@ -153,6 +156,7 @@ def _item_page(request, kind, pk, revealed=None):
         "rule_reasons_by_concern": _reasons_by_concern(kind, chinese)[1],
         "checklist_items": checklists.items_for(kind, conditions=adapter.conditions(application)),
         "id_numbers": _id_numbers(adapter.entity(application), revealed or {}) if kind == catalogue.ENTITY else [],
+        "may_reveal": application.status in t.QUEUED_STATES,
     }  # fmt: skip
     return render(request, "admin/review/item.html", context)
 
@@ -160,7 +164,7 @@ def _item_page(request, kind, pk, revealed=None):
 def _id_numbers(entity, revealed) -> list[tuple]:
     """(person, name, the number masked or revealed, whether revealed) of the package's people."""
     people = [(IdNumberReveal.Person.LEGAL_REP, entity.legal_rep_name, entity.legal_rep_id_number)]
-    if entity.uses_agent and entity.agent_id_number:
+    if entity.uses_agent and entity.kind in AGENT_ALLOWED and entity.agent_id_number:
         people.append((IdNumberReveal.Person.AGENT, entity.agent_name, entity.agent_id_number))
     return [(person, name, revealed.get(person) or mask_id_number(number), person in revealed)
             for person, name, number in people]  # fmt: skip
@@ -218,8 +222,9 @@ def decide_view(request, kind, pk):
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields and field != "__all__" else ""
+            colon = "：" if (request.LANGUAGE_CODE or "").startswith("zh") else ": "
             for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}{colon}{error}" if label else error)
         return _back(kind, pk)
     data = form.cleaned_data
     try:

@@ -21,17 +21,16 @@ LIVE = (*sorted(t.QUEUED_STATES), t.CHANGES_REQUESTED, t.APPROVED)
 REPLACED = "EVID_DOCUMENT_REPLACED"
 
 
-def _replaced_since(entity_id, since) -> bool:
-    """Whether a document the application was submitted with has been replaced since: one uploaded
-    after ``since`` of a kind the entity already had then (a document added, of a new kind, is not)."""
-    from django.db.models import Exists, OuterRef
-
+def _replaced_since(since, *, entities, evidence=None) -> bool:
+    """Whether a document the application rests on was replaced after ``since``: a package document of
+    one of ``entities``, or one of its own evidence files (``evidence``: a filter on the document's
+    trademark, app or letter). A document added, of a new kind or for other evidence, is not."""
     from qualifications.models import Document
 
     if since is None:
         return False
-    before = Document.objects.filter(entity_id=entity_id, kind=OuterRef("kind"), uploaded_at__lte=since)
-    return Document.objects.filter(entity_id=entity_id, uploaded_at__gt=since).filter(Exists(before)).exists()
+    package = Q(entity_id__in=entities, kind__in=rules.PACKAGE_KINDS, partner_authorization__isnull=True)
+    return Document.objects.filter(replaced_at__gt=since).filter(package | (evidence or Q(pk__in=[]))).exists()
 
 
 def signature_blockers(signature) -> list[str]:
@@ -51,8 +50,16 @@ def signature_blockers(signature) -> list[str]:
         app_source_accepted=signature.source in policy.accepted_sources,
     )
     codes = [v.code for v in broken]
-    if signature.status in t.QUEUED_STATES and _replaced_since(signature.entity_id, signature.submitted_at):
-        codes.append(REPLACED)
+    if signature.status in t.QUEUED_STATES:
+        entities = [signature.entity_id]
+        evidence = Q(pk__in=[])
+        for field in ("trademark", "app", "partner_authorization"):
+            if getattr(signature, f"{field}_id"):
+                evidence |= Q(**{f"{field}_id": getattr(signature, f"{field}_id")})
+        if signature.partner_authorization_id:
+            entities.append(signature.partner_authorization.partner_id)
+        if _replaced_since(signature.submitted_at, entities=entities, evidence=evidence):
+            codes.append(REPLACED)
     return codes
 
 
@@ -66,7 +73,7 @@ def package_blockers(review) -> list[str]:
     agent = entity.uses_agent and entity.kind in rules.AGENT_ALLOWED
     if rules.id_document_expired(entity.agent_id_valid_until if agent else entity.legal_rep_id_valid_until):
         codes.append("REV_ID_CARD_EXPIRED")
-    if review.status in t.QUEUED_STATES and _replaced_since(entity.pk, review.submitted_at):
+    if review.status in t.QUEUED_STATES and _replaced_since(review.submitted_at, entities=[entity.pk]):
         codes.append(REPLACED)
     return codes
 

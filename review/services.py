@@ -52,7 +52,9 @@ def release(application, *, actor=None):
     """Give a claim back to the queue: the reviewer who holds it, or a scheduled task (``actor``
     None) for a claim left idle. In review goes back to submitted."""
     target = t.SUBMITTED if application.status == t.IN_REVIEW else application.status
-    expected = {"reviewer": actor} if actor is not None else {"reviewer": application.reviewer_id}
+    # The claim as it was read: a reviewer who released and claimed again meanwhile keeps the new claim.
+    expected = {"reviewer": actor if actor is not None else application.reviewer_id,
+                "claimed_at": application.claimed_at}  # fmt: skip
     return workflow.move(
         application, action=t.RELEASE, to_status=target, actor=actor,
         fields={"reviewer": None, "claimed_at": None}, expected=expected,
@@ -109,6 +111,7 @@ def decide(application, *, reviewer, decision: str, reason_codes=(), note: str =
     if seen is not None:
         expected["updated_at"] = seen
     if decision == t.APPROVE:
+        reason_codes = ()  # an approval gives no reason: the checklist it satisfied is its record
         target = t.AWAITING_SECOND if application.status == t.IN_REVIEW and four_eyes(application) else t.APPROVED
     else:
         target = t.CHANGES_REQUESTED if decision == t.REQUEST_CHANGES else t.REJECTED

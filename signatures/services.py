@@ -175,6 +175,14 @@ def _passing(draft: Draft, acknowledge_warnings: bool, exclude=None) -> Precheck
     return result
 
 
+def _blockers_after_commit(entity_id) -> None:
+    """A submission passed the evidence rules as it was checked; what still breaks (an expired ID the
+    engine does not judge, another of the entity's problems) is recomputed once it is committed."""
+    from review.blockers import entity_changed
+
+    entity_changed(entity_id)
+
+
 def _snapshot(result: Precheck) -> dict:
     return {"precheck": [asdict(v) for v in result.violations], "policy_notices": list(result.policy_notices),
             "policy_keys": list(result.change_keys), "warnings_acknowledged": bool(result.warnings),
@@ -207,6 +215,7 @@ def signature_submit(*, organization, user, draft: Draft, acknowledge_warnings: 
                 organization=organization, status=states.SUBMITTED, created_by=user, submitted_at=now,
                 updated_at=now, **_fields(draft), **_snapshot(result),
             )  # fmt: skip
+            _blockers_after_commit(signature.entity_id)
             # A marker, not text: the timeline shows it in the reader's language.
             workflow.record_creation(signature, actor=user, submit=True,
                                      submitted_note=WARNINGS_ACKNOWLEDGED if result.warnings else "")  # fmt: skip
@@ -235,6 +244,7 @@ def signature_update(*, signature: Signature, user, draft: Draft, submit: bool, 
         return signature
     result = _passing(draft, acknowledge_warnings, exclude=signature.pk)
     action = states.SUBMIT if signature.status == states.DRAFT else states.RESUBMIT
+    _blockers_after_commit(draft.entity.pk)
     try:
         return workflow.move(
             signature, action=action, to_status=states.SUBMITTED, actor=user,
@@ -253,5 +263,7 @@ def violation_text(violation: Violation) -> str:
 
 
 def signature_withdraw(*, signature: Signature, actor) -> Signature:
-    """The customer withdraws an application that is not yet under review (the table says from where)."""
-    return workflow.move(signature, action=states.WITHDRAW, to_status=states.WITHDRAWN, actor=actor)
+    """The customer withdraws an application until the platform decides (the table says from where)."""
+    # Withdrawn while a reviewer held it, the claim ends with it.
+    return workflow.move(signature, action=states.WITHDRAW, to_status=states.WITHDRAWN, actor=actor,
+                         fields={"reviewer": None, "claimed_at": None})  # fmt: skip

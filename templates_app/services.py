@@ -188,6 +188,14 @@ def whitelist_exclusions(template: SmsTemplate | None) -> list[int]:
     return [pk for pk in (template.pk, template.previous_id) if pk is not None]
 
 
+def _blockers_after_commit(signature) -> None:
+    """A template's blockers are its signature's evidence's: recomputed once the submission is committed
+    (a template cannot mend them, so a submission does not clear them)."""
+    from review.blockers import entity_changed
+
+    entity_changed(signature.entity_id)
+
+
 def _snapshot(result: TemplateCheck) -> dict:
     return {"precheck": [asdict(v) for v in result.violations], "policy_keys": list(result.change_keys),
             "blockers": []}  # fmt: skip
@@ -231,6 +239,7 @@ def template_submit(*, organization, user, signature, kind: str, name: str, text
             status=states.SUBMITTED, created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
         )  # fmt: skip
         workflow.record_creation(template, actor=user, submit=True)
+        _blockers_after_commit(signature)
     return template
 
 
@@ -261,6 +270,7 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
         _refuse_if_blocked(result)
         fields.update(submitted_at=timezone.now(), **_snapshot(result))
         action = states.SUBMIT if current == states.DRAFT else states.RESUBMIT
+        _blockers_after_commit(signature)
         try:
             return workflow.move(template, action=action, to_status=states.SUBMITTED, actor=user, fields=fields)
         except TransitionRefused as refused:
@@ -293,6 +303,7 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
                 text=text, status=states.SUBMITTED, version=version, previous=template,
                 created_by=user, submitted_at=now, updated_at=now, **_snapshot(result),
             )  # fmt: skip
+            _blockers_after_commit(template.signature)
             workflow.record_creation(revision, actor=user, submit=True,
                                      created_note=f"v{template.version} → v{revision.version}")  # fmt: skip
     except IntegrityError as exc:  # the database's own rule (template_one_revision_under_way), should a lock not hold
@@ -301,8 +312,10 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
 
 
 def template_withdraw(*, template: SmsTemplate, actor) -> SmsTemplate:
-    """The customer withdraws a template that is not yet under review (the table says from where)."""
-    return workflow.move(template, action=states.WITHDRAW, to_status=states.WITHDRAWN, actor=actor)
+    """The customer withdraws a template until the platform decides (the table says from where)."""
+    # Withdrawn while a reviewer held it, the claim ends with it.
+    return workflow.move(template, action=states.WITHDRAW, to_status=states.WITHDRAWN, actor=actor,
+                         fields={"reviewer": None, "claimed_at": None})  # fmt: skip
 
 
 def validate_test_send(*, template: SmsTemplate, delivered: bool, failure_code: str, sent_on):

@@ -269,3 +269,14 @@ def test_a_full_id_number_is_shown_only_when_asked_and_each_reveal_is_logged(sta
     assert "11010519491231002X" not in again  # shown once
     assert staff_client.post(reverse("review-reveal", args=["entity", package.pk]), {"person": "x"}).status_code == 404
     assert IdNumberReveal.objects.count() == 1
+
+
+def test_no_reveal_once_decided_nor_of_an_agent_the_entity_does_not_file_with(staff_client, three):
+    from qualifications.models import IdNumberReveal
+
+    package, _signature, _template = three
+    reveal = reverse("review-reveal", args=["entity", package.pk])
+    assert staff_client.post(reveal, {"person": "agent"}).status_code == 404  # no agent on this entity
+    walk(package, t.APPROVED)
+    assert staff_client.post(reveal, {"person": "legal_rep"}).status_code == 404  # decided: nothing to check
+    assert not IdNumberReveal.objects.exists()

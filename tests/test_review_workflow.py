@@ -71,7 +71,7 @@ def test_every_move_of_every_role_is_allowed_by_the_table_and_nothing_else(signa
     for source, action, target in itertools.product(t.STATES, ACTIONS, t.STATES):
         _in_state(signature, source)
         for name, actor in actors.items():
-            expected = t.allowed(action, source, target, _role_of(name))
+            expected = t.allowed(action, source, target, _role_of(name), kind="signature")
             codes = ("REV_SIGNATURE_MISLEADING",) if action in (t.REQUEST_CHANGES, t.REJECT) else ()
             try:
                 workflow.check_move(signature, action=action, to_status=target, actor=actor, reason_codes=codes)
@@ -81,11 +81,15 @@ def test_every_move_of_every_role_is_allowed_by_the_table_and_nothing_else(signa
             else:
                 assert expected, (source, action, target, name)
                 allowed += 1
-    assert allowed == sum(len(m.roles) for m in t.MOVES if m.source)  # each listed role once, nobody else
+    # each listed role once, nobody else (the moves a signature has: the package's own are walked below)
+    assert allowed == sum(len(m.roles) for m in t.MOVES if m.source and (not m.kinds or "signature" in m.kinds))
     assert refused > allowed
 
 
-@pytest.mark.parametrize("move", [m for m in t.MOVES if m.source], ids=lambda m: f"{m.action}:{m.source}->{m.target}")
+SIGNATURE_MOVES = [m for m in t.MOVES if m.source and (not m.kinds or "signature" in m.kinds)]
+
+
+@pytest.mark.parametrize("move", SIGNATURE_MOVES, ids=lambda m: f"{m.action}:{m.source}->{m.target}")
 def test_each_move_is_made_by_its_roles_and_refused_to_the_others_with_nothing_written(move, signature, actors):
     codes = ("REV_SIGNATURE_MISLEADING",) if move.reasons_required else ()
     for name, actor in actors.items():
@@ -349,3 +353,47 @@ def test_the_beat_task_releases_claims_left_idle_and_leaves_fresh_ones(signature
     signature.refresh_from_db()
     assert (signature.status, signature.reviewer) == (t.SUBMITTED, None)
     assert signature.events.latest("pk").actor_role == t.SYSTEM
+
+
+def test_a_rejected_package_is_sent_again_but_a_rejected_signature_is_over(org_a, owner_a, reviewer, signature):
+    from qualifications import services as qualification_services
+
+    from .factories import walk
+
+    package = qualification_services.package_submit(entity=signature.entity, user=owner_a)
+    walk(package, t.REJECTED, reviewer=reviewer, codes=["REV_LICENCE_ILLEGIBLE"])
+    qualification_services.package_submit(entity=signature.entity, user=owner_a)
+    package.refresh_from_db()
+    assert package.status == t.SUBMITTED and package.events.latest("pk").action == t.RESUBMIT
+    signature = _submitted(signature, owner_a)
+    walk(signature, t.REJECTED, reviewer=reviewer)
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.move(signature, action=t.RESUBMIT, to_status=t.SUBMITTED, actor=owner_a)
+
+
+def test_a_reviewer_who_is_a_member_of_the_organization_cannot_review_its_application(org_a, signature, owner_a):
+    from accounts import roles
+
+    from .factories import MembershipFactory
+
+    insider = make_staff("insider@platform.cn", roles.REVIEWER)
+    MembershipFactory(user=insider, organization=org_a, role="member")
+    signature = _submitted(signature, owner_a)
+    with pytest.raises(workflow.TransitionRefused, match="your own organization"):
+        review.claim(signature, reviewer=insider)
+    assert Signature.objects.get(pk=signature.pk).status == t.SUBMITTED
+
+
+def test_withdrawing_under_review_ends_the_claim(signature, owner_a, reviewer):
+    signature = _submitted(signature, owner_a)
+    review.claim(signature, reviewer=reviewer)
+    signature_services.signature_withdraw(signature=signature, actor=owner_a)
+    assert (signature.status, signature.reviewer, signature.claimed_at) == (t.WITHDRAWN, None, None)
+
+
+def test_an_approval_keeps_no_reason_code(signature, owner_a, reviewer):
+    signature = _submitted(signature, owner_a)
+    review.claim(signature, reviewer=reviewer)
+    review.decide(signature, reviewer=reviewer, decision=t.APPROVE, reason_codes=["SIG_NEUTRAL"],
+                  ticked=manual_codes(signature))  # fmt: skip
+    assert signature.events.latest("pk").reason_codes == []

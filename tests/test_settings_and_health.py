@@ -305,3 +305,11 @@ def test_the_procfile_serves_on_the_port_make_run_was_given():
     makefile = (BASE_DIR / "Makefile").read_text()
     assert "runserver 127.0.0.1:${PORTAL_PORT:-8000}" in procfile
     assert "PORTAL_PORT=$(PORT)" in makefile
+
+
+@pytest.mark.parametrize(("value", "starts"), [("partners", False), ("partner", True), ("", True)])
+def test_a_misspelt_four_eyes_case_stops_the_start_instead_of_turning_four_eyes_off(value, starts):
+    result = _run(["manage.py", "check"], REVIEW_FOUR_EYES=value, VAR_DIR="var/test")
+    assert (result.returncode == 0) == starts, result.stderr
+    if not starts:
+        assert "REVIEW_FOUR_EYES: unknown ['partners']" in result.stderr

@@ -5,10 +5,13 @@ from django.db import migrations, models
 
 
 def mark_own(apps, schema_editor):
-    """Each organization's oldest entity is taken as its own; the reviewer confirms it."""
+    """Each organization's oldest active entity (else its oldest) is taken as its own: the customer
+    can change it while its package is not under review, and the reviewer confirms it."""
     entity = apps.get_model("qualifications", "Entity")
     seen = set()
-    for pk, organization_id in entity.objects.order_by("created_at", "pk").values_list("pk", "organization_id"):
+    rows = sorted(entity.objects.values_list("pk", "organization_id", "status", "created_at"),
+                  key=lambda row: (row[2] != "active", row[3], str(row[0])))  # fmt: skip
+    for pk, organization_id, _status, _created in rows:
         if organization_id not in seen:
             seen.add(organization_id)
             entity.objects.filter(pk=pk).update(is_own=True)

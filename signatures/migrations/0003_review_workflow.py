@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from filing_portal.migration_ops import end_applications_at_decision
 
 
 class Migration(migrations.Migration):
@@ -59,9 +58,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='signatureevent',
             index=models.Index(condition=models.Q(('processed_at__isnull', True)), fields=['at'], name='signatureevent_outbox'),
-        ),
-        migrations.RunPython(
-            end_applications_at_decision("signatures", "Signature", "SignatureEvent", "signature"), migrations.RunPython.noop
         ),
         migrations.AddConstraint(
             model_name='signature',

@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from filing_portal.migration_ops import end_applications_at_decision
 
 
 class Migration(migrations.Migration):
@@ -53,8 +52,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='templateevent',
             index=models.Index(condition=models.Q(('processed_at__isnull', True)), fields=['at'], name='templateevent_outbox'),
-        ),
-        migrations.RunPython(
-            end_applications_at_decision("templates_app", "SmsTemplate", "TemplateEvent", "template"), migrations.RunPython.noop
         ),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from filing_portal.migration_ops import end_applications_at_decision
+
 
 class Migration(migrations.Migration):
 
@@ -14,5 +16,9 @@ class Migration(migrations.Migration):
             model_name='templateevent',
             name='record',
             field=models.JSONField(blank=True, default=dict),
+        ),
+        # After ``record`` exists: the rows whose states left the table keep them there.
+        migrations.RunPython(
+            end_applications_at_decision("templates_app", "SmsTemplate", "TemplateEvent", "template"), migrations.RunPython.noop
         ),
     ]

@@ -59,7 +59,10 @@ class SignatureFacts:
     text: str  # normalised
     source: str
     package_complete: bool
-    own_entity: bool = True  # the organization's own entity, or one shared with it (any other: a partner)
+    # The entity is its organization's own (Entity.is_own). An entity shared with another account of the
+    # same group (EntityShare, granted by the account manager) counts as its owner says: the group's
+    # own entity is filed for by each of its accounts; a partner stays a partner.
+    own_entity: bool = True
     trademark: TrademarkFacts | None = None
     app: AppFacts | None = None
     partner: PartnerFacts | None = None

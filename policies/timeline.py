@@ -65,13 +65,20 @@ def current_policy(as_of=None, carrier=None) -> Policy:
     return policy_as_of(as_of, carrier, changes=timeline())
 
 
-def expected_by(start, n: int):
-    """The n-th working day after ``start`` on China's calendar, and whether that date is exact
-    (the package or the admin's holiday table covers its year) or an estimate from weekends only."""
+def holiday_table() -> list:
+    """The admin's holidays and make-up days, (day, is_workday), from the shared cache (else one query)."""
     table = cache.get(HOLIDAYS_KEY)
     if table is None:
         table = list(Holiday.objects.values_list("day", "is_workday"))
         cache.set(HOLIDAYS_KEY, table, CACHE_SECONDS)
+    return table
+
+
+def expected_by(start, n: int, *, table=None):
+    """The n-th working day after ``start`` on China's calendar, and whether that date is exact
+    (the package or the admin's holiday table covers its year) or an estimate from weekends only.
+    ``table``: holiday_table(), when the caller computes many dates at once (read once)."""
+    table = holiday_table() if table is None else table
     rows = [(day, is_workday) for day, is_workday in table if day >= start]
     holidays = frozenset(d for d, is_workday in rows if not is_workday)
     make_up = frozenset(d for d, is_workday in rows if is_workday)

@@ -78,10 +78,10 @@ def _check_summary(precheck) -> str:
     return ("、" if (get_language() or "").startswith("zh") else ", ").join(parts)
 
 
-def _due(submitted_at) -> tuple[dt.date, bool]:
+def _due(submitted_at, table) -> tuple[dt.date, bool]:
     from policies.timeline import expected_by
 
-    return expected_by(timezone.localdate(submitted_at), settings.REVIEW_TARGET_WORKING_DAYS)
+    return expected_by(timezone.localdate(submitted_at), settings.REVIEW_TARGET_WORKING_DAYS, table=table)
 
 
 def _rows(kind: str):
@@ -133,7 +133,10 @@ def queue(*, viewer, kind="", organization_id=None, manager_id=None, assignee=""
     (at least 1, 3 or 7 days), ``overdue`` only. Oldest first."""
     from .selectors import shown_reasons
 
+    from policies.timeline import holiday_table
+
     chinese = (get_language() or "").startswith("zh")
+    holidays = holiday_table()  # read once for the whole queue
     rows = []
     for each in (catalogue.ENTITY, catalogue.SIGNATURE, catalogue.TEMPLATE):
         if kind and kind != each:
@@ -142,7 +145,7 @@ def queue(*, viewer, kind="", organization_id=None, manager_id=None, assignee=""
         awaiting = [obj.pk for obj in found if obj.status == t.AWAITING_SECOND]
         first = _first_approvers(each, awaiting) if awaiting else {}
         for obj in found:
-            due, exact = _due(obj.submitted_at or obj.updated_at)
+            due, exact = _due(obj.submitted_at or obj.updated_at, holidays)
             manager = obj.organization.account_manager
             rows.append(QueueRow(
                 kind=each, pk=obj.pk, label=_label(each, obj), organization_id=obj.organization_id,

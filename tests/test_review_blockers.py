@@ -98,3 +98,25 @@ def test_a_document_of_a_new_kind_added_after_submission_is_no_blocker(
                   "valid_until": today + dt.timedelta(days=30)},
         )  # fmt: skip
     assert Signature.objects.get(pk=signature.pk).blockers == []
+
+
+def test_a_package_changed_after_the_reviewer_opened_it_cannot_be_decided_on(
+    org_a, owner_a, reviewer, signature, django_capture_on_commit_callbacks
+):
+    from review import services as review
+    from review.kinds import manual_codes
+    from review.services import TransitionRefused
+
+    package = qualification_services.package_submit(entity=signature.entity, user=owner_a)
+    review.claim(package, reviewer=reviewer)
+    seen = package.updated_at  # what the reviewer's page showed
+    qualification_services.consent_grant(entity=signature.entity, user=owner_a)
+    upload = SimpleUploadedFile("id.jpg", jpeg(), content_type="image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        qualification_services.document_upload(entity=signature.entity, user=owner_a, kind="legal_rep_id_front",
+                                                upload=upload)  # fmt: skip
+    with pytest.raises(TransitionRefused):
+        review.decide(package, reviewer=reviewer, decision=t.APPROVE, seen=seen, ticked=manual_codes(package))
+    package.refresh_from_db()
+    assert package.status == t.IN_REVIEW and package.blockers == ["EVID_DOCUMENT_REPLACED"]
+    assert Signature.objects.get(pk=signature.pk).updated_at > signature.updated_at  # its reviewer is told too

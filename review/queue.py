@@ -131,9 +131,9 @@ def queue(*, viewer, kind="", organization_id=None, manager_id=None, assignee=""
     """The queue as ``viewer`` (a reviewer) sees it, filtered: ``kind`` (entity, signature, template),
     an organization, an account manager, ``assignee`` ("me", "none", or a reviewer's id), ``waited``
     (at least 1, 3 or 7 days), ``overdue`` only. Oldest first."""
-    from .selectors import shown_reasons
-
     from policies.timeline import holiday_table
+
+    from .selectors import shown_reasons
 
     chinese = (get_language() or "").startswith("zh")
     holidays = holiday_table()  # read once for the whole queue

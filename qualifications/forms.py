@@ -83,16 +83,23 @@ class EntityForm(forms.ModelForm):
             **{f: Select() for f in ("kind", "industry", "legal_rep_id_type", "agent_id_type")},
         }
 
-    def __init__(self, *args, own_entity=None, **kwargs):
-        """``own_entity``: the organization's own entity, if it has one (a new entity is then a partner)."""
+    def __init__(self, *args, own_entity=None, own_editable=True, **kwargs):
+        """``own_entity``: the organization's own entity, if it has one (another entity is then a partner);
+        ``own_editable``: whether whose entity it is may still change (not while its package is under
+        review or approved)."""
         super().__init__(*args, **kwargs)
-        # Whose entity is it: asked once, when the organization registers its first entity; any other is a
-        # partner (a signature in its name needs its letter). The reviewer confirms it.
-        self.own_entity = own_entity
-        if self.instance._state.adding and own_entity is None:
-            self.fields["is_own"] = forms.BooleanField(
-                label=_("This is my organization itself, not a partner"), required=False, initial=True,
+        # Whose entity is it: the customer says, with no default (a partner registered as "ours" is the
+        # mistake this question is for), while the organization has no own entity or this is it; any
+        # other is a partner (a signature in its name needs its letter). The reviewer confirms it.
+        self.own_entity = own_entity if own_entity is None or own_entity.pk != self.instance.pk else None
+        if own_editable and self.own_entity is None:
+            self.fields["is_own"] = forms.TypedChoiceField(
+                label=_("Whose entity is it?"), widget=forms.RadioSelect, coerce=lambda value: value == "own",
+                choices=[("own", _("My organization itself")), ("partner", _("A partner of my organization"))],
+                initial=None if self.instance._state.adding else ("own" if self.instance.is_own else "partner"),
+                required=self.instance._state.adding, empty_value=None,  # editing, left out: unchanged
                 help_text=_("A partner's name goes on a signature only with the partner's authorization letter."),
+                error_messages={"required": _("Say whether this entity is your organization itself or a partner.")},
             )  # fmt: skip
         self.fields["industry"].choices = industry_choices()
         self.fields["industry"].help_text = _("* needs an extra permit from the industry's regulator.")

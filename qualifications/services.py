@@ -88,12 +88,29 @@ def entity_create(*, organization, user, data: dict) -> Entity:
 AGENT_ID_IMAGE_KINDS = frozenset({rules.AGENT_ID_FRONT, rules.AGENT_ID_BACK})
 
 
+def own_editable(review) -> bool:
+    """Whose an entity is may change until its package is under the platform's review or approved."""
+    from compliance import transitions as t
+
+    return review is None or review.status in (*t.EDITABLE_STATES, t.REJECTED, t.WITHDRAWN)
+
+
 def entity_update(*, entity: Entity, data: dict) -> Entity:
     """Save the entity. Filing through an agent turned off, the agent's ID images are scheduled for
     deletion at once, as on a withdrawn consent: nobody needs them any more (PIPL art. 47)."""
     for field in ENTITY_FIELDS:
         if field in data:
             setattr(entity, field, data[field])
+    if data.get("is_own") is not None:
+        if not own_editable(PackageReview.objects.filter(entity=entity).first()):
+            raise ValidationError({"is_own": _("The package is under review or approved: whose entity it is "
+                                               "cannot change now.")})  # fmt: skip
+        if (
+            data["is_own"]
+            and Entity.objects.filter(organization=entity.organization, is_own=True).exclude(pk=entity.pk).exists()
+        ):
+            raise ValidationError({"is_own": _("Your organization already has its own entity.")})
+        entity.is_own = bool(data["is_own"])
     if Entity.objects.filter(uscc=entity.uscc).exclude(pk=entity.pk).exists():
         raise _uscc_taken_error(entity.uscc, entity.organization)
     try:

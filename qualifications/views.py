@@ -93,7 +93,10 @@ def entity_create(request, org_id):
 def entity_edit(request, org_id, entity_id):
     membership = _membership(request, org_id)
     entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
-    form = EntityForm(request.POST or None, instance=entity)
+    review = selectors.package_review(entity=entity)
+    form = EntityForm(request.POST or None, instance=entity,
+                      own_entity=selectors.own_entity(organization=membership.organization),
+                      own_editable=services.own_editable(review))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             services.entity_update(entity=entity, data=form.cleaned_data)

@@ -42,6 +42,7 @@ def entity_data(**overrides):
         "legal_rep_id_type": "resident_id",
         "legal_rep_id_number": ID_A,
         "agent_id_type": "resident_id",
+        "is_own": "own",  # asked of the organization's first entity (a later one is a partner)
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

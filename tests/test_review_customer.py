@@ -83,7 +83,10 @@ def test_the_first_entity_is_asked_whose_it_is_and_later_ones_are_partners(clien
     client.force_login(owner_a)
     url = reverse("org:entity-create", args=[org_a.pk])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'name="is_own"' in page and "not a partner" in page
+    assert 'name="is_own"' in page and 'value="own"' in page and 'value="partner"' in page
+    assert "checked" not in page.split('name="is_own"')[1][:200]  # no default: the customer says
+    refused = client.post(url, {"name": "北京百度网讯科技有限公司"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Say whether this entity is your organization itself or a partner." in refused
     own = make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B")
     assert own.is_own
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -133,3 +136,21 @@ def test_the_customer_sends_a_complete_package_for_review_sees_the_decision_and_
     client.post(reverse("org:entity-package-submit", args=[org_a.pk, incomplete.pk]))
     assert PackageReview.objects.get(entity=incomplete).status == t.SUBMITTED
     assert PackageReview.objects.get(entity=incomplete).events.latest("pk").action == t.RESUBMIT
+
+
+def test_whose_entity_it_is_changes_until_its_package_is_under_review(client, org_a, owner_a, reviewer):
+    from qualifications import services as qualification_services
+
+    from .test_qualifications import entity_data
+
+    own = complete_package(make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                                       legal_rep_name="张三", legal_rep_id_number="11010519491231002X"))  # fmt: skip
+    client.force_login(owner_a)
+    edit = reverse("org:entity-edit", args=[org_a.pk, own.pk])
+    data = entity_data(name=own.name, uscc=own.uscc, legal_rep_id_number="", is_own="partner")
+    assert client.post(edit, data).status_code == 302
+    own.refresh_from_db()
+    assert not own.is_own  # a partner after all
+    qualification_services.package_submit(entity=own, user=owner_a)
+    page = client.get(edit).content.decode()
+    assert 'name="is_own"' not in page  # under review: it stays as sent

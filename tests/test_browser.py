@@ -142,6 +142,7 @@ def test_register_an_entity_upload_its_documents_and_see_the_checklist_turn_gree
     expect(uscc).to_have_class(re.compile("is-valid"))
     page.locator("#id_legal_rep_name").fill("张三")
     page.locator("#id_legal_rep_id_number").fill("11010519491231002X")
+    page.get_by_label("本组织自身").check()  # whose entity it is: asked, with no default
     page.get_by_role("button", name="保存").click()
 
     expect(page.get_by_test_id("entity-name")).to_have_text("甲科技有限公司")

@@ -170,7 +170,8 @@ def test_transitions(action, current, target, role, allowed):
 def test_every_state_is_in_the_table():
     targets = {m.target for m in t.MOVES}
     assert targets <= set(t.STATES)
-    assert set(t.STATES) - {m.source for m in t.MOVES} == {t.APPROVED, t.REJECTED, t.WITHDRAWN}  # the ends
+    # the ends of a signature's life (a package refused is sent again: its own move)
+    assert set(t.STATES) - {m.source for m in t.MOVES if not m.kinds} == {t.APPROVED, t.REJECTED, t.WITHDRAWN}
 
 
 @pytest.mark.parametrize(

@@ -69,10 +69,17 @@ def seed() -> dict:
     user, org = result.user, result.organization
     serial = itertools.count(1)
     entities = Entity.objects.bulk_create(
-        Entity(organization=org, name=f"福州第{i}号云通信科技有限公司", uscc=f"91350100{next(serial):010d}",
-               legal_rep_name="张三", legal_rep_id_number="11010519491231002X", created_by=user)
+        Entity(
+            organization=org,
+            name=f"福州第{i}号云通信科技有限公司",
+            uscc=f"91350100{next(serial):010d}",
+            legal_rep_name="张三",
+            legal_rep_id_number="11010519491231002X",
+            created_by=user,
+            is_own=i == 0,
+        )
         for i in range(100)
-    )  # fmt: skip
+    )  # fmt: skip  (the first is the organization itself, the others its partners)
     Document.objects.bulk_create(
         Document(entity=e, kind=kind, content_type="image/png", sha256="0" * 64, uploaded_by=user)
         for e in entities

@@ -155,10 +155,11 @@ def _page_evidence(entity_id):
     return parts[0].union(*parts[1:], all=True).order_by("e_rank", "e_sort", "e_pk")
 
 
-def entity_get(*, organization, entity_id, consent: bool = False) -> Entity:
+def entity_get(*, organization, entity_id, consent: bool = False, review: bool = False) -> Entity:
     """An entity the organization owns: every change goes through this (a shared one is a 404 here).
-    With ``consent``, also when its active consent to ID images was given (see with_consent())."""
-    entities = organization.entities.all()
+    With ``consent``, also when its active consent to ID images was given (see with_consent()); with
+    ``review``, the platform's review of its package read with it (package_review())."""
+    entities = organization.entities.select_related("package_review") if review else organization.entities.all()
     try:
         return (with_consent(entities) if consent else entities).get(pk=entity_id)
     except (Entity.DoesNotExist, ValueError):

@@ -92,11 +92,11 @@ def entity_create(request, org_id):
 @require_http_methods(["GET", "POST"])
 def entity_edit(request, org_id, entity_id):
     membership = _membership(request, org_id)
-    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
-    review = selectors.package_review(entity=entity)
-    form = EntityForm(request.POST or None, instance=entity,
-                      own_entity=selectors.own_entity(organization=membership.organization),
-                      own_editable=services.own_editable(review))  # fmt: skip
+    entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id, review=True)
+    # Whose entity it is: the organization's own is asked for only when this one is not it.
+    own = entity if entity.is_own else selectors.own_entity(organization=membership.organization)
+    form = EntityForm(request.POST or None, instance=entity, own_entity=own,
+                      own_editable=services.own_editable(selectors.package_review(entity=entity)))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             services.entity_update(entity=entity, data=form.cleaned_data)

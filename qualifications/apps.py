@@ -12,12 +12,13 @@ class QualificationsConfig(AppConfig):
     def ready(self):
         from filing_portal.choices import forget_organization_rows
 
-        from .models import Entity, EntityShare, IcpApp, PartnerAuthorization, Trademark
+        from .models import Document, Entity, EntityShare, IcpApp, PartnerAuthorization, Trademark
 
-        # The forms' options kept per organization (the signature form's entities and evidence) are
-        # forgotten whenever one of these is saved or deleted, by the admin too (filing_portal/choices.py);
-        # the services' UPDATEs of an entity forget them themselves (services.py).
-        for model in (Entity, EntityShare, Trademark, IcpApp, PartnerAuthorization):
+        # The forms' options kept per organization (the signature form's entities and evidence) and the
+        # live check's entity with what its package holds are forgotten whenever one of these is saved
+        # or deleted, by the admin too (filing_portal/choices.py); the services' UPDATEs of an entity or
+        # its documents forget them themselves (services.py: _evidence_changed, document_purge).
+        for model in (Entity, EntityShare, Trademark, IcpApp, PartnerAuthorization, Document):
             for signal in (post_save, post_delete):
                 signal.connect(
                     forget_organization_rows, sender=model,

@@ -181,6 +181,7 @@ def _evidence_changed(entity_id) -> None:
     from review.blockers import entity_changed
     from signatures.models import Signature
 
+    forget_organization_rows()  # the kept options and live-check entities (an UPDATE sends no signal)
     now, queued = timezone.now(), sorted(t.QUEUED_STATES)
     PackageReview.objects.filter(entity_id=entity_id, status__in=queued).update(updated_at=now)
     Signature.objects.filter(status__in=queued).filter(
@@ -534,6 +535,7 @@ def document_purge(*, document: Document, reason: str) -> bool:
             file="", original="", thumbnail="", original_filename="", purged_at=timezone.now(), purge_reason=reason,
             thumbnail_state=Document.ThumbnailState.NONE, is_current=False,
         )  # fmt: skip
+        forget_organization_rows()  # the live check's entity: what its package holds changed
     return True
 
 

@@ -970,3 +970,23 @@ def test_the_live_check_of_an_application_being_edited_does_not_count_its_own_ho
     client.force_login(owner_b)
     other = client.get(reverse("org:signature-check", args=[org_a.pk]), {**params, "signature": signature.pk})
     assert other.status_code == 404
+
+
+def test_the_live_check_s_kept_entity_follows_its_documents_at_once(client, org_a, owner_a, org_b, owner_b):
+    from qualifications import services as qualification_services
+
+    bare = make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                       legal_rep_name="张三", legal_rep_id_number="11010519491231002X")  # fmt: skip
+    client.force_login(owner_a)
+
+    def problems():
+        return set(_evidence(_check(client, org_a, bare, source="abbreviation", text="百度").json()))
+
+    assert problems() == {"EVID_PACKAGE_INCOMPLETE"}
+    assert problems() == {"EVID_PACKAGE_INCOMPLETE"}  # kept: asked again, the same
+    complete_package(bare)  # documents saved (the admin or a service): the kept entity is forgotten
+    assert problems() == set()
+    qualification_services.consent_withdraw(entity=bare)  # an UPDATE of its ID images: forgotten too
+    assert problems() == {"EVID_PACKAGE_INCOMPLETE"}
+    client.force_login(owner_b)  # another organization's check never reads what A's kept
+    assert _check(client, org_b, bare, source="abbreviation", text="百度").status_code == 404

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext_lazy
 
 from accounts import staff
@@ -37,6 +38,20 @@ assert tuple(ApplicationStatus.values) == t.STATES
 def state_label(status: str) -> str:
     """The one name of a state of an application, everywhere: its label, translated."""
     return str(ApplicationStatus(status).label) if status in ApplicationStatus.values else status
+
+
+class Reviewed(models.Model):
+    """What every application the platform reviews keeps besides its status: the reviewer who holds it
+    and since when (set and cleared by the moves), and what broke in its evidence since it was
+    submitted (codes of compliance.reasons, kept by review.blockers)."""
+
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_lazy("assigned reviewer"))  # fmt: skip
+    claimed_at = models.DateTimeField(_lazy("claimed at"), null=True, blank=True)
+    blockers = models.JSONField(_lazy("blockers"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class StatusEvent(models.Model):

@@ -18,7 +18,7 @@ from accounts.models import Organization
 from accounts.validators import validate_single_line
 from compliance import qualification as rules
 from compliance.industries import INDUSTRIES
-from filing_portal.workflow import ApplicationStatus, StatusEvent
+from filing_portal.workflow import ApplicationStatus, Reviewed, StatusEvent
 
 
 class Entity(models.Model):
@@ -401,7 +401,7 @@ class IdImageConsent(models.Model):
         return f"{self.entity} · {self.notice_version} · {self.user}"
 
 
-class PackageReview(models.Model):
+class PackageReview(Reviewed):
     """The platform's review of an entity's qualification package, one per entity: submitted by the
     customer once the package is complete, reviewed through the same workflow as signatures and
     templates (filing_portal.workflow, compliance/transitions.py)."""
@@ -413,12 +413,6 @@ class PackageReview(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="package_reviews",
                                      verbose_name=_("organization"))  # fmt: skip
     status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.DRAFT)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("assigned reviewer"))  # fmt: skip
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    # What broke in its evidence after it was submitted (codes of compliance.reasons), kept up to date by
-    # review.blockers when the entity's documents, consent or letters change, and daily for expiry.
-    blockers = models.JSONField(_("blockers"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 

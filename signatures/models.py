@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from compliance import transitions as states
-from filing_portal.workflow import ApplicationStatus, StatusEvent, state_label  # noqa: F401 (state_label: re-exported)
+from filing_portal.workflow import ApplicationStatus, Reviewed, StatusEvent, state_label  # noqa: F401 (state_label: re-exported)
 from qualifications.models import Entity, IcpApp, PartnerAuthorization, Trademark
 
 # Held signatures: no other application may hold the same text (SIG_TAKEN; the database backs it).
@@ -17,7 +17,7 @@ HELD_STATES = (
 )  # fmt: skip
 
 
-class Signature(models.Model):
+class Signature(Reviewed):
     Status = ApplicationStatus  # the states of filing_portal.workflow, shared with templates
 
     class Source(models.TextChoices):
@@ -46,13 +46,6 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
-    # The reviewer who holds it (a claim), and since when: set and cleared by the workflow's moves.
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("assigned reviewer"))  # fmt: skip
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    # What broke in its evidence after it was submitted (codes of compliance.reasons), kept up to date by
-    # review.blockers when the entity's documents, consent or letters change, and daily for expiry.
-    blockers = models.JSONField(_("blockers"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("signature")

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from compliance import transitions as states
 from filing_portal.choices import carrier_choices
-from filing_portal.workflow import ApplicationStatus, StatusEvent
+from filing_portal.workflow import ApplicationStatus, Reviewed, StatusEvent
 from signatures.models import Signature
 
 
-class SmsTemplate(models.Model):
+class SmsTemplate(Reviewed):
     class Kind(models.TextChoices):
         VERIFICATION = "verification", _("Verification code")
         NOTIFICATION = "notification", _("Notification")
@@ -43,13 +43,6 @@ class SmsTemplate(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    # The reviewer who holds it (a claim), and since when: set and cleared by the workflow's moves.
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("assigned reviewer"))  # fmt: skip
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    # What broke in its evidence after it was submitted (codes of compliance.reasons), kept up to date by
-    # review.blockers when the entity's documents, consent or letters change, and daily for expiry.
-    blockers = models.JSONField(_("blockers"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("SMS template")

@@ -135,6 +135,7 @@ def _item_page(request, kind, pk, revealed=None):
     changes = adapter.changes(application, last_decision.record.get("snapshot", {})) if last_decision else []
     first_approver = next((e.actor_id for e in reversed(events) if e.to_status == t.AWAITING_SECOND
                            and e.from_status == t.IN_REVIEW), None)  # fmt: skip
+    reviewer_reasons, rule_reasons = _reasons_by_concern(kind, chinese)
     context = {
         **admin.site.each_context(request),
         "title": f"{KIND_NAMES[kind]} · {adapter.label(application)}",
@@ -152,8 +153,7 @@ def _item_page(request, kind, pk, revealed=None):
         "may_claim": application.status in (t.SUBMITTED, t.AWAITING_SECOND) and application.reviewer_id is None
         and first_approver != viewer.pk,
         "second_needed": application.status == t.AWAITING_SECOND, "first_approver": first_approver == viewer.pk,
-        "reasons_by_concern": _reasons_by_concern(kind, chinese)[0],
-        "rule_reasons_by_concern": _reasons_by_concern(kind, chinese)[1],
+        "reasons_by_concern": reviewer_reasons, "rule_reasons_by_concern": rule_reasons,
         "checklist_items": checklists.items_for(kind, conditions=adapter.conditions(application)),
         "id_numbers": _id_numbers(adapter.entity(application), revealed or {}) if kind == catalogue.ENTITY else [],
         "may_reveal": application.status in t.QUEUED_STATES,

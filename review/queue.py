@@ -1,8 +1,9 @@
 """The review queue: every application waiting for the platform (an entity's package, a signature,
 a template), oldest first, with who holds it, when it is due and what the automatic check said.
 
-Three queries whatever the queue's length (one per kind, each with its organization, account
-manager, reviewer and subject), then filtered and sorted in Python.
+The same queries whatever the queue's length (one per kind, each with its organization, account
+manager, reviewer and subject; who gave a first approval; the holiday table once), then filtered and
+sorted in Python.
 """
 
 import datetime as dt

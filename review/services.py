@@ -51,6 +51,9 @@ def claim(application, *, reviewer):
 def release(application, *, actor=None):
     """Give a claim back to the queue: the reviewer who holds it, or a scheduled task (``actor``
     None) for a claim left idle. In review goes back to submitted."""
+    if actor is not None and application.reviewer_id not in (None, actor.pk):
+        holder = application.reviewer.get_full_name() or application.reviewer.email
+        raise TransitionRefused(_("%(who)s holds this application: only they release it.") % {"who": holder})
     target = t.SUBMITTED if application.status == t.IN_REVIEW else application.status
     # The claim as it was read: a reviewer who released and claimed again meanwhile keeps the new claim.
     expected = {"reviewer": actor if actor is not None else application.reviewer_id,

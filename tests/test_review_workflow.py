@@ -397,3 +397,14 @@ def test_an_approval_keeps_no_reason_code(signature, owner_a, reviewer):
     review.decide(signature, reviewer=reviewer, decision=t.APPROVE, reason_codes=["SIG_NEUTRAL"],
                   ticked=manual_codes(signature))  # fmt: skip
     assert signature.events.latest("pk").reason_codes == []
+
+
+def test_only_the_reviewer_holding_a_claim_releases_it(signature, owner_a, reviewer):
+    from accounts import roles
+
+    other = make_staff("other-releaser@platform.cn", roles.REVIEWER)
+    signature = _submitted(signature, owner_a)
+    review.claim(signature, reviewer=reviewer)
+    with pytest.raises(workflow.TransitionRefused, match="only they release it"):
+        review.release(Signature.objects.get(pk=signature.pk), actor=other)
+    assert Signature.objects.get(pk=signature.pk).reviewer == reviewer

@@ -1,4 +1,4 @@
-"""The reviewer's moves on an application (a signature, a template): claim, release, decide.
+"""The reviewer's moves on an application (an entity's package, a signature, a template): claim, release, decide.
 
 Each is one move of the table (compliance/transitions.py) through the one entry point,
 ``filing_portal.workflow.move``, which checks the reviewer's role, the reason codes and the second

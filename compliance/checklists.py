@@ -98,8 +98,8 @@ CHECKLISTS: dict[str, tuple[CheckItem, ...]] = {
         ),
         CheckItem(
             "PKG_OWN_ENTITY",
-            "确认此主体是否为该组织自身（否则为合作方）",
-            "Confirm whether this entity is the organization itself (otherwise a partner)",
+            "此主体确为该组织自身（若是合作方，请要求修改）",
+            "This entity is the organization itself (if it is a partner, request changes)",
             MANUAL,
             "entity",
             "REV_NOT_OWN_ENTITY",

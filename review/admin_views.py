@@ -121,7 +121,9 @@ def reveal_view(request, kind, pk):
     return _item_page(request, kind, pk, revealed={person: number})
 
 
-def _item_page(request, kind, pk, revealed=None):
+def _item_page(request, kind, pk, revealed=None, form=None, status=200):
+    """The review page; ``form``: a decision refused, shown again with what the reviewer chose and
+    ticked, so nothing of their work is lost."""
     viewer = _reviewer(request)
     application = _application(kind, pk)
     adapter = kinds.KINDS[kind]
@@ -129,7 +131,8 @@ def _item_page(request, kind, pk, revealed=None):
     evaluated = adapter.evaluate(application)
     manual = [e.item for e in evaluated if e.passed is None]
     holds = application.reviewer_id == viewer.pk
-    form = DecisionForm(kind=kind, manual=manual, initial={"seen": application.updated_at.isoformat()})
+    form = form or DecisionForm(kind=kind, manual=manual, initial={"seen": application.updated_at.isoformat()})
+    posted = form.data if form.is_bound else {}
     events = list(application.events.select_related("actor").order_by("at", "pk"))
     last_decision = next((e for e in reversed(events) if e.action in services.DECISIONS and e.record), None)
     changes = adapter.changes(application, last_decision.record.get("snapshot", {})) if last_decision else []
@@ -144,7 +147,8 @@ def _item_page(request, kind, pk, revealed=None):
         "evaluated": [(e, e.item.label(chinese)) for e in evaluated], "form": form, "holds": holds,
         # The documents, each opened through the permission-checked door (its access logged); the
         # unwatermarked ID original is for reviewers, as here, and revealing it is logged too.
-        "documents": [{"document": d, "label": d.get_kind_display(), "original": d.is_id_image}
+        "documents": [{"document": d, "label": d.get_kind_display(), "original": d.is_id_image,
+                       "whose": "" if d.entity_id == adapter.entity(application).pk else d.entity.name}
                       for d in adapter.documents(application)],
         "changes": changes, "last_decision": last_decision,
         "blockers": shown_reasons(application.blockers, chinese=chinese),
@@ -157,8 +161,12 @@ def _item_page(request, kind, pk, revealed=None):
         "checklist_items": checklists.items_for(kind, conditions=adapter.conditions(application)),
         "id_numbers": _id_numbers(adapter.entity(application), revealed or {}) if kind == catalogue.ENTITY else [],
         "may_reveal": application.status in t.QUEUED_STATES,
+        "posted_ticked": posted.getlist("ticked") if posted else [],
+        "posted_reasons": posted.getlist("reasons") if posted else [],
+        # A decided application shows what its last decision's reviewer confirmed.
+        "recorded": (last_decision.record.get("checklist", {}) if last_decision and not holds else {}),
     }  # fmt: skip
-    return render(request, "admin/review/item.html", context)
+    return render(request, "admin/review/item.html", context, status=status)
 
 
 def _id_numbers(entity, revealed) -> list[tuple]:
@@ -225,14 +233,14 @@ def decide_view(request, kind, pk):
             colon = "：" if (request.LANGUAGE_CODE or "").startswith("zh") else ": "
             for error in errors:
                 messages.error(request, f"{label}{colon}{error}" if label else error)
-        return _back(kind, pk)
+        return _item_page(request, kind, pk, form=form, status=400)
     data = form.cleaned_data
     try:
         services.decide(application, reviewer=viewer, decision=data["decision"], reason_codes=data["reasons"],
                         note=data["note"].strip(), seen=data["seen"], ticked=data["ticked"])  # fmt: skip
     except TransitionRefused as refused:
         messages.error(request, str(refused))
-        return _back(kind, pk)
+        return _item_page(request, kind, pk, form=form, status=400)
     if application.status == t.AWAITING_SECOND:
         messages.success(request, _("Approved once: it waits for a second, different reviewer before the customer "
                                     "sees a decision."))  # fmt: skip

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from compliance import reasons as catalogue
@@ -23,14 +23,17 @@ class QueueFilterForm(forms.Form):
     organization = forms.TypedChoiceField(label=_("Organization"), required=False, coerce=int, empty_value=None)
     manager = forms.TypedChoiceField(label=_("Account manager"), required=False, coerce=int, empty_value=None)
     assignee = forms.ChoiceField(label=_("Held by"), required=False)
-    waited = forms.ChoiceField(label=_("Waiting"), required=False, choices=[
-        ("", _("Any time")), *((key, _("at least %(n)s days") % {"n": key}) for key in WAITING_CHOICES),
-    ])  # fmt: skip
+    waited = forms.ChoiceField(label=_("Waiting"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, organizations=(), managers=(), reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
         everyone = [("", _("Anyone"))]
+        # Worded per request, in the reader's language and number (not once, when the module loads).
+        self.fields["waited"].choices = [("", _("Any time")), *(
+            (key, ngettext("at least %(n)d day", "at least %(n)d days", days) % {"n": days})
+            for key, days in WAITING_CHOICES.items()
+        )]  # fmt: skip
         self.fields["organization"].choices = [("", _("All organizations")), *organizations]
         self.fields["manager"].choices = [("", _("All account managers")), *managers]
         self.fields["assignee"].choices = [*everyone, ("me", _("Me")), ("none", _("Nobody")),

@@ -5,6 +5,7 @@ the snapshot a decision keeps (what changed since is shown against it)."""
 
 from dataclasses import dataclass
 
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 
 from compliance import checklists
@@ -33,6 +34,7 @@ def _documents(entity, *extra_filters):
 
     return list(
         Document.objects.filter(entity=entity, is_current=True, purged_at__isnull=True, purge_after__isnull=True)
+        .select_related("entity")
         .filter(*extra_filters)
         .order_by("kind", "uploaded_at")
     )
@@ -86,8 +88,15 @@ class Kind:
             return []
         now = self.snapshot(obj)
         model = self.model()
-        changed = [str(model._meta.get_field(name).verbose_name) for name, value in now["fields"].items()
-                   if before.get("fields", {}).get(name) != value]  # fmt: skip
+        changed = []
+        for name, value in now["fields"].items():
+            was = before.get("fields", {}).get(name)
+            if was == value:
+                continue
+            field = model._meta.get_field(name)
+            label = capfirst(str(field.verbose_name))
+            # A value typed (text, name, kind) is shown old → new; a choice of another row by its name only.
+            changed.append(label if field.is_relation else f"{label}: {was or '—'} → {value or '—'}")
         kinds = set(now["documents"]) | set(before.get("documents", {}))
         from qualifications.models import Document
 

@@ -7,10 +7,12 @@ is told, and nothing is recorded twice.
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from compliance import reasons as catalogue
 from compliance import transitions as t
 from compliance.evidence import four_eyes_required
 from filing_portal import workflow
@@ -122,8 +124,12 @@ def decide(application, *, reviewer, decision: str, reason_codes=(), note: str =
     # back to the queue for another reviewer to claim.
     fields = {"reviewer": None, "claimed_at": None}
     try:
-        return workflow.move(application, action=decision, to_status=target, actor=reviewer, record=record,
-                             reason_codes=reason_codes, note=note, fields=fields, expected=expected)  # fmt: skip
+        with transaction.atomic():
+            moved = workflow.move(application, action=decision, to_status=target, actor=reviewer, record=record,
+                                  reason_codes=reason_codes, note=note, fields=fields, expected=expected)  # fmt: skip
+            if kinds.kind_of(moved).code == catalogue.ENTITY and target != t.AWAITING_SECOND:
+                _documents_reviewed(moved, record["snapshot"], approved=target == t.APPROVED)
+            return moved
     except TransitionRefused:
         application.refresh_from_db()
         if seen is not None and application.updated_at != seen and application.reviewer_id == reviewer.pk:
@@ -155,3 +161,13 @@ def release_idle_claims(*, now=None) -> int:
                 continue  # decided or released meanwhile
             released += 1
     return released
+
+
+def _documents_reviewed(package, snapshot, *, approved: bool) -> None:
+    """The package's documents the decision judged (its snapshot) read as the decision says: approved,
+    or rejected; a document uploaded since stays waiting for review."""
+    from qualifications.models import Document
+
+    judged = [pk for ids in snapshot.get("documents", {}).values() for pk in ids]
+    state = Document.ReviewState.APPROVED if approved else Document.ReviewState.REJECTED
+    Document.objects.filter(pk__in=judged, entity_id=package.entity_id).update(review_state=state)

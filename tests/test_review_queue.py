@@ -1,6 +1,8 @@
 """The review queue in the admin: one queue for the three kinds, claims, the checklist, decisions
 with coded reasons, and the same queries for 5 items as for 500."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -82,7 +84,7 @@ def test_claim_check_request_changes_then_approve_after_the_resubmission(staff_c
     _package, signature, _template = three
     item = reverse("review-item", args=["signature", signature.pk])
     page = staff_client.get(item, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'data-testid="claim"' in page and 'name="ticked"' in page and "disabled" in page
+    assert 'data-testid="claim"' in page and 'name="ticked"' not in page and "disabled" in page  # claim first
     staff_client.post(reverse("review-claim", args=["signature", signature.pk]))
     signature.refresh_from_db()
     assert (signature.status, signature.reviewer) == (t.IN_REVIEW, reviewer)
@@ -280,3 +282,34 @@ def test_no_reveal_once_decided_nor_of_an_agent_the_entity_does_not_file_with(st
     walk(package, t.APPROVED)
     assert staff_client.post(reveal, {"person": "legal_rep"}).status_code == 404  # decided: nothing to check
     assert not IdNumberReveal.objects.exists()
+
+
+def test_a_refused_decision_keeps_what_the_reviewer_ticked_chose_and_wrote(staff_client, three):
+    _package, signature, _template = three
+    staff_client.post(reverse("review-claim", args=["signature", signature.pk]))
+    signature.refresh_from_db()
+    response = staff_client.post(reverse("review-decide", args=["signature", signature.pk]), {
+        "decision": "request_changes", "seen": signature.updated_at.isoformat(), "ticked": ["SIG_IDENTIFIES"],
+        "note": "请补充说明",
+    }, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose at least one reason" in html
+    assert 'value="SIG_IDENTIFIES" checked' in html
+    assert re.search(r'value="request_changes"[^>]*checked', html)
+    assert "请补充说明" in html
+    assert Signature.objects.get(pk=signature.pk).status == t.IN_REVIEW
+
+
+def test_an_approved_package_s_documents_read_approved_and_its_checklist_what_was_confirmed(staff_client, three):
+    from qualifications.models import Document
+
+    package, _signature, _template = three
+    staff_client.post(reverse("review-claim", args=["entity", package.pk]))
+    package.refresh_from_db()
+    decision = {"decision": "approve", "seen": package.updated_at.isoformat(), "ticked": sorted(manual_codes(package))}
+    staff_client.post(reverse("review-decide", args=["entity", package.pk]), decision)
+    states = set(Document.objects.filter(entity=package.entity, is_current=True).values_list("review_state", flat=True))
+    assert states == {"approved"}
+    page = staff_client.get(reverse("review-item", args=["entity", package.pk])).content.decode()
+    assert page.count('data-result="confirmed"') == len(manual_codes(package))

@@ -19,6 +19,7 @@
       button.addEventListener("click", function () {
         scale = 1; angle = 0; apply();
         image.src = button.dataset.view;
+        viewer.querySelector("[data-viewer-caption]").textContent = button.dataset.caption || "";
         viewer.hidden = false;
         viewer.scrollIntoView({ block: "nearest" });
       });

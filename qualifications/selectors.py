@@ -273,8 +273,11 @@ def package_checklist(obj, entity: Entity | None = None, present: frozenset[str]
 
 def entities_with_package(*, organization):
     """The organization's entities (its own and those shared with it), each annotated for
-    package_checklist(): one query for the whole list, however long."""
-    return _visible(_entities_annotated(evidence=False), organization)
+    package_checklist() and with the state of the platform's review of its package
+    (``package_review_status``, None before it was sent): one query for the whole list, however long."""
+    return _visible(_entities_annotated(evidence=False), organization).annotate(
+        package_review_status=F("package_review__status")
+    )
 
 
 def entities_for_signature_check(*, organization):

@@ -22,6 +22,7 @@ from compliance.validators import mask_id_number, normalize_code
 from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import date, row_url
 from filing_portal.listing import paginate
+from filing_portal.workflow import state_label
 from policies.timeline import current_policy
 
 from . import selectors, services
@@ -50,14 +51,16 @@ def entity_list(request, org_id):
     org = membership.organization
     listing = paginate(request, _entities, org.pk, choices=Entity.Status.choices)
     chinese = (request.LANGUAGE_CODE or "").startswith("zh")
-    rows = []
+    rows, not_sent = [], _("Not sent yet")
     for entity in listing.page:
         checklist = [(item.satisfied, item.name_zh if chinese else item.name_en)
                      for item in selectors.package_checklist(entity)]  # fmt: skip
         # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
         complete = all(satisfied for satisfied, _name in checklist)
         state = selectors.entity_state(entity, complete=complete)  # the badge agrees with the checklist
-        rows.append((entity, state, Entity.Kind(entity.kind).label, checklist, complete))
+        # The platform's review of its package, in a few words (the entity page says the rest).
+        review = state_label(entity.package_review_status) if entity.package_review_status else not_sent
+        rows.append((entity, state, Entity.Kind(entity.kind).label, checklist, complete, review))
     context = {"org": org, "membership": membership, "rows": rows, "listing": listing}
     return render(request, "qualifications/entity_list.html", context)
 

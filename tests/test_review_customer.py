@@ -154,3 +154,19 @@ def test_whose_entity_it_is_changes_until_its_package_is_under_review(client, or
     qualification_services.package_submit(entity=own, user=owner_a)
     page = client.get(edit).content.decode()
     assert 'name="is_own"' not in page  # under review: it stays as sent
+
+
+def test_the_entity_list_says_where_each_package_s_review_stands(client, org_a, owner_a, reviewer):
+    from qualifications import services as qualification_services
+
+    from .factories import walk
+
+    sent = complete_package(make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                                        legal_rep_name="李四"))  # fmt: skip
+    make_entity(organization=org_a, name="小米科技有限责任公司", uscc="91110108551385082Q", legal_rep_name="雷军")
+    package = qualification_services.package_submit(entity=sent, user=owner_a)
+    walk(package, t.CHANGES_REQUESTED, reviewer=reviewer, codes=["REV_LICENCE_ILLEGIBLE"])
+    client.force_login(owner_a)
+    html = client.get(reverse("org:entity-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    states = [part.split("</div>")[0] for part in html.split('data-testid="package-review-state">')[1:]]
+    assert sorted(states) == ["平台资质审核：未提交", "平台资质审核：需修改"]

@@ -7,6 +7,7 @@ database, a test database and production all have the same groups.
 REVIEWER = "reviewer"
 ACCOUNT_MANAGER = "account_manager"
 POLICY_ADMIN = "policy_admin"
+FILING_CLERK = "filing_clerk"  # compliance.transitions.CLERK
 
 QUALIFICATION_VIEWS = [
     f"qualifications.view_{model}"
@@ -20,6 +21,9 @@ TEST_SENDS = ["templates_app.view_testsend", "templates_app.add_testsend"]
 # The timelines shown on a signature's and a template's admin page (read-only inlines need their own view
 # permission: without it, only superusers saw them).
 TIMELINES = ["signatures.view_signatureevent", "templates_app.view_templateevent"]
+
+# The filings per carrier, read by reviewers and account managers (the clerk moves them).
+FILING_VIEWS = ["filings.view_filing", "filings.view_filingevent", "filings.view_carrierbatch"]
 
 # group name -> permission codenames ("app_label.codename")
 STAFF_GROUPS = {
@@ -35,6 +39,7 @@ STAFF_GROUPS = {
         "templates_app.view_smstemplate",
         *TIMELINES,
         *TEST_SENDS,
+        *FILING_VIEWS,
     ],
     ACCOUNT_MANAGER: [
         "accounts.view_organization",
@@ -46,6 +51,15 @@ STAFF_GROUPS = {
         "templates_app.view_smstemplate",
         *TIMELINES,
         *TEST_SENDS,
+        *FILING_VIEWS,
+    ],
+    FILING_CLERK: [
+        "accounts.view_organization",
+        "filings.file_with_carriers",
+        *FILING_VIEWS,
+        "signatures.view_signature",
+        "templates_app.view_smstemplate",
+        "templates_app.view_testsend",
     ],
     POLICY_ADMIN: [
         "accounts.view_organization",

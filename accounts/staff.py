@@ -15,10 +15,12 @@ from . import roles as groups
 REVIEW_PERMISSION = "accounts.review_filings"
 FOLLOW_PERMISSION = "accounts.manage_assigned_customers"
 POLICY_PERMISSION = "accounts.publish_policies"
+FILING_PERMISSION = "filings.file_with_carriers"
 _STAFF_ROLE_PERMISSIONS = (
     (t.REVIEWER, REVIEW_PERMISSION),
     (t.ACCOUNT_MANAGER, FOLLOW_PERMISSION),
     (t.POLICY_ADMIN, POLICY_PERMISSION),
+    (t.CLERK, FILING_PERMISSION),
 )
 assert {role for role, _perm in _STAFF_ROLE_PERMISSIONS} <= set(groups.STAFF_GROUPS)
 
@@ -44,6 +46,10 @@ def is_verified_staff(user) -> bool:
 
 def is_reviewer(user) -> bool:
     return t.REVIEWER in staff_roles(user)
+
+
+def is_clerk(user) -> bool:
+    return t.CLERK in staff_roles(user)
 
 
 def is_member(user, organization_id) -> bool:

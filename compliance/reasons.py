@@ -11,6 +11,7 @@ A policy admin adds a reason here: a new ``Reason`` row, its kinds, and the fiel
 from dataclasses import dataclass
 
 SIGNATURE, TEMPLATE, ENTITY = "signature", "template", "entity"
+FILING = "filing"  # one application at one carrier (compliance.filings): what a carrier's results say
 
 # What a reason concerns: a field of the application, or a document of its evidence ("document:<kind>").
 TEXT = "text"
@@ -31,7 +32,9 @@ USCC = "uscc"
 LEGAL_REP = "legal_rep_name"
 LICENCE_VALIDITY = "licence_valid_until"
 
-ENGINE, EVIDENCE, REVIEW = "engine", "evidence", "review"
+CARRIER_FIELD = "carrier"
+
+ENGINE, EVIDENCE, REVIEW, CARRIER = "engine", "evidence", "review", "carrier"
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ class Reason:
     title_en: str
     todo_zh: str
     todo_en: str
-    origin: str = ENGINE  # engine (automatic), evidence (automatic, over the documents), review (a person)
+    # engine (automatic), evidence (automatic, over the documents), review (a person), carrier (a carrier's
+    # result, recorded by the filing clerk)
+    origin: str = ENGINE
 
     def title(self, chinese: bool) -> str:
         return self.title_zh if chinese else self.title_en
@@ -56,7 +61,7 @@ def _r(code, kinds, concerns, title_zh, title_en, todo_zh, todo_en, origin=ENGIN
     return Reason(code, frozenset(kinds), concerns, title_zh, title_en, todo_zh, todo_en, origin)
 
 
-_S, _T, _E = {SIGNATURE}, {TEMPLATE}, {ENTITY}
+_S, _T, _E, _F = {SIGNATURE}, {TEMPLATE}, {ENTITY}, {FILING}
 
 REASONS: tuple[Reason, ...] = (
     # The signature rules of the engine (compliance.signatures).
@@ -195,6 +200,29 @@ REASONS: tuple[Reason, ...] = (
     _r("REV_TEMPLATE_SIGNATURE", _T, SIGNATURE_FIELD, "所选签名不适用于此模板",
        "The signature chosen does not fit this template", "选择与内容相符的签名",
        "Choose a signature that fits the text", REVIEW),
+    # What a carrier's results say of a filing (compliance.filings), recorded by the filing clerk.
+    _r("FIL_SIGNATURE_NOT_ACCEPTED", _F, TEXT, "运营商不认可此签名", "The carrier did not accept the signature",
+       "按运营商意见修改签名后重新申请", "Apply again with a signature the carrier accepts", CARRIER),
+    _r("FIL_DOCUMENTS_NOT_ACCEPTED", _F, ENTITY_FIELD, "运营商不认可资质材料",
+       "The carrier did not accept the documents", "在主体页面更换材料，再联系客户经理重新报备",
+       "Replace the documents on the entity's page, then ask your account manager to re-file", CARRIER),
+    _r("FIL_TEMPLATE_NOT_ACCEPTED", _F, TEXT, "运营商不认可模板内容", "The carrier did not accept the template's text",
+       "按运营商意见修改模板，提交新版本", "Change the text as the carrier asks and submit a new version", CARRIER),
+    _r("FIL_ALREADY_FILED_ELSEWHERE", _F, TEXT, "运营商处已有其他主体报备此签名",
+       "Another sender has filed this signature with the carrier", "联系客户经理核实",
+       "Ask your account manager to look into it", CARRIER),
+    _r("FIL_CARRIER_NO_REASON", _F, CARRIER_FIELD, "运营商未说明原因",
+       "The carrier gave no reason",
+       "联系客户经理重新报备", "Ask your account manager to re-file", CARRIER),
+    _r("FIL_CLEARED_INACTIVE", _F, CARRIER_FIELD, "长期未发送，被运营商清理",
+       "Cleared by the carrier for not being used",
+       "重新报备后定期发送", "Have it re-filed, then send regularly", CARRIER),
+    _r("FIL_CLEARED_BY_CARRIER", _F, CARRIER_FIELD, "被运营商清理，原因未告知",
+       "Cleared by the carrier, no reason given",
+       "联系客户经理重新报备", "Ask your account manager to re-file", CARRIER),
+    _r("FIL_SIGNATURE_CLEARED", _F, SIGNATURE_FIELD, "签名在该运营商已被清理",
+       "Its signature was cleared at this carrier", "签名重新报备成功后，模板自动重新报备",
+       "It is filed again once the signature is", CARRIER),
 )  # fmt: skip
 
 CATALOGUE: dict[str, Reason] = {reason.code: reason for reason in REASONS}

@@ -31,7 +31,10 @@ REVIEWER = "reviewer"
 ACCOUNT_MANAGER = "account_manager"
 POLICY_ADMIN = "policy_admin"
 SYSTEM = "system"
-ROLES = (CUSTOMER, REVIEWER, ACCOUNT_MANAGER, POLICY_ADMIN, SYSTEM)
+# The platform's filing clerk: hands approved applications to the carriers in batches and records
+# what comes back (filings, below).
+CLERK = "filing_clerk"
+ROLES = (CUSTOMER, REVIEWER, ACCOUNT_MANAGER, POLICY_ADMIN, CLERK, SYSTEM)
 
 # The actions, as the services and the history name them.
 CREATE = "create"
@@ -43,6 +46,25 @@ RELEASE = "release"
 APPROVE = "approve"
 REQUEST_CHANGES = "request_changes"
 REJECT = "reject"
+
+# A filing: one application (a signature, a template) at one carrier, after the platform's approval.
+# Its own life, through the same table and the same entry point (filing_portal.workflow.move):
+# pending → submitted → filed | failed; filed → cleared (the carrier removed it) → pending when
+# re-filed. A template's filing filed at a carrier whose signature the carrier then cleared is
+# affected, and is filed again once the signature is.
+FILING = "filing"
+PENDING = "pending"
+FILED = "filed"
+FAILED = "failed"
+CLEARED = "cleared"
+AFFECTED = "affected"
+FILING_STATES = (PENDING, SUBMITTED, FILED, FAILED, CLEARED, AFFECTED)
+SEND = "send"
+RECORD_FILED = "record_filed"
+RECORD_FAILED = "record_failed"
+CLEAR = "clear"
+AFFECT = "affect"
+REFILE = "refile"
 
 
 @dataclass(frozen=True)
@@ -87,9 +109,22 @@ MOVES: tuple[Move, ...] = (
     _move(APPROVE, AWAITING_SECOND, APPROVED, REVIEWER, second_reviewer=True),
     _move(REQUEST_CHANGES, AWAITING_SECOND, CHANGES_REQUESTED, REVIEWER, reasons_required=True, second_reviewer=True),
     _move(REJECT, AWAITING_SECOND, REJECTED, REVIEWER, reasons_required=True, second_reviewer=True),
+    # Filings (kind "filing"): created by the approval (the reviewer's, or the second reviewer's), sent
+    # and recorded by the clerk (or an automated channel: the system).
+    _move(CREATE, NEW, PENDING, REVIEWER, CLERK, SYSTEM, kinds={FILING}),
+    _move(SEND, PENDING, SUBMITTED, CLERK, SYSTEM, kinds={FILING}),
+    _move(RECORD_FILED, SUBMITTED, FILED, CLERK, SYSTEM, kinds={FILING}),
+    _move(RECORD_FAILED, SUBMITTED, FAILED, CLERK, SYSTEM, reasons_required=True, kinds={FILING}),
+    _move(CLEAR, FILED, CLEARED, CLERK, SYSTEM, reasons_required=True, kinds={FILING}),
+    # A template's filing follows its signature's clearance at the same carrier (the system's move).
+    _move(AFFECT, FILED, AFFECTED, SYSTEM, reasons_required=True, kinds={FILING}),
+    _move(REFILE, FAILED, PENDING, CLERK, ACCOUNT_MANAGER, SYSTEM, kinds={FILING}),
+    _move(REFILE, CLEARED, PENDING, CLERK, ACCOUNT_MANAGER, SYSTEM, kinds={FILING}),
+    _move(REFILE, AFFECTED, PENDING, CLERK, ACCOUNT_MANAGER, SYSTEM, kinds={FILING}),
 )  # fmt: skip
 
 _BY_ACTION = {(m.action, m.source, m.target): m for m in MOVES}
+assert len(_BY_ACTION) == len(MOVES), "a move appears twice"
 
 
 def find_move(action: str, source: str, target: str, kind: str = "") -> Move | None:
@@ -124,6 +159,7 @@ def can_withdraw(status: str) -> bool:
 QUEUED_STATES = frozenset({SUBMITTED, IN_REVIEW, AWAITING_SECOND})
 ENDED_STATES = frozenset({REJECTED, WITHDRAWN})
 REVIEWER_ACTIONS = frozenset({CLAIM, RELEASE, APPROVE, REQUEST_CHANGES, REJECT})
+FILING_ACTIONS = frozenset({SEND, RECORD_FILED, RECORD_FAILED, CLEAR, AFFECT, REFILE})
 EDITABLE_STATES = frozenset({DRAFT, CHANGES_REQUESTED})
 
 # The states' names are the labels of the models' Status choices (one name per state, through the

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "signatures",
     "templates_app",
     "review",
+    "filings",
     "filing_portal",
 ]
 

@@ -90,7 +90,18 @@ def _role(actor, organization_id, move_roles) -> str | None:
 
 
 # Which kind of application a model holds, as the reason catalogue names it.
-_KINDS = {"signature": catalogue.SIGNATURE, "smstemplate": catalogue.TEMPLATE, "packagereview": catalogue.ENTITY}
+_KINDS = {
+    "signature": catalogue.SIGNATURE,
+    "smstemplate": catalogue.TEMPLATE,
+    "packagereview": catalogue.ENTITY,
+    "filing": catalogue.FILING,
+}
+
+
+def _label(obj, status: str) -> str:
+    """A state's one name, for the kind of record ``obj`` is (an application's, or a filing's)."""
+    choices = type(obj).Status
+    return str(choices(status).label) if status in choices.values else status
 
 
 def kind_of(obj) -> str:
@@ -103,7 +114,7 @@ def check_move(obj, *, action: str, to_status: str, actor, reason_codes=()) -> t
     current = obj.status
     found = t.find_move(action, current, to_status, kind_of(obj))
     if found is None:
-        names = {"a": state_label(current) if current else "—", "b": state_label(to_status)}
+        names = {"a": _label(obj, current) if current else "—", "b": _label(obj, to_status)}
         raise TransitionRefused(_("This cannot go from “%(a)s” to “%(b)s”.") % names)
     role = _role(actor, obj.organization_id, found.roles)
     if role is None:
@@ -115,7 +126,7 @@ def check_move(obj, *, action: str, to_status: str, actor, reason_codes=()) -> t
         raise TransitionRefused(_("Unknown reason code: %(codes)s.") % {"codes": "、".join(unknown)})
     if found.second_reviewer and actor is not None and actor.pk == first_approver_id(obj):
         raise TransitionRefused(_("A second, different reviewer must decide: you gave the first approval."))
-    if role == t.REVIEWER and staff.is_member(actor, obj.organization_id):
+    if role in (t.REVIEWER, t.CLERK) and staff.is_member(actor, obj.organization_id):
         raise TransitionRefused(_("You cannot review your own organization's application."))
     return found, role
 
@@ -149,6 +160,16 @@ def move(obj, *, action: str, to_status: str, actor, reason_codes=(), note: str 
                 reason_codes=reason_codes, note=note, record=record)  # fmt: skip
     obj.refresh_from_db()
     return obj
+
+
+def record_created(obj, *, actor, action: str, target: str, note: str = "", record=None) -> None:
+    """The first row of a record another move created (a filing, made by the approval): the table is
+    asked for the move and the actor's role, in the caller's transaction."""
+    found = t.find_move(action, t.NEW, target, kind_of(obj))
+    role = None if found is None else _role(actor, obj.organization_id, found.roles)
+    if role is None:
+        raise TransitionRefused(_("You may not make this change."))
+    _record(obj, actor=actor, role=role, action=action, source=t.NEW, target=target, note=note, record=record)
 
 
 def record_creation(obj, *, actor, submit: bool, created_note: str = "", submitted_note: str = ""):

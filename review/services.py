@@ -16,6 +16,7 @@ from compliance import reasons as catalogue
 from compliance import transitions as t
 from compliance.evidence import four_eyes_required
 from filing_portal import workflow
+from filings import services as filings
 
 from . import kinds
 
@@ -129,6 +130,8 @@ def decide(application, *, reviewer, decision: str, reason_codes=(), note: str =
                                   reason_codes=reason_codes, note=note, fields=fields, expected=expected)  # fmt: skip
             if kinds.kind_of(moved).code == catalogue.ENTITY and target != t.AWAITING_SECOND:
                 _documents_reviewed(moved, record["snapshot"], approved=target == t.APPROVED)
+            elif target == t.APPROVED:
+                filings.open_filings(moved, actor=reviewer)  # one per carrier, pending
             return moved
     except TransitionRefused:
         application.refresh_from_db()

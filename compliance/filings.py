@@ -1,0 +1,119 @@
+"""The rules of filing with the carriers, after the platform's approval: how long a carrier takes, when a
+template may be filed, which results a carrier's file may report, and what the customer reads of the
+three filings together. Pure Python; the models and services of ``filings`` call it.
+
+Source: the notices of 2025.3.27 and 2026.4.23 (``../shared/domain/jsms-announcements.txt``), item (3):
+"Carrier real-name filing typically takes 3–5 working days; some carriers may take longer."
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import carriers
+from . import transitions as t
+
+
+# The window a carrier takes to file, in working days (China's calendar, compliance.workdays), from the
+# day the batch is submitted. Dated: the notice that gives it, and since when it holds.
+@dataclass(frozen=True)
+class Window:
+    since: dt.date
+    earliest: int  # working days
+    latest: int
+    notice: str
+
+
+WINDOWS: tuple[Window, ...] = (Window(dt.date(2025, 3, 27), 3, 5, "2025.3.27"),)
+
+
+def window(as_of: dt.date) -> Window:
+    """The filing window in force on ``as_of`` (the latest that began by then, else the first)."""
+    held = [w for w in WINDOWS if w.since <= as_of]
+    return held[-1] if held else WINDOWS[0]
+
+
+def is_overdue(status: str, due_by: dt.date | None, today: dt.date) -> bool:
+    """Submitted to the carrier and past the window's last working day, with no result."""
+    return status == t.SUBMITTED and due_by is not None and today > due_by
+
+
+# A template is filed at a carrier only where its signature is filed (the carrier checks the
+# signature first): until then its filing waits, and no batch carries it.
+def template_may_file(signature_state: str | None) -> bool:
+    return signature_state == t.FILED
+
+
+# What a carrier's results file may say of one filing, and the move each outcome is.
+OUTCOMES = {
+    t.FILED: t.RECORD_FILED,
+    t.FAILED: t.RECORD_FAILED,
+    t.CLEARED: t.CLEAR,
+}
+# The words a clerk (or a carrier's channel) may write in the outcome column, in either language.
+OUTCOME_WORDS = {
+    "filed": t.FILED, "已报备": t.FILED, "成功": t.FILED, "通过": t.FILED,
+    "failed": t.FAILED, "失败": t.FAILED, "驳回": t.FAILED, "报备失败": t.FAILED,
+    "cleared": t.CLEARED, "已清理": t.CLEARED, "清理": t.CLEARED,
+}  # fmt: skip
+
+
+def outcome_of(word: str) -> str | None:
+    return OUTCOME_WORDS.get(word.strip().lower())
+
+
+# What each state of a filing means to the customer at one carrier, and what they can do.
+USABLE = frozenset({t.FILED})
+UNDER_WAY = frozenset({t.PENDING, t.SUBMITTED})
+BROKEN = frozenset({t.FAILED, t.CLEARED, t.AFFECTED})
+
+FILING_NEXT_STEP = {
+    t.PENDING: ("等待平台提交运营商", "Waiting for the platform to send it to the carrier"),
+    t.SUBMITTED: ("运营商报备中，通常 3–5 个工作日", "With the carrier; usually 3–5 working days"),
+    t.FILED: ("可以发送；请定期发送，以免被运营商清理",
+              "Ready to send; send regularly so the carrier does not clear it"),
+    t.FAILED: ("按原因修改后，联系客户经理重新报备",
+               "Fix what the reason says, then ask your account manager to re-file"),
+    t.CLEARED: ("已被运营商清理：联系客户经理重新报备", "Cleared by the carrier: ask your account manager to re-file"),
+    t.AFFECTED: ("签名在该运营商被清理：签名重新报备后自动重报",
+                 "Its signature was cleared at this carrier: filed again once the signature is"),
+}  # fmt: skip
+WAITING_FOR_SIGNATURE = ("等待签名在该运营商报备成功", "Waiting for its signature to be filed at this carrier")
+
+
+@dataclass(frozen=True)
+class Availability:
+    """The three filings of one application read together, as the customer reads them."""
+
+    usable: tuple[str, ...]  # carrier codes, in the carriers' order
+    under_way: tuple[str, ...]
+    broken: tuple[str, ...]
+
+    @property
+    def everywhere(self) -> bool:
+        return len(self.usable) == len(carriers.CODES)
+
+    def sentence(self, chinese: bool) -> str:
+        """'可用：移动、联通；电信报备中' / 'Usable: Mobile, Unicom; Telecom being filed'."""
+
+        def names(codes):
+            if chinese:
+                return "、".join(carriers.BY_CODE[c].short_zh for c in codes)
+            return ", ".join(carriers.BY_CODE[c].name_en.removeprefix("China ") for c in codes)
+
+        parts = []
+        if self.usable:
+            parts.append(("可用：" if chinese else "Usable: ") + names(self.usable))
+        if self.under_way:
+            parts.append(names(self.under_way) + ("报备中" if chinese else " being filed"))
+        if self.broken:
+            parts.append(names(self.broken) + ("不可用" if chinese else " not usable"))
+        return ("；" if chinese else "; ").join(parts)
+
+
+def availability(states: dict[str, str]) -> Availability:
+    """``states``: carrier code → the filing's state there (a carrier missing: not filed yet)."""
+    usable, under_way, broken = [], [], []
+    for code in carriers.CODES:
+        state = states.get(code, t.PENDING)
+        (usable if state in USABLE else broken if state in BROKEN else under_way).append(code)
+    return Availability(tuple(usable), tuple(under_way), tuple(broken))

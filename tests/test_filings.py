@@ -1,0 +1,208 @@
+"""Filings per carrier: opened by the approval, moved only through the one entry point by the roles the
+table names, carried in batches with their working-day window, and templates following their
+signature's clearance at each carrier (docs/filings.md)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from compliance import filings as rules
+from compliance import transitions as t
+from filing_portal import workflow
+from filings import services
+from filings.models import CarrierBatch, Filing, FilingEvent
+from signatures import services as signature_services
+from templates_app import services as template_services
+
+from .conftest import make_staff
+from .factories import make_entity, walk
+from .test_signatures import complete_package
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def clerk(db):
+    from accounts import roles
+
+    return make_staff("clerk@platform.cn", roles.FILING_CLERK)
+
+
+def approved_signature(org, owner, text="百度"):
+    entity = complete_package(make_entity(organization=org, name="北京百度网讯科技有限公司",
+                                          uscc="91110000802100433B", legal_rep_name="李四"))  # fmt: skip
+    draft = signature_services.Draft(entity=entity, source="abbreviation", text=text)
+    signature = signature_services.signature_submit(organization=org, user=owner, draft=draft,
+                                                    acknowledge_warnings=True)  # fmt: skip
+    return walk(signature, t.APPROVED)
+
+
+def approved_template(org, owner, signature, name="发货通知"):
+    template = template_services.template_submit(
+        organization=org,
+        user=owner,
+        signature=signature,
+        kind="notification",
+        name=name,
+        text="您的订单${order}已发货。",
+    )
+    return walk(template, t.APPROVED)
+
+
+@pytest.fixture
+def signature(org_a, owner_a):
+    return approved_signature(org_a, owner_a)
+
+
+def states(application):
+    return dict(application.filings.values_list("carrier", "status"))
+
+
+def test_the_approval_opens_one_pending_filing_per_carrier_and_only_the_approval(signature, org_a, owner_a):
+    assert states(signature) == {"mobile": t.PENDING, "unicom": t.PENDING, "telecom": t.PENDING}
+    first = FilingEvent.objects.filter(filing__signature=signature).order_by("pk").first()
+    assert (first.action, first.from_status, first.to_status, first.actor_role) == (t.CREATE, "", t.PENDING,
+                                                                                   t.REVIEWER)  # fmt: skip
+    assert services.open_filings(signature, actor=None) == []  # idempotent: each carrier once
+    assert Filing.objects.filter(signature=signature).count() == 3
+    # a template sent back for changes has none
+    template = template_services.template_submit(organization=org_a, user=owner_a, signature=signature,
+                                                 kind="notification", name="n", text="您的订单已发货。")  # fmt: skip
+    walk(template, t.CHANGES_REQUESTED)
+    assert not template.filings.exists()
+
+
+FILING_MOVES = [m for m in t.MOVES if t.FILING in m.kinds and m.source]
+
+
+@pytest.mark.parametrize("move", FILING_MOVES, ids=lambda m: f"{m.action}:{m.source}->{m.target}")
+def test_each_filing_move_is_made_by_its_roles_and_refused_to_the_others(move, signature, clerk, owner_a,
+                                                                          account_manager, reviewer):  # fmt: skip
+    actors = {t.CUSTOMER: owner_a, t.REVIEWER: reviewer, t.ACCOUNT_MANAGER: account_manager, t.CLERK: clerk,
+              t.SYSTEM: None}  # fmt: skip
+    filing = signature.filings.get(carrier="telecom")
+    codes = ("FIL_CARRIER_NO_REASON",) if move.reasons_required else ()
+    for role, actor in actors.items():
+        Filing.objects.filter(pk=filing.pk).update(status=move.source)
+        filing.refresh_from_db()
+        before = FilingEvent.objects.count()
+        if role in move.roles:
+            workflow.move(filing, action=move.action, to_status=move.target, actor=actor, reason_codes=codes)
+            assert filing.status == move.target
+            assert filing.events.latest("pk").actor_role == role
+        else:
+            with pytest.raises(workflow.TransitionRefused):
+                workflow.move(filing, action=move.action, to_status=move.target, actor=actor, reason_codes=codes)
+            assert Filing.objects.get(pk=filing.pk).status == move.source, role
+            assert FilingEvent.objects.count() == before, role
+
+
+def test_a_failure_or_clearance_needs_a_reason_code_of_the_filing_kind(signature, clerk):
+    filing = signature.filings.get(carrier="mobile")
+    Filing.objects.filter(pk=filing.pk).update(status=t.SUBMITTED)
+    filing.refresh_from_db()
+    with pytest.raises(workflow.TransitionRefused, match="reason"):
+        services.record_outcome(filing, services.Outcome(filing.pk, t.FAILED), actor=clerk)
+    with pytest.raises(workflow.TransitionRefused, match="Unknown reason code"):
+        services.record_outcome(filing, services.Outcome(filing.pk, t.FAILED, ("REV_TEMPLATE_CONTENT",)), actor=clerk)
+    assert Filing.objects.get(pk=filing.pk).status == t.SUBMITTED
+
+
+def test_a_batch_takes_signatures_first_and_templates_only_where_their_signature_is_filed(
+    signature, org_a, owner_a, clerk
+):
+    template = approved_template(org_a, owner_a, signature)
+    batch = services.open_batch(carrier="telecom", actor=clerk)
+    assert list(batch.filings.values_list("signature", "template")) == [(signature.pk, None)]
+    # a second batch has nothing to take while the first is open
+    with pytest.raises(workflow.TransitionRefused, match="Nothing waits"):
+        services.open_batch(carrier="telecom", actor=clerk)
+    services.submit_batch(batch, actor=clerk)
+    filing = signature.filings.get(carrier="telecom")
+    services.record_outcome(filing, services.Outcome(filing.pk, t.FILED, carrier_ref="DX-1"), actor=clerk)
+    second = services.open_batch(carrier="telecom", actor=clerk)
+    assert list(second.filings.values_list("template", flat=True)) == [template.pk]
+    # Mobile has not filed the signature: its template waits there
+    assert list(services.exportable("mobile").values_list("signature", flat=True)) == [signature.pk]
+
+
+def test_only_a_clerk_opens_and_submits_a_batch(signature, reviewer, clerk):
+    with pytest.raises(workflow.TransitionRefused):
+        services.open_batch(carrier="telecom", actor=reviewer)
+    batch = services.open_batch(carrier="telecom", actor=clerk)
+    with pytest.raises(workflow.TransitionRefused):
+        services.submit_batch(batch, actor=reviewer)
+    assert states(signature)["telecom"] == t.PENDING
+    assert CarrierBatch.objects.get(pk=batch.pk).submitted_at is None
+
+
+def test_submitting_sets_the_window_in_working_days_and_overdue_follows_it(signature, clerk):
+    batch = services.open_batch(carrier="unicom", actor=clerk)
+    # Thursday 24 September 2026: Mid-Autumn (Friday 25 September) and the National Day holiday (1–7
+    # October) lie in the window: three working days are 28, 29, 30 September; five reach 9 October
+    at = timezone.make_aware(dt.datetime(2026, 9, 24, 10, 0))
+    services.submit_batch(batch, actor=clerk, now=at)
+    filing = signature.filings.get(carrier="unicom")
+    assert filing.status == t.SUBMITTED
+    assert (filing.due_from, filing.due_by, filing.due_exact) == (dt.date(2026, 9, 30), dt.date(2026, 10, 9), True)
+    assert not rules.is_overdue(filing.status, filing.due_by, dt.date(2026, 10, 9))
+    assert rules.is_overdue(filing.status, filing.due_by, dt.date(2026, 10, 10))
+    with pytest.raises(workflow.TransitionRefused, match="already submitted"):
+        services.submit_batch(batch, actor=clerk)
+
+
+def test_a_window_beyond_the_known_calendar_is_an_estimate(signature, clerk):
+    batch = services.open_batch(carrier="mobile", actor=clerk)
+    services.submit_batch(batch, actor=clerk, now=timezone.make_aware(dt.datetime(2027, 3, 1, 10, 0)))
+    filing = signature.filings.get(carrier="mobile")
+    assert (filing.due_from, filing.due_by, filing.due_exact) == (dt.date(2027, 3, 4), dt.date(2027, 3, 8), False)
+
+
+def _filed(application, carrier, clerk):
+    filing = application.filings.get(carrier=carrier)
+    if filing.status == t.PENDING:
+        batch = services.open_batch(carrier=carrier, actor=clerk)
+        services.submit_batch(batch, actor=clerk)
+        filing.refresh_from_db()
+    return services.record_outcome(filing, services.Outcome(filing.pk, t.FILED), actor=clerk)
+
+
+def test_templates_follow_their_signature_cleared_at_one_carrier_and_back(signature, org_a, owner_a, clerk):
+    template = approved_template(org_a, owner_a, signature)
+    other = approved_template(org_a, owner_a, signature, name="另一个")
+    for carrier in ("mobile", "telecom"):
+        _filed(signature, carrier, clerk)
+        _filed(template, carrier, clerk)
+    # cleared at Telecom: the template filed there is affected, with the reason; Mobile is untouched;
+    # the other template, sent in the same batch but with no result yet, waits for it
+    cleared = signature.filings.get(carrier="telecom")
+    services.record_outcome(cleared, services.Outcome(cleared.pk, t.CLEARED, ("FIL_CLEARED_INACTIVE",)), actor=clerk)
+    assert states(template) == {"mobile": t.FILED, "unicom": t.PENDING, "telecom": t.AFFECTED}
+    affected = template.filings.get(carrier="telecom")
+    assert affected.reason_codes == ["FIL_SIGNATURE_CLEARED"]
+    event = affected.events.latest("pk")
+    assert (event.action, event.actor_role, event.reason_codes) == (t.AFFECT, t.SYSTEM, ["FIL_SIGNATURE_CLEARED"])
+    assert states(other)["telecom"] == t.SUBMITTED
+    assert rules.availability(states(template)).sentence(chinese=True) == "可用：移动；联通报备中；电信不可用"
+    # re-filed and filed again: the affected template goes back to be filed
+    services.refile(cleared, actor=clerk)
+    _filed(signature, "telecom", clerk)
+    assert states(template)["telecom"] == t.PENDING
+    assert template.filings.get(carrier="telecom").reason_codes == []
+
+
+def test_the_customer_reads_the_three_filings_as_one_sentence():
+    mixed = rules.availability({"mobile": t.FILED, "unicom": t.FILED, "telecom": t.SUBMITTED})
+    assert mixed.sentence(chinese=True) == "可用：移动、联通；电信报备中"
+    assert mixed.sentence(chinese=False) == "Usable: Mobile, Unicom; Telecom being filed"
+    assert rules.availability({c: t.FILED for c in ("mobile", "unicom", "telecom")}).everywhere
+    assert rules.availability({}).sentence(chinese=True) == "移动、联通、电信报备中"

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from filing_portal.admin_display import check_list, labelled, readable_list
+from filings.inlines import FilingInline
 
 from .models import Signature, SignatureEvent, state_label
 
@@ -44,7 +45,7 @@ class SignatureAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_display = ("text", "entity", "source", "status", "warnings_acknowledged", "submitted_at_")
     list_filter = ("status", "source", "warnings_acknowledged")
     search_fields = ("text", "entity__name", "organization__name")
-    inlines = [SignatureEventInline]
+    inlines = [SignatureEventInline, FilingInline]
     # Named in the reader's language (fields with no verbose name of their own: labelled), the stored
     # checks as lists (not JSON).
     fields = ("organization_", "entity", "source", "trademark_", "app_", "partner_authorization_", "text", "status",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdminMixin, StaffScopedAdmin
 from accounts.selectors import organizations_for_staff
 from filing_portal.admin_display import check_list, readable_list
+from filings.inlines import FilingInline
 from signatures.admin import StateLabelsMixin
 
 from . import services
@@ -39,7 +40,7 @@ class SmsTemplateAdmin(ReadOnlyAdminMixin, StaffScopedAdmin):
     list_filter = ("status", "kind")
     list_select_related = ("organization", "signature")
     search_fields = ("name", "text", "signature__text", "organization__name")
-    inlines = [TemplateEventInline, TestSendInline]
+    inlines = [TemplateEventInline, FilingInline, TestSendInline]
     exclude = ("precheck", "policy_keys")  # stored as JSON: shown readable by the two methods below
 
     def get_readonly_fields(self, request, obj=None):

@@ -268,3 +268,20 @@ def test_another_organization_sees_none_of_the_filings(client, signature, org_a,
     client.force_login(owner_b)
     response = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]))
     assert response.status_code == 404
+
+
+def test_staff_see_each_carrier_on_the_signature_and_template_admin_pages_in_chinese(client, signature, org_a,
+                                                                                       owner_a, clerk, reviewer):  # fmt: skip
+    from django.urls import reverse
+
+    from .conftest import otp_login
+
+    template = approved_template(org_a, owner_a, signature)
+    _mixed(signature, template, clerk)
+    otp_login(client, reviewer)
+    html = client.get(reverse("admin:signatures_signature_change", args=[signature.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
+    assert "运营商报备" in html and "报备失败" in html and "运营商不认可资质材料 (FIL_DOCUMENTS_NOT_ACCEPTED)" in html
+    html = client.get(reverse("admin:templates_app_smstemplate_change", args=[template.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
+    assert "已报备" in html and "待提交运营商" in html

@@ -224,8 +224,9 @@ def _mixed(signature, template, clerk):
     _filed(template, "mobile", clerk)
 
 
-def test_the_customer_sees_each_carrier_on_the_lists_and_pages_in_their_language(client, signature, org_a, owner_a,
-                                                                                   clerk):  # fmt: skip
+def test_the_customer_sees_each_carrier_on_the_lists_and_pages_in_their_language(
+    client, signature, org_a, owner_a, clerk
+):
     from django.urls import reverse
 
     template = approved_template(org_a, owner_a, signature)
@@ -270,8 +271,9 @@ def test_another_organization_sees_none_of_the_filings(client, signature, org_a,
     assert response.status_code == 404
 
 
-def test_staff_see_each_carrier_on_the_signature_and_template_admin_pages_in_chinese(client, signature, org_a,
-                                                                                       owner_a, clerk, reviewer):  # fmt: skip
+def test_staff_see_each_carrier_on_the_signature_and_template_admin_pages_in_chinese(
+    client, signature, org_a, owner_a, clerk, reviewer
+):
     from django.urls import reverse
 
     from .conftest import otp_login

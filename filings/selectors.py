@@ -12,6 +12,7 @@ from compliance import filings as rules
 from compliance import transitions as t
 
 from .models import Filing, FilingEvent, filing_state_label
+from .services import window_from
 
 
 def state_label(state: str) -> str:
@@ -119,6 +120,8 @@ def carrier_filings(application, *, chinese: bool, sends=()) -> list[CarrierFili
             Filing.objects.filter(signature_id=application.signature_id).values_list("carrier", "status")
         )
     today = timezone.localdate()
+    # Not sent yet: the window it would have if sent today, as an indication.
+    if_sent_today = window_from(today) if any(f.status == t.PENDING for f in rows.values()) else {}
     shown = []
     for code in carriers.CODES:
         filing = rows.get(code)
@@ -126,10 +129,11 @@ def carrier_filings(application, *, chinese: bool, sends=()) -> list[CarrierFili
             continue
         state = rules.shown_state(filing.status, signature_states.get(code)) if field == "template" else filing.status
         step = rules.WAITING_FOR_SIGNATURE if state == rules.WAITING else rules.FILING_NEXT_STEP[state]
+        due = if_sent_today if state == t.PENDING else {"due_from": filing.due_from, "due_by": filing.due_by,
+                                                        "due_exact": filing.due_exact}  # fmt: skip
         shown.append(CarrierFiling(
             carrier=code, name=carriers.BY_CODE[code].name(chinese), state=state, label=state_label(state),
-            submitted_at=filing.submitted_at, due_from=filing.due_from, due_by=filing.due_by,
-            due_exact=filing.due_exact, overdue=rules.is_overdue(filing.status, filing.due_by, today),
+            submitted_at=filing.submitted_at, **due, overdue=rules.is_overdue(filing.status, filing.due_by, today),
             filed_at=filing.filed_at, carrier_ref=filing.carrier_ref,
             reasons=shown_reasons(filing.reason_codes, chinese=chinese) if state in rules.BROKEN else [],
             next_step=step[0 if chinese else 1], sends=[s for s in sends if s.carrier == code],

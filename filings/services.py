@@ -37,7 +37,10 @@ def open_filings(application, *, actor) -> list[Filing]:
     return made
 
 
-def _window(day, table):
+def window_from(day, table=None) -> dict:
+    """The window a carrier takes for a filing sent on ``day``: its first and last expected working
+    days, and whether China's calendar for them is known (else an estimate from weekends only)."""
+    table = holiday_table() if table is None else table
     window = rules.window(day)
     due_from, exact_from = expected_by(day, window.earliest, table=table)
     due_by, exact_by = expected_by(day, window.latest, table=table)
@@ -77,7 +80,7 @@ def submit_batch(batch: CarrierBatch, *, actor, now=None) -> CarrierBatch:
     the carrier takes from today. One transaction: all of them, or none."""
     now = now or timezone.now()
     table = holiday_table()
-    window = _window(timezone.localdate(now), table)
+    window = window_from(timezone.localdate(now), table)
     with transaction.atomic():
         locked = CarrierBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.submitted_at is not None:
@@ -150,7 +153,7 @@ def rewindow_estimates() -> int:
     table = holiday_table()
     changed = 0
     for filing in Filing.objects.filter(status=t.SUBMITTED, due_exact=False, submitted_at__isnull=False):
-        window = _window(timezone.localdate(filing.submitted_at), table)
+        window = window_from(timezone.localdate(filing.submitted_at), table)
         if (window["due_from"], window["due_by"], window["due_exact"]) != (filing.due_from, filing.due_by,
                                                                              filing.due_exact):  # fmt: skip
             changed += Filing.objects.filter(pk=filing.pk, status=t.SUBMITTED).update(**window)

@@ -287,3 +287,17 @@ def test_staff_see_each_carrier_on_the_signature_and_template_admin_pages_in_chi
     html = client.get(reverse("admin:templates_app_smstemplate_change", args=[template.pk]),
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
     assert "已报备" in html and "待提交运营商" in html
+
+
+def test_an_approved_signature_shows_three_pending_filings_with_the_window_if_sent_today(client, signature, owner_a,
+                                                                                          org_a):  # fmt: skip
+    import time_machine
+    from django.urls import reverse
+
+    client.force_login(owner_a)
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)):
+        html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
+                          HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()  # fmt: skip
+    card = html.split('data-testid="carrier-filings"', 1)[1].split("</table>", 1)[0]
+    assert card.count('data-state="pending"') == 3
+    assert card.count("2026-12-03 – 2026-12-07") == 3 and card.count("若今日提交") == 3

@@ -34,6 +34,7 @@ WHERE = {
     catalogue.USCC: gettext_lazy("Unified social credit code"),
     catalogue.LEGAL_REP: gettext_lazy("Legal representative"),
     catalogue.LICENCE_VALIDITY: gettext_lazy("Licence validity"),
+    catalogue.CARRIER_FIELD: gettext_lazy("Carrier"),
 }
 
 

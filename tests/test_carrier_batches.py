@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from compliance import transitions as t
@@ -18,7 +19,7 @@ from filings.models import CarrierBatch, Filing, FilingEvent
 from qualifications.models import IdNumberReveal
 from signatures import services as signature_services
 
-from .conftest import make_staff
+from .conftest import make_staff, otp_login
 from .factories import make_entity, walk
 from .test_signatures import complete_package
 
@@ -448,3 +449,116 @@ def test_the_import_command_reports_per_row_and_exits_non_zero_on_a_refused_file
         run_from_argv("import", str(bad))
     assert exited.value.code == 1
     assert "Refused" in capsys.readouterr().err
+
+
+# --- the clerk's pages in the admin ---------------------------------------------------------------
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    otp_login(client, clerk)
+    return client
+
+
+def upload(content, name="results.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def test_the_clerk_opens_downloads_submits_and_imports_a_telecom_batch(clerk_client, signatures, clerk):
+    page = clerk_client.get(reverse("carrier-batches"))
+    assert page.status_code == 200
+    assert page.content.decode().count('data-testid="ready-telecom">3<') == 1
+    opened = clerk_client.post(reverse("carrier-batch-open"), {"carrier": "telecom"})
+    batch = CarrierBatch.objects.get()
+    assert opened.status_code == 302 and opened["Location"] == reverse("carrier-batch", args=[batch.pk])
+    assert batch.created_by == clerk and batch.size == 3
+    assert clerk_client.get(reverse("carrier-batch", args=[batch.pk])).status_code == 200
+    download = clerk_client.post(reverse("carrier-batch-download", args=[batch.pk, "xlsx"]))
+    assert download.status_code == 200 and download["Content-Type"] == batches.XLSX_TYPE
+    assert download["Content-Disposition"] == f'attachment; filename="carrier-batch-{batch.pk}-telecom.xlsx"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    csv_download = clerk_client.post(reverse("carrier-batch-download", args=[batch.pk, "csv"]))
+    assert csv_download.content.startswith(b"\xef\xbb\xbf")
+    assert clerk_client.get(reverse("carrier-batch-download", args=[batch.pk, "csv"])).status_code == 405
+    # marking it submitted asks first, then moves its filings
+    confirm = clerk_client.get(reverse("carrier-batch-submit", args=[batch.pk]))
+    assert confirm.status_code == 200 and b'data-testid="confirm-submit"' in confirm.content
+    assert {telecom(s).status for s in signatures} == {t.PENDING}
+    clerk_client.post(reverse("carrier-batch-submit", args=[batch.pk]))
+    assert {telecom(s).status for s in signatures} == {t.SUBMITTED}
+    assert CarrierBatch.objects.get(pk=batch.pk).submitted_by == clerk
+    # the results: a dry run first, then for real
+    one, two, three = (telecom(s) for s in signatures)
+    source = results_xlsx(batch, {one.pk: ("filed", None, "DX-1"), two.pk: ("failed", "FIL_CARRIER_NO_REASON", None),
+                                  three.pk: ("filed", None, "DX-3")})  # fmt: skip
+    before = recorded()
+    dry = clerk_client.post(reverse("carrier-batch-import", args=[batch.pk]), {"file": upload(source), "dry_run": "1"})
+    assert dry.status_code == 200 and dry.content.decode().count('data-status="ok"') == 3
+    assert recorded() == before
+    done = clerk_client.post(reverse("carrier-batch-import", args=[batch.pk]), {"file": upload(source)})
+    assert done.status_code == 200
+    assert [telecom(s).status for s in signatures] == [t.FILED, t.FAILED, t.FILED]
+    listing = clerk_client.get(reverse("carrier-batches")).content.decode()
+    assert f'data-testid="results-{batch.pk}">3 / 3<' in listing
+
+
+def test_a_refused_file_shows_its_report_per_row_on_the_page_and_records_nothing(clerk_client, batch, signatures):
+    one, two, _three = (telecom(s) for s in signatures)
+    source = results_csv([row(batch, one, "filed"), row(batch, two, "failed")])
+    before = recorded()
+    response = clerk_client.post(reverse("carrier-batch-import", args=[batch.pk]), {"file": upload(source, "r.csv")})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'data-line="2" data-status="ok"' in body and 'data-line="3" data-status="error"' in body
+    assert "needs a reason code" in body
+    assert recorded() == before
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(clerk_client, batch, signatures, settings):
+    settings.CARRIER_BATCH_MAX_BYTES = 1000
+    source = results_csv([row(batch, telecom(s), "filed") for s in signatures] * 10)
+    assert len(source) > 1000
+    before = recorded()
+    response = clerk_client.post(reverse("carrier-batch-import", args=[batch.pk]), {"file": upload(source, "r.csv")})
+    assert response.status_code == 400
+    assert b'data-testid="report-problem"' in response.content and b"larger than" in response.content
+    assert recorded() == before
+
+
+def test_the_batches_page_reads_a_bounded_number_of_queries(clerk_client, signatures, clerk,
+                                                           django_assert_max_num_queries):  # fmt: skip
+    for carrier in ("mobile", "unicom", "telecom"):
+        services.open_batch(carrier=carrier, actor=clerk)
+    with django_assert_max_num_queries(14):  # 4 of them count what waits; the batches in one
+        assert clerk_client.get(reverse("carrier-batches")).status_code == 200
+
+
+def test_a_customer_and_a_reviewer_without_the_clerk_role_find_no_batch_pages(client, owner_a, reviewer, batch):
+    routes = [("get", reverse("carrier-batches")), ("get", reverse("carrier-batch", args=[batch.pk])),
+              ("post", reverse("carrier-batch-open")), ("post", reverse("carrier-batch-submit", args=[batch.pk])),
+              ("post", reverse("carrier-batch-download", args=[batch.pk, "xlsx"])),
+              ("post", reverse("carrier-batch-import", args=[batch.pk]))]  # fmt: skip
+    for method, url in routes:
+        assert getattr(client, method)(url).status_code == 302  # anonymous: the admin's log-in
+    client.force_login(owner_a)
+    for method, url in routes:
+        assert getattr(client, method)(url, {"carrier": "telecom"}).status_code == 404, url
+    client.logout()
+    otp_login(client, reviewer)
+    for method, url in routes:
+        assert getattr(client, method)(url, {"carrier": "telecom"}).status_code == 404, url
+    assert CarrierBatch.objects.count() == 1 and not IdNumberReveal.objects.exists()
+    assert b"batches-entry" not in client.get(reverse("admin:index")).content
+
+
+def test_the_admin_index_leads_a_clerk_to_the_batches_and_lists_filings_read_only(clerk_client, batch, signatures):
+    index = clerk_client.get(reverse("admin:index")).content.decode()
+    assert 'data-testid="batches-entry"' in index and reverse("carrier-batches") in index
+    changelist = clerk_client.get(reverse("admin:filings_filing_changelist"), {"carrier": "telecom", "q": "百度网讯"})
+    assert changelist.status_code == 200
+    assert changelist.context["cl"].result_count == 1
+    change = clerk_client.get(reverse("admin:filings_filing_change", args=[telecom(signatures[0]).pk]))
+    assert change.status_code == 200 and b'name="_save"' not in change.content
+    assert clerk_client.get(reverse("admin:filings_carrierbatch_changelist")).status_code == 200

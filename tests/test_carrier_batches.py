@@ -512,7 +512,7 @@ def test_a_refused_file_shows_its_report_per_row_on_the_page_and_records_nothing
     assert response.status_code == 400
     body = response.content.decode()
     assert 'data-line="2" data-status="ok"' in body and 'data-line="3" data-status="error"' in body
-    assert "needs a reason code" in body
+    assert "此结果需要填写原因代码" in body  # the page speaks the reader's language (Chinese first)
     assert recorded() == before
 
 
@@ -523,7 +523,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(clerk_client, batch,
     before = recorded()
     response = clerk_client.post(reverse("carrier-batch-import", args=[batch.pk]), {"file": upload(source, "r.csv")})
     assert response.status_code == 400
-    assert b'data-testid="report-problem"' in response.content and b"larger than" in response.content
+    assert b'data-testid="report-problem"' in response.content and "文件超过" in response.content.decode()
     assert recorded() == before
 
 

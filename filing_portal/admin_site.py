@@ -114,7 +114,8 @@ class PortalAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def index(self, request, extra_context=None):
-        """The admin's first page leads a reviewer to the review queue, with what waits there."""
+        """The admin's first page leads a reviewer to the review queue and a filing clerk to the carrier
+        batches, each with what waits there."""
         from accounts import staff
 
         extra = dict(extra_context or {})
@@ -122,6 +123,10 @@ class PortalAdminSite(OTPAdminSite):
             from review.queue import waiting_count
 
             extra["review_waiting"] = waiting_count()
+        if staff.is_clerk(request.user):
+            from filings.selectors import waiting
+
+            extra["batches_waiting"] = waiting()
         return super().index(request, extra)
 
     def register(self, model_or_iterable, admin_class=None, **options):

@@ -15,6 +15,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from compliance import carriers as _carriers
 from compliance.evidence import FOUR_EYES_CASES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -341,6 +342,17 @@ if set(REVIEW_FOUR_EYES) - set(FOUR_EYES_CASES):  # a typo would turn four-eyes 
 REVIEW_TARGET_WORKING_DAYS = env.int("REVIEW_TARGET_WORKING_DAYS", default=1)
 # A claim nobody acted on for this long goes back to the queue (the beat task release-idle-claims).
 REVIEW_CLAIM_IDLE_HOURS = env.int("REVIEW_CLAIM_IDLE_HOURS", default=4)
+
+# Carrier batches (docs/filings.md): the carriers whose channel needs the legal representative's full ID
+# number in the batch file (each number written is logged as a reveal; elsewhere it is masked), and the
+# largest results file the clerk may import (refused before anything is stored).
+CARRIER_BATCH_FULL_ID_NUMBERS = tuple(env.list("CARRIER_BATCH_FULL_ID_NUMBERS", default=[]))
+if set(CARRIER_BATCH_FULL_ID_NUMBERS) - set(_carriers.CODES):  # a typo would mask numbers a channel needs, unnoticed
+    raise ImproperlyConfigured(
+        f"CARRIER_BATCH_FULL_ID_NUMBERS: unknown {sorted(set(CARRIER_BATCH_FULL_ID_NUMBERS) - set(_carriers.CODES))}; "
+        f"known: {_carriers.CODES}."
+    )
+CARRIER_BATCH_MAX_BYTES = env.int("CARRIER_BATCH_MAX_BYTES", default=5 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

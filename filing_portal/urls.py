@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts import views as account_views
+from filings import admin_views as batch_views
 from qualifications import views as qualification_views
 from review import admin_views as review_views
 
@@ -37,6 +38,25 @@ urlpatterns = [
         "admin/review/<str:kind>/<str:pk>/decide/",
         review_views.staff_route(review_views.decide_view),
         name="review-decide",
+    ),
+    # The filing clerk's carrier batches (filings/admin_views.py): in the admin, behind its log-in and second factor.
+    path("admin/filings/batches/", review_views.staff_route(batch_views.batches_view), name="carrier-batches"),
+    path("admin/filings/batches/open/", review_views.staff_route(batch_views.open_view), name="carrier-batch-open"),
+    path("admin/filings/batches/<int:pk>/", review_views.staff_route(batch_views.batch_view), name="carrier-batch"),
+    path(
+        "admin/filings/batches/<int:pk>/download/<str:fmt>/",
+        review_views.staff_route(batch_views.download_view),
+        name="carrier-batch-download",
+    ),
+    path(
+        "admin/filings/batches/<int:pk>/submit/",
+        review_views.staff_route(batch_views.submit_view),
+        name="carrier-batch-submit",
+    ),
+    path(
+        "admin/filings/batches/<int:pk>/import/",
+        batch_views.capped_upload(review_views.staff_route(batch_views.import_view)),
+        name="carrier-batch-import",
     ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

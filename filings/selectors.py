@@ -1,9 +1,11 @@
-"""Reads of the filings as the customer sees them: three marks per application on a list (one query a
+"""Reads of the filings: for the filing clerk's pages, what waits per carrier and the batches; as the
+customer sees them: three marks per application on a list (one query a
 page), the filing at each carrier with its window and evidence on an application's page, and the
 filings' moves on its timeline. Scoped by the caller (the application was read for its organization)."""
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,8 +13,8 @@ from compliance import carriers
 from compliance import filings as rules
 from compliance import transitions as t
 
-from .models import Filing, FilingEvent, filing_state_label
-from .services import window_from
+from .models import CarrierBatch, Filing, FilingEvent, filing_state_label
+from .services import exportable, window_from
 
 
 def state_label(state: str) -> str:
@@ -183,3 +185,48 @@ def timeline(application, events: list[tuple], *, chinese: bool) -> list[tuple]:
         detail = window if exact else f"{window} · {_('estimate')}"
         rows.append((due_by, "", label, detail, "", True))
     return rows
+
+
+# --- the filing clerk's pages ---------------------------------------------------------------------
+
+RESULT_STATES = (t.FILED, t.FAILED, t.CLEARED, t.AFFECTED)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    carrier: carriers.Carrier
+    ready: int  # a new batch would take these (services.exportable)
+    for_signature: int  # templates pending there until their signature is filed there
+
+    @property
+    def name(self) -> str:
+        """The carrier's name in the reader's language (the admin's pages read in one language)."""
+        from filing_portal.choices import carrier_name
+
+        return str(carrier_name(self.carrier.code))
+
+
+def waiting() -> list[Waiting]:
+    """Per carrier, in the carriers' order: what a new batch would take, and the templates that wait
+    for their signature to be filed first. Four queries, whatever the numbers."""
+    pending = dict(
+        Filing.objects.filter(status=t.PENDING, batch__isnull=True, template__isnull=False)
+        .values("carrier")
+        .annotate(n=Count("pk"))
+        .values_list("carrier", "n")
+    )
+    rows = []
+    for carrier in carriers.CARRIERS:
+        ready = exportable(carrier.code)
+        ready_templates = ready.filter(template__isnull=False).count()
+        rows.append(Waiting(carrier, ready.count(), pending.get(carrier.code, 0) - ready_templates))
+    return rows
+
+
+def batches_listed(limit: int = 100):
+    """The latest batches, each with how many of its filings have a result."""
+    return (
+        CarrierBatch.objects.select_related("created_by", "submitted_by")
+        .annotate(results=Count("filings", filter=Q(filings__status__in=RESULT_STATES)))
+        .order_by("-created_at", "-pk")[:limit]
+    )

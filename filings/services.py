@@ -4,20 +4,27 @@ compliance/transitions.py, kind ``filing``), in one transaction with what follow
 signature cleared at a carrier marks its templates filed there as affected; filed again, they go
 back to be filed (docs/filings.md)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import staff
 from compliance import carriers
 from compliance import filings as rules
+from compliance import reasons as catalogue
 from compliance import transitions as t
 from filing_portal import workflow
 from filing_portal.workflow import TransitionRefused
 from policies.timeline import expected_by, holiday_table
+from qualifications.models import IdNumberReveal
+from qualifications.services import client_address
 
+from .batches import carrier_of, reason_codes_of
+from .gateway import Artefact, BadFile, Gateway
 from .models import CarrierBatch, Filing
 
 
@@ -158,3 +165,216 @@ def rewindow_estimates() -> int:
                                                                              filing.due_exact):  # fmt: skip
             changed += Filing.objects.filter(pk=filing.pk, status=t.SUBMITTED).update(**window)
     return changed
+
+
+# --- carrier batches as files (filings/gateway.py, filings/batches.py) ---------------------------
+
+
+def batch_send(*, batch: CarrierBatch, actor, gateway: Gateway, request=None) -> Artefact:
+    """``batch`` as the gateway hands it over (the file today). The legal representative's ID number is
+    masked unless the carrier's channel needs it (settings.CARRIER_BATCH_FULL_ID_NUMBERS): then each
+    number the file carries is logged as a reveal, with the batch marked as carrying full numbers, in
+    the same transaction. Moves nothing: submit_batch does, once the file was handed over."""
+    if actor is not None and not staff.is_clerk(actor):
+        raise TransitionRefused(_("You may not make this change."))
+    full = batch.carrier in settings.CARRIER_BATCH_FULL_ID_NUMBERS
+    with transaction.atomic():
+        sent = gateway.send(batch, full_id_numbers=full)
+        if sent.revealed:
+            address = client_address(request) if request is not None else None
+            IdNumberReveal.objects.bulk_create(
+                IdNumberReveal(entity_id=entity_id, person=IdNumberReveal.Person.LEGAL_REP, user=actor,
+                               ip_address=address)
+                for entity_id in sent.revealed
+            )  # fmt: skip
+            CarrierBatch.objects.filter(pk=batch.pk).update(full_id_numbers=True)
+            batch.full_id_numbers = True
+    return sent.artefact
+
+
+# How a row of a results file fares: recorded (or would be, on a dry run), already recorded, no result
+# yet, or wrong (and then the whole file is refused).
+OK, UNCHANGED, SKIPPED, ERROR = "ok", "unchanged", "skipped", "error"
+
+
+@dataclass
+class RowReport:
+    line: int  # the spreadsheet's row number (the header is row 1)
+    filing_id: int | None = None
+    application: str = ""
+    current: str = ""  # the filing's state now
+    outcome: str = ""  # the state the row records
+    status: str = OK
+    message: str = ""
+
+
+@dataclass
+class ImportReport:
+    batch: CarrierBatch | None
+    rows: list[RowReport] = field(default_factory=list)
+    problem: str = ""  # the file could not be read as a whole
+    dry_run: bool = False
+    applied: int = 0
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problem) or any(row.status == ERROR for row in self.rows)
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+
+def batch_import(*, source: bytes, actor, gateway: Gateway, batch: CarrierBatch | None = None, dry_run=False,
+                 now=None) -> ImportReport:  # fmt: skip
+    """The carrier's results for ``batch`` (or for the batch the file names), checked row by row and
+    recorded together in one transaction, or not at all: one bad row (or a file that cannot be read)
+    refuses the whole file, with a report per row. A row already recorded is unchanged (importing the
+    same file again changes nothing); an empty outcome is no result yet. ``dry_run``: the report of what
+    would happen, nothing recorded."""
+    if actor is not None and not staff.is_clerk(actor):
+        raise TransitionRefused(_("You may not make this change."))
+    report = ImportReport(batch=batch, dry_run=dry_run)
+    if len(source) > settings.CARRIER_BATCH_MAX_BYTES:
+        report.problem = too_large_message()
+        return report
+    try:
+        rows = gateway.results(source)
+    except BadFile as bad:
+        report.problem = str(bad)
+        return report
+    if batch is None:
+        batch = _named_batch(rows, report)
+        if batch is None:
+            return report
+        report.batch = batch
+    with transaction.atomic():
+        batch = CarrierBatch.objects.select_for_update().get(pk=batch.pk)
+        report.batch = batch
+        named = {int(row.filing) for row in rows if row.filing.isdigit()}
+        filings = Filing.objects.select_for_update(of=("self",)).select_related("signature", "template")
+        filings = filings.in_bulk(named)
+        applying = _check_rows(rows, batch=batch, filings=filings, actor=actor, report=report)
+        if report.refused or dry_run:
+            return report
+        for row, filing, outcome in applying:
+            try:
+                record_outcome(filing, outcome, actor=actor, now=now)
+            except TransitionRefused as refused:  # moved meanwhile, or by what an earlier row set off
+                row.status, row.message = ERROR, str(refused)
+                transaction.set_rollback(True)
+                return report
+            row.message = _("Recorded.")
+        report.applied = len(applying)
+    return report
+
+
+def too_large_message() -> str:
+    limit = settings.CARRIER_BATCH_MAX_BYTES
+    return _("The file is larger than %(size)s: split it, or ask for the limit to be raised.") % {
+        "size": filesizeformat(limit)
+    }
+
+
+def _named_batch(rows, report) -> CarrierBatch | None:
+    """The batch a results file names in its batch column (its first row that names one)."""
+    named = next((row.batch for row in rows if row.batch), "")
+    batch = CarrierBatch.objects.filter(pk=int(named)).first() if named.isdigit() else None
+    if batch is None:
+        report.problem = (
+            _("No batch has the number “%(batch)s”.") % {"batch": named}
+            if named
+            else _("The file names no batch: the column “批次 Batch” is empty.")
+        )
+    return batch
+
+
+def application_label(filing: Filing) -> str:
+    if filing.signature_id:
+        return str(filing.signature)
+    return f"{filing.template.name} v{filing.template.version}"
+
+
+def _needs_reasons(action: str, target: str) -> bool:
+    return any(m.reasons_required for m in t.MOVES if m.action == action and m.target == target
+               and t.FILING in m.kinds)  # fmt: skip
+
+
+def _check_rows(rows, *, batch, filings, actor, report) -> list:
+    """Each row checked against the batch, the filing's state and the table, in the order written;
+    the report gets a line per row. Returns what would be recorded: (row report, filing, Outcome)."""
+    batch_carrier = carriers.BY_CODE[batch.carrier].name_zh
+    words = "、".join(rules.OUTCOME_WORDS)
+    seen: dict[int, int] = {}
+    applying = []
+    for row in rows:
+        line = RowReport(line=row.line)
+        report.rows.append(line)
+
+        def refuse(message, line=line):
+            line.status, line.message = ERROR, message
+
+        if not row.filing.isdigit():
+            refuse(_("The filing number “%(value)s” is not a number.") % {"value": row.filing} if row.filing
+                   else _("The filing number is missing."))  # fmt: skip
+            continue
+        pk = line.filing_id = int(row.filing)
+        if pk in seen:
+            refuse(_("Filing %(id)s appears twice: first on row %(line)s.") % {"id": pk, "line": seen[pk]})
+            continue
+        seen[pk] = row.line
+        filing = filings.get(pk)
+        if filing is None:
+            refuse(_("No filing has the number %(id)s.") % {"id": pk})
+            continue
+        line.application, line.current = application_label(filing), filing.status
+        named_carrier = carrier_of(row.carrier) if row.carrier else None
+        if row.carrier and named_carrier is None:
+            refuse(_("Unknown carrier “%(value)s”.") % {"value": row.carrier})
+            continue
+        if filing.carrier != batch.carrier:
+            refuse(_("Filing %(id)s is at %(carrier)s, not at %(batch)s: wrong carrier.") % {
+                "id": pk, "carrier": carriers.BY_CODE[filing.carrier].name_zh, "batch": batch_carrier})  # fmt: skip
+            continue
+        if named_carrier is not None and named_carrier != batch.carrier:
+            refuse(_("This row names %(carrier)s, but the batch is %(batch)s's: wrong carrier.") % {
+                "carrier": row.carrier, "batch": batch_carrier})  # fmt: skip
+            continue
+        if (row.batch and row.batch != str(batch.pk)) or filing.batch_id != batch.pk:
+            refuse(_("Filing %(id)s is not in batch %(batch)s.") % {"id": pk, "batch": batch.pk})
+            continue
+        if not row.outcome:
+            line.status, line.message = SKIPPED, _("No result yet.")
+            continue
+        state = rules.outcome_of(row.outcome)
+        if state is None:
+            refuse(_("Unknown outcome “%(value)s”: write one of %(words)s.") % {"value": row.outcome, "words": words})
+            continue
+        line.outcome = state
+        action = rules.OUTCOMES[state]
+        codes = reason_codes_of(row.reasons)
+        needs = _needs_reasons(action, state)
+        if needs and not codes:
+            refuse(_("This result needs a reason code (FIL_…): see the sheet “说明 Help”."))
+            continue
+        if codes and not needs:
+            refuse(_("A filed result takes no reason code."))
+            continue
+        unknown = catalogue.unknown_codes(codes, kind=catalogue.FILING)
+        if unknown:
+            refuse(_("Unknown reason code: %(codes)s.") % {"codes": "、".join(unknown)})
+            continue
+        if len(row.carrier_ref) > Filing._meta.get_field("carrier_ref").max_length:
+            refuse(_("The carrier's reference is too long."))
+            continue
+        if (filing.status == state and list(codes) == list(filing.reason_codes)
+                and (not row.carrier_ref or row.carrier_ref == filing.carrier_ref)):  # fmt: skip
+            line.status, line.message = UNCHANGED, _("Already recorded.")
+            continue
+        try:
+            workflow.check_move(filing, action=action, to_status=state, actor=actor, reason_codes=codes)
+        except TransitionRefused as refused:
+            refuse(str(refused))
+            continue
+        line.message = _("Would be recorded.")
+        applying.append((line, filing, Outcome(pk, state, codes, row.carrier_ref, row.note)))
+    return applying

@@ -15,13 +15,28 @@ from .test_project import BASE_DIR, _po_entries
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 # English msgids that may hold Chinese characters, each with the reason.
-ENGLISH_WITH_HAN = {}
+ENGLISH_WITH_HAN = {
+    # The carrier batch file's column and sheet names are bilingual by design (filings/batches.py): a
+    # message quotes them as the file writes them.
+    "The batch's own file, with the columns “结果 Outcome”, “原因代码 Reason codes” and “运营商备案号 Carrier ref” "
+    "filled in (XLSX, or CSV in UTF-8; at most %(size)s). One bad row refuses the whole file, and nothing is "
+    "recorded.": "the file's column names",
+    "The file names no batch: the column “批次 Batch” is empty.": "the file's column name",
+    "This result needs a reason code (FIL_…): see the sheet “说明 Help”.": "the file's sheet name",
+    # The name of Excel's save option on Chinese Windows, which the reader will look for as written.
+    "The CSV file is not in UTF-8: it looks like GBK (GB18030), as Excel saves “CSV” on Chinese Windows. Save it "
+    "as “CSV UTF-8 (逗号分隔)”, then import it.": "Excel's option as Chinese Windows names it",
+}
 
 # Latin words a Chinese message may keep: names and codes that have no Chinese word of their own.
 LATIN_KEPT = {
     "ICP", "IP", "IPv4", "IPv6", "PDF", "JPEG", "PNG", "WebP", "ZIP", "MB", "GB", "QQ", "USCC", "TOTP",
     "example", "com",  # a sample domain, typed as is
     "max_length", "mobile", "unicom", "telecom",  # policy parameters and carrier keys, typed as is (admin)
+    # File formats and what makes them, by their own names (carrier batches).
+    "CSV", "XLSX", "xlsx", "xls", "UTF", "GBK", "GB18030", "Excel", "Windows",
+    # The batch file's bilingual column and sheet names, quoted as the file writes them, and its code prefix.
+    "Outcome", "Reason", "codes", "Carrier", "ref", "Batch", "Help", "FIL_",
     # Django's own messages, which our catalogue overrides only to say 您: HTTP headers and class names.
     "Referrer", "Policy", "no", "referrer", "HTTP", "CSRF", "Referer", "ManagementForm", "docutils",
 }  # fmt: skip

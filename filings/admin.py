@@ -1,0 +1,79 @@
+"""Filings and carrier batches in the admin, read-only: they move through filings.services (the clerk's
+pages at /admin/filings/batches/), never by editing a row here."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts import staff
+from accounts.admin import ReadOnlyAdminMixin
+from accounts.selectors import organizations_for_staff
+from filing_portal.admin_display import labelled
+
+from .models import CarrierBatch, Filing, FilingEvent, filing_state_label
+
+
+class FilingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FilingEvent
+    extra = 0
+    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
+    verbose_name = _("change of status")
+    verbose_name_plural = _("timeline")
+    fields = ("at_", "actor_", "from_state", "to_state", "reason_codes_", "reason_")
+    readonly_fields = fields
+    at_ = labelled("at", _("time"))
+    actor_ = labelled("actor", _("by"))
+    reason_ = labelled("reason", _("note"))
+
+    @admin.display(description=_("from"))
+    def from_state(self, obj):
+        return filing_state_label(obj.from_status) if obj.from_status else "—"
+
+    @admin.display(description=_("to"))
+    def to_state(self, obj):
+        return filing_state_label(obj.to_status)
+
+    @admin.display(description=_("reason codes"))
+    def reason_codes_(self, obj):
+        return "、".join(obj.reason_codes) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "filing")
+
+
+@admin.register(Filing)
+class FilingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("pk", "application_", "organization", "carrier", "status", "batch", "submitted_at", "due_by",
+                    "carrier_ref")  # fmt: skip
+    list_filter = ("carrier", "status")
+    search_fields = ("signature__text", "template__signature__text", "template__name", "organization__name")
+    list_select_related = ("organization", "signature", "template", "batch")
+    inlines = [FilingEventInline]
+    fields = ("organization", "signature", "template", "carrier", "status", "batch", "submitted_at",
+              "due_from", "due_by", "due_exact", "filed_at", "carrier_ref", "reason_codes_", "created_at",
+              "updated_at")  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("application"))
+    def application_(self, obj):
+        return str(obj.application) if obj.signature_id else f"{obj.template.name} v{obj.template.version}"
+
+    @admin.display(description=_("reason codes"))
+    def reason_codes_(self, obj):
+        return "、".join(obj.reason_codes) or "—"
+
+    def get_queryset(self, request):
+        # A clerk files for every organization; other staff see their own scope (an account manager: their customers).
+        rows = super().get_queryset(request)
+        if staff.is_clerk(request.user):
+            return rows
+        return rows.filter(organization__in=organizations_for_staff(user=request.user))
+
+
+@admin.register(CarrierBatch)
+class CarrierBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("pk", "carrier", "size", "created_at", "created_by", "submitted_at", "submitted_by",
+                    "full_id_numbers")  # fmt: skip
+    list_filter = ("carrier", "full_id_numbers")
+    list_select_related = ("created_by", "submitted_by")
+    fields = ("carrier", "size", "created_at", "created_by", "submitted_at", "submitted_by", "full_id_numbers")
+    readonly_fields = fields

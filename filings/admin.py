@@ -1,14 +1,17 @@
 """Filings and carrier batches in the admin, read-only: they move through filings.services (the clerk's
 pages at /admin/filings/batches/), never by editing a row here."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts import staff
 from accounts.admin import ReadOnlyAdminMixin
 from accounts.selectors import organizations_for_staff
+from compliance import transitions as t
 from filing_portal.admin_display import labelled
+from filing_portal.workflow import TransitionRefused
 
+from . import services
 from .models import CarrierBatch, Filing, FilingEvent, filing_state_label
 
 
@@ -48,6 +51,7 @@ class FilingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("signature__text", "template__signature__text", "template__name", "organization__name")
     list_select_related = ("organization", "signature", "template", "batch")
     inlines = [FilingEventInline]
+    actions = ["refile_selected"]
     fields = ("organization", "signature", "template", "carrier", "status", "batch", "submitted_at",
               "due_from", "due_by", "due_exact", "filed_at", "carrier_ref", "reason_codes_", "created_at",
               "updated_at")  # fmt: skip
@@ -60,6 +64,26 @@ class FilingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("reason codes"))
     def reason_codes_(self, obj):
         return "、".join(obj.reason_codes) or "—"
+
+    def has_refile_permission(self, request):
+        roles = staff.staff_roles(request.user)
+        return t.CLERK in roles or t.ACCOUNT_MANAGER in roles
+
+    @admin.action(description=_("Re-file the selected filings (failed, cleared or affected)"),
+                  permissions=["refile"])  # fmt: skip
+    def refile_selected(self, request, queryset):
+        """Each selected filing that failed or was cleared goes back to be sent in the next batch, through
+        the service (one move each); the others are left and counted."""
+        done, left = 0, 0
+        for filing in queryset.order_by("pk"):
+            try:
+                services.refile(filing, actor=request.user)
+            except TransitionRefused:
+                left += 1
+            else:
+                done += 1
+        self.message_user(request, _("%(done)s sent back to be filed; %(left)s left as they were.")
+                          % {"done": done, "left": left}, messages.SUCCESS if done else messages.WARNING)  # fmt: skip
 
     def get_queryset(self, request):
         # A clerk files for every organization; other staff see their own scope (an account manager: their customers).

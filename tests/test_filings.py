@@ -301,3 +301,24 @@ def test_an_approved_signature_shows_three_pending_filings_with_the_window_if_se
     card = html.split('data-testid="carrier-filings"', 1)[1].split("</table>", 1)[0]
     assert card.count('data-state="pending"') == 3
     assert card.count("2026-12-03 – 2026-12-07") == 3 and card.count("若今日提交") == 3
+
+
+def test_an_account_manager_re_files_their_customers_failed_filing_from_the_admin(client, signature, clerk,
+                                                                                    account_manager):  # fmt: skip
+    from django.urls import reverse
+
+    from .conftest import otp_login
+
+    failed = signature.filings.get(carrier="telecom")
+    services.submit_batch(services.open_batch(carrier="telecom", actor=clerk), actor=clerk)
+    failed.refresh_from_db()
+    services.record_outcome(failed, services.Outcome(failed.pk, t.FAILED, ("FIL_CARRIER_NO_REASON",)), actor=clerk)
+    pending = signature.filings.get(carrier="mobile")
+    otp_login(client, account_manager)
+    response = client.post(reverse("admin:filings_filing_changelist"),
+                           {"action": "refile_selected", "_selected_action": [failed.pk, pending.pk]},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)  # fmt: skip
+    assert "1 项已退回待报备；1 项保持不变。" in response.content.decode()
+    assert states(signature) == {"mobile": t.PENDING, "unicom": t.PENDING, "telecom": t.PENDING}
+    event = signature.filings.get(carrier="telecom").events.latest("pk")
+    assert (event.action, event.actor_role) == (t.REFILE, t.ACCOUNT_MANAGER)

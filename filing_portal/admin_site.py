@@ -114,7 +114,8 @@ class PortalAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def index(self, request, extra_context=None):
-        """The admin's first page leads a reviewer to the review queue, with what waits there."""
+        """The admin's first page leads a reviewer to the review queue, with what waits there, and an account
+        manager (a reviewer too) to the desk."""
         from accounts import staff
 
         extra = dict(extra_context or {})
@@ -122,6 +123,9 @@ class PortalAdminSite(OTPAdminSite):
             from review.queue import waiting_count
 
             extra["review_waiting"] = waiting_count()
+        from desk.selectors import may_use_desk
+
+        extra["desk"] = may_use_desk(request.user)
         return super().index(request, extra)
 
     def register(self, model_or_iterable, admin_class=None, **options):

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "templates_app",
     "review",
     "filings",
+    "desk",
     "filing_portal",
 ]
 

@@ -126,6 +126,32 @@ def availability(states: dict[str, str]) -> Availability:
     """``states``: carrier code → the filing's state there (a carrier missing: not filed yet)."""
     usable, under_way, broken = [], [], []
     for code in carriers.CODES:
-        state = states.get(code, t.PENDING)
+        state = states.get(code, t.PENDING)  # WAITING (a template's, for its signature): under way
         (usable if state in USABLE else broken if state in BROKEN else under_way).append(code)
     return Availability(tuple(usable), tuple(under_way), tuple(broken))
+
+
+# A template's filing pending at a carrier where its signature is not filed yet: shown as waiting for
+# the signature (no stored state: it follows from the two filings).
+WAITING = "waiting_signature"
+
+
+def shown_state(state: str, signature_state: str | None = None) -> str:
+    """The state a customer sees of one filing: a template's pending filing waits for its signature
+    until the signature is filed at that carrier."""
+    if state == t.PENDING and signature_state is not None and not template_may_file(signature_state):
+        return WAITING
+    return state
+
+
+# What to do next with an approved application, from its filings: the first that applies.
+_NEXT_ORDER = (t.FAILED, t.CLEARED, t.AFFECTED, WAITING, t.SUBMITTED, t.PENDING)
+
+
+def next_step(shown: dict[str, str]) -> tuple[str, str]:
+    """``shown``: carrier → shown_state. What the customer does next, (zh, en)."""
+    present = set(shown.values())
+    for state in _NEXT_ORDER:
+        if state in present:
+            return WAITING_FOR_SIGNATURE if state == WAITING else FILING_NEXT_STEP[state]
+    return FILING_NEXT_STEP[t.FILED]

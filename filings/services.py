@@ -141,3 +141,17 @@ def refile(filing: Filing, *, actor) -> Filing:
     cleared = {"batch": None, "submitted_at": None, "due_from": None, "due_by": None, "due_exact": True,
                "filed_at": None, "reason_codes": []}  # fmt: skip
     return workflow.move(filing, action=t.REFILE, to_status=t.PENDING, actor=actor, fields=cleared)
+
+
+def rewindow_estimates() -> int:
+    """Count again the window of every filing with a carrier whose window was an estimate (the year's
+    holidays were not known): called when policy admins change the holiday table. Returns how many
+    changed."""
+    table = holiday_table()
+    changed = 0
+    for filing in Filing.objects.filter(status=t.SUBMITTED, due_exact=False, submitted_at__isnull=False):
+        window = _window(timezone.localdate(filing.submitted_at), table)
+        if (window["due_from"], window["due_by"], window["due_exact"]) != (filing.due_from, filing.due_by,
+                                                                             filing.due_exact):  # fmt: skip
+            changed += Filing.objects.filter(pk=filing.pk, status=t.SUBMITTED).update(**window)
+    return changed

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from compliance import filings as filing_rules
 from compliance import policy_as_of
 from compliance import transitions as states
 from compliance.policies import describe_ref
@@ -29,7 +30,8 @@ from filing_portal import compiled
 from filing_portal.choices import organization_rows
 from filing_portal.forms import apply_service_errors
 from filing_portal.listing import paginate
-from policies.timeline import current_policy, expected_by, timeline
+from filings import selectors as filing_selectors
+from policies.timeline import current_policy, timeline
 from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
 from qualifications.selectors import (
     entities_for_signature_check,
@@ -37,6 +39,7 @@ from qualifications.selectors import (
     present_kinds,
 )
 from review import selectors as review_selectors
+from templates_app.models import TestSend
 
 from . import selectors, services
 from .forms import SignatureForm, refusal_text
@@ -76,13 +79,21 @@ def signature_list(request, org_id):
     step = 0 if chinese else 1
     policy = current_policy()  # one query, whatever the page's length
     rows = []
+    # Each carrier's state of the approved ones, as three marks (one query for the page).
+    shown = filing_selectors.shown_states("signature", [s.pk for s in listing.page if s.status == states.APPROVED])
     for s in listing.page:
         # A live signature whose source the rules in force no longer accept (app names from 2026-05-01):
         # a warning beside its state, and what to do as the next step (change the source of a draft,
         # re-file a filed one), never "ready to send".
         withdrawn = refusal_text(s.source, policy) if source_withdrawn(s.source, s.status, policy) else ""
-        next_step = (withdrawn_source_step(s.status, policy) if withdrawn else states.NEXT_STEP[s.status])[step]
-        rows.append((s, Signature.Status(s.status).label, next_step, withdrawn))
+        carriers = shown.get(s.pk)
+        if withdrawn:
+            next_step = withdrawn_source_step(s.status, policy)[step]
+        else:
+            next_step = (filing_rules.next_step(carriers) if carriers else states.NEXT_STEP[s.status])[step]
+        label = filing_selectors.status_text(s.status, Signature.Status(s.status).label, carriers, chinese=chinese)
+        marks = filing_selectors.marks(carriers, chinese=chinese) if carriers else ()
+        rows.append((s, label, next_step, withdrawn, marks))
     return render(request, "signatures/list.html", {"org": membership.organization, "rows": rows, "listing": listing})
 
 
@@ -305,19 +316,32 @@ def signature_detail(request, org_id, signature_id):
             (v.code, v.message if chinese else v.message_en, rule_text(v.rule_ref, chinese), v.severity)
             for v in (*result.violations, *result.problems)
         ]
-    expected = None
-    if signature.status == states.APPROVED and events:
-        # Carriers take 3-5 working days to file (DOMAIN.md): counted from the latest change.
-        expected = expected_by(timezone.localtime(events[-1][0]).date(), 5)
+    # Approved, the signature is filed at each carrier: its filings, with the test sends of its
+    # templates at each carrier as their evidence, and their moves on the timeline.
+    filings = []
+    if signature.status == states.APPROVED:
+        sends = TestSend.objects.filter(template__signature=signature).select_related("template")
+        filings = filing_selectors.carrier_filings(signature, chinese=chinese, sends=list(sends[:60]))
+        events = filing_selectors.timeline(signature, events, chinese=chinese)
+    else:
+        events = [(*event, False) for event in events]
+    shown = {f.carrier: f.state for f in filings}
     context = {
         "org": membership.organization,
         "signature": signature,
         "events": events,
         "decision": decision,
         "blockers": review_selectors.shown_reasons(signature.blockers, chinese=chinese),
-        "expected": expected,
+        "filings": filings,
+        "status_text": filing_selectors.status_text(
+            signature.status, signature.get_status_display(), shown, chinese=chinese
+        ),  # fmt: skip
         "next_step": (
-            withdrawn_source_step(signature.status, policy) if source_refused else states.NEXT_STEP[signature.status]
+            withdrawn_source_step(signature.status, policy)
+            if source_refused
+            else filing_rules.next_step(shown)
+            if shown
+            else states.NEXT_STEP[signature.status]
         )[0 if chinese else 1],
         "is_draft": is_draft,
         "never_checked": never_checked,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from compliance import filings as filing_rules
 from compliance import transitions as states
 from compliance.carriers import CARRIERS
 from compliance.policies import describe_ref
@@ -24,6 +25,7 @@ from filing_portal import compiled
 from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import row_url
 from filing_portal.listing import paginate
+from filings import selectors as filing_selectors
 from policies.timeline import current_policy
 from review import selectors as review_selectors
 from review.selectors import EVENT_COLUMNS
@@ -119,9 +121,16 @@ def template_list(request, org_id):
     chinese = _chinese()
     listing = paginate(request, _template_rows, org.pk, choices=SmsTemplate.Status.choices, state_of=itemgetter(3))
     # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
-    rows = [(pk, name, version, status, SmsTemplate.Status(status).label, SmsTemplate.Kind(kind).label, signature,
-             states.TEMPLATE_NEXT_STEP[status][0 if chinese else 1])
-            for pk, name, version, status, kind, signature in listing.page]  # fmt: skip
+    # Each carrier's state of the approved ones, as three marks (two queries for the page).
+    shown = filing_selectors.shown_states("template", [row[0] for row in listing.page if row[3] == states.APPROVED])
+    rows = []
+    for pk, name, version, status, kind, signature in listing.page:
+        carriers = shown.get(pk)
+        label = filing_selectors.status_text(status, SmsTemplate.Status(status).label, carriers, chinese=chinese)
+        step = filing_rules.next_step(carriers) if carriers else states.TEMPLATE_NEXT_STEP[status]
+        marks = filing_selectors.marks(carriers, chinese=chinese) if carriers else ()
+        rows.append((pk, name, version, status, label, SmsTemplate.Kind(kind).label, signature,
+                     step[0 if chinese else 1], marks))  # fmt: skip
     return render(request, "templates_app/list.html", {"org": org, "rows": rows, "listing": listing})
 
 
@@ -279,11 +288,23 @@ def _detail_context(template, test_send_form):
         )
     latest = services.latest_test_sends(template=template)
     sends = [(CARRIER_NAMES[c][0 if chinese else 1], latest.get(c)) for c in services.CARRIERS]
+    # Approved, the template is filed at each carrier: its filings beside the latest test send at each
+    # (mixed results show), and their moves on the timeline.
+    filings = []
+    if template.status == states.APPROVED:
+        filings = filing_selectors.carrier_filings(template, chinese=chinese, sends=list(latest.values()))
+        events = filing_selectors.timeline(template, events, chinese=chinese)
+    else:
+        events = [(*event, False) for event in events]
+    shown = {f.carrier: f.state for f in filings}
+    next_step = filing_rules.next_step(shown) if shown else states.TEMPLATE_NEXT_STEP[template.status]
     return {
         "org": template.organization, "template": template, "events": events, "sends": sends,
         "decision": review_selectors.current_decision(rows, status=template.status, chinese=chinese),
         "blockers": review_selectors.shown_reasons(template.blockers, chinese=chinese),
-        "test_send_form": test_send_form, "next_step": states.TEMPLATE_NEXT_STEP[template.status][0 if chinese else 1],
+        "test_send_form": test_send_form, "next_step": next_step[0 if chinese else 1], "filings": filings,
+        "status_text": filing_selectors.status_text(template.status, template.get_status_display(), shown,
+                                                    chinese=chinese),
         "can_revise": template.status in services.LIVE_VERSIONS,
         # A new version whose signature died cannot be mended: its signature is fixed. It can be withdrawn.
         "can_edit": template.status in services.EDITABLE_STATES and not (signature_gone and template.previous_id),

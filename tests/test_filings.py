@@ -206,3 +206,65 @@ def test_the_customer_reads_the_three_filings_as_one_sentence():
     assert mixed.sentence(chinese=False) == "Usable: Mobile, Unicom; Telecom being filed"
     assert rules.availability({c: t.FILED for c in ("mobile", "unicom", "telecom")}).everywhere
     assert rules.availability({}).sentence(chinese=True) == "移动、联通、电信报备中"
+
+
+def _mixed(signature, template, clerk):
+    """Filed at Mobile and Unicom, failed at Telecom (signature); the template filed at Mobile."""
+    from django.urls import reverse  # noqa: F401
+
+    for carrier in ("mobile", "unicom", "telecom"):
+        batch = services.open_batch(carrier=carrier, actor=clerk)
+        services.submit_batch(batch, actor=clerk)
+    for carrier in ("mobile", "unicom"):
+        filing = signature.filings.get(carrier=carrier)
+        services.record_outcome(filing, services.Outcome(filing.pk, t.FILED), actor=clerk)
+    failed = signature.filings.get(carrier="telecom")
+    services.record_outcome(failed, services.Outcome(failed.pk, t.FAILED, ("FIL_DOCUMENTS_NOT_ACCEPTED",),
+                                                     note="执照模糊"), actor=clerk)  # fmt: skip
+    _filed(template, "mobile", clerk)
+
+
+def test_the_customer_sees_each_carrier_on_the_lists_and_pages_in_their_language(client, signature, org_a, owner_a,
+                                                                                   clerk):  # fmt: skip
+    from django.urls import reverse
+
+    template = approved_template(org_a, owner_a, signature)
+    _mixed(signature, template, clerk)
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-carrier="mobile" data-state="filed"' in html and 'data-carrier="telecom" data-state="failed"' in html
+    assert "可用：移动、联通；电信不可用" in html
+    html = client.get(reverse("org:template-list", args=[org_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # Unicom filed the signature: the template waits to be sent there; Telecom did not: it waits for the signature
+    assert 'data-carrier="mobile" data-state="filed"' in html
+    assert 'data-carrier="unicom" data-state="pending"' in html
+    assert 'data-carrier="telecom" data-state="waiting_signature"' in html
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
+    assert "Usable: Mobile, Unicom; Telecom not usable" in html
+    assert "The carrier did not accept the documents" in html  # the reason, where the filing is shown
+    assert "China Telecom: With the carrier → China Telecom: Failed" in html  # the timeline, per carrier
+    assert "执照模糊" in html
+    html = client.get(reverse("org:template-detail", args=[org_a.pk, template.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
+    assert "Waiting for its signature to be filed at this carrier" in html
+
+
+def test_the_timeline_shows_when_each_carrier_is_expected(client, signature, owner_a, org_a, clerk):
+    from django.urls import reverse
+
+    batch = services.open_batch(carrier="telecom", actor=clerk)
+    services.submit_batch(batch, actor=clerk, now=timezone.make_aware(dt.datetime(2026, 11, 30, 10, 0)))
+    client.force_login(owner_a)
+    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
+    expected = html.split('data-testid="timeline-expected"', 1)[1].split("</li>", 1)[0]
+    assert "China Telecom: expected to be filed" in expected and "2026-12-03 – 2026-12-07" in expected
+
+
+def test_another_organization_sees_none_of_the_filings(client, signature, org_a, owner_b):
+    from django.urls import reverse
+
+    client.force_login(owner_b)
+    response = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]))
+    assert response.status_code == 404

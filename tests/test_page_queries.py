@@ -24,6 +24,7 @@ from accounts.models import Invitation, Membership, Organization, User
 from compliance import transitions as states
 from compliance.carriers import CODES as CARRIER_CODES
 from filing_portal.choices import forget_kept
+from filings.models import Filing, FilingEvent
 from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from signatures.models import Signature, SignatureEvent
@@ -102,6 +103,21 @@ class World:
             organization=self.org, signature=self.signature, kind=SmsTemplate.Kind.NOTIFICATION, name="草稿",
             text="您的订单${order}已签收。", status=states.DRAFT,
         )  # fmt: skip
+        # Approved: filed at each carrier, in every state a filing has (the lists' marks, the pages' cards).
+        self.filings = self.filed(signatures=[self.signature], templates=[self.template])
+
+    @staticmethod
+    def filed(*, signatures=(), templates=()):
+        """A filing per carrier of each approved signature and template, their states cycling."""
+        cycle = itertools.cycle(states.FILING_STATES)
+        rows = [
+            Filing(organization_id=a.organization_id, carrier=carrier, status=next(cycle),
+                   due_from=dt.date(2026, 1, 5), due_by=dt.date(2026, 1, 9), **{field: a})
+            for field, applications in (("signature", signatures), ("template", templates))
+            for a in applications if a.status == states.APPROVED
+            for carrier in CARRIER_CODES
+        ]  # fmt: skip
+        return Filing.objects.bulk_create(rows)
 
     def grow(self, n):
         org, entity, now = self.org, self.entity, timezone.now()
@@ -145,10 +161,16 @@ class World:
             Signature(organization=org, entity=e, source=Signature.Source.FULL_NAME, text=e.name, status=status)
             for e, status in zip(entities, itertools.cycle([states.APPROVED, states.DRAFT, states.IN_REVIEW]))
         )
-        SmsTemplate.objects.bulk_create(
+        templates = SmsTemplate.objects.bulk_create(
             SmsTemplate(organization=org, signature=s, kind=SmsTemplate.Kind.VERIFICATION, name=f"验证码{i}",
                         text="您的验证码为${code}。", status=s.status)
             for i, s in enumerate(signatures)
+        )  # fmt: skip
+        self.filed(signatures=signatures, templates=templates)
+        FilingEvent.objects.bulk_create(
+            FilingEvent(filing=filing, from_status=states.PENDING, to_status=states.SUBMITTED, at=now,
+                        reason_codes=["FIL_CARRIER_NO_REASON"])
+            for filing, _ in itertools.product(self.filings, range(max(1, n // 3)))
         )  # fmt: skip
         for signature in (self.signature, self.draft_signature):
             SignatureEvent.objects.bulk_create(

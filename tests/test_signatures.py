@@ -258,25 +258,36 @@ def test_the_built_in_timeline_shows_in_the_admin_and_cannot_be_edited(db):
     assert Policy.objects.filter(builtin=True).count() == 8
 
 
-def test_the_detail_page_says_when_filing_is_expected_on_chinas_calendar(client, org_a, owner_a, entity):
+def test_the_detail_page_says_when_each_carrier_is_expected_to_file_on_chinas_calendar(
+    client, org_a, owner_a, entity, django_capture_on_commit_callbacks
+):
+    from accounts import roles
+    from filings import services as filings
     from policies.models import Holiday
 
+    from .conftest import make_staff
+
+    clerk = make_staff("clerk@platform.cn", roles.FILING_CLERK)
     client.force_login(owner_a)
     submit(client, org_a, entity, "百度")
     signature = Signature.objects.get()
     walk(signature, "approved")
-    SignatureEvent.objects.filter(signature=signature).update(at=dt.datetime(2025, 12, 31, 10, tzinfo=dt.UTC))
-    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    # 2025-12-31 + 5 working days: 1-3 January are holidays, Sunday 4 January is a make-up day.
-    assert "by about 2026-01-08" in html.content.decode()
-    assert "Estimate" not in html.content.decode()
-
-    SignatureEvent.objects.filter(signature=signature).update(at=dt.datetime(2026, 12, 30, 10, tzinfo=dt.UTC))
-    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "by about 2027-01-06" in html.content.decode() and "Estimate" in html.content.decode()
-    Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
-    html = client.get(reverse("org:signature-detail", args=[org_a.pk, signature.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "by about 2027-01-07" in html.content.decode() and "Estimate" not in html.content.decode()
+    url = reverse("org:signature-detail", args=[org_a.pk, signature.pk])
+    # Sent to Telecom on 2025-12-31: 3 to 5 working days; 1-3 January are holidays, Sunday 4 January a make-up day.
+    batch = filings.open_batch(carrier="telecom", actor=clerk)
+    filings.submit_batch(batch, actor=clerk, now=dt.datetime(2025, 12, 31, 2, tzinfo=dt.UTC))
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2026-01-06 – 2026-01-08" in html and "estimate" not in html
+    # Sent to Mobile on 2026-12-30: 2027's holidays are not known yet, so only weekends count, and it says so.
+    batch = filings.open_batch(carrier="mobile", actor=clerk)
+    filings.submit_batch(batch, actor=clerk, now=dt.datetime(2026, 12, 30, 2, tzinfo=dt.UTC))
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2027-01-04 – 2027-01-06" in html and "estimate" in html
+    # Once policy admins enter New Year's Day, the window is counted again.
+    with django_capture_on_commit_callbacks(execute=True):
+        Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2027-01-05 – 2027-01-07" in html and "estimate" not in html
 
 
 def _check(client, org, entity, **params):

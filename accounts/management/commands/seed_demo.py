@@ -22,6 +22,7 @@ STAFF = [
     ("reviewer2@demo.example", "复核员 Demo Second Reviewer", roles.REVIEWER),
     ("manager@demo.example", "客户经理 Demo Account Manager", roles.ACCOUNT_MANAGER),
     ("policy@demo.example", "政策管理员 Demo Policy Admin", roles.POLICY_ADMIN),
+    ("clerk@demo.example", "报备专员 Demo Filing Clerk", roles.FILING_CLERK),
 ]
 
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
 
             entity = self._entity(org, rows)
             self._ready_for_templates(entity, org)
+            self._filed_in_part(entity)
             waiting = self._queue_work(entity, org)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
@@ -57,8 +59,9 @@ class Command(BaseCommand):
             f"Demo entity: {entity.name} (USCC {entity.uscc}); its licence and ID images are generated demo pictures"
         )
         self.stdout.write(
-            f"Demo signature: 【{entity.name}】, active (filed through the reviewer); owned domain {DEMO_DOMAIN}: "
-            "templates can be written at once"
+            f"Demo signature: 【{entity.name}】, approved; filed at China Mobile and China Unicom, waiting to be sent "
+            f"to China Telecom (the clerk's batch, /admin/filings/batches/); owned domain {DEMO_DOMAIN}: templates "
+            "can be written at once"
         )
         self.stdout.write("In the review queue (/admin/review/): " + "; ".join(waiting))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
@@ -137,6 +140,23 @@ class Command(BaseCommand):
         review_services.decide(
             signature, reviewer=reviewer, decision=states.APPROVE, ticked=manual_codes(signature)
         )  # every item looked at
+
+    def _filed_in_part(self, entity):
+        """The demo signature filed at Mobile and Unicom by the clerk's batches (the real services),
+        Telecom left for a newcomer to send: each carrier's state shows at once."""
+        from compliance import transitions as states
+        from filings import services as filings
+
+        signature = entity.signatures.get(text=entity.name)
+        clerk = User.objects.get(email=STAFF[-1][0])
+        for carrier in ("mobile", "unicom"):
+            filing = signature.filings.filter(carrier=carrier).first()
+            if filing is None or filing.status != states.PENDING or filing.batch_id:
+                continue
+            batch = filings.open_batch(carrier=carrier, actor=clerk)
+            filings.submit_batch(batch, actor=clerk)
+            for sent in batch.filings.all():
+                filings.record_outcome(sent, filings.Outcome(sent.pk, states.FILED), actor=clerk)
 
     def _queue_work(self, entity, org) -> list[str]:
         """Work for a new reviewer, through the customer's services: the demo entity's package, an

@@ -103,6 +103,8 @@ class OrganizationAdmin(StaffScopedAdmin):
     search_fields = ("name", "memberships__user__email")
     inlines = [MembershipInline]
     actions = ["assign_account_manager"]
+    # Changed only through the action (accounts.services.organization_assign checks who may be one).
+    readonly_fields = ("account_manager",)
 
     @admin.action(description=_("Assign to an account manager"))
     def assign_account_manager(self, request, queryset):
@@ -130,17 +132,6 @@ class OrganizationAdmin(StaffScopedAdmin):
         if not request.user.is_superuser:
             actions.pop("assign_account_manager", None)
         return actions
-
-    def save_model(self, request, obj, form, change):
-        # The manager changes through the service (the one place that checks who may be one).
-        if change and "account_manager" in form.changed_data:
-            manager = obj.account_manager
-            obj.account_manager_id = form.initial.get("account_manager")
-            super().save_model(request, obj, form, change)
-            services.organization_assign(organizations=[obj], manager=manager, actor=request.user)
-            obj.account_manager = manager
-            return
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -5,6 +5,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from compliance import carriers
+from compliance import filings as rules
 
 from .selectors import Filters, application_rows, desk_row
 
@@ -41,7 +42,10 @@ def _each_row(organizations, filters, chunk_size):
     for row in application_rows(organizations=organizations, filters=filters, today=today, extra=True).iterator(
         chunk_size=chunk_size
     ):
-        states = {c: (row[f"{c}_status"], row[f"{c}_due_by"]) for c in carriers.CODES if row[f"{c}_status"]}
+        states = {
+            c: (rules.shown_state(row[f"{c}_status"], row[f"{c}_signature"] or None), row[f"{c}_due_by"])
+            for c in carriers.CODES if row[f"{c}_status"]
+        }  # fmt: skip
         shown = desk_row(row, states, today)
         yield [
             kinds[shown.kind], shown.organization, shown.label, shown.status_label,

@@ -9,7 +9,7 @@ filings one more; the lists and the charts are aggregates or bounded slices (doc
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,8 @@ from compliance import carriers
 from compliance import filings as rules
 from compliance import transitions as t
 from filing_portal.workflow import state_label
-from filings.models import Filing, filing_state_label
+from filings import selectors as filing_selectors
+from filings.models import Filing
 from signatures.models import Signature
 from templates_app.models import SmsTemplate
 
@@ -124,6 +125,12 @@ def application_rows(*, organizations, filters: Filters, today: dt.date | None =
                 one = Filing.objects.filter(**{field_name: OuterRef("pk")}, carrier=code)
                 at[f"{code}_status"] = Subquery(one.values("status")[:1])
                 at[f"{code}_due_by"] = Subquery(one.values("due_by")[:1])
+                # a template's signature at the carrier (its pending filing waits for it); "" for a signature
+                signature_at = Filing.objects.filter(signature_id=OuterRef("signature_id"), carrier=code)
+                at[f"{code}_signature"] = (
+                    Subquery(signature_at.values("status")[:1]) if kind == TEMPLATE
+                    else Value("", output_field=CharField())
+                )  # fmt: skip
             side = side.annotate(**at).values("id", "organization_id", "status", "updated_at", "row_kind", "org_name",
                                               "label", "signature_text", "app_version", *at)  # fmt: skip
         sides.append(side)
@@ -149,7 +156,7 @@ class Mark:
         """The mark's tooltip: the carrier, the state, and the due date while the carrier has it."""
         colon = "：" if _chinese() else ": "
         if not self.label:
-            return f"{self.carrier_name}{colon}{_('not filed yet')}"
+            return self.carrier_name + colon + _("not filed yet")
         due = f" · {self.due_by:%Y-%m-%d}" if self.due_by and self.state == t.SUBMITTED else ""
         return f"{self.carrier_name}{colon}{self.label}{due}"
 
@@ -167,7 +174,6 @@ class DeskRow:
     waits_on_customer: bool
     overdue: bool
     sentence: str = ""
-    reason_codes: tuple[str, ...] = field(default=())
 
     @property
     def status_label(self) -> str:
@@ -187,15 +193,15 @@ def _label(row: dict) -> str:
 
 
 def _marks(states: dict, today: dt.date) -> tuple[Mark, ...]:
-    """``states``: carrier → (status, due_by)."""
+    """``states``: carrier → (the state shown, due_by); a carrier missing: no filing (not approved)."""
+    chinese = _chinese()
     marks = []
     for carrier in carriers.CARRIERS:
-        status, due_by = states.get(carrier.code, ("", None))
-        chinese = _chinese()
+        state, due_by = states.get(carrier.code, ("", None))
         marks.append(Mark(carrier=carrier.code, carrier_name=carrier.short_zh if chinese else carrier.name_en,
                           letter=carrier.short_zh[0] if chinese else carrier.name_en.removeprefix("China ")[0],
-                          state=status, label=filing_state_label(status) if status else "", due_by=due_by,
-                          overdue=rules.is_overdue(status, due_by, today)))  # fmt: skip
+                          state=state, label=filing_selectors.state_label(state) if state else "", due_by=due_by,
+                          overdue=rules.is_overdue(state, due_by, today)))  # fmt: skip
     return tuple(marks)
 
 
@@ -205,38 +211,47 @@ def _chinese() -> bool:
     return (get_language() or "").startswith("zh")
 
 
-def desk_row(row: dict, states: dict, today: dt.date, reasons=()) -> DeskRow:
-    """One row of the table (or of the export) from the UNION's dict and its filings' states."""
+def desk_row(row: dict, states: dict, today: dt.date) -> DeskRow:
+    """One row of the table (or of the export) from the UNION's dict and its filings' shown states
+    (carrier → (state, due_by)): the customer's words for it (filings.selectors.status_text)."""
     marks = _marks(states, today)
-    present = {m.carrier: m.state for m in marks if m.state}
+    shown = {m.carrier: m.state for m in marks if m.state}
+    chinese = _chinese()
     return DeskRow(
         kind=row["row_kind"], pk=row["id"], organization_id=row["organization_id"], organization=row["org_name"],
         label=_label(row), status=row["status"], updated_at=row["updated_at"], marks=marks,
-        waits_on_customer=rules.waits_on_customer(row["status"], present.values()),
+        waits_on_customer=rules.waits_on_customer(row["status"], shown.values()),
         overdue=any(m.overdue for m in marks),
-        sentence=rules.availability(present).sentence(_chinese()) if present else "",
-        reason_codes=tuple(reasons),
+        sentence=filing_selectors.status_text(row["status"], state_label(row["status"]), shown, chinese=chinese),
     )  # fmt: skip
 
 
 def rows_with_marks(rows: list[dict], today: dt.date | None = None) -> list[DeskRow]:
-    """The page's rows with their filings: one query for the whole page."""
+    """The page's rows with their filings: two queries for the whole page (the templates' signatures'
+    filings: a template's pending filing waits for its signature, compliance.filings.shown_state)."""
     today = today or timezone.localdate()
     signature_ids = [r["id"] for r in rows if r["row_kind"] == SIGNATURE]
     template_ids = [r["id"] for r in rows if r["row_kind"] == TEMPLATE]
-    states: dict[tuple[str, int], dict] = {}
-    reasons: dict[tuple[str, int], list] = {}
+    found: dict[tuple[str, int], dict] = {}
+    of_templates = []
     if signature_ids or template_ids:
         filings = Filing.objects.filter(Q(signature_id__in=signature_ids) | Q(template_id__in=template_ids))
-        for sig, tpl, carrier, status, due_by, codes in filings.values_list(
-            "signature_id", "template_id", "carrier", "status", "due_by", "reason_codes"
+        for sig, tpl, tpl_sig, carrier, status, due_by in filings.values_list(
+            "signature_id", "template_id", "template__signature_id", "carrier", "status", "due_by"
         ):
-            key = (SIGNATURE, sig) if sig else (TEMPLATE, tpl)
-            states.setdefault(key, {})[carrier] = (status, due_by)
-            if status in rules.BROKEN and codes:
-                reasons.setdefault(key, []).extend(codes)
-    return [desk_row(r, states.get((r["row_kind"], r["id"]), {}), today, reasons.get((r["row_kind"], r["id"]), ()))
-            for r in rows]  # fmt: skip
+            if sig:
+                found.setdefault((SIGNATURE, sig), {})[carrier] = (status, due_by)
+            else:
+                of_templates.append((tpl, tpl_sig, carrier, status, due_by))
+    if of_templates:
+        signature_states = dict(
+            ((sig, carrier), status) for sig, carrier, status in Filing.objects.filter(
+                signature_id__in={row[1] for row in of_templates}).values_list("signature_id", "carrier", "status")
+        )  # fmt: skip
+        for tpl, tpl_sig, carrier, status, due_by in of_templates:
+            shown = rules.shown_state(status, signature_states.get((tpl_sig, carrier)))
+            found.setdefault((TEMPLATE, tpl), {})[carrier] = (shown, due_by)
+    return [desk_row(r, found.get((r["row_kind"], r["id"]), {}), today) for r in rows]
 
 
 # --- the short lists --------------------------------------------------------------------------------

@@ -485,6 +485,41 @@ def test_the_review_queue_shows_its_health_per_kind(client, reviewer, org_a, own
     otp_login(client, reviewer)
     html = client.get(reverse("review-queue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     health = html.split('data-testid="queue-health"')[1].split("</table>")[0]
-    signature_row = health.split('data-kind="signature"')[1].split("</tr>")[0]
+    signature_row = health.split('data-health-kind="signature"')[1].split("</tr>")[0]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", signature_row)
     assert cells[:2] == ["2", "1"] and "10 days" in cells[3]
+
+
+# --- in the browser -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_renders_its_rows_and_charts_in_chromium(page, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    from accounts.management.commands.seed_demo import DEMO_PASSWORD, current_code
+
+    call_command("seed_demo", stdout=StringIO())
+    manager = "manager@demo.example"
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto("/admin/")
+    page.locator("#id_username").fill(manager)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.get_by_label("6 位验证码").fill(current_code(TOTPDevice.objects.get(user__email=manager)))
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("desk-entry").get_by_role("link", name="客户经理工作台").click()
+    expect(page.get_by_test_id("desk")).to_be_visible()
+    marks = page.get_by_test_id("desk-rows").locator(".desk-mark")
+    expect(marks.first).to_be_visible()
+    assert page.get_by_test_id("desk-rows").locator('.desk-mark[data-state="filed"]').count() >= 2
+    for chart in ("applications", "filings", "lead", "review"):
+        expect(page.get_by_test_id(f"chart-{chart}").locator("canvas")).to_have_count(1)
+    page.screenshot(path=str(tmp_path / "desk.png"), full_page=True)
+    print(f"desk screenshot: {tmp_path / 'desk.png'}")
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors

@@ -23,7 +23,7 @@ def _chinese() -> bool:
     return (get_language() or "").startswith("zh")
 
 
-def rows(*, organizations, filters: Filters, chunk_size=2000):
+def rows(*, organizations, filters: Filters, chunk_size=500):
     """Each row of the export, read from the database ``chunk_size`` at a time (a server-side cursor on
     PostgreSQL): memory stays flat however many rows there are. In the request's language, though the
     rows are read while the response streams out."""

@@ -271,18 +271,19 @@ class OverdueFiling:
 
 def overdue_filings(*, organizations, today: dt.date | None = None, limit=LIST_SIZE) -> tuple[int, list]:
     """How many filings are overdue at the carriers, and the ``limit`` longest overdue."""
-    from policies.timeline import holiday_table, working_days_between
+    from policies.timeline import working_days_counter
 
     today = today or timezone.localdate()
     found = Filing.objects.filter(_overdue_q(today), organization__in=organizations)
-    shown = found.select_related("organization", "signature", "template__signature").order_by("due_by", "pk")
-    table = holiday_table()
+    shown = list(found.select_related("organization", "signature", "template__signature").order_by("due_by", "pk")[
+        :limit])  # fmt: skip
+    between = working_days_counter(min((f.due_by for f in shown), default=today), today)
     items = [
         OverdueFiling(pk=f.pk, application=_application_label(f), organization=f.organization.name,
                       carrier=carriers.BY_CODE[f.carrier].name(_chinese()), submitted_at=f.submitted_at,
                       due_by=f.due_by, due_exact=f.due_exact,
-                      days_late=working_days_between(f.due_by, today, table=table))
-        for f in shown[:limit]
+                      days_late=between(f.due_by, today))
+        for f in shown
     ]  # fmt: skip
     return found.count(), items
 
@@ -432,13 +433,12 @@ def pipeline(*, organizations) -> dict:
     }  # fmt: skip
 
 
-def lead_times(*, organizations, today: dt.date | None = None, days=LEAD_TIME_DAYS) -> dict:
+def lead_times(*, organizations, days=LEAD_TIME_DAYS) -> dict:
     """Per carrier, the working days from submission to filing (compliance.workdays over the admin's
     holiday table) of the filings filed in the last ``days``: median and 90th percentile. One query,
-    grouped by the two dates (a few hundred pairs, whatever the number of filings)."""
-    from policies.timeline import holiday_table, working_days_between
+    grouped by the two dates (a few thousand pairs at most, whatever the number of filings)."""
+    from policies.timeline import working_days_counter
 
-    today = today or timezone.localdate()
     since = timezone.now() - dt.timedelta(days=days)
     grouped = (
         Filing.objects.filter(organization__in=organizations, filed_at__gte=since, submitted_at__isnull=False)
@@ -447,11 +447,14 @@ def lead_times(*, organizations, today: dt.date | None = None, days=LEAD_TIME_DA
         .annotate(n=Count("pk"))
         .values_list("carrier", "sent", "filed", "n")
     )
-    table, between, spans = holiday_table(), {}, {code: [] for code in carriers.CODES}
-    for carrier, sent, filed, n in grouped:
-        if (sent, filed) not in between:
-            between[(sent, filed)] = working_days_between(sent, filed, table=table)
-        spans.setdefault(carrier, []).extend([between[(sent, filed)]] * n)
+    grouped = list(grouped)
+    spans = {code: [] for code in carriers.CODES}
+    if grouped:
+        first = min(min(sent, filed) for _c, sent, filed, _n in grouped)
+        last = max(max(sent, filed) for _c, sent, filed, _n in grouped)
+        between = working_days_counter(first, last)  # each day of the range looked up once
+        for carrier, sent, filed, n in grouped:
+            spans.setdefault(carrier, []).extend([between(sent, filed)] * n)
     result = {
         "carriers": [],
         "median": [],

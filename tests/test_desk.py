@@ -523,3 +523,14 @@ def test_the_desk_renders_its_rows_and_charts_in_chromium(page, tmp_path):
     page.screenshot(path=str(tmp_path / "desk.png"), full_page=True)
     print(f"desk screenshot: {tmp_path / 'desk.png'}")
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_working_days_counted_agrees_with_working_days_between():
+    from compliance.workdays import working_days_between, working_days_counted
+
+    start, end = dt.date(2025, 9, 20), dt.date(2025, 10, 20)  # across the National Day week
+    counted = working_days_counted(start, end)
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    for a in days[::3]:
+        for b in days[::4]:
+            assert max(0, counted[b] - counted[a]) == working_days_between(a, b)

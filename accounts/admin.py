@@ -1,14 +1,20 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from filing_portal.admin_display import labelled
 
+from . import services
 from .models import Authenticator, Invitation, Membership, Organization, User
 from .selectors import organizations_for_staff
 
@@ -77,13 +83,55 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("user", "organization")
 
 
+class AssignManagerForm(forms.Form):
+    account_manager = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label=_("account manager"),
+        empty_label=_("Nobody"),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].queryset = services.account_managers().order_by("email")
+
+
 @admin.register(Organization)
 class OrganizationAdmin(StaffScopedAdmin):
     organization_lookup = "pk__in"
     list_display = ("name", "account_manager", "created_at")
     list_filter = ("account_manager",)
+    list_select_related = ("account_manager",)
     search_fields = ("name", "memberships__user__email")
     inlines = [MembershipInline]
+    actions = ["assign_account_manager"]
+    # Changed only through the action (accounts.services.organization_assign checks who may be one).
+    readonly_fields = ("account_manager",)
+
+    @admin.action(description=_("Assign to an account manager"))
+    def assign_account_manager(self, request, queryset):
+        """A staff admin gives the chosen organizations to one account manager (or to nobody), through
+        accounts.services.organization_assign; a page first to choose whom."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = AssignManagerForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            manager = form.cleaned_data["account_manager"]
+            organizations = list(queryset)
+            moved = services.organization_assign(organizations=organizations, manager=manager, actor=request.user)
+            for organization in organizations:
+                self.log_change(request, organization, [{"changed": {"fields": ["account_manager"]}}])
+            self.message_user(request, ngettext("%(n)d organization assigned.", "%(n)d organizations assigned.",
+                                                moved) % {"n": moved}, messages.SUCCESS)  # fmt: skip
+            return None
+        context = {**self.admin_site.each_context(request), "title": _("Assign to an account manager"),
+                   "form": form, "organizations": queryset, "opts": self.model._meta,
+                   "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME}  # fmt: skip
+        return render(request, "admin/accounts/organization/assign.html", context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("assign_account_manager", None)
+        return actions
 
 
 @admin.register(Membership)

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -37,12 +38,41 @@ def signup_create(*, email: str, password: str, full_name: str, organization_nam
         with transaction.atomic():
             user.set_password(password)
             user.save()
-            organization = Organization.objects.create(name=organization_name.strip())
+            # Assigned in the same transaction: the customer's first message about an entity registered
+            # elsewhere ("ask your account manager") names someone from the start.
+            organization = Organization.objects.create(
+                name=organization_name.strip(), account_manager=least_loaded_manager()
+            )
             Membership.objects.create(user=user, organization=organization, role=Membership.Role.OWNER)
     except IntegrityError as exc:
         # Two posts of the same form race to the unique email: the loser gets this.
         raise ValidationError({"email": _("An account with this email address already exists.")}) from exc
     return SignupResult(user=user, organization=organization)
+
+
+def account_managers():
+    """The staff who may be given customers: active staff in the account manager group."""
+    from .roles import ACCOUNT_MANAGER
+
+    return User.objects.filter(is_active=True, is_staff=True, groups__name=ACCOUNT_MANAGER).distinct()
+
+
+def least_loaded_manager() -> User | None:
+    """The active account manager with the fewest organizations (ties: the earliest made), or None."""
+    loads = account_managers().annotate(load=Count("managed_organizations", distinct=True))
+    return loads.order_by("load", "pk").first()
+
+
+def organization_assign(*, organizations, manager: User | None, actor: User) -> int:
+    """Give ``organizations`` (a queryset or ids) to ``manager`` (None: to nobody), one transaction.
+    Only a superuser assigns; the manager must be an active account manager. Returns how many moved."""
+    if not (actor.is_active and actor.is_staff and actor.is_superuser):
+        raise PermissionDenied
+    if manager is not None and not account_managers().filter(pk=manager.pk).exists():
+        raise ValidationError({"account_manager": _("Choose an active account manager.")})
+    ids = [getattr(o, "pk", o) for o in organizations]
+    with transaction.atomic():
+        return Organization.objects.filter(pk__in=ids).update(account_manager=manager)
 
 
 def invitation_create(*, organization: Organization, invited_by: User, email: str, role: str) -> Invitation:

@@ -37,6 +37,18 @@ def is_overdue(status: str, due_by: dt.date | None, today: dt.date) -> bool:
     return status == t.SUBMITTED and due_by is not None and today > due_by
 
 
+# What waits on the customer (the account manager's desk): an application they have not sent, one the
+# reviewer sent back, or a filing a carrier refused (they fix what the reason says, FILING_NEXT_STEP).
+# A clearance waits on the account manager instead (they ask for the re-filing).
+CUSTOMER_STATES = frozenset({t.DRAFT, t.CHANGES_REQUESTED})
+CUSTOMER_FILING_STATES = frozenset({t.FAILED})
+
+
+def waits_on_customer(status: str, filing_states) -> bool:
+    """``status``: the application's platform state; ``filing_states``: its filings' states."""
+    return status in CUSTOMER_STATES or any(s in CUSTOMER_FILING_STATES for s in filing_states)
+
+
 # A template is filed at a carrier only where its signature is filed (the carrier checks the
 # signature first): until then its filing waits, and no batch carries it.
 def template_may_file(signature_state: str | None) -> bool:

@@ -45,3 +45,28 @@ def add_working_days(start: dt.date, n: int, *, extra_holidays=frozenset(), extr
         if is_working_day(day, extra_holidays=extra_holidays, extra_workdays=extra_workdays):
             counted += 1
     return day
+
+
+def working_days_between(start: dt.date, end: dt.date, *, extra_holidays=frozenset(),
+                         extra_workdays=frozenset()) -> int:  # fmt: skip
+    """How many working days after ``start`` up to and including ``end`` (Friday to the next Monday: 1;
+    the same day: 0; ``end`` before ``start``: 0). The inverse of add_working_days."""
+    counted, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, extra_holidays=extra_holidays, extra_workdays=extra_workdays):
+            counted += 1
+    return counted
+
+
+def working_days_counted(start: dt.date, end: dt.date, *, extra_holidays=frozenset(),
+                         extra_workdays=frozenset()) -> dict[dt.date, int]:  # fmt: skip
+    """Every day from ``start`` to ``end`` → the working days after ``start`` up to it: the working days
+    between any two of them is a subtraction (many spans over one range: each day is looked up once)."""
+    counted, day, found = 0, start, {start: 0}
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, extra_holidays=extra_holidays, extra_workdays=extra_workdays):
+            counted += 1
+        found[day] = counted
+    return found

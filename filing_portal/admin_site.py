@@ -115,7 +115,7 @@ class PortalAdminSite(OTPAdminSite):
 
     def index(self, request, extra_context=None):
         """The admin's first page leads a reviewer to the review queue and a filing clerk to the carrier
-        batches, each with what waits there."""
+        batches, each with what waits there, and an account manager (a reviewer too) to the desk."""
         from accounts import staff
 
         extra = dict(extra_context or {})
@@ -127,6 +127,9 @@ class PortalAdminSite(OTPAdminSite):
             from filings.selectors import waiting
 
             extra["batches_waiting"] = waiting()
+        from desk.selectors import may_use_desk
+
+        extra["desk"] = may_use_desk(request.user)
         return super().index(request, extra)
 
     def register(self, model_or_iterable, admin_class=None, **options):

@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts import views as account_views
+from desk import views as desk_views
 from filings import admin_views as batch_views
 from qualifications import views as qualification_views
 from review import admin_views as review_views
@@ -58,6 +59,8 @@ urlpatterns = [
         batch_views.capped_upload(review_views.staff_route(batch_views.import_view)),
         name="carrier-batch-import",
     ),
+    # The account manager's desk (desk/views.py): in the admin, behind its log-in and second factor.
+    path("admin/desk/", review_views.staff_route(desk_views.desk_view), name="desk"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

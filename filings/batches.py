@@ -23,6 +23,7 @@ from compliance import carriers
 from compliance import filings as rules
 from compliance import reasons as catalogue
 from compliance.validators import mask_id_number
+from filing_portal.tabular import FORMULA_STARTS, XLSX_TYPE, inert
 
 
 @dataclass(frozen=True)
@@ -63,27 +64,16 @@ _WIDTHS = {"batch": 8, "filing": 10, "carrier": 10, "kind": 8, "signature": 16, 
            "uscc": 22, "source": 14, "legal_rep": 12, "id_number": 22, "evidence": 60, "outcome": 10,
            "reasons": 26, "carrier_ref": 18, "note": 30}  # fmt: skip
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 FORMATS = {"xlsx": XLSX_TYPE, "csv": CSV_TYPE}
 
-# A cell a spreadsheet reads as a formula (or as the start of one, after a tab or a carriage return).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # An unzipped XLSX larger than this is refused before openpyxl reads it (a zip bomb stays closed).
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
 
-def inert(value):
-    """``value`` as a cell no spreadsheet runs: text starting with = + - @ (or a tab, a CR) gets a
-    leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _revived(value: str) -> str:
     """A cell read back: the apostrophe ``inert`` added is taken off."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
 

@@ -86,3 +86,28 @@ def expected_by(start, n: int, *, table=None):
     table_years = frozenset(d.year for d, _is_workday in rows)
     exact = all(workdays.is_exact(year, table_years=table_years) for year in range(start.year, day.year + 1))
     return day, exact
+
+
+def working_days_between(start, end, *, table=None) -> int:
+    """Working days from ``start`` to ``end`` on China's calendar with the admin's holiday table
+    (compliance.workdays.working_days_between): a filing's lead time, submitted to filed."""
+    table = holiday_table() if table is None else table
+    rows = [(day, is_workday) for day, is_workday in table if start <= day <= end]
+    holidays = frozenset(d for d, is_workday in rows if not is_workday)
+    make_up = frozenset(d for d, is_workday in rows if is_workday)
+    return workdays.working_days_between(start, end, extra_holidays=holidays, extra_workdays=make_up)
+
+
+def working_days_counter(start, end, *, table=None):
+    """A function (a, b) → working_days_between(a, b) for days from ``start`` to ``end``, each day looked
+    up once (compliance.workdays.working_days_counted): many filings' lead times at once."""
+    table = holiday_table() if table is None else table
+    rows = [(day, is_workday) for day, is_workday in table if start <= day <= end]
+    holidays = frozenset(d for d, is_workday in rows if not is_workday)
+    make_up = frozenset(d for d, is_workday in rows if is_workday)
+    counted = workdays.working_days_counted(start, end, extra_holidays=holidays, extra_workdays=make_up)
+
+    def between(a, b):
+        return max(0, counted[b] - counted[a])
+
+    return between

@@ -56,14 +56,22 @@ PDF_ALLOWED = frozenset(
 def _uscc_taken_error(entity_uscc: str, organization) -> ValidationError:
     if Entity.objects.filter(uscc=entity_uscc, organization=organization).exists():
         return ValidationError({"uscc": _("This entity is already registered in your organization.")})
-    return ValidationError(
-        {
-            "uscc": _(
-                "Another customer account has already registered the entity with this USCC. If it is yours, "
-                "ask your account manager to transfer it to your organization or share it."
-            )
-        }
-    )
+    return ValidationError({"uscc": uscc_taken_message(organization)})
+
+
+def uscc_taken_message(organization) -> str:
+    """The entity is another customer account's: whom to ask, named where the organization has an
+    account manager (accounts.services assigns one to every new organization)."""
+    manager = organization.account_manager if organization.account_manager_id else None
+    if manager is None:
+        return _(
+            "Another customer account has already registered the entity with this USCC. If it is yours, "
+            "ask your account manager to transfer it to your organization or share it."
+        )
+    return _(
+        "Another customer account has already registered the entity with this USCC. If it is yours, "
+        "ask your account manager, %(manager)s (%(email)s), to transfer it to your organization or share it."
+    ) % {"manager": manager.get_full_name(), "email": manager.email}
 
 
 def entity_create(*, organization, user, data: dict) -> Entity:

@@ -131,9 +131,8 @@ def field_check(request, org_id):
                 problem = (
                     _("This entity is already registered in your organization.")
                     if holder == membership.organization_id
-                    else _("Another customer account has already registered the entity with this USCC. If it is yours, "
-                           "ask your account manager to transfer it to your organization or share it.")
-                )  # fmt: skip
+                    else services.uscc_taken_message(membership.organization)
+                )
     elif field == "id_number":
         problem = check_id_number(value, request.POST.get("id_type", Entity.IdType.RESIDENT_ID)) if value else None
     else:

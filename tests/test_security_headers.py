@@ -168,6 +168,9 @@ def world(db, password):
     qualification_services.document_log_access(document=document, user=customer, variant="file")
     qualification_services.id_number_reveal(entity=entity, user=superuser, person="legal_rep")
     Holiday.objects.create(day=dt.date(2026, 10, 1), name="国庆节")
+    from filings import services as filing_services  # the approved signature's filings, in a batch
+
+    batch = filing_services.open_batch(carrier="telecom", actor=superuser)
     Client().post("/accounts/login/", {"username": customer.email, "password": "wrong"})  # axes records it
     AccessFailureLog.objects.create(username=customer.email, ip_address="127.0.0.1", path_info="/accounts/login/")
     ids = {
@@ -194,6 +197,10 @@ def world(db, password):
         "org:template-edit": {"template_id": draft_template.pk},
         "accounts:password-reset-confirm": {"token": default_token_generator.make_token(customer)},
         **{f"review-{view}": {"kind": "signature", "pk": active.pk} for view in ("item", "claim", "release", "decide")},
+        **{
+            name: {"pk": batch.pk, "fmt": "xlsx"}
+            for name in ("carrier-batch", "carrier-batch-download", "carrier-batch-submit", "carrier-batch-import")
+        },
     }
     return {"customer": customer, "superuser": superuser, "ids": ids, "per_pattern": per_pattern}
 

@@ -322,3 +322,36 @@ def test_an_account_manager_re_files_their_customers_failed_filing_from_the_admi
     assert states(signature) == {"mobile": t.PENDING, "unicom": t.PENDING, "telecom": t.PENDING}
     event = signature.filings.get(carrier="telecom").events.latest("pk")
     assert (event.action, event.actor_role) == (t.REFILE, t.ACCOUNT_MANAGER)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_applications_approved_before_filings_their_three_from_their_history(org_a, owner_a):
+    """filings/0002: an application the carriers had filed (issue 10 kept its old state in the history's
+    ``legacy`` record) is filed at each carrier; one being filed is submitted on that day, with its
+    window; any other approved one is pending."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from signatures.models import Signature, SignatureEvent
+
+    entity = make_entity(organization=org_a, name="北京百度网讯科技有限公司", uscc="91110000802100433B",
+                         legal_rep_name="李四")  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate([("filings", "0001_filings_and_batches")])
+    at = timezone.make_aware(dt.datetime(2025, 12, 31, 10, 0))
+    made = {}
+    for text, legacy in (("百度", "active"), ("百度网讯", "filing"), ("百度科技", None)):
+        signature = Signature.objects.create(organization=org_a, entity=entity, source="abbreviation", text=text,
+                                             status=t.APPROVED)  # fmt: skip
+        record = {"legacy": {"from": "approved", "to": legacy}} if legacy else {}
+        SignatureEvent.objects.create(signature=signature, from_status=t.APPROVED, to_status=t.APPROVED, at=at,
+                                      record=record)  # fmt: skip
+        made[text] = signature
+    executor = MigrationExecutor(connection)
+    executor.migrate([("filings", "0002_filings_for_approved_applications")])
+    assert set(states(made["百度"]).values()) == {t.FILED}
+    assert set(states(made["百度科技"]).values()) == {t.PENDING}
+    being_filed = made["百度网讯"].filings.all()
+    assert {f.status for f in being_filed} == {t.SUBMITTED}
+    assert {(f.due_from, f.due_by, f.due_exact) for f in being_filed} == {(dt.date(2026, 1, 6), dt.date(2026, 1, 8),
+                                                                           True)}  # fmt: skip

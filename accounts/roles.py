@@ -22,8 +22,9 @@ TEST_SENDS = ["templates_app.view_testsend", "templates_app.add_testsend"]
 # permission: without it, only superusers saw them).
 TIMELINES = ["signatures.view_signatureevent", "templates_app.view_templateevent"]
 
-# The filings per carrier, read by reviewers and account managers (the clerk moves them).
-FILING_VIEWS = ["filings.view_filing", "filings.view_filingevent", "filings.view_carrierbatch"]
+# The filings per carrier, read by reviewers and account managers (the clerk moves them, and alone sees
+# the batches: who carried what to which carrier).
+FILING_VIEWS = ["filings.view_filing", "filings.view_filingevent"]
 
 # group name -> permission codenames ("app_label.codename")
 STAFF_GROUPS = {
@@ -57,6 +58,7 @@ STAFF_GROUPS = {
         "accounts.view_organization",
         "filings.file_with_carriers",
         *FILING_VIEWS,
+        "filings.view_carrierbatch",
         "signatures.view_signature",
         "templates_app.view_smstemplate",
         "templates_app.view_testsend",

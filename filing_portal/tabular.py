@@ -2,8 +2,10 @@
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or a
 carriage return) as a formula: a customer's name such as ``=HYPERLINK(...)`` would run on the
-reader's machine. Such a cell is written with an apostrophe in front, which the spreadsheet shows
-as text (OWASP's advice for CSV injection)."""
+reader's machine. In a CSV such a cell is written with an apostrophe in front, which the spreadsheet
+shows as text (OWASP's advice for CSV injection). In an XLSX the cell is typed as text, with Excel's
+own text marker (quotePrefix), and keeps its value unchanged: an apostrophe there would become part of
+what the reader copies (a carrier would file "'+李四")."""
 
 import csv
 import tempfile
@@ -21,6 +23,20 @@ def inert(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def xlsx_cell(sheet, value):
+    """A cell of a write-only ``sheet`` that no spreadsheet runs, its text unchanged: typed as text (not
+    as the formula openpyxl makes of a leading "="), marked as text for Excel where it looks like one."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 class _Echo:
@@ -51,9 +67,9 @@ def xlsx_response(header, rows, *, filename: str, title: str = "Sheet") -> FileR
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([inert(v) for v in header])
+    sheet.append([xlsx_cell(sheet, v) for v in header])
     for row in rows:
-        sheet.append([inert(v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
     spool = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
     workbook.save(spool)
     spool.seek(0)

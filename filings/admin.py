@@ -51,7 +51,7 @@ class FilingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("signature__text", "template__signature__text", "template__name", "organization__name")
     list_select_related = ("organization", "signature", "template", "batch")
     inlines = [FilingEventInline]
-    actions = ["refile_selected"]
+    actions = ["refile_selected", "cleared_inactive", "cleared_no_reason"]
     fields = ("organization", "signature", "template", "carrier", "status", "batch", "submitted_at",
               "due_from", "due_by", "due_exact", "filed_at", "carrier_ref", "reason_codes_", "created_at",
               "updated_at")  # fmt: skip
@@ -84,6 +84,34 @@ class FilingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 done += 1
         self.message_user(request, _("%(done)s sent back to be filed; %(left)s left as they were.")
                           % {"done": done, "left": left}, messages.SUCCESS if done else messages.WARNING)  # fmt: skip
+
+    def has_clear_permission(self, request):
+        return staff.is_clerk(request.user)
+
+    def _clear(self, request, queryset, code):
+        """A carrier cleared what it had filed (seen in its delivery reports, or told), outside any batch:
+        each selected filed filing moves to cleared with ``code``, through the service (its templates at
+        that carrier follow); the others are left and counted."""
+        done, left = 0, 0
+        for filing in queryset.order_by("pk"):
+            try:
+                services.record_outcome(filing, services.Outcome(filing.pk, t.CLEARED, (code,)), actor=request.user)
+            except TransitionRefused:
+                left += 1
+            else:
+                done += 1
+        self.message_user(request, _("%(done)s recorded as cleared by the carrier; %(left)s left as they were.")
+                          % {"done": done, "left": left}, messages.SUCCESS if done else messages.WARNING)  # fmt: skip
+
+    @admin.action(description=_("Record as cleared by the carrier: not used for long (FIL_CLEARED_INACTIVE)"),
+                  permissions=["clear"])  # fmt: skip
+    def cleared_inactive(self, request, queryset):
+        self._clear(request, queryset, "FIL_CLEARED_INACTIVE")
+
+    @admin.action(description=_("Record as cleared by the carrier: no reason given (FIL_CLEARED_BY_CARRIER)"),
+                  permissions=["clear"])  # fmt: skip
+    def cleared_no_reason(self, request, queryset):
+        self._clear(request, queryset, "FIL_CLEARED_BY_CARRIER")
 
     def get_queryset(self, request):
         # A clerk files for every organization; other staff see their own scope (an account manager: their customers).

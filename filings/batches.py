@@ -23,7 +23,7 @@ from compliance import carriers
 from compliance import filings as rules
 from compliance import reasons as catalogue
 from compliance.validators import mask_id_number
-from filing_portal.tabular import FORMULA_STARTS, XLSX_TYPE, inert
+from filing_portal.tabular import FORMULA_STARTS, XLSX_TYPE, inert, xlsx_cell
 
 
 @dataclass(frozen=True)
@@ -167,11 +167,10 @@ def _evidence(filing, signature, documents, signature_refs) -> str:
     return "; ".join(items)
 
 
-def _clean(value):
-    value = inert(value)
+def _clean(sheet, value):
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters an XLSX cannot hold
-    return value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters an XLSX cannot hold
+    return xlsx_cell(sheet, value)
 
 
 def write_xlsx(batch, rows) -> bytes:
@@ -188,7 +187,7 @@ def write_xlsx(batch, rows) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append([_clean(v) for v in row])
+        sheet.append([_clean(sheet, v) for v in row])
     _help_sheet(workbook.create_sheet("说明 Help"))
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -208,7 +208,7 @@ class Waiting:
 
 def waiting() -> list[Waiting]:
     """Per carrier, in the carriers' order: what a new batch would take, and the templates that wait
-    for their signature to be filed first. Four queries, whatever the numbers."""
+    for their signature to be filed first. Seven queries, whatever the numbers."""
     pending = dict(
         Filing.objects.filter(status=t.PENDING, batch__isnull=True, template__isnull=False)
         .values("carrier")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,7 +75,8 @@ def open_batch(*, carrier: str, actor) -> CarrierBatch:
     if actor is not None and not staff.is_clerk(actor):
         raise TransitionRefused(_("You may not make this change."))
     with transaction.atomic():
-        rows = list(exportable(carrier).select_for_update().values_list("pk", flat=True))
+        # Locking the filings only: the template's join is an outer one, which PostgreSQL will not lock.
+        rows = list(exportable(carrier).select_for_update(of=("self",)).values_list("pk", flat=True))
         if not rows:
             raise TransitionRefused(_("Nothing waits to be filed with this carrier."))
         batch = CarrierBatch.objects.create(carrier=carrier, created_by=actor, size=len(rows))
@@ -92,6 +94,10 @@ def submit_batch(batch: CarrierBatch, *, actor, now=None) -> CarrierBatch:
         locked = CarrierBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.submitted_at is not None:
             raise TransitionRefused(_("This batch was already submitted."))
+        # A template whose signature the carrier cleared since the batch was opened stays behind, pending,
+        # out of the batch, until the signature is filed there again (compliance.filings.template_may_file).
+        held_back = _templates_without_their_signature(Filing.objects.filter(batch=locked, status=t.PENDING))
+        Filing.objects.filter(pk__in=held_back).update(batch=None)
         for filing in Filing.objects.filter(batch=locked, status=t.PENDING).order_by("pk"):
             workflow.move(filing, action=t.SEND, to_status=t.SUBMITTED, actor=actor,
                           fields={"submitted_at": now, **window})  # fmt: skip
@@ -129,7 +135,24 @@ def record_outcome(filing: Filing, outcome: Outcome, *, actor, now=None) -> Fili
                               reason_codes=outcome.reason_codes, note=outcome.note, fields=fields)  # fmt: skip
         if moved.signature_id:
             _follow_signature(moved)
+        elif moved.status == t.FILED and _templates_without_their_signature(Filing.objects.filter(pk=moved.pk)):
+            # Filed while its signature is not (cleared there meanwhile): not usable there; it follows
+            # the signature back (compliance.filings.template_may_file).
+            moved = _affect(moved)
     return moved
+
+
+def _templates_without_their_signature(filings) -> list[int]:
+    """The template filings among ``filings`` whose signature is not filed at the same carrier."""
+    filed = Filing.objects.filter(signature_id=OuterRef("template__signature_id"), carrier=OuterRef("carrier"),
+                                  status=t.FILED)  # fmt: skip
+    return list(filings.filter(template__isnull=False).exclude(Exists(filed)).values_list("pk", flat=True))
+
+
+def _affect(filing: Filing) -> Filing:
+    return workflow.move(filing, action=t.AFFECT, to_status=t.AFFECTED, actor=None,
+                         reason_codes=("FIL_SIGNATURE_CLEARED",),
+                         fields={"reason_codes": ["FIL_SIGNATURE_CLEARED"]})  # fmt: skip
 
 
 def _follow_signature(filing: Filing) -> None:
@@ -138,9 +161,9 @@ def _follow_signature(filing: Filing) -> None:
     templates = Filing.objects.filter(carrier=filing.carrier, template__signature_id=filing.signature_id)
     if filing.status == t.CLEARED:
         for affected in templates.filter(status=t.FILED):
-            workflow.move(affected, action=t.AFFECT, to_status=t.AFFECTED, actor=None,
-                          reason_codes=("FIL_SIGNATURE_CLEARED",),
-                          fields={"reason_codes": ["FIL_SIGNATURE_CLEARED"]})  # fmt: skip
+            _affect(affected)
+        # Pending in a batch not yet handed over: they leave it, and wait for the signature.
+        templates.filter(status=t.PENDING, batch__submitted_at__isnull=True).update(batch=None)
     elif filing.status == t.FILED:
         for waiting in templates.filter(status=t.AFFECTED):
             refile(waiting, actor=None)
@@ -250,7 +273,7 @@ def batch_import(*, source: bytes, actor, gateway: Gateway, batch: CarrierBatch 
     with transaction.atomic():
         batch = CarrierBatch.objects.select_for_update().get(pk=batch.pk)
         report.batch = batch
-        named = {int(row.filing) for row in rows if row.filing.isdigit()}
+        named = {int(row.filing) for row in rows if _is_id(row.filing)}
         filings = Filing.objects.select_for_update(of=("self",)).select_related("signature", "template")
         filings = filings.in_bulk(named)
         applying = _check_rows(rows, batch=batch, filings=filings, actor=actor, report=report)
@@ -268,6 +291,12 @@ def batch_import(*, source: bytes, actor, gateway: Gateway, batch: CarrierBatch 
     return report
 
 
+def _is_id(text: str) -> bool:
+    """A row's number as a database id may be: ASCII digits ("²" is a digit to str.isdigit, not to int),
+    and short enough for a 64-bit integer."""
+    return text.isascii() and text.isdecimal() and len(text) <= 18
+
+
 def too_large_message() -> str:
     limit = settings.CARRIER_BATCH_MAX_BYTES
     return _("The file is larger than %(size)s: split it, or ask for the limit to be raised.") % {
@@ -278,7 +307,7 @@ def too_large_message() -> str:
 def _named_batch(rows, report) -> CarrierBatch | None:
     """The batch a results file names in its batch column (its first row that names one)."""
     named = next((row.batch for row in rows if row.batch), "")
-    batch = CarrierBatch.objects.filter(pk=int(named)).first() if named.isdigit() else None
+    batch = CarrierBatch.objects.filter(pk=int(named)).first() if _is_id(named) else None
     if batch is None:
         report.problem = (
             _("No batch has the number “%(batch)s”.") % {"batch": named}
@@ -313,7 +342,7 @@ def _check_rows(rows, *, batch, filings, actor, report) -> list:
         def refuse(message, line=line):
             line.status, line.message = ERROR, message
 
-        if not row.filing.isdigit():
+        if not _is_id(row.filing):
             refuse(_("The filing number “%(value)s” is not a number.") % {"value": row.filing} if row.filing
                    else _("The filing number is missing."))  # fmt: skip
             continue

@@ -205,19 +205,20 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_written_inert(fmt, batch,
     from qualifications.models import Entity
 
     Entity.objects.filter(pk=entity.pk).update(name="=HYPERLINK(\"http://x.cn\",\"点\")", legal_rep_name="+李四",
-                                               uscc="-91110000802100433B")  # fmt: skip
+                                               uscc="-9111000080210043B")  # fmt: skip
     content = export(batch, fmt)
     if fmt == "xlsx":
         _workbook, sheet = sheet_rows(content)
         entity_cell, uscc_cell, rep_cell = sheet["G2"], sheet["H2"], sheet["J2"]
+        # typed as text and marked so for Excel, the text itself unchanged (what the carrier files)
         for cell in (entity_cell, uscc_cell, rep_cell):
-            assert cell.data_type == "s"
-        assert entity_cell.value == '\'=HYPERLINK("http://x.cn","点")'
-        assert (uscc_cell.value, rep_cell.value) == ("'-91110000802100433B", "'+李四")
+            assert (cell.data_type, cell.quotePrefix) == ("s", True)
+        assert entity_cell.value == '=HYPERLINK("http://x.cn","点")'
+        assert (uscc_cell.value, rep_cell.value) == ("-9111000080210043B", "+李四")
     else:
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
         assert (rows[1][6], rows[1][7], rows[1][9]) == ("'=HYPERLINK(\"http://x.cn\",\"点\")",
-                                                        "'-91110000802100433B", "'+李四")  # fmt: skip
+                                                        "'-9111000080210043B", "'+李四")  # fmt: skip
     for value in ("@SUM(A1)", "\t=1", "\r=1"):
         assert batches.inert(value) == "'" + value
     assert batches.inert("百度") == "百度"
@@ -285,6 +286,11 @@ BAD_ROWS = {
                    "No filing has the number 999999."),
     "not a number": (lambda b, f, **k: [row(b, f[0], "filed"), {**row(b, f[1], "filed"), "filing": "#12"}],
                      "is not a number"),
+    # a digit to str.isdigit, not to int(); a number past a 64-bit integer
+    "superscript digit": (lambda b, f, **k: [row(b, f[0], "filed"), {**row(b, f[1], "filed"), "filing": "²"}],
+                          "is not a number"),
+    "huge number": (lambda b, f, **k: [row(b, f[0], "filed"), {**row(b, f[1], "filed"), "filing": "9" * 30}],
+                    "is not a number"),
     "foreign id": (lambda b, f, foreign, **k: [row(b, f[0], "filed"), row(b, foreign, "filed")],
                    "is not in batch"),
     "other batch named": (lambda b, f, **k: [row(b, f[0], "filed"), {**row(b, f[1], "filed"), "batch": b.pk + 1}],
@@ -385,6 +391,14 @@ def test_only_a_clerk_or_the_system_imports(batch, signatures, reviewer):
 
 
 # --- the commands -------------------------------------------------------------------------------------
+
+
+def test_an_export_that_cannot_write_its_file_changes_nothing(signatures, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write .*Nothing was changed"):
+        call_command("carrier_batch", "export", "--carrier", "telecom", "--out", str(tmp_path / "gone" / "t.xlsx"))
+    assert not CarrierBatch.objects.exists()
+    assert {telecom(s).status for s in signatures} == {t.PENDING}
+    assert {telecom(s).batch_id for s in signatures} == {None}
 
 
 def test_the_export_command_writes_the_file_and_marks_the_batch_submitted(signatures, tmp_path, capsys):

@@ -353,5 +353,53 @@ def test_the_migration_gives_applications_approved_before_filings_their_three_fr
     assert set(states(made["百度科技"]).values()) == {t.PENDING}
     being_filed = made["百度网讯"].filings.all()
     assert {f.status for f in being_filed} == {t.SUBMITTED}
+    # in a legacy batch of each carrier, handed over: the clerk records their results as for any batch
+    assert all(f.batch and f.batch.carrier == f.carrier and f.batch.submitted_at for f in being_filed)
+    # the history tells of the past: written as read by the notices
+    assert not FilingEvent.objects.filter(processed_at__isnull=True).exists()
+    # run again, it leaves what it made alone
+    executor = MigrationExecutor(connection)
+    executor.migrate([("filings", "0001_filings_and_batches")])
+    executor = MigrationExecutor(connection)
+    executor.migrate([("filings", "0002_filings_for_approved_applications")])
+    assert Filing.objects.count() == 9
     assert {(f.due_from, f.due_by, f.due_exact) for f in being_filed} == {(dt.date(2026, 1, 6), dt.date(2026, 1, 8),
                                                                            True)}  # fmt: skip
+
+
+def test_a_template_never_counts_as_filed_where_its_signature_was_cleared(signature, org_a, owner_a, clerk):
+    """Cleared at Telecom: a template pending in a batch not yet handed over leaves it; one already with
+    the carrier and then reported filed is affected at once (compliance.filings.template_may_file)."""
+    template = approved_template(org_a, owner_a, signature)
+    other = approved_template(org_a, owner_a, signature, name="另一个")
+    _filed(signature, "telecom", clerk)
+    sent = services.open_batch(carrier="telecom", actor=clerk)  # both templates
+    services.submit_batch(sent, actor=clerk)
+    Filing.objects.filter(template=other, carrier="telecom").update(status=t.PENDING, batch=None)
+    waiting = services.open_batch(carrier="telecom", actor=clerk)  # the other one, not yet handed over
+    cleared = signature.filings.get(carrier="telecom")
+    services.record_outcome(cleared, services.Outcome(cleared.pk, t.CLEARED, ("FIL_CLEARED_INACTIVE",)), actor=clerk)
+    assert other.filings.get(carrier="telecom").batch_id is None  # out of the open batch, waiting
+    services.submit_batch(waiting, actor=clerk)
+    assert other.filings.get(carrier="telecom").status == t.PENDING
+    reported = template.filings.get(carrier="telecom")
+    services.record_outcome(reported, services.Outcome(reported.pk, t.FILED), actor=clerk)
+    assert template.filings.get(carrier="telecom").status == t.AFFECTED
+
+
+def test_a_clerk_records_a_clearance_outside_any_batch_from_the_admin(client, signature, org_a, owner_a, clerk):
+    from django.urls import reverse
+
+    from .conftest import otp_login
+
+    template = approved_template(org_a, owner_a, signature)
+    _filed(signature, "mobile", clerk)
+    _filed(template, "mobile", clerk)
+    filed = signature.filings.get(carrier="mobile")
+    otp_login(client, clerk)
+    response = client.post(reverse("admin:filings_filing_changelist"),
+                           {"action": "cleared_inactive", "_selected_action": [filed.pk]},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)  # fmt: skip
+    assert "1 项已记为被运营商清理；0 项保持不变。" in response.content.decode()
+    assert signature.filings.get(carrier="mobile").reason_codes == ["FIL_CLEARED_INACTIVE"]
+    assert template.filings.get(carrier="mobile").status == t.AFFECTED

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from accounts import staff
 from compliance import carriers
@@ -56,14 +57,23 @@ class Command(BaseCommand):
     def _export(self, actor, *, carrier, out, format=None, no_submit=False, **options):
         path = Path(out)
         fmt = format or (path.suffix.lstrip(".").lower() if path.suffix.lower() in (".xlsx", ".csv") else "xlsx")
+        # All or nothing: a file that cannot be written leaves no batch open holding the filings (nor a
+        # logged reveal of a number that went nowhere). Written beside its place, then moved there.
+        partial = path.with_name(f".{path.name}.partial")
         try:
-            batch = services.open_batch(carrier=carrier, actor=actor)
+            with transaction.atomic():
+                batch = services.open_batch(carrier=carrier, actor=actor)
+                artefact = services.batch_send(batch=batch, actor=actor, gateway=FileGateway(fmt))
+                partial.write_bytes(artefact.content)
+                if not no_submit:
+                    services.submit_batch(batch, actor=actor)
+                partial.replace(path)
         except TransitionRefused as refused:
             raise CommandError(str(refused)) from refused
-        artefact = services.batch_send(batch=batch, actor=actor, gateway=FileGateway(fmt))
-        path.write_bytes(artefact.content)
-        if not no_submit:
-            services.submit_batch(batch, actor=actor)
+        except OSError as failed:
+            raise CommandError(f"Cannot write {path}: {failed.strerror or failed}. Nothing was changed.") from failed
+        finally:
+            partial.unlink(missing_ok=True)
         state = "submitted" if not no_submit else "open (not submitted)"
         self.stdout.write(f"Batch #{batch.pk} ({carrier}): {batch.size} filing(s) written to {path} ({fmt}); {state}.")
         if batch.full_id_numbers:

@@ -40,8 +40,10 @@ LATIN_KEPT = {
     # Django's own messages, which our catalogue overrides only to say 您: HTTP headers and class names.
     "Referrer", "Policy", "no", "referrer", "HTTP", "CSRF", "Referer", "ManagementForm", "docutils",
 }  # fmt: skip
-# What is not prose: placeholders, tags, variables, links.
-NOT_PROSE = re.compile(r"%\(\w+\)[sd]|%s|\{\{[^}]*\}\}|\{\w+\}|\$\{[^}]*\}|<[^>]*>|https?://\S+")
+# What is not prose: placeholders, tags, variables, links, the catalogue's codes (FIL_CLEARED_INACTIVE).
+NOT_PROSE = re.compile(
+    r"%\(\w+\)[sd]|%s|\{\{[^}]*\}\}|\{\w+\}|\$\{[^}]*\}|<[^>]*>|https?://\S+|\b[A-Z]{2,}(?:_[A-Z]+)+\b"
+)
 
 
 def _catalogue():

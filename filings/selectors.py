@@ -3,15 +3,17 @@ customer sees them: three marks per application on a list (one query a
 page), the filing at each carrier with its window and evidence on an application's page, and the
 filings' moves on its timeline. Scoped by the caller (the application was read for its organization)."""
 
+from collections import namedtuple
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance import carriers
 from compliance import filings as rules
 from compliance import transitions as t
+from filing_portal import compiled
 
 from .models import CarrierBatch, Filing, FilingEvent, filing_state_label
 from .services import exportable, window_from
@@ -52,29 +54,32 @@ def marks(shown: dict[str, str], *, chinese: bool) -> list[Mark]:
     return found
 
 
-def shown_states(field: str, ids) -> dict[int, dict[str, str]]:
-    """application id → carrier → the state the customer sees, for a page of signatures or templates
-    (``field``: "signature" or "template"): one query, two for templates (their signatures' filings)."""
-    ids = list(ids)
-    if not ids:
-        return {}
-    found: dict[int, dict[str, str]] = {}
-    if field == "signature":
-        for pk, carrier, status in Filing.objects.filter(signature_id__in=ids).values_list(
-            "signature_id", "carrier", "status"
-        ):
-            found.setdefault(pk, {})[carrier] = status
-        return found
-    rows = list(
-        Filing.objects.filter(template_id__in=ids).values_list(
-            "template_id", "template__signature_id", "carrier", "status"
-        )  # fmt: skip
-    )
-    signature_states = shown_states("signature", {row[1] for row in rows})
-    for pk, signature_id, carrier, status in rows:
-        signature_state = signature_states.get(signature_id, {}).get(carrier)
-        found.setdefault(pk, {})[carrier] = rules.shown_state(status, signature_state)
-    return found
+# A list's rows read with each carrier's state of their filings, in the list's own query (a correlated
+# subquery per carrier, on the filing's unique (application, carrier) index): the marks cost no query.
+STATE_COLUMNS = tuple(f"{code}_filing" for code in carriers.CODES)
+SIGNATURE_STATE_COLUMNS = tuple(f"{code}_signature_filing" for code in carriers.CODES)
+
+
+def state_columns(field: str, *, of: str = "pk", names=STATE_COLUMNS) -> dict:
+    """Annotations: for each carrier, the state of the filing of ``field`` (signature, template) whose id
+    is the row's ``of``; None where there is none (not approved)."""
+    return {
+        name: Subquery(Filing.objects.filter(**{f"{field}_id": OuterRef(of)}, carrier=code).values("status")[:1])
+        for name, code in zip(names, carriers.CODES, strict=True)
+    }
+
+
+def shown_of(states, signature_states=None) -> dict[str, str]:
+    """carrier → the state the customer sees, from a row's state columns (none: an empty dict)."""
+    shown = {}
+    for index, code in enumerate(carriers.CODES):
+        if states[index] is None:
+            continue
+        signature_state = signature_states[index] if signature_states is not None else None
+        shown[code] = (
+            rules.shown_state(states[index], signature_state) if signature_states is not None else states[index]
+        )
+    return shown
 
 
 def status_text(app_status: str, app_label: str, shown: dict[str, str] | None, *, chinese: bool) -> str:
@@ -106,21 +111,45 @@ class CarrierFiling:
     sends: list  # the test sends at this carrier, latest first: the evidence of mixed results
 
 
+_FilingRow = namedtuple("_FilingRow", "carrier status submitted_at due_from due_by due_exact filed_at carrier_ref "
+                                      "reason_codes")  # fmt: skip
+
+
+def _field(application) -> str:
+    return "signature" if application._meta.model_name == "signature" else "template"
+
+
+def _filing_rows(field, pk):
+    return Filing.objects.filter(**{f"{field}_id": pk}).values_list(*_FilingRow._fields)
+
+
+def _filing_states(signature_id):
+    return Filing.objects.filter(signature_id=signature_id).values_list("carrier", "status")
+
+
+def _moves(field, pk):
+    return (
+        FilingEvent.objects.filter(**{f"filing__{field}_id": pk})
+        .exclude(action=t.CREATE)  # the approval's row says it: one filing a carrier, waiting to be sent
+        .order_by("at", "pk")
+        .values_list("at", "filing__carrier", "from_status", "to_status", "reason_codes", "reason", "actor_role")
+    )
+
+
 def carrier_filings(application, *, chinese: bool, sends=()) -> list[CarrierFiling]:
     """The application's filing at each carrier (none before the approval), with its window, whether it
     is overdue, the reasons of a failure or clearance, and the test sends at that carrier (``sends``:
     TestSend rows of the template, or of the signature's templates)."""
     from review.selectors import shown_reasons
 
-    field = "signature" if application._meta.model_name == "signature" else "template"
-    rows = {f.carrier: f for f in Filing.objects.filter(**{field: application})}
+    field = _field(application)
+    # Compiled once a process for the application (filing_portal.compiled): the page's hot reads.
+    rows = {row.carrier: row for row in map(_FilingRow._make, compiled.rows(_filing_rows, field, application.pk))}
     if not rows:
         return []
     signature_states = {}
     if field == "template":
-        signature_states = dict(
-            Filing.objects.filter(signature_id=application.signature_id).values_list("carrier", "status")
-        )
+        signature_states = dict(compiled.rows(_filing_states, application.signature_id))
     today = timezone.localdate()
     # Not sent yet: the window it would have if sent today, as an indication.
     if_sent_today = window_from(today) if any(f.status == t.PENDING for f in rows.values()) else {}
@@ -154,22 +183,15 @@ def _who(role: str) -> str:
     return _("The platform (automatic)")
 
 
-def timeline(application, events: list[tuple], *, chinese: bool) -> list[tuple]:
+def timeline(application, events: list[tuple], *, chinese: bool, filings: list[CarrierFiling]) -> list[tuple]:
     """The application's timeline across the platform's review (``events``: review.selectors.timeline's
     rows, (at, from, to, detail, who)) and the three carriers, in time order, each carrier's moves
-    named with the carrier; then, for each filing with the carrier, the day it is expected by (a sixth
-    column: True for a row still to come)."""
+    named with the carrier; then, for each filing with the carrier (``filings``: carrier_filings'), the
+    day it is expected by (a sixth column: True for a row still to come)."""
     from review.selectors import shown_reasons
 
-    field = "signature" if application._meta.model_name == "signature" else "template"
     rows = [(*event, False) for event in events]
-    moves = (
-        FilingEvent.objects.filter(**{f"filing__{field}": application})
-        .exclude(action=t.CREATE)  # the approval's row says it: one filing a carrier, waiting to be sent
-        .order_by("at", "pk")
-        .values_list("at", "filing__carrier", "from_status", "to_status", "reason_codes", "reason", "actor_role")
-    )
-    for at, code, source, target, codes, note, role in moves:
+    for at, code, source, target, codes, note, role in compiled.rows(_moves, _field(application), application.pk):
         name = carriers.BY_CODE[code].name(chinese)
         titles = [r.title for r in shown_reasons(codes, chinese=chinese)]
         detail = " · ".join(part for part in (("；" if chinese else "; ").join(titles), note) if part)
@@ -177,9 +199,10 @@ def timeline(application, events: list[tuple], *, chinese: bool) -> list[tuple]:
         rows.append((at, f"{name}{sep}{state_label(source)}" if source else "", f"{name}{sep}{state_label(target)}",
                      detail, _who(role), False))  # fmt: skip
     rows.sort(key=lambda row: row[0])
-    upcoming = Filing.objects.filter(**{field: application}, status=t.SUBMITTED, due_by__isnull=False)
-    for code, due_from, due_by, exact in upcoming.values_list("carrier", "due_from", "due_by", "due_exact"):
-        name = carriers.BY_CODE[code].name(chinese)
+    for filing in filings:
+        if filing.state != t.SUBMITTED or filing.due_by is None:
+            continue
+        name, due_from, due_by, exact = filing.name, filing.due_from, filing.due_by, filing.due_exact
         label = _("%(carrier)s: expected to be filed") % {"carrier": name}
         window = f"{due_from:%Y-%m-%d} – {due_by:%Y-%m-%d}"
         detail = window if exact else f"{window} · {_('estimate')}"

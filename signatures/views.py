@@ -79,14 +79,14 @@ def signature_list(request, org_id):
     step = 0 if chinese else 1
     policy = current_policy()  # one query, whatever the page's length
     rows = []
-    # Each carrier's state of the approved ones, as three marks (one query for the page).
-    shown = filing_selectors.shown_states("signature", [s.pk for s in listing.page if s.status == states.APPROVED])
+    # Each carrier's state of the approved ones, as three marks (read with the rows: signatures_of).
+    columns = filing_selectors.STATE_COLUMNS
     for s in listing.page:
         # A live signature whose source the rules in force no longer accept (app names from 2026-05-01):
         # a warning beside its state, and what to do as the next step (change the source of a draft,
         # re-file a filed one), never "ready to send".
         withdrawn = refusal_text(s.source, policy) if source_withdrawn(s.source, s.status, policy) else ""
-        carriers = shown.get(s.pk)
+        carriers = filing_selectors.shown_of([getattr(s, c) for c in columns]) if s.status == states.APPROVED else {}
         if withdrawn:
             next_step = withdrawn_source_step(s.status, policy)[step]
         else:
@@ -320,9 +320,9 @@ def signature_detail(request, org_id, signature_id):
     # templates at each carrier as their evidence, and their moves on the timeline.
     filings = []
     if signature.status == states.APPROVED:
-        sends = TestSend.objects.filter(template__signature=signature).select_related("template")
-        filings = filing_selectors.carrier_filings(signature, chinese=chinese, sends=list(sends[:60]))
-        events = filing_selectors.timeline(signature, events, chinese=chinese)
+        sends = compiled.rows(_test_sends, signature.pk, window=(0, 60))
+        filings = filing_selectors.carrier_filings(signature, chinese=chinese, sends=sends)
+        events = filing_selectors.timeline(signature, events, chinese=chinese, filings=filings)
     else:
         events = [(*event, False) for event in events]
     shown = {f.carrier: f.state for f in filings}
@@ -362,6 +362,12 @@ def signature_detail(request, org_id, signature_id):
         "source_refused": source_refused,
     }
     return render(request, "signatures/detail.html", context)
+
+
+def _test_sends(signature_id):
+    """The test sends of the signature's templates, the latest first: the evidence at each carrier."""
+    sends = TestSend.objects.filter(template__signature_id=signature_id).select_related("template")
+    return sends.order_by("-sent_on", "-recorded_at", "-pk")
 
 
 @login_required

@@ -83,8 +83,8 @@ FILING_NEXT_STEP = {
     t.SUBMITTED: ("运营商报备中，通常 3–5 个工作日", "With the carrier; usually 3–5 working days"),
     t.FILED: ("可以发送；请定期发送，以免被运营商清理",
               "Ready to send; send regularly so the carrier does not clear it"),
-    t.FAILED: ("按原因修改后，联系客户经理重新报备",
-               "Fix what the reason says, then ask your account manager to re-file"),
+    t.FAILED: ("按上面的原因处理；需要重新报备时联系客户经理",
+               "Act on the reason above; ask your account manager when it is to be filed again"),
     t.CLEARED: ("已被运营商清理：联系客户经理重新报备", "Cleared by the carrier: ask your account manager to re-file"),
     t.AFFECTED: ("签名在该运营商被清理：签名重新报备后自动重报",
                  "Its signature was cleared at this carrier: filed again once the signature is"),
@@ -97,8 +97,9 @@ class Availability:
     """The three filings of one application read together, as the customer reads them."""
 
     usable: tuple[str, ...]  # carrier codes, in the carriers' order
-    under_way: tuple[str, ...]
+    under_way: tuple[str, ...]  # with the carrier
     broken: tuple[str, ...]
+    waiting: tuple[str, ...] = ()  # not sent yet (pending, or a template waiting for its signature)
 
     @property
     def everywhere(self) -> bool:
@@ -117,6 +118,8 @@ class Availability:
             parts.append(("可用：" if chinese else "Usable: ") + names(self.usable))
         if self.under_way:
             parts.append(names(self.under_way) + ("报备中" if chinese else " being filed"))
+        if self.waiting:
+            parts.append(names(self.waiting) + ("待提交" if chinese else " not sent yet"))
         if self.broken:
             parts.append(names(self.broken) + ("不可用" if chinese else " not usable"))
         return ("；" if chinese else "; ").join(parts)
@@ -124,11 +127,16 @@ class Availability:
 
 def availability(states: dict[str, str]) -> Availability:
     """``states``: carrier code → the filing's state there (a carrier missing: not filed yet)."""
-    usable, under_way, broken = [], [], []
+    usable, under_way, broken, waiting = [], [], [], []
     for code in carriers.CODES:
-        state = states.get(code, t.PENDING)  # WAITING (a template's, for its signature): under way
-        (usable if state in USABLE else broken if state in BROKEN else under_way).append(code)
-    return Availability(tuple(usable), tuple(under_way), tuple(broken))
+        state = states.get(code, t.PENDING)
+        if state in USABLE:
+            usable.append(code)
+        elif state in BROKEN:
+            broken.append(code)
+        else:
+            (under_way if state == t.SUBMITTED else waiting).append(code)
+    return Availability(tuple(usable), tuple(under_way), tuple(broken), tuple(waiting))
 
 
 # A template's filing pending at a carrier where its signature is not filed yet: shown as waiting for

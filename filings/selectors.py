@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from compliance import carriers
@@ -18,11 +19,16 @@ from filing_portal import compiled
 from .models import CarrierBatch, Filing, FilingEvent, filing_state_label
 from .services import exportable, window_from
 
+_LABELS: dict[tuple[str, str], str] = {}  # (language, state) → label: a list's 75 marks look up 6 states
+
 
 def state_label(state: str) -> str:
-    if state == rules.WAITING:
-        return _("Waiting for its signature")
-    return filing_state_label(state)
+    key = (get_language() or "", state)
+    label = _LABELS.get(key)
+    if label is None:
+        label = _("Waiting for its signature") if state == rules.WAITING else filing_state_label(state)
+        _LABELS[key] = label
+    return label
 
 
 @dataclass(frozen=True)

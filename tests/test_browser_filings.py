@@ -79,7 +79,7 @@ def test_from_approval_through_the_telecom_batch_to_the_customer_and_the_desk(
     expect(table.locator('[data-carrier="telecom"][data-state="failed"]')).to_have_count(1)
     expect(table.locator('[data-carrier="mobile"][data-state="pending"]')).to_have_count(3)
     page.goto(reverse("org:signature-detail", args=[org_a.pk, second.pk]))
-    expect(page.get_by_test_id("availability")).to_have_text("移动、联通报备中；电信不可用")
+    expect(page.get_by_test_id("availability")).to_have_text("移动、联通待提交；电信不可用")
     telecom_row = page.get_by_test_id("carrier-filings").locator('tr[data-carrier="telecom"]')
     expect(telecom_row).to_contain_text("运营商不认可此签名")
     expect(page.get_by_test_id("timeline")).to_contain_text("中国电信：报备失败")

@@ -234,7 +234,7 @@ def test_rows_carry_a_mark_per_carrier_and_what_waits_on_the_customer(manager_cl
                                    actor=clerk)  # fmt: skip
     html = manager_client.get(DESK, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert marks_of(html, signature.pk) == {"mobile": "filed", "unicom": "pending", "telecom": "failed"}
-    assert "可用：移动；联通报备中；电信不可用" in html
+    assert "可用：移动；联通待提交；电信不可用" in html
     # waiting on the customer: the draft, and the signature its carrier refused
     waiting = rows_of(manager_client.get(DESK, {"waiting": "on"}).content.decode())
     assert set(waiting) == {("signature", str(signature.pk)), ("signature", str(draft.pk))}

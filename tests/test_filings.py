@@ -192,7 +192,7 @@ def test_templates_follow_their_signature_cleared_at_one_carrier_and_back(signat
     event = affected.events.latest("pk")
     assert (event.action, event.actor_role, event.reason_codes) == (t.AFFECT, t.SYSTEM, ["FIL_SIGNATURE_CLEARED"])
     assert states(other)["telecom"] == t.SUBMITTED
-    assert rules.availability(states(template)).sentence(chinese=True) == "可用：移动；联通报备中；电信不可用"
+    assert rules.availability(states(template)).sentence(chinese=True) == "可用：移动；联通待提交；电信不可用"
     # re-filed and filed again: the affected template goes back to be filed
     services.refile(cleared, actor=clerk)
     _filed(signature, "telecom", clerk)
@@ -205,7 +205,9 @@ def test_the_customer_reads_the_three_filings_as_one_sentence():
     assert mixed.sentence(chinese=True) == "可用：移动、联通；电信报备中"
     assert mixed.sentence(chinese=False) == "Usable: Mobile, Unicom; Telecom being filed"
     assert rules.availability({c: t.FILED for c in ("mobile", "unicom", "telecom")}).everywhere
-    assert rules.availability({}).sentence(chinese=True) == "移动、联通、电信报备中"
+    assert rules.availability({}).sentence(chinese=True) == "移动、联通、电信待提交"
+    waiting = {"mobile": t.PENDING, "unicom": t.SUBMITTED, "telecom": "waiting_signature"}
+    assert rules.availability(waiting).sentence(chinese=False) == "Unicom being filed; Mobile, Telecom not sent yet"
 
 
 def _mixed(signature, template, clerk):

@@ -144,19 +144,26 @@ class Command(BaseCommand):
     def _filed_in_part(self, entity):
         """The demo signature filed at Mobile and Unicom by the clerk's batches (the real services),
         Telecom left for a newcomer to send: each carrier's state shows at once."""
+        import datetime as dt
+
+        from django.utils import timezone
+
         from compliance import transitions as states
         from filings import services as filings
 
         signature = entity.signatures.get(text=entity.name)
         clerk = User.objects.get(email=STAFF[-1][0])
-        for carrier in ("mobile", "unicom"):
+        now = timezone.now()
+        # Sent a week ago, filed after three and four days: the desk's lead-time chart has something to show.
+        for carrier, took in (("mobile", 3), ("unicom", 4)):
             filing = signature.filings.filter(carrier=carrier).first()
             if filing is None or filing.status != states.PENDING or filing.batch_id:
                 continue
             batch = filings.open_batch(carrier=carrier, actor=clerk)
-            filings.submit_batch(batch, actor=clerk)
+            filings.submit_batch(batch, actor=clerk, now=now - dt.timedelta(days=7))
             for sent in batch.filings.all():
-                filings.record_outcome(sent, filings.Outcome(sent.pk, states.FILED), actor=clerk)
+                filings.record_outcome(sent, filings.Outcome(sent.pk, states.FILED), actor=clerk,
+                                       now=now - dt.timedelta(days=7 - took))  # fmt: skip
 
     def _queue_work(self, entity, org) -> list[str]:
         """Work for a new reviewer, through the customer's services: the demo entity's package, an

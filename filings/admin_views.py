@@ -172,8 +172,12 @@ def import_view(request, pk):
     report = services.batch_import(source=upload.read(), actor=clerk, gateway=FileGateway(), batch=batch,
                                    dry_run=dry_run)  # fmt: skip
     if report.refused:
-        messages.error(request, _("The file was refused: nothing was recorded. Correct the rows marked below and "
-                                  "import it again."))  # fmt: skip
+        if report.problem:  # the file as a whole (its encoding, its columns): no row to mark
+            messages.error(request, _("The file was refused: nothing was recorded. Correct the file as said below "
+                                      "and import it again."))  # fmt: skip
+        else:
+            messages.error(request, _("The file was refused: nothing was recorded. Correct the rows marked below "
+                                      "and import it again."))  # fmt: skip
         return _batch_page(request, batch, report=report, status=400)
     if dry_run:
         messages.info(request, _("Dry run: nothing was recorded. %(ok)s would be recorded, %(unchanged)s are "

@@ -277,7 +277,11 @@ def batch_import(*, source: bytes, actor, gateway: Gateway, batch: CarrierBatch 
         filings = Filing.objects.select_for_update(of=("self",)).select_related("signature", "template")
         filings = filings.in_bulk(named)
         applying = _check_rows(rows, batch=batch, filings=filings, actor=actor, report=report)
-        if report.refused or dry_run:
+        if report.refused:
+            for line, _filing, _outcome in applying:
+                line.message = _("This row is right, but nothing was recorded: the file was refused.")
+            return report
+        if dry_run:
             return report
         for row, filing, outcome in applying:
             try:

@@ -324,6 +324,8 @@ def test_a_file_with_one_bad_row_is_refused_whole_with_a_report_per_row(case, ba
     assert recorded() == before
     assert [(r.line, r.status) for r in report.rows] == [(2, "ok"), (3, "error")]
     assert message in report.rows[1].message
+    # the good row says it was not recorded either
+    assert report.rows[0].message == "This row is right, but nothing was recorded: the file was refused."
 
 
 def test_an_outcome_a_batch_not_yet_submitted_cannot_take_is_refused(signatures, clerk):

@@ -10,30 +10,19 @@ from accounts.selectors import organizations_for_staff
 from compliance import transitions as t
 from filing_portal.admin_display import labelled
 from filing_portal.workflow import TransitionRefused
+from signatures.admin import StateLabelsMixin
 
 from . import services
 from .models import CarrierBatch, Filing, FilingEvent, filing_state_label
 
 
-class FilingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class FilingEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = FilingEvent
     extra = 0
-    template = "admin/edit_inline/tabular_rows.html"  # no row title in English codes
-    verbose_name = _("change of status")
-    verbose_name_plural = _("timeline")
+    state_name = staticmethod(filing_state_label)
     fields = ("at_", "actor_", "from_state", "to_state", "reason_codes_", "reason_")
     readonly_fields = fields
-    at_ = labelled("at", _("time"))
-    actor_ = labelled("actor", _("by"))
     reason_ = labelled("reason", _("note"))
-
-    @admin.display(description=_("from"))
-    def from_state(self, obj):
-        return filing_state_label(obj.from_status) if obj.from_status else "—"
-
-    @admin.display(description=_("to"))
-    def to_state(self, obj):
-        return filing_state_label(obj.to_status)
 
     @admin.display(description=_("reason codes"))
     def reason_codes_(self, obj):

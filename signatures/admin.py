@@ -22,13 +22,15 @@ class StateLabelsMixin:
     actor_ = labelled("actor", _("by"))
     reason_ = labelled("reason", _("reason"))
 
+    state_name = staticmethod(state_label)  # a filing's timeline names its states its own way
+
     @admin.display(description=_("from"))
     def from_state(self, obj):
-        return state_label(obj.from_status) if obj.from_status else "—"
+        return self.state_name(obj.from_status) if obj.from_status else "—"
 
     @admin.display(description=_("to"))
     def to_state(self, obj):
-        return state_label(obj.to_status)
+        return self.state_name(obj.to_status)
 
 
 class SignatureEventInline(StateLabelsMixin, ReadOnlyAdminMixin, admin.TabularInline):

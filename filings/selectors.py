@@ -6,7 +6,7 @@ filings' moves on its timeline. Scoped by the caller (the application was read f
 from collections import namedtuple
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -60,32 +60,33 @@ def marks(shown: dict[str, str], *, chinese: bool) -> list[Mark]:
     return found
 
 
-# A list's rows read with each carrier's state of their filings, in the list's own query (a correlated
-# subquery per carrier, on the filing's unique (application, carrier) index): the marks cost no query.
-STATE_COLUMNS = tuple(f"{code}_filing" for code in carriers.CODES)
-SIGNATURE_STATE_COLUMNS = tuple(f"{code}_signature_filing" for code in carriers.CODES)
-
-
-def state_columns(field: str, *, of: str = "pk", names=STATE_COLUMNS) -> dict:
-    """Annotations: for each carrier, the state of the filing of ``field`` (signature, template) whose id
-    is the row's ``of``; None where there is none (not approved)."""
+def page_states(field: str, rows) -> dict[int, dict[str, str]]:
+    """application id → carrier → the state the customer sees, for a list's page: ``rows`` are
+    (id, signature id) of its approved applications (``field``: signature, template). One query: a
+    template's filings with its signature's, whose state decides whether it waits for the signature."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    ids = [pk for pk, _signature_id in rows]
+    if field == "signature":
+        found = Filing.objects.filter(signature_id__in=ids)
+    else:
+        found = Filing.objects.filter(Q(template_id__in=ids) | Q(signature_id__in={s for _pk, s in rows}))
+    own: dict[int, dict[str, str]] = {}
+    signatures: dict[int, dict[str, str]] = {}
+    for template_id, signature_id, carrier, status in found.values_list("template_id", "signature_id", "carrier",
+                                                                         "status"):  # fmt: skip
+        if template_id is not None:
+            own.setdefault(template_id, {})[carrier] = status
+        else:
+            signatures.setdefault(signature_id, {})[carrier] = status
+    if field == "signature":
+        return signatures
+    of_signature = dict(rows)
     return {
-        name: Subquery(Filing.objects.filter(**{f"{field}_id": OuterRef(of)}, carrier=code).values("status")[:1])
-        for name, code in zip(names, carriers.CODES, strict=True)
+        pk: {c: rules.shown_state(s, signatures.get(of_signature[pk], {}).get(c)) for c, s in states.items()}
+        for pk, states in own.items()
     }
-
-
-def shown_of(states, signature_states=None) -> dict[str, str]:
-    """carrier → the state the customer sees, from a row's state columns (none: an empty dict)."""
-    shown = {}
-    for index, code in enumerate(carriers.CODES):
-        if states[index] is None:
-            continue
-        signature_state = signature_states[index] if signature_states is not None else None
-        shown[code] = (
-            rules.shown_state(states[index], signature_state) if signature_states is not None else states[index]
-        )
-    return shown
 
 
 def status_text(app_status: str, app_label: str, shown: dict[str, str] | None, *, chinese: bool) -> str:

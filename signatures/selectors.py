@@ -12,12 +12,9 @@ from .models import Signature, SignatureEvent
 
 def signatures_of(organization_id):
     """The organization's signatures with their entities, the latest change first (the list's order)."""
-    from filings.selectors import state_columns
-
     return (
         Signature.objects.filter(organization_id=organization_id)
         .select_related("entity")
-        .annotate(**state_columns("signature"))  # each carrier's state, for the list's marks
         .order_by("-updated_at", "-pk")
     )
 

@@ -79,14 +79,15 @@ def signature_list(request, org_id):
     step = 0 if chinese else 1
     policy = current_policy()  # one query, whatever the page's length
     rows = []
-    # Each carrier's state of the approved ones, as three marks (read with the rows: signatures_of).
-    columns = filing_selectors.STATE_COLUMNS
+    # Each carrier's state of the approved ones, as three marks (one query for the page).
+    approved = [(s.pk, s.pk) for s in listing.page if s.status == states.APPROVED]
+    shown = filing_selectors.page_states("signature", approved)
     for s in listing.page:
         # A live signature whose source the rules in force no longer accept (app names from 2026-05-01):
         # a warning beside its state, and what to do as the next step (change the source of a draft,
         # re-file a filed one), never "ready to send".
         withdrawn = refusal_text(s.source, policy) if source_withdrawn(s.source, s.status, policy) else ""
-        carriers = filing_selectors.shown_of([getattr(s, c) for c in columns]) if s.status == states.APPROVED else {}
+        carriers = shown.get(s.pk)
         if withdrawn:
             next_step = withdrawn_source_step(s.status, policy)[step]
         else:

@@ -112,12 +112,7 @@ def _template_rows(org_id):
     # twice as much to read (every column, the signature's JSON decoded for each row).
     templates = SmsTemplate.objects.filter(organization_id=org_id).order_by("-updated_at", "-pk")
     # Each carrier's state of the template's filings and of its signature's, for the list's marks.
-    own, of_signature = filing_selectors.STATE_COLUMNS, filing_selectors.SIGNATURE_STATE_COLUMNS
-    templates = templates.annotate(
-        **filing_selectors.state_columns("template"),
-        **filing_selectors.state_columns("signature", of="signature_id", names=of_signature),
-    )
-    return templates.values_list("pk", "name", "version", "status", "kind", "signature__text", *own, *of_signature)
+    return templates.values_list("pk", "name", "version", "status", "kind", "signature__text", "signature_id")
 
 
 @login_required
@@ -127,10 +122,12 @@ def template_list(request, org_id):
     chinese = _chinese()
     listing = paginate(request, _template_rows, org.pk, choices=SmsTemplate.Status.choices, state_of=itemgetter(3))
     # Labels straight from the choices: get_FOO_display rebuilds the choices on every call.
-    # Each carrier's state of the approved ones, as three marks (read with the rows: _template_rows).
+    # Each carrier's state of the approved ones, as three marks (one query for the page).
+    approved = [(row[0], row[6]) for row in listing.page if row[3] == states.APPROVED]
+    shown = filing_selectors.page_states("template", approved)
     rows = []
-    for pk, name, version, status, kind, signature, *columns in listing.page:
-        carriers = filing_selectors.shown_of(columns[:3], columns[3:]) if status == states.APPROVED else {}
+    for pk, name, version, status, kind, signature, _signature_id in listing.page:
+        carriers = shown.get(pk)
         label = filing_selectors.status_text(status, SmsTemplate.Status(status).label, carriers, chinese=chinese)
         step = filing_rules.next_step(carriers) if carriers else states.TEMPLATE_NEXT_STEP[status]
         marks = filing_selectors.marks(carriers, chinese=chinese) if carriers else ()

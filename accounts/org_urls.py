@@ -3,6 +3,7 @@
 from django.urls import path
 
 from qualifications import org_urls as qualifications_org_urls
+from sending import org_urls as sending_org_urls
 from signatures import org_urls as signatures_org_urls
 from templates_app import org_urls as templates_org_urls
 
@@ -19,3 +20,4 @@ urlpatterns = [
 
 # Each app's organization pages join the same namespace.
 urlpatterns += qualifications_org_urls.urlpatterns + signatures_org_urls.urlpatterns + templates_org_urls.urlpatterns
+urlpatterns += sending_org_urls.urlpatterns

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "templates_app",
     "review",
     "filings",
+    "sending",
     "desk",
     "filing_portal",
 ]

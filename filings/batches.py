@@ -246,15 +246,20 @@ class ResultRow:
 
 def read_results(data: bytes) -> list[ResultRow]:
     """The rows of a results file, XLSX or CSV as its content says (not its name), or BadFile."""
+    return _rows(read_records(data))
+
+
+def read_records(data: bytes) -> list[list[str]]:
+    """A table's records (each a list of cell texts), XLSX or CSV (UTF-8) as its content says, not its
+    name; BadFile saying why it cannot be read (a GBK CSV, an old .xls, a zip bomb). Shared by every
+    file the portal takes in (carrier results, sending statistics)."""
     if not data.strip():
         raise BadFile(_("The file is empty."))
     if data[:4] == b"PK\x03\x04":
-        records = _xlsx_records(data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _xlsx_records(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise BadFile(_("This is an old Excel file (.xls): save it as .xlsx or as “CSV UTF-8”, then import it."))
-    else:
-        records = _csv_records(data)
-    return _rows(records)
+    return _csv_records(data)
 
 
 def _cell_text(value) -> str:

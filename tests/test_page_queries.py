@@ -27,6 +27,7 @@ from filing_portal.choices import forget_kept
 from filings.models import Filing, FilingEvent
 from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
+from sending.models import SendingStat
 from signatures.models import Signature, SignatureEvent
 from templates_app.models import SmsTemplate, TemplateEvent, TestSend
 
@@ -167,6 +168,12 @@ class World:
             for i, s in enumerate(signatures)
         )  # fmt: skip
         self.filed(signatures=signatures, templates=templates)
+        start = SendingStat.objects.filter(signature=self.signature).count()
+        SendingStat.objects.bulk_create(
+            SendingStat(organization=org, signature=self.signature, carrier=CARRIER_CODES[(start + i) % 3], sent=10,
+                        delivered=9, failed=1, day=dt.date(2026, 1, 1) + dt.timedelta(days=(start + i) // 3))
+            for i in range(n)
+        )  # fmt: skip
         FilingEvent.objects.bulk_create(
             FilingEvent(filing=filing, from_status=states.PENDING, to_status=states.SUBMITTED, at=now,
                         reason_codes=["FIL_CARRIER_NO_REASON"])
@@ -234,6 +241,7 @@ def _pages(w: World):
         "template-detail": ("get", url("template-detail", w.template.pk), None),
         "template-edit": ("get", url("template-edit", w.draft_template.pk), None),
         "template-revise": ("get", url("template-revise", w.template.pk), None),
+        "sending-stats": ("get", url("sending-stats"), None),
     }  # fmt: skip
 
 

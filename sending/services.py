@@ -1,0 +1,176 @@
+"""Sending statistics coming in as a file (the portal's upload, `manage.py import_sending_stats`): every
+row checked, a report per row, and then all of them recorded in one transaction, or none. Re-sending a
+day of a signature at a carrier replaces it (docs/notices.md)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance import transitions as t
+from filings.batches import BadFile, carrier_of, read_records
+from signatures.models import Signature
+
+from .models import SendingStat
+
+# The file's columns: a bilingual header each (either half is understood too).
+COLUMNS = (
+    ("day", "日期", "Date"),
+    ("signature", "签名", "Signature"),
+    ("carrier", "运营商", "Carrier"),
+    ("sent", "发送", "Sent"),
+    ("delivered", "送达", "Delivered"),
+    ("failed", "失败", "Failed"),
+    ("failures", "失败代码", "Failure codes"),
+)
+HEADERS = tuple(f"{zh} {en}" for _key, zh, en in COLUMNS)
+REQUIRED = ("day", "signature", "carrier", "sent", "delivered", "failed")
+_BY_NAME = {name.lower(): key for key, zh, en in COLUMNS for name in (f"{zh} {en}", zh, en)}
+MAX_ROWS = 50_000
+# Statistics of signatures the carriers may still deliver under: approved by the platform.
+LIVE_STATES = (t.APPROVED,)
+
+OK, ERROR = "ok", "error"
+
+
+@dataclass
+class RowReport:
+    line: int
+    status: str = OK
+    message: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowReport] = field(default_factory=list)
+    problem: str = ""  # the file as a whole
+    dry_run: bool = False
+    recorded: int = 0
+    replaced: int = 0
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problem) or any(row.status == ERROR for row in self.rows)
+
+
+def _count(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 9 else None
+
+
+def _failures(text: str) -> dict[str, int] | None:
+    """ "CODE:3; OTHER:1" (any of ; ， , 、 as separators, : or ： between code and count) → a dict, or None."""
+    found: dict[str, int] = {}
+    for separator in "；，,、\n":
+        text = text.replace(separator, ";")
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        code, colon, count = part.replace("：", ":").rpartition(":")
+        number = _count(count)
+        if not colon or not code.strip() or number is None:
+            return None
+        found[code.strip()] = found.get(code.strip(), 0) + number
+    return found
+
+
+def import_stats(*, data: bytes, organization=None, actor=None, dry_run=False, today=None) -> ImportReport:
+    """The statistics of ``data`` (XLSX or CSV), for ``organization``'s signatures (None: any held
+    signature, the command's case: a signature's text names it alone while it is held). One bad row
+    refuses the file whole, nothing recorded."""
+    report = ImportReport(dry_run=dry_run)
+    try:
+        records = read_records(data)
+    except BadFile as bad:
+        report.problem = str(bad)
+        return report
+    numbered = [(line, record) for line, record in enumerate(records, start=1) if any(record)]
+    if not numbered:
+        report.problem = _("The file is empty.")
+        return report
+    where = {}
+    for index, name in enumerate(numbered[0][1]):
+        key = _BY_NAME.get(" ".join(name.split()).lower())
+        if key is not None:
+            where.setdefault(key, index)
+    missing = [HEADERS[[c[0] for c in COLUMNS].index(key)] for key in REQUIRED if key not in where]
+    if missing:
+        report.problem = _("Columns missing from the first row: %(columns)s.") % {"columns": "、".join(missing)}
+        return report
+    if len(numbered) == 1:
+        report.problem = _("The file has a header but no rows.")
+        return report
+    if len(numbered) - 1 > MAX_ROWS:
+        report.problem = _("At most %(count)s rows a file: split it.") % {"count": f"{MAX_ROWS:,}"}
+        return report
+    signatures = Signature.objects.filter(status__in=LIVE_STATES)
+    if organization is not None:
+        signatures = signatures.filter(organization=organization)
+    by_text = {text: (pk, org) for pk, text, org in signatures.values_list("pk", "text", "organization_id")}
+    today = today or timezone.localdate()
+    seen: dict[tuple, int] = {}
+    ready = []
+    for line, record in numbered[1:]:
+        row = RowReport(line)
+        report.rows.append(row)
+
+        def cell(key, record=record):
+            index = where.get(key)
+            return record[index].strip() if index is not None and index < len(record) else ""
+
+        problems = []
+        try:
+            day = dt.date.fromisoformat(cell("day"))
+        except ValueError:
+            day = None
+            problems.append(_("The date “%(value)s” is not a date like 2026-11-30.") % {"value": cell("day")})
+        if day is not None and day > today:
+            problems.append(_("The date %(day)s is in the future.") % {"day": day})
+        text = cell("signature").strip("【】[] ")
+        found = by_text.get(text)
+        if found is None:
+            problems.append(_("No approved signature of yours is 【%(text)s】.") % {"text": text})
+        carrier = carrier_of(cell("carrier"))
+        if carrier is None:
+            problems.append(_("Unknown carrier “%(value)s”: write its name, such as China Mobile.")
+                            % {"value": cell("carrier")})  # fmt: skip
+        counts = {key: _count(cell(key)) for key in ("sent", "delivered", "failed")}
+        for key, number in counts.items():
+            if number is None:
+                label = HEADERS[[c[0] for c in COLUMNS].index(key)]
+                problems.append(_("“%(column)s” must be a whole number of 0 or more.") % {"column": label})
+        failures = _failures(cell("failures"))
+        if failures is None:
+            problems.append(_("Write the failure codes as CODE:count, separated by semicolons."))
+        if None not in counts.values():
+            if counts["delivered"] + counts["failed"] > counts["sent"]:
+                problems.append(_("Delivered and failed add up to more than were sent."))
+            if failures and sum(failures.values()) != counts["failed"]:
+                problems.append(_("The failure codes add up to %(sum)s, not the %(failed)s failed.")
+                                % {"sum": sum(failures.values()), "failed": counts["failed"]})  # fmt: skip
+        if found is not None and carrier is not None and day is not None:
+            key = (found[0], carrier, day)
+            if key in seen:
+                problems.append(_("The same signature, carrier and day as row %(line)s.") % {"line": seen[key]})
+            seen.setdefault(key, line)
+        if problems:
+            row.status, row.message = ERROR, " ".join(problems)
+            continue
+        ready.append((row, found, carrier, day, counts, failures))
+    if report.refused or dry_run:
+        for row, *_rest in ready:
+            row.message = _("This row is right, but nothing was recorded: the file was refused.") if report.refused \
+                else _("Would be recorded.")  # fmt: skip
+        return report
+    now = timezone.now()
+    with transaction.atomic():
+        for row, (signature_id, organization_id), carrier, day, counts, failures in ready:
+            _stat, created = SendingStat.objects.update_or_create(
+                signature_id=signature_id, carrier=carrier, day=day,
+                defaults={"organization_id": organization_id, **counts, "failures": failures, "imported_by": actor,
+                          "imported_at": now},
+            )  # fmt: skip
+            row.message = _("Recorded.") if created else _("Recorded, replacing that day.")
+            report.recorded += 1
+            report.replaced += 0 if created else 1
+    return report

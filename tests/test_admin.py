@@ -279,9 +279,9 @@ def test_no_admin_of_ours_writes_a_row_itself():
 
 
 def test_the_test_send_service_records_under_the_customer_sites_rule(owner_a):
-    import datetime as dt
 
     from django.core.exceptions import ValidationError
+    from django.utils import timezone
 
     from templates_app import services as test_sends
     from templates_app.models import TestSend
@@ -290,11 +290,11 @@ def test_the_test_send_service_records_under_the_customer_sites_rule(owner_a):
 
     world = World(owner_a)
     row = test_sends.record_test_send(template=world.template, user=owner_a, carrier="telecom",
-                                      sent_on=dt.date.today(), delivered=True, failure_code="stray")  # fmt: skip
+                                      sent_on=timezone.localdate(), delivered=True, failure_code="stray")  # fmt: skip
     assert (row.delivered, row.failure_code, row.recorded_by) == (True, "", owner_a)
     with pytest.raises(ValidationError) as refused:
         test_sends.record_test_send(template=world.draft_template, user=owner_a, carrier="telecom",
-                                    sent_on=dt.date.today(), delivered=False, failure_code=" ")  # fmt: skip
+                                    sent_on=timezone.localdate(), delivered=False, failure_code=" ")  # fmt: skip
     assert set(refused.value.message_dict) == {"template", "failure_code"}
     assert TestSend.objects.count() == 1
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from compliance import transitions as t
 from qualifications import services as qualification_services
@@ -89,7 +90,7 @@ def test_a_document_of_a_new_kind_added_after_submission_is_no_blocker(
     from .factories import make_entity
 
     partner = make_entity(organization=org_a, name="小米科技有限责任公司", uscc="91110108551385082Q")
-    today = dt.date.today()
+    today = timezone.localdate()
     upload = SimpleUploadedFile("letter.jpg", jpeg(), content_type="image/jpeg")
     with django_capture_on_commit_callbacks(execute=True):
         qualification_services.evidence_create(

@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -151,8 +152,8 @@ def world(db, password):
     draft_template = template_services.template_save_draft(
         organization=org, user=customer, signature=active, kind="notification", name="到货", text="您的包裹已到"
     )
-    template_services.record_test_send(template=template, user=customer, carrier="telecom",
-                                       sent_on=template.created_at.date(), delivered=True, failure_code="")  # fmt: skip
+    template_services.record_test_send(template=template, user=customer, carrier="telecom", delivered=True,
+                                       sent_on=timezone.localdate(template.created_at), failure_code="")  # fmt: skip
     invitation = account_services.invitation_create(organization=org, invited_by=customer,
                                                     email="new@demo.example", role=Membership.Role.MEMBER)  # fmt: skip
     superuser = User.objects.create_superuser(email="root@platform.cn", password=password)

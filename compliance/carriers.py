@@ -22,3 +22,13 @@ TELECOM = Carrier("telecom", "中国电信", "China Telecom", "电信")
 CARRIERS: tuple[Carrier, ...] = (MOBILE, UNICOM, TELECOM)
 CODES: tuple[str, ...] = tuple(c.code for c in CARRIERS)
 BY_CODE = {c.code: c for c in CARRIERS}
+
+
+def code_of(word: str) -> str | None:
+    """The carrier a person or a file names: its code, Chinese name or short name (中国移动, 移动), or
+    English name (China Mobile), in any case and spacing; None for anything else."""
+    word = " ".join(word.split()).lower()
+    for carrier in CARRIERS:
+        if word in (carrier.code, carrier.name_zh, carrier.short_zh, carrier.name_en.lower()):
+            return carrier.code
+    return None

@@ -350,15 +350,6 @@ def _rows(records) -> list[ResultRow]:
     ]
 
 
-def carrier_of(word: str) -> str | None:
-    """The carrier a cell names: its code, Chinese name or short name, or English name."""
-    word = _normal(word)
-    for carrier in carriers.CARRIERS:
-        if word in (carrier.code, _normal(carrier.name_zh), carrier.short_zh, _normal(carrier.name_en)):
-            return carrier.code
-    return None
-
-
 def reason_codes_of(cell: str) -> tuple[str, ...]:
     """The codes of a reason cell, however they are separated (commas, 、, semicolons, spaces)."""
     for separator in "，,、;；\n":

@@ -24,7 +24,7 @@ from policies.timeline import expected_by, holiday_table
 from qualifications.models import IdNumberReveal
 from qualifications.services import client_address
 
-from .batches import carrier_of, reason_codes_of
+from .batches import reason_codes_of
 from .gateway import Artefact, BadFile, Gateway
 from .models import CarrierBatch, Filing
 
@@ -360,7 +360,7 @@ def _check_rows(rows, *, batch, filings, actor, report) -> list:
             refuse(_("No filing has the number %(id)s.") % {"id": pk})
             continue
         line.application, line.current = application_label(filing), filing.status
-        named_carrier = carrier_of(row.carrier) if row.carrier else None
+        named_carrier = carriers.code_of(row.carrier) if row.carrier else None
         if row.carrier and named_carrier is None:
             refuse(_("Unknown carrier “%(value)s”.") % {"value": row.carrier})
             continue

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance import transitions as t
-from filings.batches import BadFile, carrier_of, read_records
+from compliance.carriers import code_of
+from filings.batches import BadFile, read_records
 from signatures.models import Signature
 
 from .models import SendingStat
@@ -130,7 +131,7 @@ def import_stats(*, data: bytes, organization=None, actor=None, dry_run=False, t
         found = by_text.get(text)
         if found is None:
             problems.append(_("No approved signature of yours is 【%(text)s】.") % {"text": text})
-        carrier = carrier_of(cell("carrier"))
+        carrier = code_of(cell("carrier"))
         if carrier is None:
             problems.append(_("Unknown carrier “%(value)s”: write its name, such as China Mobile.")
                             % {"value": cell("carrier")})  # fmt: skip

@@ -52,6 +52,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The language the person last chose on the site: their e-mails and notices are written in it.
+    language = models.CharField(_("language"), max_length=8, default="zh-hans", editable=False)  # of settings.LANGUAGES
 
     objects = UserManager()
 
@@ -118,6 +120,8 @@ class Membership(models.Model):
                                      verbose_name=_("organization"))  # fmt: skip
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # When the member last opened the organization's inbox: newer notices are unread (the header's count).
+    inbox_seen_at = models.DateTimeField(_("inbox last opened"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("membership")

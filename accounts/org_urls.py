@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from notices import org_urls as notices_org_urls
 from qualifications import org_urls as qualifications_org_urls
 from sending import org_urls as sending_org_urls
 from signatures import org_urls as signatures_org_urls
@@ -20,4 +21,4 @@ urlpatterns = [
 
 # Each app's organization pages join the same namespace.
 urlpatterns += qualifications_org_urls.urlpatterns + signatures_org_urls.urlpatterns + templates_org_urls.urlpatterns
-urlpatterns += sending_org_urls.urlpatterns
+urlpatterns += sending_org_urls.urlpatterns + notices_org_urls.urlpatterns

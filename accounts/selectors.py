@@ -1,6 +1,7 @@
 """Reads, scoped to what the caller may see. Another customer's object is a 404."""
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from filing_portal import compiled
@@ -11,13 +12,28 @@ from .models import Invitation, Membership, Organization, User
 def memberships_for_user(*, user: User):
     if not user.is_authenticated:
         return Membership.objects.none()
-    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name", "pk")
+    return _memberships_of(user.pk)
 
 
 def _memberships_of(user_id):
+    # Each membership with its unread notices (newer than the member last opened the inbox): the
+    # header's count, in the query the page makes anyway.
     return (
-        Membership.objects.filter(user_id=user_id).select_related("organization").order_by("organization__name", "pk")
+        Membership.objects.filter(user_id=user_id)
+        .annotate(unread=unread_notices())
+        .select_related("organization")
+        .order_by("organization__name", "pk")
     )
+
+
+def unread_notices():
+    """A membership's unread notices, as a subquery to annotate memberships with."""
+    from notices.models import Notice
+
+    newer = Notice.objects.filter(organization_id=OuterRef("organization_id"), in_inbox=True,
+                                  created_at__gt=OuterRef("inbox_seen_at"))  # fmt: skip
+    counted = newer.order_by().values("organization_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 def membership_get(*, user: User, org_id: int) -> Membership:

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -265,3 +266,14 @@ def two_factor_setup(request):
         "accounts/two_factor.html",
         {"form": form, "secret": secret, "qr": _qr_svg(device.config_url), "confirmed": False},
     )
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, and the choice kept on the signed-in person: the e-mails and notices
+    the workers write to them later are in it (notices.services)."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).exclude(language=language).update(language=language)
+    return response

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "filings",
     "sending",
     "desk",
+    "notices",
     "filing_portal",
 ]
 
@@ -327,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=24),
         "options": {"expires": 23 * 60 * 60},
     },
+    "notices-sweep": {  # the outbox: events not yet dispatched, deliveries due or stuck
+        "task": "notices.tasks.sweep",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     "purge-id-images": {
         "task": "qualifications.tasks.purge_id_images",
         "schedule": timedelta(hours=6),
@@ -354,6 +360,9 @@ if set(CARRIER_BATCH_FULL_ID_NUMBERS) - set(_carriers.CODES):  # a typo would ma
         f"CARRIER_BATCH_FULL_ID_NUMBERS: unknown {sorted(set(CARRIER_BATCH_FULL_ID_NUMBERS) - set(_carriers.CODES))}; "
         f"known: {_carriers.CODES}."
     )
+# Webhooks (docs/notices.md) go to public https:// addresses; loopback (and plain http there) only where
+# this is on: development and the test suite, whose receivers run on this machine.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=not PRODUCTION)
 CARRIER_BATCH_MAX_BYTES = env.int("CARRIER_BATCH_MAX_BYTES", default=5 * 1024 * 1024)
 
 LOGGING = {

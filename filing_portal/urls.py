@@ -62,7 +62,8 @@ urlpatterns = [
     # The account manager's desk (desk/views.py): in the admin, behind its log-in and second factor.
     path("admin/desk/", review_views.staff_route(desk_views.desk_view), name="desk"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps the choice on the signed-in person (their e-mails).
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("", account_views.home, name="home"),
     path("o/<int:org_id>/", include("accounts.org_urls", namespace="org")),

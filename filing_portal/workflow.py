@@ -138,8 +138,13 @@ def first_approver_id(obj):
 
 
 def _record(obj, *, actor, role, action, source, target, reason_codes=(), note="", record=None):
-    obj.events.create(actor=actor, actor_role=role, action=action, from_status=source, to_status=target,
-                      reason_codes=list(reason_codes), reason=note, record=record or {})  # fmt: skip
+    event = obj.events.create(actor=actor, actor_role=role, action=action, from_status=source, to_status=target,
+                              reason_codes=list(reason_codes), reason=note, record=record or {})  # fmt: skip
+    # The row is the outbox (notices.events): once it commits, a worker turns it into its notice; if the
+    # broker is down, the beat sweep does later.
+    from notices.events import nudge
+
+    transaction.on_commit(lambda: nudge(event), robust=True)
 
 
 def move(obj, *, action: str, to_status: str, actor, reason_codes=(), note: str = "", fields=None, expected=None,

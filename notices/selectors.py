@@ -1,0 +1,43 @@
+"""Reads of the notices, scoped to the caller: another organization's notice or endpoint is a 404."""
+
+from django.shortcuts import get_object_or_404
+
+from .models import Delivery, Notice, WebhookAttempt, WebhookEndpoint
+
+PAGE = 50
+
+
+def inbox(*, organization, page: int = 1):
+    """The organization's inbox, newest first, a page at a time (one query)."""
+    start = (max(1, page) - 1) * PAGE
+    rows = Notice.objects.filter(organization=organization, in_inbox=True).order_by("-created_at", "-pk")
+    return list(rows.select_related("acknowledged_by")[start : start + PAGE + 1])
+
+
+def notice_get(*, organization, notice_id) -> Notice:
+    return get_object_or_404(Notice.objects.select_related("acknowledged_by"), pk=notice_id,
+                             organization=organization, in_inbox=True)  # fmt: skip
+
+
+def endpoints(*, organization) -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(organization=organization).order_by("created_at", "pk"))
+
+
+def endpoint_get(*, organization, endpoint_id) -> WebhookEndpoint:
+    return get_object_or_404(WebhookEndpoint, pk=endpoint_id, organization=organization)
+
+
+def delivery_log(*, endpoint: WebhookEndpoint, limit: int = 100) -> list[WebhookAttempt]:
+    """The endpoint's latest attempts, with the event each carried."""
+    rows = WebhookAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery", "delivery__notice")
+    return list(rows.order_by("-at", "-pk")[:limit])
+
+
+def pending_for(*, endpoint: WebhookEndpoint) -> int:
+    waiting = [Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.SENDING]
+    return Delivery.objects.filter(endpoint=endpoint, status__in=waiting).count()
+
+
+def staff_notices(*, user, limit: int = 20) -> list[Notice]:
+    """An account manager's own notices (digests, flags of their customers), for the desk."""
+    return list(Notice.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])

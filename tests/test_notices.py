@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 
 def tell(org, key="k1", **extra):
-    fields = {"kind": Notice.Kind.ACTIVITY, "key": key, "subject": Text("签名【百度】在电信有停用风险", "Signature at risk"),
+    fields = {"kind": Notice.Kind.ACTIVITY, "key": key,
+              "subject": Text("签名【百度】在电信有停用风险", "Signature at risk"),
               "body": Text("请定期发送。", "Send regularly."), "severity": Notice.Severity.ALARM,
               "items": [{"label": "【百度】", "url": "/o/1/signatures/1/", "codes": ["ACT_AT_RISK"],
                          "reason_zh": "150 天无送达", "reason_en": "No delivery for 150 days"}]}  # fmt: skip
@@ -150,8 +151,8 @@ def test_every_move_becomes_one_notice_and_the_decisions_reach_the_inbox(org_a, 
 def test_a_rejection_carries_its_reasons_to_the_customer(org_a, owner_a):
     from signatures import services as signature_services
 
-    from .test_signatures import complete_package
     from .factories import make_entity
+    from .test_signatures import complete_package
 
     entity = complete_package(make_entity(organization=org_a, name="北京百度网讯科技有限公司",
                                           uscc="91110000802100433B", legal_rep_name="李四"))  # fmt: skip

@@ -57,11 +57,21 @@ def _ping_workers():
     return ", ".join(sorted(name for reply in replies for name in reply))
 
 
+def _check_outbox():
+    from notices.selectors import outbox_health
+
+    ok, detail = outbox_health()
+    if not ok:
+        raise RuntimeError(detail)
+    return detail
+
+
 def probe_all():
     return [
         _timed("database", _("Database"), _ping_database),
         _timed("broker", _("Broker"), _ping_broker),
         _timed("workers", _("Workers"), _ping_workers),
+        _timed("outbox", _("Notices outbox"), _check_outbox),
     ]
 
 

@@ -41,3 +41,29 @@ def pending_for(*, endpoint: WebhookEndpoint) -> int:
 def staff_notices(*, user, limit: int = 20) -> list[Notice]:
     """An account manager's own notices (digests, flags of their customers), for the desk."""
     return list(Notice.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])
+
+
+def outbox_health(*, now=None) -> tuple[bool, str]:
+    """For the staff status page: the outbox is healthy when no history row and no delivery has waited
+    past the sweep's reach (five minutes); retries and endpoints given up are shown, not alarms (they
+    are the receivers' trouble)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from . import events
+
+    now = now or timezone.now()
+    late = now - timedelta(minutes=5)
+    waiting = sum(model.objects.filter(processed_at__isnull=True, at__lt=late).count()
+                  for model in events._models().values())  # fmt: skip
+    counts = Delivery.objects.aggregate(
+        stuck=Count("pk", filter=Q(status=Delivery.Status.PENDING, created_at__lt=late)),
+        retrying=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+        gave_up=Count("pk", filter=Q(status=Delivery.Status.GAVE_UP)),
+    )
+    detail = _("waiting over 5 minutes: events %(events)s, deliveries %(stuck)s; retrying %(retrying)s; "
+               "given up %(gave_up)s") % {"events": waiting, **counts}  # fmt: skip
+    return waiting == 0 and counts["stuck"] == 0, detail

@@ -278,3 +278,23 @@ def test_a_staff_member_s_notice_goes_to_them_alone(account_manager, org_a):
     assert notice.organization_id is None
     assert list(Delivery.objects.values_list("recipient", flat=True)) == ["am@platform.cn"]
     assert Membership.objects.filter(organization=org_a).exists()
+
+
+def test_the_status_probe_says_when_the_outbox_is_stuck(org_a, owner_a):
+    from django.utils import translation
+
+    from filings.models import FilingEvent
+    from notices.selectors import outbox_health
+
+    signature = approved(org_a, owner_a, "百度")
+    assert outbox_health()[0] is True  # written just now: the sweep has not had its chance
+    with translation.override("en"):
+        ok, detail = outbox_health(now=timezone.now() + timedelta(minutes=6))
+        assert ok is False and detail.startswith(
+            f"waiting over 5 minutes: events {signature.events.count() + FilingEvent.objects.count()},"
+        )
+        events.dispatch_pending()
+        ok, detail = outbox_health(now=timezone.now() + timedelta(minutes=6))
+        assert ok is False and "events 0, deliveries 1;" in detail  # the decision's e-mail waits
+    Delivery.objects.update(status=Delivery.Status.SENT)
+    assert outbox_health(now=timezone.now() + timedelta(minutes=6))[0] is True

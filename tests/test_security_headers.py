@@ -172,6 +172,11 @@ def world(db, password):
     from filings import services as filing_services  # the approved signature's filings, in a batch
 
     batch = filing_services.open_batch(carrier="telecom", actor=superuser)
+    from notices import events as notice_events
+    from notices.models import Notice, WebhookEndpoint
+
+    notice_events.dispatch_pending()  # the moves above, in the inbox
+    endpoint = WebhookEndpoint.objects.create(organization=org, url="https://hooks.example.com/sms")
     Client().post("/accounts/login/", {"username": customer.email, "password": "wrong"})  # axes records it
     AccessFailureLog.objects.create(username=customer.email, ip_address="127.0.0.1", path_info="/accounts/login/")
     ids = {
@@ -192,6 +197,9 @@ def world(db, password):
         "app_label": "qualifications",
         "pk": TOTPDevice.objects.filter(user=superuser).get().pk,
         "id": customer.pk,
+        "notice_id": Notice.objects.filter(organization=org, in_inbox=True).first().pk,
+        "endpoint_id": endpoint.pk,
+        "action": "test",
     }
     per_pattern = {
         "org:signature-edit": {"signature_id": draft.pk},

@@ -25,6 +25,7 @@ from compliance import transitions as states
 from compliance.carriers import CODES as CARRIER_CODES
 from filing_portal.choices import forget_kept
 from filings.models import Filing, FilingEvent
+from notices.models import Delivery, Notice, WebhookAttempt, WebhookEndpoint
 from policies.timeline import HOLIDAYS_KEY, TIMELINE_KEY
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from sending.models import SendingStat
@@ -106,6 +107,12 @@ class World:
         )  # fmt: skip
         # Approved: filed at each carrier, in every state a filing has (the lists' marks, the pages' cards).
         self.filings = self.filed(signatures=[self.signature], templates=[self.template])
+        # The inbox and the webhooks: a notice with an item, an endpoint with a delivery and its attempt.
+        self.notice = Notice.objects.create(organization=self.org, kind=Notice.Kind.STATUS, key="first",
+                                            subject_zh="签名：审核通过", subject_en="Signature: approved",
+                                            items=[{"label": "签名", "url": "/", "codes": ["REV_X"]}],
+                                            needs_ack=True, event_type="signature.status_changed")  # fmt: skip
+        self.endpoint = WebhookEndpoint.objects.create(organization=self.org, url="https://hooks.example.com/x")
 
     @staticmethod
     def filed(*, signatures=(), templates=()):
@@ -195,6 +202,17 @@ class World:
             TestSend(template=self.template, carrier=carrier, delivered=True, recorded_by=self.owner)
             for _, carrier in zip(range(n), itertools.cycle(CARRIER_CODES))
         )
+        notices = Notice.objects.bulk_create(
+            Notice(organization=org, kind=Notice.Kind.STATUS, key=f"n{next(_serial)}", subject_zh="通知",
+                   subject_en="Notice", event_type="signature.status_changed")
+            for _ in range(n)
+        )  # fmt: skip
+        deliveries = Delivery.objects.bulk_create(
+            Delivery(notice=notice, channel=Delivery.Channel.WEBHOOK, recipient=str(self.endpoint.pk),
+                     endpoint=self.endpoint)
+            for notice in notices
+        )  # fmt: skip
+        WebhookAttempt.objects.bulk_create(WebhookAttempt(delivery=d, status_code=200) for d in deliveries)
         users = User.objects.bulk_create(User(email=f"colleague{next(_serial)}@alpha.cn") for _ in range(n))
         Membership.objects.bulk_create(Membership(user=u, organization=org) for u in users)
         Invitation.objects.bulk_create(
@@ -242,12 +260,18 @@ def _pages(w: World):
         "template-edit": ("get", url("template-edit", w.draft_template.pk), None),
         "template-revise": ("get", url("template-revise", w.template.pk), None),
         "sending-stats": ("get", url("sending-stats"), None),
+        "notices": ("get", url("notices"), None),
+        "notice-detail": ("get", url("notice-detail", w.notice.pk), None),
+        "webhooks": ("get", url("webhooks"), None),
+        "webhook-detail": ("get", url("webhook-detail", w.endpoint.pk), None),
     }  # fmt: skip
 
 
 def _page_names():
     class Stub:
-        org = entity = signature = draft_signature = template = draft_template = type("P", (), {"pk": 1})()
+        org = entity = signature = draft_signature = template = draft_template = notice = endpoint = type(
+            "P", (), {"pk": 1}
+        )()
 
     Stub.entity = type("P", (), {"pk": "00000000-0000-0000-0000-000000000001"})()
     return list(_pages(Stub))

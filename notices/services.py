@@ -214,7 +214,7 @@ def payload(notice: Notice) -> dict:
             "severity": notice.severity,
             "subject": {"zh": notice.subject_zh, "en": notice.subject_en},
             "deadline": notice.deadline.isoformat() if notice.deadline else None,
-            "items": notice.items,
+            "items": [{**item, "url": link(item["url"])} if item.get("url") else item for item in notice.items],
             **(notice.data or {}),
         },
     }

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -84,6 +85,7 @@ def test_the_webhook_request_verifies_with_the_standard_webhooks_library(org_a, 
     event = Webhook(endpoint.secret).verify(body, headers)
     assert event["type"] == "notice.created"
     assert event["data"]["items"][0]["codes"] == ["ACT_AT_RISK"]
+    assert event["data"]["items"][0]["url"] == settings.PORTAL_BASE_URL + "/o/1/signatures/1/"  # absolute
     assert event["data"]["subject"] == {"zh": "签名【百度】在电信有停用风险", "en": "Signature at risk"}
     with pytest.raises(Exception, match="signature"):
         Webhook("whsec_" + "A" * 43 + "=").verify(body, headers)  # another secret: refused

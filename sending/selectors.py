@@ -13,7 +13,7 @@ from compliance import carriers
 
 from .models import ActivityFlag, SendingStat
 
-CHART_DAYS = 90  # the signature page's chart: the last 90 days, today included
+CHART_DAYS = 90  # the signature page's chart: the last 90 days with statistics (to yesterday, or today)
 FLAG_LIST_SIZE = 50  # the desk's list of flags; its count says how many in all
 
 
@@ -50,14 +50,19 @@ def signature_activity(*, signature, filing_states: dict[str, str], chinese: boo
     """Each carrier's delivered messages a day over the last CHART_DAYS days (the chart's data) and its
     open flags with what to do: two queries. ``filing_states``: carrier → the signature's filing state."""
     today = today or timezone.localdate()
-    start = today - dt.timedelta(days=CHART_DAYS - 1)
+    stats = SendingStat.objects.filter(signature=signature, day__gte=today - dt.timedelta(days=CHART_DAYS),
+                                       day__lte=today)  # fmt: skip
+    rows = list(stats.order_by().values_list("carrier", "day", "delivered"))
+    # A day's statistics come in the morning after it: until today's are in, the chart ends yesterday (a
+    # last day of zeros would read as sending that stopped).
+    end = today if any(day == today for _c, day, _d in rows) else today - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=CHART_DAYS - 1)
     days = [start + dt.timedelta(days=n) for n in range(CHART_DAYS)]
     index = {day: n for n, day in enumerate(days)}
     series = {code: [0] * CHART_DAYS for code in carriers.CODES}
     shown = {c.code: CarrierActivity(carrier=c.code, name=c.name(chinese)) for c in carriers.CARRIERS}
-    stats = SendingStat.objects.filter(signature=signature, day__gte=start, day__lte=today)
-    for carrier, day, delivered in stats.order_by().values_list("carrier", "day", "delivered"):
-        if carrier not in series:
+    for carrier, day, delivered in rows:
+        if carrier not in series or day not in index:
             continue
         series[carrier][index[day]] += delivered
         one = shown[carrier]

@@ -363,8 +363,9 @@ def test_the_signature_page_shows_each_carrier_s_chart_and_the_carrier_at_risk(c
     assert 'data-flags=""' in card.split('<tr data-carrier="mobile"')[1].split("</tr>")[0]
     chart = chart_of(html)
     assert len(chart["days"]) == 90 and [s["code"] for s in chart["series"]] == list(CARRIERS)
-    assert chart["series"][0]["data"][-1] == 7 and chart["series"][0]["data"][-2] == 10
-    assert set(chart["series"][2]["data"]) == {0}
+    assert chart["series"][0]["data"][-1] == 7 and chart["series"][0]["data"][-2] == 10  # to today: it has some
+    assert chart["series"][1]["data"][-1] == 0 and set(chart["series"][2]["data"]) == {0}
+    assert chart["days"][-1] == f"{today:%m-%d}"
     assert "js/activity.js" in html and "vendor/echarts/echarts.min.js" in html
     client.post(reverse("set_language"), {"language": "en", "next": url})
     english = client.get(url).content.decode()
@@ -379,6 +380,10 @@ def test_the_page_reads_its_chart_and_flags_in_two_queries(signature, today, dja
     with django_assert_num_queries(2):
         shown, chart = selectors.signature_activity(signature=signature, filing_states={}, chinese=True)
     assert [len(a.flags) for a in shown] == [0, 0, 1]
+    # No statistics for today yet (they come the next morning): the chart ends yesterday, 90 days long.
+    yesterday = today - dt.timedelta(days=1)
+    assert chart["days"][-1] == f"{yesterday:%m-%d}" and len(chart["days"]) == 90
+    assert chart["series"][0]["data"][-1] == 10 and [a.delivered for a in shown] == [900, 900, 0]
 
 
 def test_a_signature_not_approved_shows_no_activity(client, org_a, owner_a):

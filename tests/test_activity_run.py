@@ -161,7 +161,7 @@ def test_a_filed_signature_with_no_statistics_counts_from_its_filing(org_a, owne
     assert "报备后 70 天没有送达记录" in activity_notices(organization=org_a)[0].body_zh
 
 
-def test_a_delivery_before_a_re_filing_does_not_count(signature, clerk, today):
+def test_a_delivery_before_the_filing_does_not_count(signature, clerk, today):
     put(signature, "mobile", [300], today)  # delivered once, before it was filed (200 days ago)
     daily_run(today=today)
     assert ActivityFlag.objects.get(carrier="mobile").since == today - dt.timedelta(days=197)

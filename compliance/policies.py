@@ -70,6 +70,16 @@ class Policy:
     # A variable placed where a contact goes (客服电话：${phone}) will carry a contact the carrier
     # never saw filed: it counts as one contact method toward the template's and the signature's limits.
     template_variable_contact_counts: bool = True
+    # Signature activity at each carrier (compliance/activity.py): the platform's thresholds, not a notice's
+    # (the notices say carriers clear unused signatures, never after how long). Days without a delivered
+    # message before a signature is dormant, then at risk; a carrier's failure spike over the last 7 days:
+    # this carrier fails at least ``activity_spike_percent`` of at least ``activity_spike_min_sent`` sent
+    # while the other carriers together fail under ``activity_others_percent`` of as many.
+    activity_dormant_days: int = 60
+    activity_at_risk_days: int = 150
+    activity_spike_percent: int = 50
+    activity_others_percent: int = 10
+    activity_spike_min_sent: int = 20
     # Where each parameter's current value comes from: parameter -> "YYYY-MM-DD · notice".
     sources: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
@@ -148,6 +158,11 @@ PARAMETER_NAMES = {
     "night_rate_limit": ("夜间限速时段", "Night rate limit (hours)"),
     "template_variable_length": ("未声明长度的变量按多少字计", "Characters a variable of no declared length counts"),
     "template_variable_contact_counts": ("联系方式位置的变量计为联系方式", "A variable in a contact's place counts"),
+    "activity_dormant_days": ("无送达多少天视为久未发送", "Days without a delivery before a signature is dormant"),
+    "activity_at_risk_days": ("无送达多少天视为有清理风险", "Days without a delivery before it is at risk"),
+    "activity_spike_percent": ("失败激增：本运营商失败率至少（%）", "Failure spike: this carrier fails (%), at least"),
+    "activity_others_percent": ("失败激增：其他运营商失败率低于（%）", "Failure spike: the others fail under (%)"),
+    "activity_spike_min_sent": ("失败激增：近 7 天至少发送条数", "Failure spike: messages sent in 7 days, at least"),
 }
 
 # The values a parameter of kind "choice" may take, each named (Chinese, English).
@@ -161,13 +176,16 @@ PARAMETER_CHOICES = {
 
 def parameter_kind(name: str) -> str:
     """What kind of value the parameter ``name`` takes, from its default: "switch" (true or false),
-    "count" (a whole number), "limit" (a whole number, or None for no limit), "sources" (a set of
-    SOURCES), "words" (a tuple of words), "choice" (one of PARAMETER_CHOICES) or "text"."""
+    "count" (a whole number), "percent" (a whole number from 0 to 100), "limit" (a whole number, or None for
+    no limit), "sources" (a set of SOURCES), "words" (a tuple of words), "choice" (one of PARAMETER_CHOICES)
+    or "text"."""
     default = getattr(_DEFAULTS, name)
     if isinstance(default, bool):
         return "switch"
     if name.startswith(("template_max", "signature_whitelist")):
         return "limit"
+    if name.endswith("_percent"):
+        return "percent"
     if isinstance(default, int):
         return "count"
     if isinstance(default, frozenset):
@@ -189,6 +207,9 @@ def _type_problem(name: str, value) -> str | None:
             return None  # "no limit" stays possible where it is the default
         whole = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return None if whole else "a whole number of 0 or more"
+    if kind == "percent":
+        whole = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+        return None if whole else "a whole number from 0 to 100"
     if kind == "sources":
         ok = isinstance(value, (frozenset, set, list, tuple)) and all(item in SOURCES for item in value)
         return None if ok else f"a list of sources among {', '.join(SOURCES)}"

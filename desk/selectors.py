@@ -267,10 +267,15 @@ class OverdueFiling:
     due_by: dt.date
     due_exact: bool
     days_late: int  # working days past the window's last day
+    organization_id: int | None = None
+    carrier_code: str = ""
+    signature_id: int | None = None  # the application: a signature, or a template (its id, and its signature's)
+    template_id: int | None = None
 
 
 def overdue_filings(*, organizations, today: dt.date | None = None, limit=LIST_SIZE) -> tuple[int, list]:
-    """How many filings are overdue at the carriers, and the ``limit`` longest overdue."""
+    """How many filings are overdue at the carriers, and the ``limit`` longest overdue (None: all of them,
+    the daily run's notices)."""
     from policies.timeline import working_days_counter
 
     today = today or timezone.localdate()
@@ -281,8 +286,9 @@ def overdue_filings(*, organizations, today: dt.date | None = None, limit=LIST_S
     items = [
         OverdueFiling(pk=f.pk, application=_application_label(f), organization=f.organization.name,
                       carrier=carriers.BY_CODE[f.carrier].name(_chinese()), submitted_at=f.submitted_at,
-                      due_by=f.due_by, due_exact=f.due_exact,
-                      days_late=between(f.due_by, today))
+                      due_by=f.due_by, due_exact=f.due_exact, days_late=between(f.due_by, today),
+                      organization_id=f.organization_id, carrier_code=f.carrier,
+                      signature_id=f.signature_id or f.template.signature_id, template_id=f.template_id)
         for f in shown
     ]  # fmt: skip
     return found.count(), items
@@ -314,14 +320,17 @@ class Expiring:
     signatures: list[str] = field(default_factory=list)  # the signatures that depend on it
     more: int = 0
 
-    key: tuple = ()
+    key: tuple = ()  # what the signatures depend on: ("entity" | "trademark" | "authorization", pk)
+    organization_id: int | None = None
+    entity_id: int | None = None
+    ref: str = ""  # the document itself, "entity:<pk>:<date column>" or "document:<pk>", and so on
 
 
 def expiring(*, organizations, today: dt.date | None = None, days=EXPIRING_DAYS, limit=EXPIRING_SIZE):
     """Documents and letters of ``organizations`` that expire within ``days`` (today included), soonest
     first, each with the signatures that depend on it: the entity's licence and its people's ID cards
     and documents (every signature of the entity), a trademark (signatures in its name), a partner's
-    authorization and its letter (signatures under it). Five queries."""
+    authorization and its letter (signatures under it). Five queries. ``limit`` None: all of them."""
     from qualifications.models import Document, Entity, PartnerAuthorization, Trademark
 
     today = today or timezone.localdate()
@@ -329,9 +338,10 @@ def expiring(*, organizations, today: dt.date | None = None, days=EXPIRING_DAYS,
     window = {"gte": today, "lte": until}
     found: list[Expiring] = []
 
-    def add(what, owner, organization, valid_until, key):
-        found.append(Expiring(what=str(what), owner=owner, organization=organization, valid_until=valid_until,
-                              days_left=(valid_until - today).days, key=key))  # fmt: skip
+    def add(what, owner, entity, valid_until, key, ref):
+        found.append(Expiring(what=str(what), owner=owner, organization=entity.organization.name,
+                              valid_until=valid_until, days_left=(valid_until - today).days, key=key,
+                              organization_id=entity.organization_id, entity_id=entity.pk, ref=ref))  # fmt: skip
 
     entity_dates = (
         ("licence_valid_until", _("Business licence")),
@@ -348,7 +358,7 @@ def expiring(*, organizations, today: dt.date | None = None, days=EXPIRING_DAYS,
         for column, what in entity_dates:
             day = getattr(entity, column)
             if day and today <= day <= until and (column != "agent_id_valid_until" or entity.uses_agent):
-                add(what, entity.name, entity.organization.name, day, ("entity", entity.pk))
+                add(what, entity.name, entity, day, ("entity", entity.pk), f"entity:{entity.pk}:{column}")
     documents = Document.objects.filter(
         entity__organization__in=organizations, is_current=True, purged_at__isnull=True,
         valid_until__gte=today, valid_until__lte=until,
@@ -362,19 +372,19 @@ def expiring(*, organizations, today: dt.date | None = None, days=EXPIRING_DAYS,
             else ("authorization", doc.partner_authorization_id) if doc.partner_authorization_id
             else ("entity", doc.entity_id)
         )  # fmt: skip
-        add(doc.get_kind_display(), doc.entity.name, doc.entity.organization.name, doc.valid_until, key)
+        add(doc.get_kind_display(), doc.entity.name, doc.entity, doc.valid_until, key, f"document:{doc.pk}")
     letters = PartnerAuthorization.objects.filter(
         entity__organization__in=organizations, valid_until__range=(window["gte"], window["lte"])
     ).select_related("partner", "entity__organization")
     for letter in letters:
-        add(_("Partner authorization"), letter.partner.name, letter.entity.organization.name, letter.valid_until,
-            ("authorization", letter.pk))  # fmt: skip
+        add(_("Partner authorization"), letter.partner.name, letter.entity, letter.valid_until,
+            ("authorization", letter.pk), f"authorization:{letter.pk}")  # fmt: skip
     marks = Trademark.objects.filter(
         entity__organization__in=organizations, valid_until__range=(window["gte"], window["lte"])
     ).select_related("entity__organization")
     for mark in marks:
-        add(_("Registered trademark") + f" {mark.name}", mark.entity.name, mark.entity.organization.name,
-            mark.valid_until, ("trademark", mark.pk))  # fmt: skip
+        add(_("Registered trademark") + f" {mark.name}", mark.entity.name, mark.entity,
+            mark.valid_until, ("trademark", mark.pk), f"trademark:{mark.pk}")  # fmt: skip
     found.sort(key=lambda e: (e.valid_until, e.organization, e.what))
     found = found[:limit]
     _depending(found, organizations)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.services import account_managers
 from compliance import transitions as t
 from filing_portal import tabular
+from sending import selectors as sending_selectors
 
 from . import export, selectors
 from .forms import DeskFilterForm
@@ -73,6 +74,7 @@ def desk_view(request):
     waiting_count, waiting = selectors.short_list(organizations=scope, filters=Filters(waiting=True))
     changes_count, changes = selectors.short_list(organizations=scope, filters=Filters(status=t.CHANGES_REQUESTED))
     overdue_count, overdue = selectors.overdue_filings(organizations=scope)
+    flag_count, flags = sending_selectors.open_flags(organizations=scope, chinese=chinese)
     charts = {
         "pipeline": selectors.pipeline(organizations=scope),
         "lead": selectors.lead_times(organizations=scope),
@@ -83,7 +85,8 @@ def desk_view(request):
         "title": _("Account manager's desk"), "form": form, "page": page,
         "rows": selectors.rows_with_marks(list(page.object_list)),
         "waiting": waiting, "waiting_count": waiting_count, "changes": changes, "changes_count": changes_count,
-        "overdue": overdue, "overdue_count": overdue_count, "expiring": selectors.expiring(organizations=scope),
+        "overdue": overdue, "overdue_count": overdue_count, "flags": flags, "flag_count": flag_count,
+        "notices": _notices(viewer, chinese), "expiring": selectors.expiring(organizations=scope),
         "expiring_days": selectors.EXPIRING_DAYS, "charts": charts,
         "pipeline_rows": list(zip(charts["pipeline"]["states"], charts["pipeline"]["signatures"],
                                   charts["pipeline"]["templates"], strict=True)),
@@ -93,6 +96,16 @@ def desk_view(request):
         "review_target": _target_days(),
     }  # fmt: skip
     return render(request, "admin/desk/desk.html", context)
+
+
+def _notices(viewer, chinese: bool) -> list[dict]:
+    """The viewer's own notices (flags of their customers, digests): where their e-mails link to."""
+    from notices.selectors import staff_notices
+
+    language = "zh-hans" if chinese else "en"
+    return [{"pk": n.pk, "subject": n.subject(language), "created_at": n.created_at, "severity": n.severity,
+             "items": n.items[:5], "more": max(0, len(n.items) - 5)}
+            for n in staff_notices(user=viewer, limit=10)]  # fmt: skip
 
 
 def _target_days() -> int:

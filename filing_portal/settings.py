@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -341,6 +342,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qualifications.tasks.purge_id_images",
         "schedule": timedelta(hours=6),
         "options": {"expires": 5 * 60 * 60},
+    },
+    # Each morning, after the gateway's statistics of the day before are in: inactive signatures and
+    # carrier failure spikes, filings past their window, documents about to expire (docs/notices.md).
+    "daily-activity-run": {
+        "task": "sending.tasks.daily_activity_run",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 12 * 60 * 60},
     },
 }
 

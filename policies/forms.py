@@ -27,8 +27,9 @@ def _field(name: str) -> forms.Field:
     if kind == "switch":
         return forms.TypedChoiceField(label=label, required=False, coerce=lambda v: v == "true", empty_value=None,
                                       choices=[("", UNCHANGED), ("true", _("yes")), ("false", _("no"))])  # fmt: skip
-    if kind in ("count", "limit"):
+    if kind in ("count", "limit", "percent"):
         return forms.IntegerField(label=label, required=False, min_value=0,
+                                  max_value=100 if kind == "percent" else None,
                                   help_text=_("Leave it blank for unchanged."))  # fmt: skip
     if kind == "sources":
         return forms.MultipleChoiceField(label=label, required=False, widget=forms.CheckboxSelectMultiple,
@@ -112,14 +113,17 @@ class BasePolicyForm(forms.ModelForm):
 def parameter_fieldsets() -> list[tuple[str, tuple]]:
     """The form's parameter fields by what they govern: (title, field names); a limit and its
     "no limit" box on one line."""
+    from compliance.activity import ACTIVITY_PARAMETERS
     from compliance.signatures import SIGNATURE_PARAMETERS
 
     def line(name):
         return (name, name + UNLIMITED) if parameter_kind(name) == "limit" else name
 
     signatures = tuple(line(n) for n in PARAMETER_ORDER if n in SIGNATURE_PARAMETERS)
-    templates = tuple(line(n) for n in PARAMETER_ORDER if n not in SIGNATURE_PARAMETERS)
-    return [(_("Signature rules"), signatures), (_("Template rules"), templates)]
+    activity = tuple(line(n) for n in PARAMETER_ORDER if n in ACTIVITY_PARAMETERS)
+    templates = tuple(line(n) for n in PARAMETER_ORDER if n not in SIGNATURE_PARAMETERS | ACTIVITY_PARAMETERS)
+    return [(_("Signature rules"), signatures), (_("Template rules"), templates),
+            (_("Signature activity at the carriers"), activity)]  # fmt: skip
 
 
 def _fields() -> dict:

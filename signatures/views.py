@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import json_script
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,6 +40,7 @@ from qualifications.selectors import (
     present_kinds,
 )
 from review import selectors as review_selectors
+from sending import selectors as sending_selectors
 from templates_app.models import TestSend
 
 from . import selectors, services
@@ -327,9 +329,17 @@ def signature_detail(request, org_id, signature_id):
     else:
         events = [(*event, False) for event in events]
     shown = {f.carrier: f.state for f in filings}
+    # What was delivered at each carrier lately, as a chart, and the daily run's flags: two queries.
+    activity, activity_chart = [], ""
+    if filings:
+        activity, chart = sending_selectors.signature_activity(signature=signature, filing_states=shown,
+                                                               chinese=chinese)  # fmt: skip
+        activity_chart = json_script(chart, "activity-data")
     context = {
         "org": membership.organization,
         "signature": signature,
+        "activity": activity,
+        "activity_chart": activity_chart,
         "events": events,
         "decision": decision,
         "blockers": review_selectors.shown_reasons(signature.blockers, chinese=chinese),

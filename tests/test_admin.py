@@ -353,6 +353,7 @@ def test_the_policy_form_has_a_typed_field_for_every_parameter(client, policy_ad
     form = client.get(reverse("admin:policies_policy_add")).context["adminform"].form
     assert "params" not in form.fields and set(PARAMETER_ORDER) == PARAMETERS
     expected = {"switch": forms.TypedChoiceField, "count": forms.IntegerField, "limit": forms.IntegerField,
+                "percent": forms.IntegerField,
                 "sources": forms.MultipleChoiceField, "words": forms.CharField, "choice": forms.ChoiceField,
                 "text": forms.CharField}  # fmt: skip
     for name in PARAMETER_ORDER:
@@ -401,6 +402,7 @@ def test_a_policy_admin_sets_each_kind_of_parameter_and_edits_it_again(client, p
         ({"abbreviation_skip_severity": "fatal"}, ["abbreviation_skip_severity"]),
         ({"accepted_sources": ["full_name", "nickname"]}, ["accepted_sources"]),
         ({"max_length": "3", "carriers": []}, ["carriers"]),
+        ({"activity_spike_percent": "101"}, ["activity_spike_percent"]),
     ],
 )
 def test_a_policy_the_engine_cannot_fold_is_refused(client, policy_admin, params, errors):

@@ -202,10 +202,12 @@ class World:
             TestSend(template=self.template, carrier=carrier, delivered=True, recorded_by=self.owner)
             for _, carrier in zip(range(n), itertools.cycle(CARRIER_CODES))
         )
+        # One notice fewer than n: with the world's first, 500 in all after grow(5) and grow(495), as many
+        # as the admin's delete page reads in one batch on SQLite (Django's collector: 500 a query).
         notices = Notice.objects.bulk_create(
             Notice(organization=org, kind=Notice.Kind.STATUS, key=f"n{next(_serial)}", subject_zh="通知",
                    subject_en="Notice", event_type="signature.status_changed")
-            for _ in range(n)
+            for _ in range(n - 1)
         )  # fmt: skip
         deliveries = Delivery.objects.bulk_create(
             Delivery(notice=notice, channel=Delivery.Channel.WEBHOOK, recipient=str(self.endpoint.pk),
@@ -435,7 +437,7 @@ def test_it_reads_the_caller_s_memberships_once_for_the_page_and_its_navigation(
     assert len(reads) == 1, reads
     html = client.get(url).content.decode()
     for membership in owner_a.memberships.select_related("organization"):
-        assert f'href="/o/{membership.organization_id}/">{membership.organization.name}</a>' in html
+        assert f'href="/o/{membership.organization_id}/">{membership.organization.name}' in html
 
 
 def test_it_reads_the_entity_page_s_documents_in_one_query_and_its_consent_with_the_entity(client, owner_a):

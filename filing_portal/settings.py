@@ -286,7 +286,10 @@ CELERY_DIR = VAR_DIR / "celery"
 # A request that enqueues while Redis is down tries once more, at once, then gives up: its rows are the
 # outbox and the beat sweep sends them later (docs/notices.md). Without this, kombu retries a publish for
 # about 6 s, and the customer waits.
-REDIS_FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# socket_connect_timeout: a Redis that drops packets rather than refusing fails as fast (never
+# socket_timeout: the worker's blocking read waits on the same connections).
+REDIS_FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+                   "socket_connect_timeout": 1}  # fmt: skip
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_FAIL_FAST}

@@ -130,10 +130,7 @@ def nudge(event) -> None:
     """Ask a worker to dispatch the event now; a broker that is down only delays it (the sweep)."""
     from .tasks import dispatch_event
 
-    try:
-        dispatch_event.apply_async((kind_of_event(event), event.pk), retry=False)
-    except Exception:  # noqa: BLE001  (kombu's errors vary by transport; the row waits for the sweep)
-        services.log.warning("broker unavailable; event %s waits for the sweep", event.pk)
+    services.nudge(dispatch_event, kind_of_event(event), event.pk)
 
 
 def dispatch_pending(limit: int = 500) -> int:
@@ -142,5 +139,9 @@ def dispatch_pending(limit: int = 500) -> int:
     for kind, model in _models().items():
         ids = model.objects.filter(processed_at__isnull=True).order_by("at", "pk").values_list("pk", flat=True)
         for event_id in list(ids[:limit]):
-            done += dispatch(kind, event_id) is not None
+            try:
+                done += dispatch(kind, event_id) is not None
+            except Exception:  # one row that cannot be told must not hold back every later one
+                services.log.exception("notices: %s event %s could not be dispatched; tried again next sweep",
+                                       kind, event_id)  # fmt: skip
     return done

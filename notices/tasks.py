@@ -23,8 +23,10 @@ def sweep() -> int:
     """What is due, or stuck, is enqueued again: a lost broker message delays a notice, never loses it."""
     from . import events
 
-    events.dispatch_pending()
-    ids = services.sweep()
+    try:
+        events.dispatch_pending()
+    finally:  # the deliveries are swept even when dispatching failed
+        ids = services.sweep()
     for delivery_id in ids:
         deliver.delay(delivery_id)
     return len(ids)

@@ -22,7 +22,7 @@ def inbox(request, org_id):
     membership = account_selectors.membership_get(user=request.user, org_id=org_id)
     org = membership.organization
     try:
-        page = max(1, int(request.GET.get("page", 1)))
+        page = min(max(1, int(request.GET.get("page", 1))), 10_000)
     except ValueError:
         page = 1
     rows = selectors.inbox(organization=org, page=page)
@@ -66,7 +66,7 @@ def _owner(request, org_id) -> Membership:
 def webhooks(request, org_id):
     membership = account_selectors.membership_get(user=request.user, org_id=org_id)
     org, status = membership.organization, 200
-    form = EndpointForm(request.POST or None)
+    form = EndpointForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         _owner(request, org_id)
         if form.is_valid():

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -103,8 +103,12 @@ class _Seen:
 
 
 def _watched(today: dt.date, found: dict) -> list[_Seen]:
-    """Each signature filing filed or with the carrier, with its activity on ``today``."""
-    filings = Filing.objects.filter(signature__isnull=False, status__in=rules.WATCHED_STATES).values_list(
+    """Each signature filing filed or with the carrier, with its activity on ``today``. Only organizations
+    that have sent statistics at least once are watched: without any, "no delivery" means nothing (most
+    customers upload them; one that never does would otherwise be told every signature is dormant)."""
+    reporting = SendingStat.objects.filter(organization_id=OuterRef("organization_id"))
+    filings = Filing.objects.filter(Exists(reporting), signature__isnull=False, status__in=rules.WATCHED_STATES)
+    filings = filings.values_list(
         "organization_id", "signature_id", "carrier", "status", "filed_at", "submitted_at", "created_at"
     )
     seen = []
@@ -175,11 +179,10 @@ def flag_activity(*, today: dt.date, report: RunReport) -> None:
                  for one, flag in rows],
                 ignore_conflicts=True,  # another run raised it meanwhile: it tells it too, once (the key)
             )  # fmt: skip
-            for one, flag in rows:
+            for _one, flag in rows:
                 report.raised[flag] += 1
-                told = _tell_flag(organizations[org_id], managers.get(org_id), one, flag, texts[one.signature_id],
-                                  limits[one.carrier], today)  # fmt: skip
-                report.notices[Notice.Kind.ACTIVITY] += told
+            told = _tell_flags(organizations[org_id], managers.get(org_id), rows, texts, limits, today)
+            report.notices[Notice.Kind.ACTIVITY] += told
 
 
 def _managers(organizations) -> dict:
@@ -195,9 +198,8 @@ def _carrier_names(code: str) -> tuple[str, str]:
     return carrier.name_zh, carrier.name_en
 
 
-def _tell_flag(organization, manager, one: _Seen, flag: str, text: str, limits: rules.Thresholds,
-               today: dt.date) -> int:  # fmt: skip
-    """The flag's notice to the organization and the same to its account manager: how many were written."""
+def _flag_entry(one: _Seen, flag: str, text: str, limits: rules.Thresholds, today: dt.date) -> dict:
+    """One raised flag as the notices tell it: its subject line, what was seen, what to do, its data."""
     carrier_zh, carrier_en = _carrier_names(one.carrier)
     name_zh, name_en = rules.FLAG_NAMES[flag]
     seen_zh, seen_en = rules.facts(
@@ -205,37 +207,62 @@ def _tell_flag(organization, manager, one: _Seen, flag: str, text: str, limits: 
         failed=one.activity.failed, others_sent=one.activity.others_sent, others_failed=one.activity.others_failed,
     )  # fmt: skip
     todo_zh, todo_en = rules.todo(flag, one.filing_state)
-    subject = Text(
-        f"签名【{text}】在{carrier_zh}：{name_zh}", f"Signature 【{text}】 at {carrier_en}: {name_en.lower()}"
-    )
-    body = Text(f"{seen_zh}。{todo_zh}。\n\n{_WHY.zh}", f"{seen_en}. {todo_en}.\n\n{_WHY.en}")
     # Dormant: the day it will be at risk, if nothing is delivered meanwhile.
     deadline = one.since + dt.timedelta(days=limits.at_risk_days) if flag == rules.DORMANT else None
-    key = f"activity:{one.signature_id}:{one.carrier}:{flag}:{today:%Y-%m-%d}"
-    data = {
-        "signature": {"id": str(one.signature_id), "text": text},
-        "carrier": one.carrier, "flag": flag, "raised_on": today.isoformat(), "since": one.since.isoformat(),
-        "last_delivered": one.last_delivered.isoformat() if one.last_delivered else None,
-        "days_without_delivery": one.activity.days_quiet,
-        "recent": {"days": rules.RECENT_DAYS, "sent": one.activity.sent, "failed": one.activity.failed,
-                   "others_sent": one.activity.others_sent, "others_failed": one.activity.others_failed},
+    return {
+        "subject": Text(f"签名【{text}】在{carrier_zh}：{name_zh}",
+                        f"Signature 【{text}】 at {carrier_en}: {name_en.lower()}"),  # fmt: skip
+        "seen": Text(seen_zh, seen_en), "todo": Text(todo_zh, todo_en), "deadline": deadline,
+        "alarm": flag != rules.DORMANT, "signature_id": one.signature_id, "carrier": one.carrier,
+        "label": f"【{text}】", "episode": f"{one.signature_id}:{one.carrier}:{flag}:{one.since:%Y-%m-%d}",
+        "data": {
+            "signature": {"id": str(one.signature_id), "text": text},
+            "carrier": one.carrier, "flag": flag, "raised_on": today.isoformat(), "since": one.since.isoformat(),
+            "last_delivered": one.last_delivered.isoformat() if one.last_delivered else None,
+            "days_without_delivery": one.activity.days_quiet,
+            "recent": {"days": rules.RECENT_DAYS, "sent": one.activity.sent, "failed": one.activity.failed,
+                       "others_sent": one.activity.others_sent, "others_failed": one.activity.others_failed},
+        },
     }  # fmt: skip
-    severity = Notice.Severity.WARNING if flag == rules.DORMANT else Notice.Severity.ALARM
-    common = {"kind": Notice.Kind.ACTIVITY, "key": key, "body": body, "severity": severity, "deadline": deadline,
-              "event_type": "signature.activity_flagged", "data": data,
-              "ref": f"signature:{one.signature_id}"}  # fmt: skip
 
-    def item(url):
-        return {"label": f"【{text}】", "url": url, "codes": [], "reason_zh": f"{seen_zh}；{todo_zh}",
-                "reason_en": f"{seen_en}; {todo_en}", "carrier": one.carrier}  # fmt: skip
+
+def _tell_flags(organization, manager, rows, texts: dict, limits: dict, today: dt.date) -> int:
+    """The flags raised for one organization in this run, in ONE notice to it and the same to its account
+    manager (a customer with twenty quiet signatures gets one e-mail, not sixty): how many were written.
+    The key is made of the flags' episodes (signature, carrier, flag, since), so a re-run writes nothing
+    and a later relapse, which starts a new episode, is told again."""
+    entries = [_flag_entry(one, flag, texts[one.signature_id], limits[one.carrier], today) for one, flag in rows]
+    entries.sort(key=lambda e: (not e["alarm"], e["label"], e["carrier"]))
+    episodes = "|".join(sorted(e["episode"] for e in entries))
+    key = f"activity:{hashlib.sha256(episodes.encode()).hexdigest()[:40]}"
+    if len(entries) == 1:
+        [only] = entries
+        subject = only["subject"]
+        body = Text(f"{only['seen'].zh}。{only['todo'].zh}。\n\n{_WHY.zh}",
+                    f"{only['seen'].en}. {only['todo'].en}.\n\n{_WHY.en}")  # fmt: skip
+    else:
+        subject = Text(f"签名发送情况提醒：{len(entries)} 项需要关注",
+                       f"Sending warnings on your signatures: {len(entries)} to look at")  # fmt: skip
+        body = _WHY
+    deadlines = [e["deadline"] for e in entries if e["deadline"]]
+    common = {"kind": Notice.Kind.ACTIVITY, "key": key, "body": body,
+              "severity": Notice.Severity.ALARM if any(e["alarm"] for e in entries) else Notice.Severity.WARNING,
+              "deadline": min(deadlines) if deadlines else None, "event_type": "signature.activity_flagged",
+              "data": {"raised_on": today.isoformat(), "flags": [e["data"] for e in entries]},
+              "ref": f"activity:{today:%Y-%m-%d}"}  # fmt: skip
+
+    def items(page):
+        return [{"label": e["label"], "url": page(e["signature_id"]), "codes": [], "carrier": e["carrier"],
+                 "reason_zh": f"{e['subject'].zh}。{e['seen'].zh}；{e['todo'].zh}",
+                 "reason_en": f"{e['subject'].en}. {e['seen'].en}; {e['todo'].en}"} for e in entries]  # fmt: skip
 
     told = 0
-    customer_page = reverse("org:signature-detail", args=[organization.pk, one.signature_id])
-    told += notify(organization=organization, subject=subject, items=[item(customer_page)], **common) is not None
+    customer_items = items(lambda pk: reverse("org:signature-detail", args=[organization.pk, pk]))
+    told += notify(organization=organization, subject=subject, items=customer_items, **common) is not None
     if manager is not None:
-        staff_page = reverse("admin:signatures_signature_change", args=[one.signature_id])
         to_staff = Text(f"{organization.name}：{subject.zh}", f"{organization.name}: {subject.en}")
-        told += notify(user=manager, subject=to_staff, items=[item(staff_page)], **common) is not None
+        staff_items = items(lambda pk: reverse("admin:signatures_signature_change", args=[pk]))
+        told += notify(user=manager, subject=to_staff, items=staff_items, **common) is not None
     return told
 
 

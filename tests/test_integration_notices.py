@@ -77,6 +77,7 @@ def broker_unreachable():
     try:
         yield
     finally:
+        services._broker_down_until = 0.0  # the broker is back: this process may nudge again at once
         app.conf.broker_url, app.conf.broker_transport_options = real, options
         app._pool = None
         app.amqp._producer_pool = None

@@ -67,7 +67,7 @@ def test_the_email_is_html_and_text_in_each_reader_s_language(org_a, owner_a, me
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
 
-def test_a_delivery_is_sent_once_even_when_two_tasks_hold_it(org_a, owner_a):
+def test_a_delivery_sent_is_not_sent_again_by_a_redelivered_task(org_a, owner_a):
     tell(org_a)
     delivery = Delivery.objects.get()
     assert services.deliver(delivery_id=delivery.pk) is True
@@ -126,7 +126,11 @@ def test_the_sweep_releases_a_dead_claim_and_finds_what_waited(org_a, owner_a):
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENDING, claimed_at=timezone.now())
     assert services.sweep(now=later) == []  # held by a live worker
     Delivery.objects.filter(pk=delivery.pk).update(claimed_at=timezone.now() - timedelta(minutes=11))
-    assert services.sweep() == [delivery.pk]  # its worker died: released, due now
+    assert services.sweep() == []  # its worker died: released as a failure, due after the first pause
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and delivery.last_error.startswith("claim released")
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert services.sweep() == [delivery.pk]
     assert services.deliver(delivery_id=delivery.pk) is True and len(mail.outbox) == 1
 
 
@@ -300,3 +304,80 @@ def test_the_status_probe_says_when_the_outbox_is_stuck(org_a, owner_a):
         assert ok is False and "events 0, deliveries 1;" in detail  # the decision's e-mail waits
     Delivery.objects.update(status=Delivery.Status.SENT)
     assert outbox_health(now=timezone.now() + timedelta(minutes=6))[0] is True
+
+
+def test_the_request_goes_to_the_address_that_was_checked_and_names_the_host(org_a, owner_a, monkeypatch):
+    """One lookup per request, and the connection to its checked answer (no second lookup that a
+    rebinding name could answer differently); the Host header keeps the name."""
+    import socket
+
+    real, lookups = socket.getaddrinfo, []
+
+    def dns(host, port, *args, **kwargs):  # the edge: a name that resolves to this machine
+        lookups.append(host)
+        return real("127.0.0.1" if host == "hooks.example.test" else host, port, *args, **kwargs)
+
+    with Receiver() as receiver:
+        port = receiver.server.server_port
+        endpoint = WebhookEndpoint.objects.create(organization=org_a, url=f"http://hooks.example.test:{port}/in")
+        monkeypatch.setattr(socket, "getaddrinfo", dns)
+        delivery = services.endpoint_test(endpoint=endpoint, actor=owner_a)
+        assert delivery.status == Delivery.Status.SENT, delivery.last_error
+        headers, _body = receiver.requests[0]
+    assert [host for host in lookups if not host[0].isdigit()] == ["hooks.example.test"]  # names, not IPs
+    assert headers["host"] == f"hooks.example.test:{port}"
+
+
+def test_a_rebinding_name_is_refused_at_send_time(org_a, owner_a, monkeypatch, settings):
+    import socket
+
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    endpoint = WebhookEndpoint.objects.create(organization=org_a, url="https://hooks.example.test/in")
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                                                                  ("169.254.169.254", 443))])  # fmt: skip
+    delivery = services.endpoint_test(endpoint=endpoint, actor=owner_a)
+    assert delivery.status == Delivery.Status.FAILED and "private or reserved" in delivery.last_error
+    assert WebhookAttempt.objects.get().status_code is None
+
+
+def test_a_slow_endpoint_s_answer_is_read_no_further_than_needed(org_a, owner_a):
+    with Receiver() as receiver:
+        receiver.answer = 500
+        endpoint = services.endpoint_create(organization=org_a, url=receiver.url, description="", actor=owner_a)
+        delivery = services.endpoint_test(endpoint=endpoint, actor=owner_a)
+    attempt = WebhookAttempt.objects.get()
+    assert (attempt.status_code, attempt.response, delivery.last_code) == (500, "nope", 500)
+    assert "500" in delivery.last_error
+
+
+def test_a_dead_worker_s_claim_is_released_with_the_same_pauses_and_given_up_after_a_day(org_a, owner_a):
+    notice = tell(org_a)
+    delivery = Delivery.objects.get()
+    long_ago = timezone.now() - timedelta(days=2)
+    Notice.objects.filter(pk=notice.pk).update(created_at=long_ago)
+    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENDING, attempts=40, claimed_at=long_ago)
+    assert services.sweep() == []
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.GAVE_UP
+
+
+def test_one_event_that_cannot_be_dispatched_holds_back_no_other(org_a, owner_a, caplog):
+    from signatures.models import SignatureEvent
+
+    signature = approved(org_a, owner_a, "百度")
+    first = signature.events.order_by("at", "pk").first()
+    SignatureEvent.objects.filter(pk=first.pk).update(to_status="no-such-state", from_status="nor-this")
+    broken = Notice.objects.count()
+    events.dispatch_pending()
+    assert Notice.objects.count() > broken
+    assert SignatureEvent.objects.filter(processed_at__isnull=True).count() <= 1
+
+
+def test_an_out_of_range_port_and_an_empty_form_say_what_is_wrong(client, org_a, owner_a):
+    client.force_login(owner_a)
+    url = reverse("org:webhooks", args=[org_a.pk])
+    response = client.post(url, {"url": "https://example.com:99999/x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "The port must be a number from 1 to 65535." in response.content.decode()
+    response = client.post(url, {}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert client.get(reverse("org:notices", args=[org_a.pk]), {"page": "9" * 30}).status_code == 200

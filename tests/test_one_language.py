@@ -38,7 +38,7 @@ LATIN_KEPT = {
     # The batch file's bilingual column and sheet names, quoted as the file writes them, and its code prefix.
     "Outcome", "Reason", "codes", "Carrier", "ref", "Batch", "Help", "FIL_",
     # Webhooks: the scheme by its own name, the request's method and format, its header names (notices).
-    "Webhook", "Webhooks", "Standard", "JSON", "POST", "webhook", "id", "timestamp", "signature", "https",
+    "Webhook", "Webhooks", "Standard", "JSON", "POST", "webhook", "id", "timestamp", "signature", "https", "TLS",
     # Django's own messages, which our catalogue overrides only to say 您: HTTP headers and class names.
     "Referrer", "Policy", "no", "referrer", "HTTP", "CSRF", "Referer", "ManagementForm", "docutils",
 }  # fmt: skip

@@ -87,11 +87,11 @@ class ImpactRun(models.Model):
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     # The finaliser: who holds it (a token) and when it last wrote; how far it got through the
     # organizations (their pk), so one that died is resumed where it stopped.
-    finalising_at = models.DateTimeField(null=True, blank=True)
-    finaliser = models.CharField(max_length=32, blank=True)
-    finaliser_worker = models.CharField(max_length=120, blank=True)  # host:pid, for the admin and the operator
-    finaliser_heartbeat = models.DateTimeField(null=True, blank=True)
-    notified_through = models.BigIntegerField(default=0)
+    finalising_at = models.DateTimeField(_("writing the notices since"), null=True, blank=True)
+    finaliser = models.CharField(_("finaliser's claim"), max_length=32, blank=True)
+    finaliser_worker = models.CharField(_("finalising worker"), max_length=120, blank=True)  # host:pid
+    finaliser_heartbeat = models.DateTimeField(_("finaliser last seen"), null=True, blank=True)
+    notified_through = models.BigIntegerField(_("organizations notified up to"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -123,21 +123,23 @@ class ImpactChunk(models.Model):
     Status = ChunkStatus
     Kind = ItemKind
 
-    run = models.ForeignKey(ImpactRun, on_delete=models.CASCADE, related_name="chunks")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    first_id = models.BigIntegerField()
-    last_id = models.BigIntegerField()
-    size = models.PositiveIntegerField(default=0)  # live items in the range when planned
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    claim = models.CharField(max_length=32, blank=True)  # the claiming worker's token
-    worker = models.CharField(max_length=120, blank=True)  # host:pid of the worker that claimed it last
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    checked = models.PositiveIntegerField(default=0)
-    affected = models.PositiveIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    run = models.ForeignKey(ImpactRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("impact run"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    first_id = models.BigIntegerField(_("first id"))
+    last_id = models.BigIntegerField(_("last id"))
+    size = models.PositiveIntegerField(_("items when planned"), default=0)  # live items in the range then
+    status = models.CharField(_("state"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    claim = models.CharField(_("claim"), max_length=32, blank=True)  # the claiming worker's token
+    worker = models.CharField(_("worker"), max_length=120, blank=True)  # host:pid of the worker that claimed it last
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    checked = models.PositiveIntegerField(_("items checked"), default=0)
+    affected = models.PositiveIntegerField(_("items affected"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("impact chunk")
+        verbose_name_plural = _("impact chunks")
         ordering = ["run", "kind", "first_id"]
         constraints = [models.UniqueConstraint(fields=["run", "kind", "first_id"], name="impact_chunk_once")]
         indexes = [
@@ -155,19 +157,22 @@ class ImpactItem(models.Model):
 
     Kind = ItemKind
 
-    run = models.ForeignKey(ImpactRun, on_delete=models.CASCADE, related_name="items")
+    run = models.ForeignKey(ImpactRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("impact run"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    object_id = models.BigIntegerField()
+    object_id = models.BigIntegerField(_("id"))
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+",
                                      verbose_name=_("organization"))  # fmt: skip
-    label_zh = models.CharField(max_length=300)
-    label_en = models.CharField(max_length=300)
-    codes = models.JSONField(default=list)
-    carriers = models.JSONField(default=list)  # the carriers whose rules it now breaks; all three: []
-    reason_zh = models.TextField(blank=True)
-    reason_en = models.TextField(blank=True)
+    label_zh = models.CharField(_("name (Chinese)"), max_length=300)
+    label_en = models.CharField(_("name (English)"), max_length=300)
+    codes = models.JSONField(_("codes"), default=list)
+    # The carriers whose rules it now breaks; all three (or a rule of no carrier): [].
+    carriers = models.JSONField(_("carriers"), default=list)
+    reason_zh = models.TextField(_("why (Chinese)"), blank=True)
+    reason_en = models.TextField(_("why (English)"), blank=True)
 
     class Meta:
+        verbose_name = _("affected item")
+        verbose_name_plural = _("affected items")
         ordering = ["run", "organization", "kind", "object_id"]
         constraints = [models.UniqueConstraint(fields=["run", "kind", "object_id"], name="impact_item_once")]
         indexes = [models.Index(fields=["run", "organization"], name="impact_item_run_org_idx")]

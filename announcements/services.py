@@ -413,8 +413,11 @@ def sweep(*, now=None) -> tuple[list[int], list[int]]:
         elif not moments or max(moments) < now - STALLED_AFTER:
             pending = run.chunks.filter(status=ImpactChunk.Status.PENDING).exclude(pk__in=released)
             chunk_ids += list(pending.order_by("pk").values_list("pk", flat=True))
-    stopped = Q(finaliser="", finalising_at__lt=now - STALLED_AFTER) | Q(finaliser_heartbeat__lt=now - timeout)
-    run_ids += list(ImpactRun.objects.filter(stopped, status=ImpactRun.Status.FINALISING).values_list("pk", flat=True))
+    # A finaliser silent for the claim timeout died: its claim is released (as a dead worker's chunk is).
+    finalising = ImpactRun.objects.filter(status=ImpactRun.Status.FINALISING)
+    finalising.filter(finaliser_heartbeat__lt=now - timeout).update(finaliser="", finaliser_heartbeat=None)
+    stopped = finalising.filter(finaliser="", finalising_at__lt=now - STALLED_AFTER).exclude(pk__in=run_ids)
+    run_ids += list(stopped.values_list("pk", flat=True))
     return chunk_ids, run_ids
 
 

@@ -71,6 +71,9 @@ STAFF_GROUPS = {
             for action in ("view", "add", "change", "delete")
             for model in ("policy", "holiday")
         ),
+        # Announcements of policy changes: written, dry-run and published here (publishing also needs
+        # accounts.publish_policies, above).
+        *(f"announcements.{action}_announcement" for action in ("view", "add", "change", "delete")),
     ],
 }
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "sending",
     "desk",
     "notices",
+    "announcements",
     "filing_portal",
 ]
 
@@ -341,6 +342,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    "policy-impact-sweep": {  # the rule-change run: chunks whose worker died, lost messages, stopped finalisers
+        "task": "announcements.tasks.sweep",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    "policy-reminders": {  # reminders before a rule change's deadline (POLICY_REMINDER_DAYS)
+        "task": "announcements.tasks.send_reminders",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 50 * 60},
+    },
     "purge-id-images": {
         "task": "qualifications.tasks.purge_id_images",
         "schedule": timedelta(hours=6),
@@ -365,6 +376,21 @@ if set(REVIEW_FOUR_EYES) - set(FOUR_EYES_CASES):  # a typo would turn four-eyes 
 REVIEW_TARGET_WORKING_DAYS = env.int("REVIEW_TARGET_WORKING_DAYS", default=1)
 # A claim nobody acted on for this long goes back to the queue (the beat task release-idle-claims).
 REVIEW_CLAIM_IDLE_HOURS = env.int("REVIEW_CLAIM_IDLE_HOURS", default=4)
+
+# The rule-change run (docs/notices.md, "The rule-change run"): live items per chunk a worker claims; how long
+# a claim lasts before the sweep takes its worker for dead (the chunk task's hard limit is 3 minutes); the
+# days before a change's deadline on which organizations that have not acknowledged are reminded.
+POLICY_IMPACT_CHUNK_SIZE = env.int("POLICY_IMPACT_CHUNK_SIZE", default=1000)
+POLICY_IMPACT_CLAIM_TIMEOUT = env.int("POLICY_IMPACT_CLAIM_TIMEOUT", default=5 * 60)
+# The queue the run's chunks and finaliser go to: the default one, or one of their own so that a large run
+# never holds up the e-mails (start workers for it with `celery -A filing_portal worker -Q <name>`).
+POLICY_IMPACT_QUEUE = env.str("POLICY_IMPACT_QUEUE", default="celery")
+POLICY_REMINDER_DAYS = tuple(env.list("POLICY_REMINDER_DAYS", cast=int, default=[7, 1]))
+if POLICY_IMPACT_CLAIM_TIMEOUT <= 180 or any(days < 0 for days in POLICY_REMINDER_DAYS):
+    raise ImproperlyConfigured(
+        "POLICY_IMPACT_CLAIM_TIMEOUT must exceed the chunk task's hard limit (180 s); POLICY_REMINDER_DAYS are "
+        "days before a deadline (0 or more)."
+    )
 
 # Carrier batches (docs/filings.md): the carriers whose channel needs the legal representative's full ID
 # number in the batch file (each number written is logged as a reveal; elsewhere it is masked), and the

@@ -78,6 +78,29 @@ def _holders(exclude, *, text):
     return held.values_list("entity_id", "text")
 
 
+def engine_arguments(*, source: str, text: str, entity_name: str, entity_mainland: bool,
+                     trademark_owner: str | None = None, app_subject: str | None = None,
+                     partner: tuple[str, bool] | None = None) -> dict:  # fmt: skip
+    """What the rules engine (check_signature) is given for an application, but its text, the texts
+    others hold and the policy: the source it judges and the name and place it is judged against.
+    One mapping for the live check, the submission and the rule-change run (announcements.recheck).
+
+    ``text``: normalised (NFKC); ``trademark_owner`` / ``app_subject``: of the trademark or app it
+    rests on, if any; ``partner``: (name, mainland) of the partner whose authorization it rests on."""
+    engine_source, subject_name, mainland = source, entity_name, entity_mainland
+    if source == Signature.Source.PARTNER:
+        if partner is None:
+            engine_source = "trademark"  # until the partner is known, only the character rules apply
+        else:
+            subject_name, mainland = partner
+            engine_source = "full_name" if text == unicodedata.normalize("NFKC", subject_name) else "abbreviation"
+    return {
+        "source": engine_source, "entity_name": subject_name, "entity_mainland": mainland,
+        "trademark_owner": trademark_owner if source == Signature.Source.TRADEMARK else None,
+        "app_icp_subject": app_subject if source == Signature.Source.APP_NAME else None,
+    }  # fmt: skip
+
+
 def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude=None) -> Precheck:
     """Every rule in force that the draft breaks, for any carrier, plus what its evidence lacks.
 
@@ -96,29 +119,22 @@ def precheck(draft: Draft, *, as_of: dt.date | None = None, policy=None, exclude
     facts = selectors.signature_facts(draft, text=text, held_by_entity=any(e == entity.pk for e, _t in holders))
     problems = check_evidence(facts, day=day, real_name_required=shared.real_name_required,
                               app_source_accepted=source in shared.accepted_sources)  # fmt: skip
-    engine_source = source
-    subject_name, mainland = entity.name, entity.mainland
-    trademark_owner = app_subject = None
-    if source == Signature.Source.TRADEMARK and draft.trademark is not None:
-        trademark_owner = draft.trademark.owner_name
-    elif source == Signature.Source.APP_NAME and draft.app is not None:
-        app_subject = draft.app.filing_subject
-    elif source == Signature.Source.PARTNER:
-        if draft.partner_authorization is None:
-            engine_source = "trademark"  # until the partner is known, only the character rules apply
-        else:
-            partner = draft.partner_authorization.partner
-            subject_name, mainland = partner.name, partner.mainland
-            engine_source = "full_name" if text == unicodedata.normalize("NFKC", partner.name) else "abbreviation"
+    # Each read only for the source that uses it (a form's light options may not load the others' columns).
+    trademark = draft.trademark if source == Signature.Source.TRADEMARK else None
+    app = draft.app if source == Signature.Source.APP_NAME else None
+    authorization = draft.partner_authorization if source == Signature.Source.PARTNER else None
+    partner = authorization.partner if authorization is not None else None
+    arguments = engine_arguments(
+        source=source, text=text, entity_name=entity.name, entity_mainland=entity.mainland,
+        trademark_owner=trademark.owner_name if trademark is not None else None,
+        app_subject=app.filing_subject if app is not None else None,
+        partner=(partner.name, partner.mainland) if partner is not None else None,
+    )  # fmt: skip
     others = [held for entity_id, held in holders if entity_id != entity.pk]
     violations: list[Violation] = []
     seen: set[str] = set()
     for carrier_policy in policies:  # the rules of every carrier; the first time a code appears counts
-        for violation in check_signature(
-            text, source=engine_source, entity_name=subject_name, entity_mainland=mainland,
-            trademark_owner=trademark_owner, app_icp_subject=app_subject, taken_by_others=others,
-            policy=carrier_policy,
-        ):  # fmt: skip
+        for violation in check_signature(text, **arguments, taken_by_others=others, policy=carrier_policy):
             if violation.code not in seen:
                 seen.add(violation.code)
                 violations.append(violation)

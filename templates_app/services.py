@@ -78,6 +78,13 @@ def whitelists_of(*, signature, exclude=()) -> list[tuple[set, set]]:
     by an approved newer one whitelists nothing."""
     # Asked at each keystroke with the same signature: compiled once a process (filing_portal.compiled).
     rows = compiled.rows(_whitelisting_rows, signature.pk, tuple(sorted(pk for pk in exclude if pk is not None)))
+    return whitelist_pairs(rows)
+
+
+def whitelist_pairs(rows) -> list[tuple[set, set]]:
+    """whitelists_of from the signature's whitelisting templates, (pk, previous id, status, text)
+    each (the template checked and the version it replaces left out): what the rule-change run
+    gives, having read the rows of many signatures at once (``whitelisting_rows``)."""
     present = {pk for pk, *_ in rows}
     successors = {previous: pk for pk, previous, status, _ in rows if status in PENDING_STATES and previous in present}
     keeps = [present - set(successors.values())] + ([present - set(successors)] if successors else [])
@@ -109,6 +116,25 @@ def _whitelisting_rows(signature_id, exclude):
     )
 
 
+def whitelisting_rows(signature_ids) -> dict[int, list[tuple]]:
+    """The whitelisting templates of many signatures in one query: signature id -> [(pk, previous id,
+    status, text)], for whitelist_pairs."""
+    found: dict[int, list[tuple]] = {}
+    rows = _whitelisting().filter(signature_id__in=list(signature_ids))
+    for signature_id, *row in rows.values_list("signature_id", "pk", "previous_id", "status", "text"):
+        found.setdefault(signature_id, []).append(tuple(row))
+    return found
+
+
+def owned_addresses(entity_ids) -> dict:
+    """The domains and IPs of many entities in one query: entity id -> [(kind, value)]."""
+    found: dict = {}
+    rows = OwnedAddress.objects.filter(entity_id__in=list(entity_ids)).values_list("entity_id", "kind", "value")
+    for entity_id, kind, value in rows:
+        found.setdefault(entity_id, []).append((kind, value))
+    return found
+
+
 def _owned_addresses(entity_id):
     return OwnedAddress.objects.filter(entity_id=entity_id).values_list("kind", "value")
 
@@ -127,23 +153,47 @@ def _reach(text: str) -> tuple[frozenset, frozenset]:
     return frozenset(contacts), frozenset(analysis.links)
 
 
+def clipped(text: str) -> str:
+    """The text as it is analysed: beyond ANALYSED_LIMIT it is refused for length anyway."""
+    return text[:ANALYSED_LIMIT] + ("…" if len(text) > ANALYSED_LIMIT else "")
+
+
+def template_policies(day: dt.date, changes) -> dict:
+    """The rules a template is checked against on ``day``: the rules every carrier shares (key None:
+    billing, what a variable holds) and each carrier's, folded from ``changes``."""
+    return {None: policy_as_of(day, changes=changes), **{c: policy_as_of(day, c, changes=changes) for c in CARRIERS}}
+
+
 def template_check(*, signature, kind: str, text: str, as_of: dt.date | None = None, exclude=None) -> TemplateCheck:
     """What each carrier will say about the template, under the rules in force on ``as_of``."""
     day = as_of or timezone.localdate()
-    text = text[:ANALYSED_LIMIT] + ("…" if len(text) > ANALYSED_LIMIT else "")
-    changes = timeline()
+    text = clipped(text)
+    policies = template_policies(day, timeline())
     # Billing is the same at every carrier: the rules every carrier shares say what a variable holds.
-    common_policy = policy_as_of(day, changes=changes)
-    analysis = analyze_template(text, signature.text, variable_length=common_policy.template_variable_length)
+    analysis = analyze_template(text, signature.text, variable_length=policies[None].template_variable_length)
     # The entity's own domains and IPs matter only to a text with a link or an IP: read them then only.
     addresses = compiled.rows(_owned_addresses, signature.entity_id) if analysis.links or analysis.ips else []
+    whitelists = whitelists_of(signature=signature, exclude=exclude or ())
+    return judge_template(text=text, kind=kind, signature_text=signature.text, policies=policies,
+                          analysis=analysis, addresses=addresses, whitelists=whitelists)  # fmt: skip
+
+
+def judge_template(*, text: str, kind: str, signature_text: str, policies: dict, addresses, whitelists,
+                   analysis=None) -> TemplateCheck:  # fmt: skip
+    """template_check with everything read: ``policies`` (template_policies), the entity's ``addresses``
+    ((kind, value) each), the signature's ``whitelists`` (whitelist_pairs) and, when the caller has it,
+    the text's ``analysis`` under ``policies[None]``. The rule-change run calls it with the rows of a
+    whole chunk read at once, under two timelines (with and without the change)."""
+    common_policy = policies[None]
+    if analysis is None:
+        analysis = analyze_template(text, signature_text, variable_length=common_policy.template_variable_length)
     owned_domains = [value for k, value in addresses if k == OwnedAddress.Kind.DOMAIN]
     owned_ips = [value for k, value in addresses if k == OwnedAddress.Kind.IP]
-    (contacts, domains), *later = whitelists_of(signature=signature, exclude=exclude or ())
-    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature": signature.text}
+    (contacts, domains), *later = whitelists
+    common = {"owned_domains": owned_domains, "owned_ips": owned_ips, "signature": signature_text}
     general, verdicts, keys = [], [], []
     for carrier in CARRIERS:
-        policy = policy_as_of(day, carrier, changes=changes)
+        policy = policies[carrier]
         keys.extend(policy.change_keys)
         found = check_template(text, kind=kind, carrier=carrier, policy=policy, analysis=analysis,
                                include_general=carrier == CARRIERS[0], signature_contacts=contacts,

@@ -215,6 +215,10 @@ def _rows_of_organization_b(owner_b):
     IdImageConsent.objects.create(entity=world.entity, user=owner_b, notice_version="1")
     Holiday.objects.create(day=dt.date(2027, 1, 1), name="元旦")
     CarrierBatch.objects.create(carrier="telecom", size=1)
+    from announcements.models import Announcement
+    from policies.models import Policy
+
+    Announcement.objects.create(policy=Policy.objects.filter(builtin=True).first(), title_zh="公告", title_en="News")
     TOTPDevice.objects.create(user=owner_b, name="phone")
     attempt = {"username": "x", "ip_address": "10.0.0.1", "attempt_time": timezone.now()}
     AccessAttempt.objects.create(**attempt, failures_since_start=1)
@@ -262,7 +266,7 @@ def test_no_admin_of_ours_writes_a_row_itself():
 
     from django.contrib import admin
 
-    ours = {"accounts", "qualifications", "signatures", "templates_app", "filings"}
+    ours = {"accounts", "qualifications", "signatures", "templates_app", "filings", "announcements"}
     writers = []
     overrides = 0
     for model, model_admin in admin.site._registry.items():
@@ -489,10 +493,50 @@ class AdminWorld:
                    summary_zh="测试", summary_en="test", params={"max_length": 10, "ban_digits": True})
             for i in range(n)
         )  # fmt: skip
+        self.announcements(n)
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             start, extra = model.objects.count(), {"failures_since_start": 1} if model is AccessAttempt else {}
             model.objects.bulk_create(model(username=f"u{start + i}@alpha.cn", ip_address="10.0.0.1",
                                             attempt_time=now, **extra) for i in range(n))  # fmt: skip
+
+    def announcements(self, n):
+        """An announcement for each new policy row; the first one published, with a dry run and a publishing
+        run of n chunks and n affected items each, and its notice to n organizations (half acknowledged)."""
+        from django.utils import timezone
+
+        from accounts.models import Organization
+        from announcements.models import Announcement, ImpactChunk, ImpactItem, ImpactRun
+        from notices.models import Notice
+        from policies.models import Policy
+
+        free = Policy.objects.filter(builtin=False, announcement__isnull=True).order_by("pk")[:n]
+        Announcement.objects.bulk_create(Announcement(policy=p, title_zh=f"公告{p.pk}", title_en=f"News {p.pk}")
+                                         for p in free)  # fmt: skip
+        first = Announcement.objects.order_by("pk").first()
+        Announcement.objects.filter(pk=first.pk).update(status="published", published_at=timezone.now())
+        orgs = Organization.objects.bulk_create(Organization(name=f"客户{Organization.objects.count() + i}")
+                                                for i in range(n))  # fmt: skip
+        for dry in (True, False):
+            run, _ = ImpactRun.objects.get_or_create(announcement=first, dry_run=dry, defaults={
+                "as_of": first.policy.effective, "status": "done", "finished_at": timezone.now()})  # fmt: skip
+            start = ImpactChunk.objects.filter(run=run).count()
+            ImpactChunk.objects.bulk_create(
+                ImpactChunk(run=run, kind="signature", first_id=start + i, last_id=start + i, status="done",
+                            checked=1, affected=1) for i in range(n)
+            )  # fmt: skip
+            ImpactItem.objects.bulk_create(
+                ImpactItem(run=run, kind="signature", object_id=start + i, organization=org, label_zh=f"签名【测{i}】",
+                           label_en=f"Signature 【测{i}】", codes=["SIG_SOURCE_NOT_ACCEPTED"], reason_zh="不再接受",
+                           reason_en="No longer accepted") for i, org in enumerate(orgs)
+            )  # fmt: skip
+            ImpactRun.objects.filter(pk=run.pk).update(chunks_total=start + n, items_planned=start + n)
+        now = timezone.now()
+        Notice.objects.bulk_create(
+            Notice(organization=org, kind="rule_change", key=first.notice_key, severity="alarm", subject_zh="规则变更",
+                   subject_en="Rule change", needs_ack=True, event_type="policy.announced",
+                   acknowledged_at=now if i % 2 else None, acknowledged_by=self.owner if i % 2 else None)
+            for i, org in enumerate(orgs)
+        )  # fmt: skip
 
     def subjects(self):
         """The row whose page each model's object routes open: the one with the most rows under it."""
@@ -522,6 +566,8 @@ def admin_pages(world: AdminWorld):
             continue  # the catch-all: no page
         if name in ("carrier-batch-open", "carrier-batch-download", "carrier-batch-import"):
             continue  # POST only: tests/test_carrier_batches.py posts them
+        if name in ("admin:announcements_announcement_dry_run", "admin:announcements_announcement_publish"):
+            continue  # POST only: tests/test_announcements.py posts them
         if route.startswith("admin/^("):
             for app_label in {model._meta.app_label for model in admin.site._registry}:
                 pages[f"app_list {app_label}"] = f"/admin/{app_label}/"
@@ -606,7 +652,8 @@ def test_the_delete_confirmation_counts_what_goes_with_a_row_and_still_deletes(c
 
 # --- the admin in the reader's language ------------------------------------------------------------
 
-OUR_APPS = {"accounts", "qualifications", "signatures", "templates_app", "otp_totp"}  # otp_totp: its admin is ours
+# otp_totp: its admin is ours
+OUR_APPS = {"accounts", "qualifications", "signatures", "templates_app", "otp_totp", "announcements"}
 
 
 def _labels_of_ours():

@@ -1,6 +1,7 @@
 """Project-wide promises: the layout, pure rules, complete translations, idempotent demo data."""
 
 import ast
+import datetime as dt
 import gettext
 from io import StringIO
 from pathlib import Path
@@ -130,13 +131,21 @@ def test_seed_demo_is_idempotent_and_prints_the_logins():
     # approved it), and an owned domain.
     from signatures.models import Signature
 
-    [signature] = Signature.objects.filter(status="approved")
+    [signature] = Signature.objects.filter(status="approved", source="full_name")
     assert (signature.text, signature.status, signature.organization) == ("示例科技有限公司", "approved", org)
     assert list(signature.events.values_list("to_status", "actor_role")) == [
         ("draft", "customer"), ("submitted", "customer"), ("in_review", "reviewer"), ("approved", "reviewer")
     ]  # fmt: skip
     assert list(signature.entity.addresses.values_list("value", flat=True)) == ["example.com"]
     assert "Demo signature: 【示例科技有限公司】" in text
+    # An app-name signature approved and filed before 2026-05-01, which the built-in rule of that day breaks
+    # (its history marked read: no notice of March goes out today).
+    legacy = Signature.objects.get(source="app_name")
+    assert (legacy.text, legacy.status, legacy.app.name) == ("示例出行", "approved", "示例出行")
+    assert sorted(legacy.filings.values_list("carrier", "status")) == [
+        ("mobile", "filed"), ("telecom", "filed"), ("unicom", "filed")]  # fmt: skip
+    assert legacy.submitted_at.date() < dt.date(2026, 5, 1) and not legacy.events.filter(processed_at=None).exists()
+    assert "Demo app-name signature: 【示例出行】" in text
     # Work in the review queue for a new reviewer: a package, a signature, a template, and a partner's
     # signature that needs two reviewers; a second demo reviewer to give the second approval.
     from qualifications.models import PackageReview

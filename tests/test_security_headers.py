@@ -34,7 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services as account_services
 from accounts.management.commands.seed_demo import CUSTOMER, DEMO_ORG
 from accounts.models import Membership, Organization, User
-from policies.models import Holiday
+from announcements.models import Announcement
+from policies.models import Holiday, Policy
 from qualifications import services as qualification_services
 from qualifications.models import Document, Entity, IcpApp, OwnedAddress, PartnerAuthorization, Trademark
 from signatures import services as signature_services
@@ -59,6 +60,7 @@ NOT_PAGES = {
     "admin/(?P<url>.*)$": "the admin's catch-all redirect",
     "admin:logout": "POST only",
     "org:signature-check": "JSON for the signature form's live check",
+    "admin:announcements_announcement_progress": "JSON for an announcement's progress bars",
 }
 # A data block, not a script: never executed, so the policy does not govern it.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
@@ -141,7 +143,7 @@ def world(db, password):
     org = Organization.objects.get(name=DEMO_ORG)
     customer = User.objects.get(email=CUSTOMER[0])
     entity = Entity.objects.get(organization=org, is_own=True)
-    active = Signature.objects.get(organization=org, status="approved")
+    active = Signature.objects.get(organization=org, status="approved", source="full_name")
     draft = signature_services.signature_save_draft(
         organization=org, user=customer, draft=signature_services.Draft(entity=entity, source="abbreviation",
                                                                        text="示例科技")
@@ -169,14 +171,22 @@ def world(db, password):
     qualification_services.document_log_access(document=document, user=customer, variant="file")
     qualification_services.id_number_reveal(entity=entity, user=superuser, person="legal_rep")
     Holiday.objects.create(day=dt.date(2026, 10, 1), name="国庆节")
+    from announcements import services as announcements  # the app-name rule's, its dry run done
+
+    announcement = announcements.announcement_save(
+        announcement=Announcement(policy=Policy.objects.get(key="2026-05-01-no-app-names")), actor=superuser
+    )
+    announcements.run_inline(announcements.run_start(announcement=announcement, actor=superuser, dry_run=True,
+                                                     enqueue=False))  # fmt: skip
+    from notices import services as notice_services  # a notice in the inbox, a webhook endpoint
+    from notices.models import WebhookEndpoint
+
+    notice = notice_services.notify(organization=org, kind="status", key="walk",
+                                    subject=notice_services.Text("走查", "Walk"))  # fmt: skip
+    endpoint = WebhookEndpoint.objects.create(organization=org, url="https://hooks.example.com/in")
     from filings import services as filing_services  # the approved signature's filings, in a batch
 
     batch = filing_services.open_batch(carrier="telecom", actor=superuser)
-    from notices import events as notice_events
-    from notices.models import Notice, WebhookEndpoint
-
-    notice_events.dispatch_pending()  # the moves above, in the inbox
-    endpoint = WebhookEndpoint.objects.create(organization=org, url="https://hooks.example.com/sms")
     Client().post("/accounts/login/", {"username": customer.email, "password": "wrong"})  # axes records it
     AccessFailureLog.objects.create(username=customer.email, ip_address="127.0.0.1", path_info="/accounts/login/")
     ids = {
@@ -197,9 +207,9 @@ def world(db, password):
         "app_label": "qualifications",
         "pk": TOTPDevice.objects.filter(user=superuser).get().pk,
         "id": customer.pk,
-        "notice_id": Notice.objects.filter(organization=org, in_inbox=True).first().pk,
+        "notice_id": notice.pk,
         "endpoint_id": endpoint.pk,
-        "action": "test",
+        "action": "pause",
     }
     per_pattern = {
         "org:signature-edit": {"signature_id": draft.pk},

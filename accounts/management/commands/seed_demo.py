@@ -15,6 +15,7 @@ from accounts.models import Membership, Organization, User
 DEMO_PASSWORD = "Demo-Pass-2026"
 DEMO_ORG = "示例科技有限公司 (Demo)"
 DEMO_DOMAIN = "example.com"
+DEMO_APP = "示例出行"  # an ICP-filed app of the demo entity, its legacy signature
 CUSTOMER = ("customer@demo.example", "演示客户 Demo Customer")
 MEMBER = ("member@demo.example", "演示成员 Demo Member")
 STAFF = [
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             entity = self._entity(org, rows)
             self._ready_for_templates(entity, org)
             self._filed_in_part(entity)
+            self._app_name_signature(entity, org)
             waiting = self._queue_work(entity, org)
 
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name}"))
@@ -62,6 +64,11 @@ class Command(BaseCommand):
             f"Demo signature: 【{entity.name}】, approved; filed at China Mobile and China Unicom, waiting to be sent "
             f"to China Telecom (the clerk's batch, /admin/filings/batches/); owned domain {DEMO_DOMAIN}: templates "
             "can be written at once"
+        )
+        self.stdout.write(
+            f"Demo app-name signature: 【{DEMO_APP}】, approved and filed at every carrier in March 2026, before app "
+            "names stopped counting on 2026-05-01: what the built-in rule 2026-05-01-no-app-names breaks (publish "
+            "its announcement at /admin/announcements/)"
         )
         self.stdout.write("In the review queue (/admin/review/): " + "; ".join(waiting))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
@@ -164,6 +171,67 @@ class Command(BaseCommand):
             for sent in batch.filings.all():
                 filings.record_outcome(sent, filings.Outcome(sent.pk, states.FILED), actor=clerk,
                                        now=now - dt.timedelta(days=7 - took))  # fmt: skip
+
+    def _app_name_signature(self, entity, org):
+        """An app-name signature approved and filed in March 2026, when ICP-filed app names still counted as a
+        source: the 2026-05-01 rule (notice 2026.4.23) breaks it, and a policy admin can publish that rule's
+        announcement against it. Today's rules refuse the source, so it cannot go through the services now:
+        it is written as their rows, with the history they wrote then (marked read, so that no notice of
+        March goes out today). Its app is registered through the service."""
+        import datetime as dt
+        from dataclasses import asdict
+
+        from django.utils import timezone
+
+        from compliance import transitions as states
+        from filings.models import Filing, FilingEvent
+        from qualifications import services as qualification_services
+        from qualifications.models import IcpApp
+        from signatures import services as signature_services
+        from signatures.models import Signature, SignatureEvent
+
+        if entity.signatures.filter(text=DEMO_APP).exists():
+            return
+        app = IcpApp.objects.filter(entity=entity, name=DEMO_APP).first()
+        if app is None:
+            app = qualification_services.evidence_create(
+                entity=entity, user=_owner(org), model=IcpApp, upload=_demo_image(f"ICP 备案（演示）\n{DEMO_APP}"),
+                data={"name": DEMO_APP, "icp_number": "京ICP备00000000号-3A", "filing_subject": entity.name},
+            )  # fmt: skip
+        submitted = dt.datetime(2026, 3, 16, 10, 0, tzinfo=timezone.get_current_timezone())
+        draft = signature_services.Draft(entity=entity, source="app_name", text=DEMO_APP, app=app)
+        checked = signature_services.precheck(draft, as_of=submitted.date())  # the rules of that day: it passed
+        owner, reviewer = _owner(org), User.objects.get(email=STAFF[0][0])
+        clerk = User.objects.get(email=STAFF[-1][0])
+        now = timezone.now()
+        signature = Signature.objects.create(
+            organization=org, entity=entity, source="app_name", app=app, text=DEMO_APP, status=states.APPROVED,
+            created_by=owner, created_at=submitted, submitted_at=submitted, updated_at=submitted + dt.timedelta(days=1),
+            precheck=[asdict(v) for v in checked.violations], policy_notices=list(checked.policy_notices),
+            policy_keys=list(checked.change_keys),
+        )  # fmt: skip
+        history = [("create", "", states.DRAFT, owner, "customer", 0), ("submit", states.DRAFT, states.SUBMITTED, owner,
+                   "customer", 0), ("claim", states.SUBMITTED, states.IN_REVIEW, reviewer, "reviewer", 20),
+                   ("approve", states.IN_REVIEW, states.APPROVED, reviewer, "reviewer", 24)]  # fmt: skip
+        SignatureEvent.objects.bulk_create(
+            SignatureEvent(signature=signature, action=action, from_status=source, to_status=target, actor=actor,
+                           actor_role=role, at=submitted + dt.timedelta(hours=hours), processed_at=now)
+            for action, source, target, actor, role, hours in history
+        )  # fmt: skip
+        for n, carrier in enumerate(("mobile", "unicom", "telecom")):
+            sent, filed = submitted + dt.timedelta(days=2), submitted + dt.timedelta(days=6 + n)
+            filing = Filing.objects.create(organization=org, signature=signature, carrier=carrier,
+                                           status=states.FILED, submitted_at=sent, filed_at=filed,
+                                           created_at=submitted + dt.timedelta(days=1), updated_at=filed)  # fmt: skip
+            FilingEvent.objects.bulk_create(
+                FilingEvent(filing=filing, action=action, from_status=source, to_status=target, actor=actor,
+                            actor_role=role, at=at, processed_at=now)
+                for action, source, target, actor, role, at in (
+                    ("create", "", states.PENDING, reviewer, "reviewer", submitted + dt.timedelta(days=1)),
+                    ("send", states.PENDING, states.SUBMITTED, clerk, "filing_clerk", sent),
+                    ("record_filed", states.SUBMITTED, states.FILED, clerk, "filing_clerk", filed),
+                )
+            )  # fmt: skip
 
     def _queue_work(self, entity, org) -> list[str]:
         """Work for a new reviewer, through the customer's services: the demo entity's package, an

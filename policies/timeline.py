@@ -111,3 +111,22 @@ def working_days_counter(start, end, *, table=None):
         return max(0, counted[b] - counted[a])
 
     return between
+
+
+def ensure_builtin_rows() -> int:
+    """The built-in timeline's rows, written again where they are missing (migration signatures/0002
+    writes them; a flushed test database or a partial restore lacks them, and an announcement of a
+    built-in change needs its row). How many were written."""
+    written = 0
+    for change in BUILTIN_CHANGES:
+        params = {
+            name: sorted(value) if isinstance(value, frozenset) else value for name, value in change.params.items()
+        }
+        _row, created = PolicyRow.objects.get_or_create(
+            key=change.key,
+            defaults={"effective": change.effective, "carriers": sorted(change.carriers), "notice": change.notice,
+                      "summary_zh": change.summary_zh, "summary_en": change.summary_en, "params": params,
+                      "builtin": True},
+        )  # fmt: skip
+        written += created
+    return written

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import Membership, Organization, User
+from policies.timeline import ensure_builtin_rows
 
 DEMO_PASSWORD = "Demo-Pass-2026"
 DEMO_ORG = "示例科技有限公司 (Demo)"
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         roles.ensure_staff_groups()
+        ensure_builtin_rows()  # the built-in policy changes, which the demo's announcement is written for
         with transaction.atomic():
             org, _ = Organization.objects.get_or_create(name=DEMO_ORG)
             rows = []

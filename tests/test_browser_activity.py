@@ -43,7 +43,6 @@ def test_statistics_that_stop_for_one_carrier_show_it_at_risk_and_a_notice_arriv
     call_command("activity_run", stdout=out)  # the beat task's service, by hand
     assert "flags raised: at_risk 1" in out.getvalue()
 
-    log_in(page, owner_a)
     # (The approval's and the filings' own notices count too when a worker from another test is about.)
     from notices.events import dispatch_pending
     from notices.models import Notice
@@ -51,6 +50,7 @@ def test_statistics_that_stop_for_one_carrier_show_it_at_risk_and_a_notice_arriv
     dispatch_pending()  # whatever a worker has not dispatched yet: the count cannot move under the page
     unread = Notice.objects.filter(organization=org_a, in_inbox=True).count()
     assert Notice.objects.filter(organization=org_a, kind=Notice.Kind.ACTIVITY).count() == 1
+    log_in(page, owner_a)
     expect(page.get_by_test_id("header-unread")).to_have_text(str(unread))
     page.goto(reverse("org:signature-detail", args=[org_a.pk, signature.pk]))
     card = page.get_by_test_id("activity")

@@ -165,8 +165,7 @@ def _signature_found(pk, org_id, text, source, status, new, ctx) -> Found:
 
 # --- templates ----------------------------------------------------------------------------------------
 
-_TEMPLATE_COLUMNS = ("pk", "organization_id", "signature_id", "signature__text", "signature__entity_id", "kind",
-                     "text", "previous_id", "name", "version")  # fmt: skip
+_TEMPLATE_COLUMNS = ("pk", "organization_id", "signature_id", "kind", "text", "previous_id", "name", "version")
 
 
 def templates_in(first_id: int, last_id: int, ctx: Context):
@@ -174,19 +173,28 @@ def templates_in(first_id: int, last_id: int, ctx: Context):
     rows = live_templates().filter(pk__gte=first_id, pk__lte=last_id)
     if ctx.templates_with is None:  # the change sets no template rule: none can break
         return rows.count(), []
-    # What the templates are judged beside, read once for the chunk: their signatures' other templates
-    # (Telecom's whitelist) and their entities' domains and IPs.
-    owners = set(rows.values_list("signature_id", "signature__entity_id").distinct().order_by())
-    whitelisting = templates.whitelisting_rows({signature_id for signature_id, _e in owners})
-    addresses = templates.owned_addresses({entity_id for _s, entity_id in owners})
+    # What the templates are judged beside, read once for the chunk: their signatures (by primary key: with a
+    # join to them, PostgreSQL chose to scan every signature), the signatures' other templates (Telecom's
+    # whitelist) and their entities' domains and IPs.
+    signature_ids = set(rows.values_list("signature_id", flat=True).order_by())
+    signatures = {pk: (text, entity_id) for pk, text, entity_id in
+                  Signature.objects.filter(pk__in=signature_ids).values_list("pk", "text", "entity_id")}  # fmt: skip
+    whitelisting = templates.whitelisting_rows(signature_ids)
+    addresses = templates.owned_addresses({entity_id for _text, entity_id in signatures.values()})
     same_billing = (
         ctx.templates_with[None].template_variable_length == ctx.templates_without[None].template_variable_length
     )
     checked, found = 0, []
-    for pk, org_id, signature_id, signature_text, entity_id, kind, text, previous_id, name, version in (
+    for pk, org_id, signature_id, kind, text, previous_id, name, version in (
         rows.order_by("pk").values_list(*_TEMPLATE_COLUMNS).iterator(chunk_size=FETCH)
     ):
         checked += 1
+        if signature_id not in signatures:  # a template that became live since the reads above: its own
+            signature = Signature.objects.get(pk=signature_id)
+            signatures[signature_id] = (signature.text, signature.entity_id)
+            whitelisting.update(templates.whitelisting_rows([signature_id]))
+            addresses.update(templates.owned_addresses([signature.entity_id]))
+        signature_text, entity_id = signatures[signature_id]
         text = templates.clipped(text)
         beside = [row for row in whitelisting.get(signature_id, ()) if row[0] not in (pk, previous_id)]
         whitelists = templates.whitelist_pairs(beside)

@@ -7,6 +7,15 @@ from .forms import HEAD, PolicyForm, describe_params, parameter_fieldsets
 from .models import Holiday, Policy
 
 
+def _announced(policy) -> bool:
+    """Whether the change's announcement (announcements.Announcement) is publishing or published."""
+    announcement = Policy.announcement.RelatedObjectDoesNotExist
+    try:
+        return policy.announcement.status != "draft"
+    except announcement:
+        return False
+
+
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
     """A policy change: typed fields for its parameters (policies/forms.py), validated by the
@@ -34,8 +43,9 @@ class PolicyAdmin(admin.ModelAdmin):
         return describe_params(obj.params)
 
     def has_change_permission(self, request, obj=None):
-        # The built-in timeline lives in compliance/policies.py; later rules are new rows.
-        return super().has_change_permission(request, obj) and not (obj and obj.builtin)
+        # The built-in timeline lives in compliance/policies.py; later rules are new rows. A change whose
+        # announcement went out is what its notices said: a correction is a new row, announced in turn.
+        return super().has_change_permission(request, obj) and not (obj and (obj.builtin or _announced(obj)))
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj and obj.builtin)

@@ -435,3 +435,18 @@ def test_staff_without_the_publishing_permission_may_not_run_or_publish(client, 
         )
     assert client.get(reverse("admin:announcements_announcement_change", args=[announcement.pk])).status_code == 403
     assert not ImpactRun.objects.exists()
+
+
+def test_a_change_whose_announcement_went_out_is_no_longer_edited(client, world, policy_admin):
+    own = Policy.objects.create(key="later-rule", effective=dt.date(2027, 3, 1), carriers=["telecom"],
+                                notice="2027.2.1", summary_zh="测试", summary_en="test",
+                                params={"max_length": 10})  # fmt: skip
+    announcement = announcement_of(own.key)
+    assert otp_login(client, policy_admin).status_code == 302
+    change = reverse("admin:policies_policy_change", args=[own.pk])
+    assert 'name="summary_zh"' in client.get(change).content.decode()  # a draft announcement: still editable
+    services.run_start(announcement=announcement, actor=policy_admin, dry_run=False, enqueue=False)
+    assert 'name="summary_zh"' not in client.get(change).content.decode()
+    # Nor deleted: the announcement holds it.
+    assert client.post(reverse("admin:policies_policy_delete", args=[own.pk]), {"post": "yes"}).status_code != 302
+    assert Policy.objects.filter(pk=own.pk).exists()

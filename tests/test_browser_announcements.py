@@ -22,6 +22,7 @@ from notices import services as notices
 from signatures.models import Signature
 
 from .conftest import wait_for
+from .test_announcements_workers import builtin_policies  # noqa: F401  (the fixture: the flush removed them)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +72,12 @@ def receiver():
 
 
 def test_a_policy_admin_publishes_the_app_name_rule_and_the_demo_customer_is_told(
-    page, browser, live_server, celery_worker, receiver
+    page,
+    browser,
+    live_server,
+    celery_worker,
+    receiver,
+    builtin_policies,  # noqa: F811
 ):
     call_command("seed_demo", stdout=StringIO())
     org = Organization.objects.get(name=DEMO_ORG)

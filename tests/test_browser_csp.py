@@ -119,9 +119,10 @@ def test_the_admin_pages_run_with_no_policy_violation(watched):
     page.get_by_role("button", name="登录").click()
     expect(page.locator("#site-name")).to_contain_text("短信签名报备平台")
     entity = Entity.objects.get(uscc="91110108MA01DEM0AW")
+    signature = Signature.objects.get(entity=entity, status="approved", source="full_name")
     for path in (
         f"/admin/qualifications/entity/{entity.pk}/change/",
-        f"/admin/signatures/signature/{Signature.objects.filter(entity=entity, status='approved').exclude(source='app_name').get().pk}/change/",
+        f"/admin/signatures/signature/{signature.pk}/change/",
         "/admin/templates_app/testsend/add/",  # the admin's date widget and its calendar
         "/admin/policies/policy/",
         "/admin/status/",

@@ -90,7 +90,7 @@ def dispatch(kind: str, event_id: int) -> Notice | None:
         old_zh, old_en = _names(record, event.from_status)
         new_zh, new_en = _names(record, event.to_status)
         reasons = [r for r in (catalogue.reason(code) for code in event.reason_codes) if r is not None]
-        items = [{"label": name_zh, "url": url, "codes": list(event.reason_codes),
+        items = [{"label": name_zh, "label_en": name_en, "url": url, "codes": list(event.reason_codes),
                   "reason_zh": "；".join(f"{r.title_zh}：{r.todo_zh}" for r in reasons),
                   "reason_en": "; ".join(f"{r.title_en}: {r.todo_en}" for r in reasons),
                   "carrier": getattr(record, "carrier", "")}]  # fmt: skip

@@ -51,7 +51,7 @@ class Notice(models.Model):
     subject_en = models.CharField(_("subject (English)"), max_length=300)
     body_zh = models.TextField(_("text (Chinese)"), blank=True)
     body_en = models.TextField(_("text (English)"), blank=True)
-    # What the notice is about, one entry each: {"label", "url", "codes", "reason_zh", "reason_en",
+    # What the notice is about, one entry each: {"label", "label_en", "url", "codes", "reason_zh", "reason_en",
     # "carrier", "deadline"}; shown as a list with a link to fix each (notices.selectors.items_of).
     items = models.JSONField(_("items"), default=list, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)

@@ -216,7 +216,7 @@ def item_for(entry: dict, language: str) -> dict:
     """One item of a notice as a reader sees it: the label, the reason in their language, the link."""
     english = language.startswith("en")
     return {
-        "label": entry.get("label", ""),
+        "label": entry.get("label_en" if english else "label", "") or entry.get("label", ""),
         "reason": entry.get("reason_en" if english else "reason_zh", ""),
         "codes": entry.get("codes", []),
         "carrier": entry.get("carrier", ""),

@@ -399,7 +399,8 @@ def notify_expiring(*, today: dt.date, report: RunReport) -> None:
                       "请在到期前上传新的证件或文件，以免这些签名无法报备或被要求重新报备。",
                       f"{en.what} of {zh.owner} expires on {until} ({zh.days_left} days left). {depends_en} Upload "
                       "the new document before then, so that these signatures can still be filed."),  # fmt: skip
-            item={"label": f"{zh.owner} · {zh.what}", "url": reverse("org:entity-detail",
+            item={"label": f"{zh.owner} · {zh.what}", "label_en": f"{zh.owner} · {en.what}",
+                  "url": reverse("org:entity-detail",
                                                                     args=[organization.pk, zh.entity_id]),
                   "codes": [], "carrier": "", "reason_zh": f"{until} 到期；{depends_zh}",
                   "reason_en": f"expires on {until}; {depends_en}"},

@@ -60,6 +60,7 @@ def test_the_email_is_html_and_text_in_each_reader_s_language(org_a, owner_a, me
     assert chinese.subject == "签名【百度】在电信有停用风险"
     assert "请定期发送。" in chinese.body and "150 天无送达" in chinese.body and "ACT_AT_RISK" in chinese.body
     assert english.subject == "Signature at risk"
+    assert "【百度】" in english.body
     assert "No delivery for 150 days" in english.body and "请定期发送" not in english.body
     html, kind = chinese.alternatives[0]
     assert kind == "text/html" and "打开并修改" in html and 'lang="zh-Hans"' in html
@@ -144,6 +145,8 @@ def test_every_move_becomes_one_notice_and_the_decisions_reach_the_inbox(org_a, 
         approved_notice = notices.get(key__startswith="event:signature:", data__signature__to=t.APPROVED)
         assert approved_notice.in_inbox and approved_notice.subject_zh == "签名【百度】：审核通过"
         assert approved_notice.subject_en == "Signature 【百度】: Approved"
+        assert services.item_for(approved_notice.items[0], "en")["label"] == "Signature 【百度】"
+        assert services.item_for(approved_notice.items[0], "zh-hans")["label"] == "签名【百度】"
         claimed = notices.get(data__signature__to=t.IN_REVIEW)
         assert not claimed.in_inbox  # webhooks only
         send_all()

@@ -23,6 +23,7 @@ from signatures.models import Signature
 
 from .conftest import wait_for
 from .test_announcements_workers import builtin_policies  # noqa: F401  (the fixture: the flush removed them)
+from .test_browser_review import _admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -34,19 +35,6 @@ SLOW = 60_000  # the worker's part: the filesystem broker polls once a second
 def _shot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _admin_log_in(page, email):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.management.commands.seed_demo import current_code
-
-    page.goto("/admin/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.get_by_label("6 位验证码").fill(current_code(TOTPDevice.objects.get(user__email=email)))
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("#site-name")).to_contain_text("短信签名报备平台")
 
 
 @pytest.fixture

@@ -404,6 +404,10 @@ if set(CARRIER_BATCH_FULL_ID_NUMBERS) - set(_carriers.CODES):  # a typo would ma
 # Webhooks (docs/notices.md) go to public https:// addresses; loopback (and plain http there) only where
 # this is on: development and the test suite, whose receivers run on this machine.
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=not PRODUCTION)
+# Whether a new history row or delivery nudges a worker at once (off: the beat sweep alone sends them,
+# within a minute). The test suite turns it off where no worker of the test's own runs, so a worker left
+# from another test never writes into tables a test is emptying.
+NOTICES_NUDGE = env.bool("NOTICES_NUDGE", default=True)
 CARRIER_BATCH_MAX_BYTES = env.int("CARRIER_BATCH_MAX_BYTES", default=5 * 1024 * 1024)
 
 LOGGING = {

@@ -259,6 +259,15 @@ def page(browser, live_server):
 
 
 @pytest.fixture(autouse=True)
+def _no_nudges_without_a_worker(request, settings):
+    """Notices nudge a worker after each move (notices.services.nudge). A test with no worker of its own
+    leaves them to no one: otherwise the session's worker, started by another test, dispatches them while
+    this test's database is being emptied (TRUNCATE then waits on the worker's locks: a deadlock)."""
+    if "celery_worker" not in request.fixturenames and request.node.get_closest_marker("integration") is None:
+        settings.NOTICES_NUDGE = False
+
+
+@pytest.fixture(autouse=True)
 def _no_cached_policies():
     """Each test reads the policy rows and holidays it made, not a cached copy from the test before
     (whose transaction was rolled back, so no signal said they went)."""

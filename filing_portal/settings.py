@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "desk",
     "notices",
     "announcements",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     "filing_portal",
 ]
 
@@ -409,6 +413,43 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=not PRODUCTI
 # from another test never writes into tables a test is emptying.
 NOTICES_NUDGE = env.bool("NOTICES_NUDGE", default=True)
 CARRIER_BATCH_MAX_BYTES = env.int("CARRIER_BATCH_MAX_BYTES", default=5 * 1024 * 1024)
+
+# The REST API (docs/api.md): JSON only, problem+json errors, keys or the session, rate limits per key and per
+# address (DRF's throttles on the shared cache), the OpenAPI schema by drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],  # each view names its own (api.base.OrgView)
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNICODE_JSON": True,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+API_RATE_PER_KEY = env.str("API_RATE_PER_KEY", default="600/min")
+API_RATE_PER_ADDRESS = env.str("API_RATE_PER_ADDRESS", default="1200/min")
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=256 * 1024)  # a JSON body; uploads: UPLOAD_MAX_BYTES
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SMS Filing Portal API · 短信签名报备平台 API",
+    "DESCRIPTION": (
+        "Entities and their documents, signatures and templates, their checks and filings, notices, sending "
+        "statistics and webhooks, for one organization. Authenticate with an API key (`Authorization: Bearer "
+        "sfp_…`). Errors are RFC 9457 problem details with a stable `code`. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_responses",
+    ],
+}
 
 LOGGING = {
     "version": 1,

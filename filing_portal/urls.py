@@ -62,6 +62,8 @@ urlpatterns = [
     # The account manager's desk (desk/views.py): in the admin, behind its log-in and second factor.
     path("admin/desk/", review_views.staff_route(desk_views.desk_view), name="desk"),
     path("admin/", admin.site.urls),
+    # The REST API (api/, docs/api.md): keys or the session, problem+json errors, the OpenAPI schema.
+    path("api/v1/", include("api.urls", namespace="api")),
     # Django's language switch, which also keeps the choice on the signed-in person (their e-mails).
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
@@ -70,3 +72,7 @@ urlpatterns = [
     # Every document leaves storage through this one view (permission-checked and logged).
     path("documents/<uuid:document_id>/<str:variant>/", qualification_views.document_file, name="document-file"),
 ]
+
+# Under /api/ a missing page or a crash is a problem+json answer; elsewhere the site's own pages.
+handler404 = "api.problems.not_found"
+handler500 = "api.problems.server_error"

@@ -1,0 +1,191 @@
+"""Errors as RFC 9457 problem details (application/problem+json), each with a stable ``code``.
+
+Every error of the API leaves through ``exception_handler`` (DRF's, for the views) or ``not_found`` /
+``server_error`` (Django's handlers, for paths under /api/ no view matched). The codes are listed in
+``PROBLEMS`` and served at /api/v1/problems/<code>/, the URI each problem's ``type`` names.
+"""
+
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+MEDIA_TYPE = "application/problem+json"
+
+# code: (HTTP status, title). The title says what the code means; ``detail`` says what happened this time.
+PROBLEMS = {
+    "validation-failed": (400, gettext_lazy("The request has invalid fields")),
+    "malformed-request": (400, gettext_lazy("The request body could not be read")),
+    "organization-required": (400, gettext_lazy("Say which organization the request is for")),
+    "idempotency-key-invalid": (400, gettext_lazy("The Idempotency-Key header is not valid")),
+    "not-authenticated": (401, gettext_lazy("Authentication is required")),
+    "authentication-failed": (401, gettext_lazy("The API key is not valid")),
+    "scope-insufficient": (403, gettext_lazy("The API key may only read")),
+    "permission-denied": (403, gettext_lazy("You may not do this")),
+    "not-found": (404, gettext_lazy("Not found")),
+    "method-not-allowed": (405, gettext_lazy("Method not allowed")),
+    "not-acceptable": (406, gettext_lazy("The requested response type is not offered")),
+    "conflict": (409, gettext_lazy("The request conflicts with the current state")),
+    "precondition-failed": (412, gettext_lazy("The resource changed since you read it")),
+    "payload-too-large": (413, gettext_lazy("The request body is too large")),
+    "unsupported-media-type": (415, gettext_lazy("The request body's type is not supported")),
+    "idempotency-key-reused": (422, gettext_lazy("The Idempotency-Key was used for a different request")),
+    "precondition-required": (428, gettext_lazy("This update needs an If-Match header")),
+    "rate-limited": (429, gettext_lazy("Too many requests")),
+    "server-error": (500, gettext_lazy("Something went wrong on our side")),
+}
+
+
+class Problem(exceptions.APIException):
+    """An error with its code from PROBLEMS; ``errors`` lists field errors (validation)."""
+
+    def __init__(self, code: str, detail=None, *, errors=None, headers=None):
+        self.status_code, title = PROBLEMS[code]
+        self.problem_code = code
+        self.errors = errors or []
+        self.headers = headers or {}
+        super().__init__(detail=detail or title, code=code)
+
+
+def _type(request, code: str) -> str:
+    path = f"/api/v1/problems/{code}/"
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def body(request, code: str, detail: str, *, errors=None, status_code=None) -> dict:
+    status_code = status_code or PROBLEMS[code][0]
+    data = {"type": _type(request, code), "title": str(PROBLEMS[code][1]), "status": status_code,
+            "detail": str(detail), "code": code}  # fmt: skip
+    if request is not None:
+        data["instance"] = request.path
+    if errors:
+        data["errors"] = errors
+    return data
+
+
+def _field_errors(detail, prefix="") -> list[dict]:
+    """DRF's nested error detail as a flat list: field (dotted path; "" for the whole request), code, message."""
+    out = []
+    if isinstance(detail, dict):
+        for name, value in detail.items():
+            field = "" if name in ("non_field_errors", "__all__") else f"{prefix}{name}"
+            out += _field_errors(value, f"{field}." if field else prefix)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                out += _field_errors(value, f"{prefix}{index}.")
+            else:
+                out += _field_errors(value, prefix)
+    else:
+        field = prefix[:-1] if prefix.endswith(".") else prefix
+        out.append({"field": field, "code": getattr(detail, "code", None) or "invalid", "message": str(detail)})
+    return out
+
+
+def django_errors(exc: DjangoValidationError) -> list[dict]:
+    """A service's ValidationError as field errors, keeping each message's code (SIG_TAKEN, …)."""
+    out = []
+    items = exc.error_dict.items() if hasattr(exc, "error_dict") else [("", exc.error_list)]
+    for name, errors in items:
+        for error in errors:
+            message = error.message % error.params if error.params else error.message
+            out.append({"field": "" if name == "__all__" else name, "code": error.code or "invalid",
+                        "message": str(message)})  # fmt: skip
+    return out
+
+
+_BY_CLASS = [
+    (exceptions.NotAuthenticated, "not-authenticated"),
+    (exceptions.AuthenticationFailed, "authentication-failed"),
+    (exceptions.PermissionDenied, "permission-denied"),
+    (exceptions.NotFound, "not-found"),
+    (exceptions.MethodNotAllowed, "method-not-allowed"),
+    (exceptions.NotAcceptable, "not-acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported-media-type"),
+    (exceptions.Throttled, "rate-limited"),
+    (exceptions.ParseError, "malformed-request"),
+    (exceptions.ValidationError, "validation-failed"),
+]
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error a view raises, as a problem; None (a 500) only for a bug."""
+    request = context.get("request")
+    headers = {}
+    errors = None
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, DjangoValidationError):
+        exc = Problem("validation-failed", _("The request has invalid fields."), errors=django_errors(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = Problem("payload-too-large", _("The request body is larger than this endpoint accepts."))
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = Problem("payload-too-large", _("The request has too many fields."))
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    if isinstance(exc, Problem):
+        code, errors, headers = exc.problem_code, exc.errors, dict(exc.headers)
+        detail = exc.detail
+    else:
+        code = next((name for cls, name in _BY_CLASS if isinstance(exc, cls)), "server-error")
+        detail = exc.detail
+        if isinstance(exc, exceptions.ValidationError):
+            errors = _field_errors(exc.detail)
+            detail = _("The request has invalid fields.")
+            if errors and all(e["field"] == "" for e in errors):
+                detail = errors[0]["message"]
+        elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(detail, (list, dict)):
+        detail = _("The request has invalid fields.")
+    set_rollback()
+    response = Response(body(request, code, detail, errors=errors, status_code=exc.status_code),
+                        status=exc.status_code, headers=headers, content_type=MEDIA_TYPE)  # fmt: skip
+    return response
+
+
+def _raw(request, code: str, detail) -> HttpResponse:
+    data = body(request, code, detail)
+    return HttpResponse(json.dumps(data, ensure_ascii=False), status=data["status"], content_type=MEDIA_TYPE)
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """handler404: a problem under /api/, the site's page elsewhere."""
+    if is_api(request):
+        return _raw(request, "not-found", PROBLEMS["not-found"][1])
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: a problem under /api/ (no stack trace), the site's page elsewhere."""
+    if is_api(request):
+        return _raw(request, "server-error", PROBLEMS["server-error"][1])
+    return defaults.server_error(request)
+
+
+def problem_type(request, code):
+    """GET /api/v1/problems/<code>/: what a problem code means (the URI in each problem's ``type``)."""
+    if code not in PROBLEMS:
+        return _raw(request, "not-found", PROBLEMS["not-found"][1])
+    status_code, title = PROBLEMS[code]
+    data = {"code": code, "status": status_code, "title": str(title)}
+    return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/json")
+
+
+__all__ = ["MEDIA_TYPE", "PROBLEMS", "Problem", "exception_handler", "not_found", "server_error", "status"]

@@ -1,0 +1,78 @@
+"""The API's own endpoints: the policy timeline, and the schema and its two readers (Swagger UI, Redoc)."""
+
+from csp.constants import SELF
+from csp.decorators import csp_replace
+from django.utils.decorators import method_decorator
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from compliance import carriers
+from policies import timeline
+
+from .base import OrgView
+
+
+class PolicyChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    effective = serializers.DateField(help_text="The day it takes effect.")
+    carriers = serializers.ListField(child=serializers.ChoiceField(choices=carriers.CODES))
+    notice = serializers.CharField(help_text="The announcement it comes from.")
+    summary = serializers.CharField(help_text="In the caller's language.")
+    summary_zh = serializers.CharField()
+    summary_en = serializers.CharField()
+    params = serializers.DictField(help_text="The policy parameters it sets.")
+
+
+def _change(change, english: bool) -> dict:
+    params = {name: sorted(value) if isinstance(value, frozenset) else value for name, value in change.params.items()}
+    return {"key": change.key, "effective": change.effective, "carriers": sorted(change.carriers),
+            "notice": change.notice, "summary": change.summary_en if english else change.summary_zh,
+            "summary_zh": change.summary_zh, "summary_en": change.summary_en, "params": params}  # fmt: skip
+
+
+class PolicyTimeline(OrgView):
+    """The dated rules every check applies: the built-in changes and those the platform added, oldest first."""
+
+    serializer_class = PolicyChangeSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="policies_list",
+        responses=PolicyChangeSerializer(many=True),
+        tags=["policies"],
+        summary="The policy timeline",
+        examples=[
+            OpenApiExample(
+                "A change",
+                value=[
+                    {
+                        "key": "app-names-retired",
+                        "effective": "2026-05-01",
+                        "carriers": ["mobile", "telecom", "unicom"],
+                        "notice": "2026.4.23",
+                        "summary": "自 2026-05-01 起，App 名称不再可作签名。",
+                        "summary_zh": "自 2026-05-01 起，App 名称不再可作签名。",
+                        "summary_en": "From 2026-05-01 app names no longer count as signatures.",
+                        "params": {"app_name_signatures": False},
+                    }
+                ],  # fmt: skip
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        english = request.LANGUAGE_CODE.startswith("en")
+        changes = sorted(timeline.timeline(), key=lambda change: (change.effective, change.key))
+        return Response(self.get_serializer([_change(c, english) for c in changes], many=True).data)
+
+
+# The readers load their scripts from our own static files (the sidecar); Swagger UI's start-up script is a
+# file too (the split view). Redoc draws with styled-components, which writes <style> elements, and parses
+# the schema in a blob: worker: its page alone gets those two.
+schema_view = SpectacularAPIView.as_view()
+swagger_view = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+redoc_view = method_decorator(
+    csp_replace({"style-src": [SELF, "'unsafe-inline'"], "worker-src": [SELF, "blob:"]}), name="dispatch"
+)(SpectacularRedocView).as_view(url_name="api:schema")

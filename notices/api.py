@@ -1,0 +1,3 @@
+"""The notices endpoints of the REST API (docs/api.md)."""
+
+urlpatterns = []

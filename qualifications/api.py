@@ -1,0 +1,3 @@
+"""The qualifications endpoints of the REST API (docs/api.md)."""
+
+urlpatterns = []

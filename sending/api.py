@@ -1,0 +1,3 @@
+"""The sending endpoints of the REST API (docs/api.md)."""
+
+urlpatterns = []

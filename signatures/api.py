@@ -1,0 +1,3 @@
+"""The signatures endpoints of the REST API (docs/api.md)."""
+
+urlpatterns = []

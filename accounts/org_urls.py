@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from api import org_urls as api_org_urls
 from notices import org_urls as notices_org_urls
 from qualifications import org_urls as qualifications_org_urls
 from sending import org_urls as sending_org_urls
@@ -21,4 +22,4 @@ urlpatterns = [
 
 # Each app's organization pages join the same namespace.
 urlpatterns += qualifications_org_urls.urlpatterns + signatures_org_urls.urlpatterns + templates_org_urls.urlpatterns
-urlpatterns += sending_org_urls.urlpatterns + notices_org_urls.urlpatterns
+urlpatterns += sending_org_urls.urlpatterns + notices_org_urls.urlpatterns + api_org_urls.urlpatterns

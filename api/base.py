@@ -43,7 +43,7 @@ class _Throttle(throttling.SimpleRateThrottle):
     setting = ""
 
     def get_rate(self):
-        return getattr(settings, self.setting)
+        return getattr(settings, self.setting) or None  # empty: no limit
 
 
 class KeyThrottle(_Throttle):

@@ -427,6 +427,7 @@ REST_FRAMEWORK = {
     "UNICODE_JSON": True,
     "COERCE_DECIMAL_TO_STRING": False,
 }
+# Rates as DRF writes them ("600/min"); empty turns a limit off (the test suite, except the tests of the limits).
 API_RATE_PER_KEY = env.str("API_RATE_PER_KEY", default="600/min")
 API_RATE_PER_ADDRESS = env.str("API_RATE_PER_ADDRESS", default="1200/min")
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=256 * 1024)  # a JSON body; uploads: UPLOAD_MAX_BYTES

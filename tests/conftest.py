@@ -268,6 +268,13 @@ def _no_nudges_without_a_worker(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _api_rates_off(settings):
+    """No API rate limits, except in the tests of the limits (which set them): the suite's many requests come
+    from one address within a minute. The limits' counters live in the shared cache: emptied for those tests."""
+    settings.API_RATE_PER_KEY = settings.API_RATE_PER_ADDRESS = ""
+
+
+@pytest.fixture(autouse=True)
 def _no_cached_policies():
     """Each test reads the policy rows and holidays it made, not a cached copy from the test before
     (whose transaction was rolled back, so no signal said they went)."""

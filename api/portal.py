@@ -1,0 +1,50 @@
+"""The API keys page, /o/<org_id>/api-keys/: owners create and revoke keys, members see them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors as account_selectors
+from accounts.models import Membership
+from filing_portal.forms import apply_service_errors
+
+from . import selectors, services
+from .forms import KeyForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def keys(request, org_id):
+    membership = account_selectors.membership_get(user=request.user, org_id=org_id)
+    org, status, created = membership.organization, 200, None
+    is_owner = membership.role == Membership.Role.OWNER
+    form = KeyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not is_owner:
+            raise PermissionDenied(_("Only the organization's owners can do this."))
+        if form.is_valid():
+            try:
+                created = services.key_create(membership=membership, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                status = 400
+            else:
+                form = KeyForm()  # the page shows the secret once; it is never stored, so never shown again
+        else:
+            status = 400
+    context = {"org": org, "form": form, "keys": selectors.keys_of(organization=org), "is_owner": is_owner,
+               "created": created}  # fmt: skip
+    return render(request, "api/keys.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revoke(request, org_id, key_id):
+    membership = account_selectors.membership_get(user=request.user, org_id=org_id)
+    key = selectors.key_get(organization=membership.organization, key_id=key_id)
+    if services.key_revoke(membership=membership, key=key):
+        messages.success(request, _("Key %(prefix)s… revoked: it no longer works.") % {"prefix": key.prefix})
+    return redirect("org:api-keys", membership.organization_id)

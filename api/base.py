@@ -84,6 +84,7 @@ class OrgView(generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated, ScopePermission]
     throttle_classes = [KeyThrottle]
     pagination_class = Cursor
+    metadata_class = None  # OPTIONS: a 405 problem; the contract is the schema, not DRF's metadata
     owners_only = False  # writes that the portal allows owners only (webhooks)
 
     def initial(self, request, *args, **kwargs):

@@ -14,12 +14,16 @@ from filing_portal.forms import apply_service_errors
 from . import selectors, services
 from .forms import KeyForm
 
+NEW_KEY = "api-new-key"
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def keys(request, org_id):
     membership = account_selectors.membership_get(user=request.user, org_id=org_id)
-    org, status, created = membership.organization, 200, None
+    org, status = membership.organization, 200
+    # The new key's secret, shown once after the redirect that follows its creation, then gone from the session.
+    created = request.session.pop(NEW_KEY, None) if request.method == "GET" else None
     is_owner = membership.role == Membership.Role.OWNER
     form = KeyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -27,12 +31,13 @@ def keys(request, org_id):
             raise PermissionDenied(_("Only the organization's owners can do this."))
         if form.is_valid():
             try:
-                created = services.key_create(membership=membership, **form.cleaned_data)
+                new = services.key_create(membership=membership, **form.cleaned_data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
                 status = 400
             else:
-                form = KeyForm()  # the page shows the secret once; it is never stored, so never shown again
+                request.session[NEW_KEY] = {"secret": new.secret, "prefix": new.key.prefix}
+                return redirect("org:api-keys", org.pk)  # a reload shows the list, and creates no second key
         else:
             status = 400
     context = {"org": org, "form": form, "keys": selectors.keys_of(organization=org), "is_owner": is_owner,

@@ -69,8 +69,13 @@ _WRITES = {
 
 
 def problem_responses(result, generator, request, public):
-    """POSTPROCESSING_HOOKS: the problem schema, and the common problem answers on every operation."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    """POSTPROCESSING_HOOKS: the problem schema, and the common problem answers on every operation. Request bodies
+    admit no other fields (api.serializers.Strict refuses them): additionalProperties false says so."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, component in schemas.items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+    schemas["Problem"] = PROBLEM_SCHEMA
     ref = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path in result.get("paths", {}).values():
         for method, operation in path.items():

@@ -46,18 +46,20 @@ class PolicyTimeline(OrgView):
         examples=[
             OpenApiExample(
                 "A change",
-                value=[
-                    {
-                        "key": "app-names-retired",
-                        "effective": "2026-05-01",
-                        "carriers": ["mobile", "telecom", "unicom"],
-                        "notice": "2026.4.23",
-                        "summary": "自 2026-05-01 起，App 名称不再可作签名。",
-                        "summary_zh": "自 2026-05-01 起，App 名称不再可作签名。",
-                        "summary_en": "From 2026-05-01 app names no longer count as signatures.",
-                        "params": {"app_name_signatures": False},
-                    }
-                ],  # fmt: skip
+                value={
+                    "key": "2026-05-01-no-app-names",
+                    "effective": "2026-05-01",
+                    "carriers": ["mobile", "telecom", "unicom"],
+                    "notice": "2026.4.23",
+                    "summary": "应用名称不再作为签名来源；非中国大陆主体的签名不予报备",
+                    "summary_zh": "应用名称不再作为签名来源；非中国大陆主体的签名不予报备",
+                    "summary_en": "ICP-filed app names no longer accepted as signatures; signatures of non-mainland "
+                    "entities refused",
+                    "params": {
+                        "accepted_sources": ["abbreviation", "full_name", "trademark"],
+                        "require_mainland": True,
+                    },
+                },
                 response_only=True,
             )
         ],
@@ -69,8 +71,9 @@ class PolicyTimeline(OrgView):
 
 
 # The readers load their scripts from our own static files (the sidecar); Swagger UI's start-up script is a
-# file too (the split view). Redoc draws with styled-components, which writes <style> elements, and parses
-# the schema in a blob: worker: its page alone gets those two.
+# file too (the split view). Redoc draws with styled-components, which writes <style> elements (under the strict
+# policy it shows only "Something went wrong"), and parses the schema in a blob: worker: its page alone gets
+# those two. Its scripts stay our own files, and the page shows nothing but the public schema.
 schema_view = SpectacularAPIView.as_view()
 swagger_view = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
 redoc_view = method_decorator(

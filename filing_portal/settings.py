@@ -446,6 +446,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the carriers wherever a field takes one (else drf-spectacular warns of two names for one set).
+    "ENUM_NAME_OVERRIDES": {"CarrierEnum": "compliance.carriers.CODES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_responses",

@@ -222,7 +222,7 @@ def test_the_readers_are_served_from_our_own_static_files(name):
 def test_an_owner_creates_a_key_on_the_page_and_sees_it_once(client, owner_a, org_a):
     client.force_login(owner_a)
     url = reverse("org:api-keys", args=[org_a.pk])
-    response = client.post(url, {"name": "ERP", "scope": "write"})
+    response = client.post(url, {"name": "ERP", "scope": "write"}, follow=True)
     html = response.content.decode()
     key = ApiKey.objects.get()
     secret = html.split('data-testid="new-key-secret">')[1].split("<")[0]

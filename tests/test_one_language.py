@@ -41,6 +41,9 @@ LATIN_KEPT = {
     "Webhook", "Webhooks", "Standard", "JSON", "POST", "webhook", "id", "timestamp", "signature", "https", "TLS",
     # Django's own messages, which our catalogue overrides only to say 您: HTTP headers and class names.
     "Referrer", "Policy", "no", "referrer", "HTTP", "CSRF", "Referer", "ManagementForm", "docutils",
+    # The REST API: its name, its header names and tools (docs/api.md), and a typical client system.
+    "API", "REST", "Authorization", "Bearer", "Idempotency", "Key", "ETag", "If", "Match", "GET", "Organization",
+    "ASCII", "Swagger", "UI", "ERP",
 }  # fmt: skip
 # What is not prose: placeholders, tags, variables, links, the catalogue's codes (FIL_CLEARED_INACTIVE).
 NOT_PROSE = re.compile(

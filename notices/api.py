@@ -21,6 +21,11 @@ PAGE_PARAMETERS = ("cursor", "page_size")  # the paginator's own, not filters
 # (A list's examples are one row: drf-spectacular puts it in a page.)
 
 
+class PageSize(Strict):
+    # Any whole number (the paginator takes 1 to 100 and gives its default for the others), but a whole number.
+    page_size = serializers.IntegerField(required=False)
+
+
 def english(request) -> bool:
     return request.LANGUAGE_CODE.startswith("en")
 
@@ -28,7 +33,10 @@ def english(request) -> bool:
 def filters(serializer_class, request) -> dict:
     """The query's filters, checked by a Strict serializer: an unknown parameter or a bad value is a 400 that
     names it. The paginator's parameters are its own."""
-    given = {name: value for name, value in request.query_params.dict().items() if name not in PAGE_PARAMETERS}
+    query = request.query_params.dict()
+    if "page_size" in query:
+        PageSize(data={"page_size": query["page_size"]}).is_valid(raise_exception=True)
+    given = {name: value for name, value in query.items() if name not in PAGE_PARAMETERS}
     found = serializer_class(data=given)
     found.is_valid(raise_exception=True)
     return found.validated_data
@@ -156,6 +164,8 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=F
 class NoticeList(OrgView):
     """The organization's inbox, newest first."""
 
+    serializer_class = NoticeSerializer  # what OPTIONS describes
+
     @extend_schema(
         operation_id="notices_list",
         tags=[TAG_NOTICES],
@@ -183,6 +193,8 @@ class NoticeList(OrgView):
 
 
 class NoticeDetail(OrgView):
+    serializer_class = NoticeSerializer
+
     @extend_schema(
         operation_id="notices_retrieve",
         tags=[TAG_NOTICES],
@@ -198,6 +210,8 @@ class NoticeDetail(OrgView):
 
 
 class NoticeAcknowledge(OrgView):
+    serializer_class = Empty
+
     @extend_schema(
         operation_id="notices_acknowledge",
         tags=[TAG_NOTICES],
@@ -273,6 +287,7 @@ WEBHOOK_EXAMPLE = {
 
 class WebhookList(OrgView):
     owners_only = True
+    serializer_class = WebhookCreate
 
     @extend_schema(
         operation_id="webhooks_list",
@@ -340,6 +355,7 @@ class WebhookList(OrgView):
 
 class WebhookDetail(OrgView):
     owners_only = True
+    serializer_class = WebhookChange
 
     def endpoint(self, endpoint_id):
         return selectors.endpoint_row(organization=self.organization, endpoint_id=endpoint_id)
@@ -413,6 +429,7 @@ class WebhookTestResult(serializers.Serializer):
 
 class WebhookTest(OrgView):
     owners_only = True
+    serializer_class = Empty
 
     @extend_schema(
         operation_id="webhooks_test",
@@ -477,6 +494,8 @@ def attempt_data(attempt) -> dict:
 
 
 class WebhookDeliveries(OrgView):
+    serializer_class = AttemptSerializer
+
     @extend_schema(
         operation_id="webhooks_deliveries_list",
         tags=[TAG_WEBHOOKS],

@@ -24,6 +24,7 @@ from . import selectors, services
 
 TAG = "sending statistics"
 CSV = "text/csv"
+ID_MAX = 2**63 - 1  # the largest id the database holds
 # What splits failure codes in the file (sending.services._failures): a code may not hold one.
 CODE_SEPARATORS = ";；,，、\n"
 
@@ -151,7 +152,7 @@ def stat_data(stat) -> dict:
 
 
 class StatFilters(Strict):
-    signature = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    signature = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     carrier = serializers.ChoiceField(choices=carriers.CODES, required=False)
 
     def get_fields(self):
@@ -173,6 +174,7 @@ CSV_EXAMPLE = (
 
 class SendingStats(OrgView):
     parser_classes = [parsers.JSONParser, CsvParser]
+    serializer_class = StatRows  # what OPTIONS describes
 
     def max_body(self, request) -> int:
         return settings.CARRIER_BATCH_MAX_BYTES  # a file's worth, as the portal's upload takes
@@ -183,7 +185,9 @@ class SendingStats(OrgView):
         summary="The statistics recorded",
         description="Per signature, carrier and day; the most recently recorded first, by cursor.",
         parameters=[
-            OpenApiParameter("signature", int, description="A signature's id."),
+            OpenApiParameter(
+                "signature", {"type": "integer", "minimum": 1, "maximum": ID_MAX}, description="A signature's id."
+            ),
             OpenApiParameter("carrier", str, enum=list(carriers.CODES)),
             OpenApiParameter("from", OpenApiTypes.DATE, description="Days from this one."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Days up to this one (included)."),

@@ -73,6 +73,26 @@ def test_a_bad_filter_or_an_unknown_parameter_is_a_400_naming_it(api_a, org_a):
         assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
         assert [e["field"] for e in response.json()["errors"]] == [field]
     assert api_a.get(NOTICES, {"colour": "red"}).json()["errors"][0]["code"] == "unknown_field"
+    assert api_a.get(NOTICES, {"page_size": "null"}).json()["errors"][0]["field"] == "page_size"
+    assert api_a.get(NOTICES, {"page_size": "0"}).status_code == 200  # a whole number: the paginator's default
+
+
+def test_options_describes_each_endpoint(api_a, org_a):
+    notice = tell(org_a)
+    endpoint = WebhookEndpoint.objects.create(organization=org_a, url="https://hooks.example.cn/x")
+    paths = [
+        NOTICES,
+        f"{NOTICES}{notice.pk}/",
+        f"{NOTICES}{notice.pk}/acknowledge/",
+        WEBHOOKS,
+        f"{WEBHOOKS}{endpoint.pk}/",
+        f"{WEBHOOKS}{endpoint.pk}/test/",
+        f"{WEBHOOKS}{endpoint.pk}/deliveries/",
+    ]
+    for path in paths:
+        response = api_a.client.options(path, headers=api_a.headers)
+        assert response.status_code == 200, (path, response.content)
+    assert "POST" in api_a.client.options(WEBHOOKS, headers=api_a.headers)["Allow"]
 
 
 def test_a_notice_comes_in_the_caller_s_language_and_in_both(owner_a, org_a):

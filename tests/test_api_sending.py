@@ -249,6 +249,11 @@ def test_the_statistics_are_listed_filtered_and_kept_to_the_organization(signatu
         assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_options_describes_the_endpoint(api):
+    response = api.client.options(STATS, headers=api.headers)
+    assert response.status_code == 200 and "POST" in response["Allow"]
+
+
 def test_the_list_makes_as_many_queries_for_50_rows_as_for_5(signature, api, owner_a):
     def count(total):
         make_stats(signature, "mobile", total)

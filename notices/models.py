@@ -115,6 +115,8 @@ class WebhookEndpoint(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("created by"))  # fmt: skip
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Moved by every change (pause, resume, description): the API's ETag is made of it.
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook endpoint")

@@ -1,5 +1,6 @@
 """Reads of the notices, scoped to the caller: another organization's notice or endpoint is a 404."""
 
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import Delivery, Notice, WebhookAttempt, WebhookEndpoint
@@ -7,11 +8,25 @@ from .models import Delivery, Notice, WebhookAttempt, WebhookEndpoint
 PAGE = 50
 
 
+def inbox_rows(*, organization, kind: str | None = None, severity: str | None = None,
+               unacknowledged: bool = False) -> QuerySet[Notice]:  # fmt: skip
+    """The organization's inbox as a query (the API pages it by cursor): each notice with who acknowledged it;
+    ``unacknowledged``: only those that still wait for an acknowledgement."""
+    rows = Notice.objects.filter(organization=organization, in_inbox=True).select_related("acknowledged_by")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if severity:
+        rows = rows.filter(severity=severity)
+    if unacknowledged:
+        rows = rows.filter(needs_ack=True, acknowledged_at__isnull=True)
+    return rows
+
+
 def inbox(*, organization, page: int = 1):
     """The organization's inbox, newest first, a page at a time (one query)."""
     start = (max(1, page) - 1) * PAGE
-    rows = Notice.objects.filter(organization=organization, in_inbox=True).order_by("-created_at", "-pk")
-    return list(rows.select_related("acknowledged_by")[start : start + PAGE + 1])
+    rows = inbox_rows(organization=organization).order_by("-created_at", "-pk")
+    return list(rows[start : start + PAGE + 1])
 
 
 def notice_get(*, organization, notice_id) -> Notice:
@@ -23,14 +38,30 @@ def endpoints(*, organization) -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(organization=organization).order_by("created_at", "pk"))
 
 
+def endpoint_rows(*, organization) -> QuerySet[WebhookEndpoint]:
+    """The organization's endpoints as a query, each with ``waiting``: its deliveries not sent yet (one query)."""
+    waiting = [Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.SENDING]
+    rows = WebhookEndpoint.objects.filter(organization=organization).select_related("created_by")
+    return rows.annotate(waiting=Count("deliveries", filter=Q(deliveries__status__in=waiting)))
+
+
 def endpoint_get(*, organization, endpoint_id) -> WebhookEndpoint:
     return get_object_or_404(WebhookEndpoint, pk=endpoint_id, organization=organization)
 
 
+def endpoint_row(*, organization, endpoint_id) -> WebhookEndpoint:
+    """One endpoint as ``endpoint_rows`` gives it (with ``waiting``), or 404."""
+    return get_object_or_404(endpoint_rows(organization=organization), pk=endpoint_id)
+
+
+def attempt_rows(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookAttempt]:
+    """The endpoint's attempts as a query, each with its delivery and the event it carried."""
+    return WebhookAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery", "delivery__notice")
+
+
 def delivery_log(*, endpoint: WebhookEndpoint, limit: int = 100) -> list[WebhookAttempt]:
     """The endpoint's latest attempts, with the event each carried."""
-    rows = WebhookAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery", "delivery__notice")
-    return list(rows.order_by("-at", "-pk")[:limit])
+    return list(attempt_rows(endpoint=endpoint).order_by("-at", "-pk")[:limit])
 
 
 def pending_for(*, endpoint: WebhookEndpoint) -> int:
@@ -49,7 +80,6 @@ def outbox_health(*, now=None) -> tuple[bool, str]:
     are the receivers' trouble)."""
     from datetime import timedelta
 
-    from django.db.models import Count, Q
     from django.utils import timezone
     from django.utils.translation import gettext as _
 

@@ -312,7 +312,18 @@ def endpoint_create(*, organization, url: str, description: str, actor) -> Webho
 
 
 def endpoint_switch(*, endpoint: WebhookEndpoint, active: bool) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=active)
+    endpoint_change(endpoint=endpoint, active=active)
+
+
+def endpoint_change(*, endpoint: WebhookEndpoint, active: bool | None = None, description: str | None = None) -> None:
+    """Pause or resume the endpoint, describe it anew, or both (one UPDATE); what is None stays as it is."""
+    changes = {}
+    if active is not None:
+        changes["active"] = active
+    if description is not None:
+        changes["description"] = description.strip()
+    if changes:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**changes, updated_at=timezone.now())
 
 
 def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:

@@ -4,7 +4,7 @@ fixed number of queries, whatever the statistics hold."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +15,22 @@ from .models import ActivityFlag, SendingStat
 
 CHART_DAYS = 90  # the signature page's chart: the last 90 days with statistics (to yesterday, or today)
 FLAG_LIST_SIZE = 50  # the desk's list of flags; its count says how many in all
+
+
+def stats_rows(*, organization, signature_id: int | None = None, carrier: str | None = None,
+               day_from: dt.date | None = None, day_to: dt.date | None = None) -> QuerySet[SendingStat]:  # fmt: skip
+    """The organization's statistics as a query (the API pages it), each with its signature and who imported it;
+    narrowed to one signature, one carrier, days from and to (both included) when given."""
+    rows = SendingStat.objects.filter(organization=organization).select_related("signature", "imported_by")
+    if signature_id is not None:
+        rows = rows.filter(signature_id=signature_id)
+    if carrier:
+        rows = rows.filter(carrier=carrier)
+    if day_from is not None:
+        rows = rows.filter(day__gte=day_from)
+    if day_to is not None:
+        rows = rows.filter(day__lte=day_to)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -36,20 +36,33 @@ LIVE_STATES = (t.APPROVED,)
 OK, ERROR = "ok", "error"
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """One thing wrong with a row: the column it is in (COLUMNS' key; "" for the row as a whole), a stable code
+    (the API gives it), and the message."""
+
+    column: str
+    code: str
+    message: str
+
+
 @dataclass
 class RowReport:
     line: int
     status: str = OK
     message: str = ""
+    problems: list[RowProblem] = field(default_factory=list)
 
 
 @dataclass
 class ImportReport:
     rows: list[RowReport] = field(default_factory=list)
     problem: str = ""  # the file as a whole
+    problem_code: str = ""
     dry_run: bool = False
     recorded: int = 0
     replaced: int = 0
+    header_line: int = 1  # the line of the column names (rows are counted from the next one)
 
     @property
     def refused(self) -> bool:
@@ -80,15 +93,19 @@ def import_stats(*, data: bytes, organization=None, actor=None, dry_run=False, t
     signature, the command's case: a signature's text names it alone while it is held). One bad row
     refuses the file whole, nothing recorded."""
     report = ImportReport(dry_run=dry_run)
+
+    def refuse(code: str, message: str) -> ImportReport:
+        report.problem_code, report.problem = code, message
+        return report
+
     try:
         records = read_records(data)
     except BadFile as bad:
-        report.problem = str(bad)
-        return report
+        return refuse("empty" if not data.strip() else "unreadable", str(bad))
     numbered = [(line, record) for line, record in enumerate(records, start=1) if any(record)]
     if not numbered:
-        report.problem = _("The file is empty.")
-        return report
+        return refuse("empty", _("The file is empty."))
+    report.header_line = numbered[0][0]
     where = {}
     for index, name in enumerate(numbered[0][1]):
         key = _BY_NAME.get(" ".join(name.split()).lower())
@@ -96,14 +113,12 @@ def import_stats(*, data: bytes, organization=None, actor=None, dry_run=False, t
             where.setdefault(key, index)
     missing = [HEADERS[[c[0] for c in COLUMNS].index(key)] for key in REQUIRED if key not in where]
     if missing:
-        report.problem = _("Columns missing from the first row: %(columns)s.") % {"columns": "、".join(missing)}
-        return report
+        message = _("Columns missing from the first row: %(columns)s.") % {"columns": "、".join(missing)}
+        return refuse("missing_columns", message)
     if len(numbered) == 1:
-        report.problem = _("The file has a header but no rows.")
-        return report
+        return refuse("no_rows", _("The file has a header but no rows."))
     if len(numbered) - 1 > MAX_ROWS:
-        report.problem = _("At most %(count)s rows a file: split it.") % {"count": f"{MAX_ROWS:,}"}
-        return report
+        return refuse("too_many_rows", _("At most %(count)s rows a file: split it.") % {"count": f"{MAX_ROWS:,}"})
     signatures = Signature.objects.filter(status__in=LIVE_STATES)
     if organization is not None:
         signatures = signatures.filter(organization=organization)
@@ -120,42 +135,50 @@ def import_stats(*, data: bytes, organization=None, actor=None, dry_run=False, t
             return record[index].strip() if index is not None and index < len(record) else ""
 
         problems = []
+
+        def wrong(column, code, message, problems=problems):
+            problems.append(RowProblem(column, code, message))
+
         try:
             day = dt.date.fromisoformat(cell("day"))
         except ValueError:
             day = None
-            problems.append(_("The date “%(value)s” is not a date like 2026-11-30.") % {"value": cell("day")})
+            wrong("day", "bad_date", _("The date “%(value)s” is not a date like 2026-11-30.") % {"value": cell("day")})
         if day is not None and day > today:
-            problems.append(_("The date %(day)s is in the future.") % {"day": day})
+            wrong("day", "future_date", _("The date %(day)s is in the future.") % {"day": day})
         text = cell("signature").strip("【】[] ")
         found = by_text.get(text)
         if found is None:
-            problems.append(_("No approved signature of yours is 【%(text)s】.") % {"text": text})
+            wrong(
+                "signature", "unknown_signature", _("No approved signature of yours is 【%(text)s】.") % {"text": text}
+            )
         carrier = code_of(cell("carrier"))
         if carrier is None:
-            problems.append(_("Unknown carrier “%(value)s”: write its name, such as China Mobile.")
-                            % {"value": cell("carrier")})  # fmt: skip
+            wrong("carrier", "unknown_carrier", _("Unknown carrier “%(value)s”: write its name, such as China Mobile.")
+                  % {"value": cell("carrier")})  # fmt: skip
         counts = {key: _count(cell(key)) for key in ("sent", "delivered", "failed")}
         for key, number in counts.items():
             if number is None:
                 label = HEADERS[[c[0] for c in COLUMNS].index(key)]
-                problems.append(_("“%(column)s” must be a whole number of 0 or more.") % {"column": label})
+                wrong(key, "not_a_count", _("“%(column)s” must be a whole number of 0 or more.") % {"column": label})
         failures = _failures(cell("failures"))
         if failures is None:
-            problems.append(_("Write the failure codes as CODE:count, separated by semicolons."))
+            wrong("failures", "bad_failure_codes", _("Write the failure codes as CODE:count, separated by semicolons."))
         if None not in counts.values():
             if counts["delivered"] + counts["failed"] > counts["sent"]:
-                problems.append(_("Delivered and failed add up to more than were sent."))
+                wrong("delivered", "more_than_sent", _("Delivered and failed add up to more than were sent."))
             if failures and sum(failures.values()) != counts["failed"]:
-                problems.append(_("The failure codes add up to %(sum)s, not the %(failed)s failed.")
-                                % {"sum": sum(failures.values()), "failed": counts["failed"]})  # fmt: skip
+                wrong("failures", "failure_codes_sum", _("The failure codes add up to %(sum)s, not the %(failed)s "
+                      "failed.") % {"sum": sum(failures.values()), "failed": counts["failed"]})  # fmt: skip
         if found is not None and carrier is not None and day is not None:
             key = (found[0], carrier, day)
             if key in seen:
-                problems.append(_("The same signature, carrier and day as row %(line)s.") % {"line": seen[key]})
+                wrong(
+                    "", "duplicate_row", _("The same signature, carrier and day as row %(line)s.") % {"line": seen[key]}
+                )
             seen.setdefault(key, line)
         if problems:
-            row.status, row.message = ERROR, " ".join(problems)
+            row.status, row.problems, row.message = ERROR, problems, " ".join(p.message for p in problems)
             continue
         ready.append((row, found, carrier, day, counts, failures))
     if report.refused or dry_run:

@@ -308,7 +308,9 @@ def test_every_page_carries_a_strict_policy_and_needs_nothing_inline(client, wor
     not_pages = {
         name
         for name, outcomes in seen.items()
-        if "page" not in outcomes and not {403, 405} & outcomes and not name.endswith("<path:object_id>/")
+        if "page" not in outcomes
+        and not {403, 405} & outcomes
+        and not name.endswith("<path:object_id>/")
         and not name.startswith(API_JSON)
     }
     unexplained = {name: seen[name] for name in sorted(not_pages - set(NOT_PAGES))}

@@ -356,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 50 * 60},
     },
+    "purge-idempotent-requests": {  # the API's answers kept for Idempotency-Key retries, after a day
+        "task": "api.tasks.purge_idempotent_requests",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 50 * 60},
+    },
     "purge-id-images": {
         "task": "qualifications.tasks.purge_id_images",
         "schedule": timedelta(hours=6),

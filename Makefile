@@ -71,6 +71,7 @@ bench: install assets ## benchmarks/: prints figures and ratios against a baseli
 	$(BIN)/python benchmarks/templates.py
 	scripts/system-deps.sh bench
 	$(BIN)/python benchmarks/pages.py  # needs PostgreSQL on 127.0.0.1:5432 (user postgres)
+	$(BIN)/python benchmarks/rest_api.py  # the API's lists (queries, 5 vs 500 rows) and its precheck under gunicorn
 	$(BIN)/python benchmarks/desk.py  # the account manager's desk and its export, PostgreSQL too
 	$(BIN)/python benchmarks/activity.py  # the daily run over 1,000,000 sending statistics, PostgreSQL too
 	$(BIN)/python benchmarks/policy_impact.py  # the rule-change run on one worker, then two: PostgreSQL and Redis

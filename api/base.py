@@ -104,6 +104,10 @@ class OrgView(generics.GenericAPIView):
         if self.owners_only and request.method not in READ_METHODS and not is_owner(request):
             raise Problem("permission-denied", _("Only the organization's owners can do this."))
 
+    @property
+    def allowed_methods(self):
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
+
     def max_body(self, request) -> int:
         return settings.API_MAX_JSON_BYTES
 

@@ -445,6 +445,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name ("kind", "status") get a name each, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "EntityKindEnum": "qualifications.models.Entity.Kind",
+        "EntityStatusEnum": "qualifications.models.Entity.Status",
+        "IdTypeEnum": "qualifications.models.Entity.IdType",
+        "DocumentKindEnum": "qualifications.models.Document.Kind",
+        "DocumentReviewStateEnum": "qualifications.models.Document.ReviewState",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_responses",

@@ -19,9 +19,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -98,7 +100,53 @@ def check_if_match(request, current: str) -> None:
 # --- serializers -----------------------------------------------------------------------------------------------
 
 
-class EntityIn(Strict):
+class StrictIn(Strict):
+    # An input of ours: its schema says what Strict does, that no other field is accepted (StrictInSchema).
+    pass
+
+
+class StrictInSchema(OpenApiSerializerExtension):
+    target_class = "qualifications.api.StrictIn"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return auto_schema._map_basic_serializer(self.target, direction) | {"additionalProperties": False}
+
+
+@extend_schema_field({"type": "string", "enum": [settings.ID_CONSENT_NOTICE_VERSION]})
+class NoticeVersionField(serializers.CharField):
+    """Any string is read (an older version is refused with its own message); the schema names the current one."""
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class AgreeField(serializers.BooleanField):
+    """Read as a boolean (false is refused with its own message); the schema says consenting is true."""
+
+
+class NoBlank(Strict):
+    """Query parameters and multipart fields: an empty value is refused, not read as "left out" (DRF's reading
+    of an HTML form's empty input), so that what the schema does not allow is not accepted."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            blank = sorted(name for name, field in self.fields.items()
+                           if data.get(name, None) == "" and not getattr(field, "allow_blank", False))  # fmt: skip
+            if blank:
+                message = _("This field may not be blank.")
+                raise serializers.ValidationError({name: [ErrorDetail(message, code="blank")] for name in blank})
+        return super().to_internal_value(data)
+
+
+class RawField(serializers.Field):
+    """A query parameter another part reads and judges (the cursor: empty is the first page, a bad one a 404)."""
+
+    allow_blank = True
+
+    def to_internal_value(self, data):
+        return data
+
+
+class EntityIn(StrictIn):
     """What the site's entity form takes; the form cleans it (USCC and ID checks, agents, dates)."""
 
     name = serializers.CharField(max_length=200, help_text="The full registered name, exactly as on the licence.")
@@ -130,10 +178,15 @@ class EntityIn(Strict):
     )  # fmt: skip
 
 
-class EntityFilter(Strict):
+class PageFilter(NoBlank):
+    """The pagination's own parameters (DRF's cursor pagination reads them; a page size under 1 is its default)."""
+
+    cursor = RawField(required=False)
+    page_size = serializers.IntegerField(required=False)
+
+
+class EntityFilter(PageFilter):
     status = serializers.ChoiceField(choices=Entity.Status.choices, required=False)
-    cursor = serializers.CharField(required=False)  # the pagination's own
-    page_size = serializers.CharField(required=False)
 
 
 class ChecklistItemOut(serializers.Serializer):
@@ -214,12 +267,14 @@ class DocumentDetailOut(DocumentOut):
     links_expire_at = serializers.DateTimeField(allow_null=True)
 
 
-class DocumentUploadIn(Strict):
+class DocumentUploadIn(NoBlank, StrictIn):
+    """One file for one kind of document (multipart/form-data)."""
+
     kind = serializers.ChoiceField(choices=Document.Kind.choices)
     file = serializers.FileField(
         help_text="JPEG, PNG or WebP (PDF too for certificates, permits and letters); at most UPLOAD_MAX_BYTES."
     )
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, help_text="Leave it out when the document has none.")
 
 
 class ConsentOut(serializers.Serializer):
@@ -228,14 +283,17 @@ class ConsentOut(serializers.Serializer):
     notice_version = serializers.CharField(help_text="The version of the notice in force.")
     notice_zh = serializers.CharField(help_text="The notice consented to (Chinese).")
     notice_en = serializers.CharField()
-    id_images_scheduled_for_deletion = serializers.IntegerField(
-        required=False, help_text="On withdrawal: the ID card images now scheduled for deletion."
-    )
 
 
-class ConsentIn(Strict):
-    agree = serializers.BooleanField(help_text="true: you read the notice and consent separately.")
-    notice_version = serializers.CharField(max_length=32, help_text="The version you read (GET this URL).")
+class ConsentWithdrawnOut(ConsentOut):
+    id_images_scheduled_for_deletion = serializers.IntegerField(help_text="The ID card images deleted now.")
+
+
+class ConsentIn(StrictIn):
+    """Consent to the notice on ID card images, of the version read."""
+
+    agree = AgreeField(help_text="true: you read the notice and consent separately.")
+    notice_version = NoticeVersionField(max_length=32, help_text="The version you read (GET this URL).")
 
 
 # --- examples --------------------------------------------------------------------------------------------------
@@ -444,10 +502,7 @@ class EntityDetail(OrgView):
         "unless the person's name or ID type changes (then send the new number). Whose entity it is (`is_own`) "
         "cannot change while its package is under review or approved. An entity shared with your organization "
         "is read-only (403). Send If-Match with the ETag you read: a stale one is a 412 and nothing changes.",
-        parameters=[ENTITY_ID_PARAMETER,
-                    OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
-                                     description="The ETag of your last read.")],
-        request=EntityIn(partial=True), responses=EntityOut,
+        parameters=[ENTITY_ID_PARAMETER], request=EntityIn(partial=True), responses=EntityOut,
         examples=[_example("A new licence date", {"licence_valid_until": "2046-05-01"}, request=True),
                   _example("Saved", ENTITY_EXAMPLE)],
     )  # fmt: skip
@@ -514,6 +569,7 @@ class EntityDocuments(OrgView):
         examples=[_example("A page", _page([DOCUMENT_EXAMPLE]))],
     )  # fmt: skip
     def get(self, request, entity_id):
+        PageFilter(data=request.query_params).is_valid(raise_exception=True)
         entity = selectors.entity_get(organization=self.organization, entity_id=entity_id)
         documents = self.paginate_queryset(selectors.entity_documents(entity=entity))
         return self.get_paginated_response(DocumentOut([_document_data(d) for d in documents], many=True).data)
@@ -682,18 +738,25 @@ class EntityConsent(OrgView):
         return Response(ConsentOut(_consent_data(entity, consent)).data, status=201 if created else 200,
                         headers={"Location": location, "ETag": _tag("consent", [consent.pk])})  # fmt: skip
 
+
+class EntityConsentWithdraw(OrgView):
+    """Withdrawing the consent, as the portal's button does (POST, as there: the notice itself stays readable)."""
+
+    serializer_class = ConsentWithdrawnOut
+
     @extend_schema(
-        operation_id="entities_consent_destroy", tags=[TAG_DOCUMENTS], summary="Withdraw the consent",
-        description="The entity's ID card images stop being served at once and are deleted by the next purge.",
-        parameters=[ENTITY_ID_PARAMETER], request=None, responses={200: ConsentOut},
+        operation_id="entities_consent_withdraw", tags=[TAG_DOCUMENTS], summary="Withdraw the consent",
+        description="The entity's ID card images stop being served at once and are deleted by the next purge; "
+        "uploading new ones needs a new consent.",
+        parameters=[ENTITY_ID_PARAMETER], request=None, responses={200: ConsentWithdrawnOut},
         examples=[_example("Withdrawn", {**CONSENT_EXAMPLE, "active": False, "granted_at": None,
                                          "id_images_scheduled_for_deletion": 2})],
     )  # fmt: skip
-    def delete(self, request, entity_id):
+    def post(self, request, entity_id):
         entity = selectors.entity_get(organization=self.organization, entity_id=entity_id)
         scheduled = services.consent_withdraw(entity=entity)
         data = _consent_data(entity, None) | {"id_images_scheduled_for_deletion": scheduled}
-        return Response(ConsentOut(data).data)
+        return Response(ConsentWithdrawnOut(data).data)
 
 
 urlpatterns = [
@@ -704,5 +767,8 @@ urlpatterns = [
         "entities/<uuid:entity_id>/documents/<uuid:document_id>/", EntityDocument.as_view(), name="entities-document"
     ),  # fmt: skip
     path("entities/<uuid:entity_id>/consent/", EntityConsent.as_view(), name="entities-consent"),
+    path(
+        "entities/<uuid:entity_id>/consent/withdraw/", EntityConsentWithdraw.as_view(), name="entities-consent-withdraw"
+    ),  # fmt: skip
     path("documents/link/<str:token>/", DocumentLink.as_view(), name="documents-link"),
 ]

@@ -219,6 +219,8 @@ def test_the_list_pages_by_cursor_and_filters_by_status(api, org_a, org_b):
     assert sorted(seen) == sorted(str(e.pk) for e in made)  # each once, none of the other organization's
     closed = api.get(ENTITIES, {"status": "closed"}).json()["results"]
     assert [row["id"] for row in closed] == [str(made[0].pk)] and closed[0]["state"] == "closed"
+    response = api.get(ENTITIES, {"status": ""})
+    assert response.status_code == 400 and errors_of(response) == {"status": "blank"}
     response = api.get(ENTITIES, {"status": "sleeping"})
     assert response.status_code == 400 and "status" in errors_of(response)
     response = api.get(ENTITIES, {"colour": "red"})
@@ -391,6 +393,8 @@ def test_an_upload_must_be_multipart_and_strict(api, entity_a):
     assert response.status_code == 415 and response.json()["code"] == "unsupported-media-type"
     response = upload(api, entity_a, rules.ENTITY_CERTIFICATE, files.pdf(), colour="red")
     assert response.status_code == 400 and errors_of(response) == {"colour": "unknown_field"}
+    response = upload(api, entity_a, rules.ENTITY_CERTIFICATE, files.pdf(), valid_until="")
+    assert response.status_code == 400 and errors_of(response) == {"valid_until": "blank"}
     response = upload(api, entity_a, "selfie", files.pdf())
     assert response.status_code == 400 and errors_of(response) == {"kind": "invalid_choice"}
     assert not Document.objects.exists()
@@ -425,7 +429,7 @@ def test_id_images_need_the_consent_given_through_the_api(api, entity_a, owner_a
     again = api.post(consent_url, {"agree": True, "notice_version": shown["notice_version"]})
     assert again.status_code == 200 and entity_a.consents.count() == 1
     assert upload(api, entity_a, rules.LEGAL_REP_ID_FRONT, files.jpeg()).status_code == 201
-    withdrawn = api.delete(consent_url)
+    withdrawn = api.post(f"{consent_url}withdraw/")
     assert withdrawn.status_code == 200 and withdrawn.json()["id_images_scheduled_for_deletion"] == 1
     assert api.get(documents_url(entity_a)).json()["results"] == []  # scheduled for deletion: gone at once
 
@@ -513,3 +517,15 @@ def test_anonymous_callers_get_401(entity_a):
     response = Api().get(ENTITIES)
     assert response.status_code == 401 and response.json()["code"] == "not-authenticated"
     assert Api().get(f"{ENTITIES}{entity_a.pk}/").status_code == 401
+
+
+def test_the_lists_judge_their_page_parameters(api, entity_a):
+    for path in (ENTITIES, documents_url(entity_a)):
+        response = api.get(path, {"page_size": "many"})
+        assert response.status_code == 400 and errors_of(response) == {"page_size": "invalid"}
+        assert api.get(path, {"page_size": 0}).status_code == 200  # under 1: the default size, as DRF reads it
+        response = api.get(path, {"page_size": ""})
+        assert response.status_code == 400 and errors_of(response) == {"page_size": "blank"}
+        assert api.get(path, {"cursor": ""}).status_code == 200
+        response = api.get(path, {"cursor": "\x00not-a-cursor"})
+        assert response.status_code == 404 and response.json()["code"] == "not-found"

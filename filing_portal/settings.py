@@ -451,8 +451,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # One name for the carriers wherever a field takes one (else drf-spectacular warns of two names for one set).
-    "ENUM_NAME_OVERRIDES": {"CarrierEnum": "compliance.carriers.CODES"},
+    # Choice sets that share a field name ("kind", "status", "carrier") get a name each, not a hash (and no
+    # warning of two names for one set).
+    "ENUM_NAME_OVERRIDES": {
+        "CarrierEnum": "compliance.carriers.CODES",
+        "EntityKindEnum": "qualifications.models.Entity.Kind",
+        "EntityStatusEnum": "qualifications.models.Entity.Status",
+        "IdTypeEnum": "qualifications.models.Entity.IdType",
+        "DocumentKindEnum": "qualifications.models.Document.Kind",
+        "DocumentReviewStateEnum": "qualifications.models.Document.ReviewState",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_responses",

@@ -3,6 +3,7 @@
 import functools
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     Case,
@@ -317,6 +318,20 @@ def entity_page_documents(*, entity: Entity) -> tuple[list[Document], dict]:
         if document.purge_after is None:
             own.append(document)
     return own, files
+
+
+def entity_documents(*, entity: Entity):
+    """The entity's live documents (current, neither purged nor scheduled for deletion), its package's and
+    its evidence's: what the entity page shows, as a queryset (the API pages through it)."""
+    return Document.objects.filter(entity=entity, is_current=True, purged_at__isnull=True, purge_after__isnull=True)
+
+
+def entity_document(*, entity: Entity, document_id) -> Document:
+    """One of the entity's documents that the door still serves (replaced ones included), or 404."""
+    try:
+        return Document.objects.get(entity=entity, pk=document_id, purged_at__isnull=True, purge_after__isnull=True)
+    except (Document.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
 
 
 def package_complete(*, kind: str, industry: str, uses_agent: bool, present: frozenset[str]) -> bool:

@@ -55,8 +55,10 @@ PDF_ALLOWED = frozenset(
 
 def _uscc_taken_error(entity_uscc: str, organization) -> ValidationError:
     if Entity.objects.filter(uscc=entity_uscc, organization=organization).exists():
-        return ValidationError({"uscc": _("This entity is already registered in your organization.")})
-    return ValidationError({"uscc": uscc_taken_message(organization)})
+        message = _("This entity is already registered in your organization.")
+    else:
+        message = uscc_taken_message(organization)
+    return ValidationError({"uscc": ValidationError(message, code="uscc_taken")})
 
 
 def uscc_taken_message(organization) -> str:
@@ -278,9 +280,8 @@ def _process(*, entity: Entity, kind: str, upload) -> uploads.Processed:
     """Judge and clean a file before anything is written; ValidationError on the file field if refused."""
     is_id = kind in rules.ID_IMAGE_KINDS
     if is_id and consent_active(entity=entity) is None:
-        raise ValidationError(
-            {"file": _("Before uploading ID card images, read and accept the notice on personal information.")}
-        )
+        message = _("Before uploading ID card images, read and accept the notice on personal information.")
+        raise ValidationError({"file": ValidationError(message, code="consent_required")})
     allowed = uploads.IMAGE_TYPES | ({uploads.PDF} if kind in PDF_ALLOWED else frozenset())
     try:
         return uploads.process_upload(
@@ -289,7 +290,7 @@ def _process(*, entity: Entity, kind: str, upload) -> uploads.Processed:
             watermark_text=watermark_text(timezone.localdate()) if is_id else None,
         )
     except uploads.UploadRejected as rejected:
-        raise ValidationError({"file": rejected.message}, code=rejected.code) from None
+        raise ValidationError({"file": ValidationError(rejected.message, code=rejected.code)}) from None
 
 
 def _store(*, entity, user, kind, processed, filename="", valid_until=None, evidence=None) -> Document:
@@ -305,7 +306,8 @@ def _store(*, entity, user, kind, processed, filename="", valid_until=None, evid
         # (which takes the same lock) cannot leave an ID image stored without consent.
         Entity.objects.select_for_update().filter(pk=entity.pk).first()
         if consent_active(entity=entity) is None:
-            raise ValidationError({"file": _("The consent to process ID card images was withdrawn.")})
+            message = _("The consent to process ID card images was withdrawn.")
+            raise ValidationError({"file": ValidationError(message, code="consent_required")})
         # A replaced ID image (a new legal representative, a better photo) is not kept.
         replaced = {"purge_after": now, "purge_reason": "replaced"}
     else:

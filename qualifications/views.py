@@ -315,12 +315,19 @@ def document_file(request, document_id, variant):
     Anyone who may not see the document (anonymous visitors included) gets 404, as for one
     that does not exist.
     """
+    return document_response(request, user=request.user, document_id=document_id, variant=variant)
+
+
+def document_response(request, *, user, document_id, variant):
+    """A document's file as the door serves it, for ``user`` (the session's, or the one a signed link of the
+    API names): the same permission check (404 for anyone who may not see it), the access logged, the same
+    headers. ``document_file`` and the API's signed links (qualifications/api.py) both answer with this."""
     if variant not in DocumentAccess.Variant.values:
         raise Http404
-    document = selectors.document_for_viewer(user=request.user, document_id=document_id, variant=variant)
+    document = selectors.document_for_viewer(user=user, document_id=document_id, variant=variant)
     if variant == DocumentAccess.Variant.THUMBNAIL and not document.thumbnail:
         raise Http404
-    services.document_log_access(document=document, user=request.user, variant=variant, request=request)
+    services.document_log_access(document=document, user=user, variant=variant, request=request)
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
     filename = f"{document.kind}-{str(document.pk)[:8]}"
     if variant == DocumentAccess.Variant.ORIGINAL:

@@ -31,7 +31,8 @@ def run(url: str, tmp_path: Path, *headers: str) -> subprocess.CompletedProcess:
     ]  # fmt: skip
     for header in headers:
         command += ["-H", header]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1200, check=False)
+    # In the test's own folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1200, check=False, cwd=tmp_path)
     print(result.stdout[-3000:])  # the summary, shown with -s and on failure
     return result
 

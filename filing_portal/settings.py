@@ -445,6 +445,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set several fields use (the enum hook names it after the field otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "CarrierEnum": "compliance.carriers.CODES",
+        "SignatureSourceEnum": "signatures.models.Signature.Source",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_responses",

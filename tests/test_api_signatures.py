@@ -6,7 +6,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
-from filings import services as filing_services
 from filings.models import Filing
 from signatures.models import Signature, SignatureEvent
 
@@ -237,7 +236,6 @@ def test_an_approved_signature_shows_its_filing_at_each_carrier(api, entity, rev
     assert filings["telecom"]["state"] == "failed" and filings["telecom"]["carrier_ref"] == "T-1"
     assert [r["code"] for r in filings["telecom"]["reasons"]] == ["FIL_SIGNATURE_NOT_ACCEPTED"]
     assert {m["carrier"]: m["state"] for m in data["carriers"]}["telecom"] == "failed"
-    assert filing_services  # the filings' own moves are tested in tests/test_filings.py
 
 
 # --- the list -------------------------------------------------------------------------------------------------------

@@ -4,8 +4,12 @@ timeline, in the caller's language. Read-only serializers, and the functions tha
 selectors the customer's pages read."""
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from api.serializers import Strict
 from compliance import carriers
 from compliance import filings as filing_rules
 from compliance import transitions as t
@@ -19,6 +23,42 @@ from .models import FilingStatus
 
 SEVERITIES = ("error", "warning")
 DECISION_ACTIONS = (t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
+
+
+MAX_ID = 2**63 - 1
+# The headers and parameters both resources take, with the values the server accepts.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    OpenApiParameter.HEADER, description="1 to 255 printable ASCII characters: a retry with the same key returns "
+    "the first answer; the same key with another request is a 422.",
+)  # fmt: skip
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                            description="The ETag you read: a stale one is a 412, and nothing is changed.")  # fmt: skip
+ENTITY_FILTER = OpenApiParameter("entity", OpenApiTypes.UUID, description="An entity's id.")
+
+
+class ListParameters(Strict):
+    """A list's query: its filters (subclasses add them) and the pagination's, checked (a page_size that is not a
+    number is a 400 naming it, as the schema says an integer)."""
+
+    cursor = serializers.CharField(required=False, allow_blank=True)
+    page_size = serializers.IntegerField(required=False)
+
+    @classmethod
+    def read(cls, request) -> dict:
+        """The query's values, checked: a parameter given twice is a 400 naming it (each takes one value)."""
+        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            error = serializers.ErrorDetail(_("Give this parameter once."), code="repeated")
+            raise serializers.ValidationError({name: [error] for name in repeated})
+        given = cls(data=dict(request.query_params.items()))
+        given.is_valid(raise_exception=True)
+        return given.validated_data
+
+
+def id_parameter(name: str, description: str, location=OpenApiParameter.QUERY) -> OpenApiParameter:
+    return OpenApiParameter(name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, location,
+                            description=description)  # fmt: skip
 
 
 def chinese() -> bool:

@@ -30,7 +30,7 @@ from .live_check import live_check
 from .models import Signature
 
 TAGS = ["signatures"]
-MAX_ID = 2**63 - 1
+MAX_ID = common.MAX_ID
 EVIDENCE_FIELDS = ("trademark", "app", "partner_authorization")
 
 
@@ -133,7 +133,7 @@ class SignatureResubmitInput(Strict):
     acknowledge_warnings = serializers.BooleanField(default=False, help_text="Submit despite warnings.")
 
 
-class SignatureListFilters(Strict):
+class SignatureListFilters(common.ListParameters):
     status = serializers.ChoiceField(choices=Signature.Status.choices, required=False)
     entity = serializers.UUIDField(required=False)
     carrier_state = serializers.ChoiceField(choices=FilingStatus.choices, required=False)
@@ -229,7 +229,7 @@ VIOLATION_EXAMPLE = {
     "rule": {"ref": "2025-03-31 · 2025.3.31", "effective": "2025-03-31", "notice": "2025.3.31",
              "policy_key": "2025-03-31-abbreviation", "text": "自 2025-03-31 起（通知 2025.3.31）"},
 }  # fmt: skip
-ID_PARAMETER = OpenApiParameter("signature_id", int, OpenApiParameter.PATH, description="The signature's id.")
+ID_PARAMETER = common.id_parameter("signature_id", "The signature's id.", OpenApiParameter.PATH)
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The signature's current ETag."}}
 
 
@@ -286,7 +286,7 @@ class SignatureList(OrgView):
         operation_id="signatures_list", tags=TAGS, summary="List signatures",
         parameters=[
             OpenApiParameter("status", str, enum=Signature.Status.values, description="The application's state."),
-            OpenApiParameter("entity", str, description="An entity's id (UUID)."),
+            common.ENTITY_FILTER,
             OpenApiParameter("carrier_state", str, enum=FilingStatus.values,
                              description="A filing state at any carrier (once approved)."),
         ],
@@ -295,11 +295,8 @@ class SignatureList(OrgView):
                                  value={k: DETAIL_EXAMPLE[k] for k in SignatureRow().fields})],
     )  # fmt: skip
     def get(self, request):
-        params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "page_size")}
-        filters = SignatureListFilters(data=params)
-        filters.is_valid(raise_exception=True)
+        wanted = SignatureListFilters.read(request)
         found = selectors.signatures_of(self.organization.pk)
-        wanted = filters.validated_data
         if "status" in wanted:
             found = found.filter(status=wanted["status"])
         if "entity" in wanted:
@@ -317,8 +314,7 @@ class SignatureList(OrgView):
         operation_id="signatures_create", tags=TAGS, summary="Create a signature (a draft, or submitted)",
         request=SignatureInput,
         responses={201: SignatureDetail},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     description="A retry with the same key returns the first answer.")],
+        parameters=[common.IDEMPOTENCY_KEY],
         examples=[
             OpenApiExample("Submit", request_only=True,
                            value={"entity": "6f1c8a52-3f0e-4a8e-9a55-1d2f3e4a5b6c", "source": "abbreviation",
@@ -360,8 +356,7 @@ class SignatureItem(OrgView):
 
     @extend_schema(
         operation_id="signatures_update", tags=TAGS, summary="Change a draft or one sent back (and submit it)",
-        parameters=[ID_PARAMETER, OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
-                                                   description="The ETag you read: a stale one is a 412.")],
+        parameters=[ID_PARAMETER, common.IF_MATCH],
         request=SignatureUpdate, responses={200: SignatureDetail},
         examples=[
             OpenApiExample("Fix the text", request_only=True, value={"text": "百度"}),
@@ -397,7 +392,8 @@ class SignatureWithdraw(OrgView):
     serializer_class = SignatureDetail
 
     @extend_schema(
-        operation_id="signatures_withdraw", tags=TAGS, summary="Withdraw a signature", parameters=[ID_PARAMETER],
+        operation_id="signatures_withdraw", tags=TAGS, summary="Withdraw a signature",
+        parameters=[ID_PARAMETER, common.IF_MATCH],
         request=None, responses={200: SignatureDetail},
         examples=[OpenApiExample("Withdrawn", response_only=True,
                                  value={**DETAIL_EXAMPLE, "status": "withdrawn", "status_label": "已撤回",
@@ -425,7 +421,7 @@ class SignatureResubmit(OrgView):
 
     @extend_schema(
         operation_id="signatures_resubmit", tags=TAGS, summary="Resubmit a signature sent back for changes",
-        parameters=[ID_PARAMETER], request=SignatureResubmitInput, responses={200: SignatureDetail},
+        parameters=[ID_PARAMETER, common.IF_MATCH], request=SignatureResubmitInput, responses={200: SignatureDetail},
         examples=[
             OpenApiExample("Resubmit", request_only=True, value={"acknowledge_warnings": False}),
             OpenApiExample("Resubmitted", response_only=True,
@@ -440,9 +436,9 @@ class SignatureResubmit(OrgView):
         given = SignatureResubmitInput(data=request.data)
         given.is_valid(raise_exception=True)
         if signature.status != states.CHANGES_REQUESTED:
-            raise Problem("conflict", _("Only an application sent back for changes is resubmitted; this one is "
-                                        "“%(state)s” (a draft is submitted with PATCH and \"submit\": true).")
-                          % {"state": Signature.Status(signature.status).label})  # fmt: skip
+            message = _("Only an application sent back for changes is resubmitted; this one is “%(state)s”. A draft is "
+                        "submitted by updating it.")  # fmt: skip
+            raise Problem("conflict", message % {"state": Signature.Status(signature.status).label})
         return _save(request, signature, given.validated_data, submit=True)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -30,7 +31,7 @@ from .forms import TemplateForm
 from .models import SmsTemplate
 
 TAGS = ["templates"]
-MAX_ID = 2**63 - 1
+MAX_ID = common.MAX_ID
 VERDICTS = ("allowed", "needs_filing", "blocked", "no_rules")
 
 
@@ -152,7 +153,7 @@ class TemplateResubmitInput(Strict):
                                  help_text="The new text (default: the same).")  # fmt: skip
 
 
-class TemplateListFilters(Strict):
+class TemplateListFilters(common.ListParameters):
     status = serializers.ChoiceField(choices=SmsTemplate.Status.choices, required=False)
     kind = serializers.ChoiceField(choices=SmsTemplate.Kind.choices, required=False)
     signature = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
@@ -238,9 +239,8 @@ VIOLATION_EXAMPLE = {
     "rule": {"ref": "2025-05-30 · 2025.6.3", "effective": "2025-05-30", "notice": "2025.6.3",
              "policy_key": "2025-05-30-telecom-templates", "text": "自 2025-05-30 起（通知 2025.6.3）"},
 }  # fmt: skip
-ID_PARAMETER = OpenApiParameter("template_id", int, OpenApiParameter.PATH, description="The template's id.")
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description="The ETag you read: a stale one "
-                            "is a 412.")  # fmt: skip
+ID_PARAMETER = common.id_parameter("template_id", "The template's id.", OpenApiParameter.PATH)
+IF_MATCH = common.IF_MATCH
 
 
 # --- the views ------------------------------------------------------------------------------------------------------
@@ -309,8 +309,8 @@ class TemplateList(OrgView):
         parameters=[
             OpenApiParameter("status", str, enum=SmsTemplate.Status.values, description="The template's state."),
             OpenApiParameter("kind", str, enum=SmsTemplate.Kind.values),
-            OpenApiParameter("signature", int, description="A signature's id."),
-            OpenApiParameter("entity", str, description="The signature's entity's id (UUID)."),
+            common.id_parameter("signature", "A signature's id."),
+            OpenApiParameter("entity", OpenApiTypes.UUID, description="The signature's entity's id."),
             OpenApiParameter("carrier_state", str, enum=FilingStatus.values,
                              description="A filing state at any carrier (once approved)."),
         ],
@@ -319,10 +319,7 @@ class TemplateList(OrgView):
                                  value={k: DETAIL_EXAMPLE[k] for k in TemplateRow().fields})],
     )  # fmt: skip
     def get(self, request):
-        params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "page_size")}
-        filters = TemplateListFilters(data=params)
-        filters.is_valid(raise_exception=True)
-        wanted = filters.validated_data
+        wanted = TemplateListFilters.read(request)
         found = SmsTemplate.objects.filter(organization=self.organization)
         for name, column in (("status", "status"), ("kind", "kind"), ("signature", "signature_id"),
                              ("entity", "signature__entity_id")):  # fmt: skip
@@ -342,8 +339,7 @@ class TemplateList(OrgView):
     @extend_schema(
         operation_id="templates_create", tags=TAGS, summary="Create a template (a draft, or submitted)",
         request=TemplateInput, responses={201: TemplateDetail},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     description="A retry with the same key returns the first answer.")],
+        parameters=[common.IDEMPOTENCY_KEY],
         examples=[
             OpenApiExample("Submit", request_only=True,
                            value={"signature": 42, "kind": "notification", "name": "Order shipped",
@@ -417,7 +413,8 @@ class TemplateWithdraw(OrgView):
     serializer_class = TemplateDetail
 
     @extend_schema(
-        operation_id="templates_withdraw", tags=TAGS, summary="Withdraw a template", parameters=[ID_PARAMETER],
+        operation_id="templates_withdraw", tags=TAGS, summary="Withdraw a template",
+        parameters=[ID_PARAMETER, IF_MATCH],
         request=None, responses={200: TemplateDetail},
         examples=[OpenApiExample("Withdrawn", response_only=True,
                                  value={**DETAIL_EXAMPLE, "status": "withdrawn", "status_label": "已撤回",
@@ -445,9 +442,7 @@ class TemplateResubmit(OrgView):
 
     @extend_schema(
         operation_id="templates_resubmit", tags=TAGS, summary="Resubmit a template, or revise an approved one",
-        parameters=[ID_PARAMETER, IF_MATCH,
-                    OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     description="A retry with the same key returns the first answer.")],
+        parameters=[ID_PARAMETER, IF_MATCH, common.IDEMPOTENCY_KEY],
         request=TemplateResubmitInput, responses={200: TemplateDetail, 201: TemplateDetail},
         examples=[
             OpenApiExample("A new version", request_only=True, value={"text": "您的订单${order}已发货，请查收。"}),

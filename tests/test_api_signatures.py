@@ -261,6 +261,9 @@ def test_the_list_filters_by_state_entity_and_carrier_state(api, entity, org_a):
     assert ids(carrier_state="failed") == []
     bad = api.get(BASE, {"status": "nonsense"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "status"
+    twice = api.get(f"{BASE}?status=draft&status=approved")
+    assert twice.status_code == 400 and twice.json()["errors"][0]["code"] == "repeated"
+    assert api.get(BASE, {"page_size": "many"}).json()["errors"][0]["field"] == "page_size"
 
 
 def test_the_list_makes_as_many_queries_for_50_rows_as_for_5(api, entity, org_a):

@@ -37,11 +37,19 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
 ENTITY_FILTER = OpenApiParameter("entity", OpenApiTypes.UUID, description="An entity's id.")
 
 
+class _Opaque(serializers.Field):
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class ListParameters(Strict):
     """A list's query: its filters (subclasses add them) and the pagination's, checked (a page_size that is not a
     number is a 400 naming it, as the schema says an integer)."""
 
-    cursor = serializers.CharField(required=False, allow_blank=True)
+    cursor = _Opaque(required=False)  # opaque: the paginator reads it (one it cannot read is a 404)
     page_size = serializers.IntegerField(required=False)
 
     @classmethod

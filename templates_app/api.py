@@ -327,13 +327,14 @@ class TemplateList(OrgView):
                 found = found.filter(**{column: wanted[name]})
         if "carrier_state" in wanted:
             found = found.filter(Exists(Filing.objects.filter(template=OuterRef("pk"), status=wanted["carrier_state"])))
-        found = found.values_list("pk", "name", "kind", "version", "status", "signature_id", "signature__text",
-                                  "created_at", "submitted_at", "updated_at")  # fmt: skip
-        page = self.paginate_queryset(found)
+        # Plain rows (dicts: the cursor reads each page's last pk from them), the columns shown only.
+        columns = ("pk", "name", "kind", "version", "status", "signature_id", "signature__text", "created_at",
+                   "submitted_at", "updated_at")  # fmt: skip
+        page = self.paginate_queryset(found.values(*columns))
         zh = common.chinese()
-        shown = filing_selectors.page_states("template", [(row[0], row[5]) for row in page
-                                                          if row[4] == states.APPROVED])  # fmt: skip
-        rows = [_row(*row, shown.get(row[0]), zh) for row in page]
+        shown = filing_selectors.page_states("template", [(row["pk"], row["signature_id"]) for row in page
+                                                          if row["status"] == states.APPROVED])  # fmt: skip
+        rows = [_row(*(row[name] for name in columns), shown.get(row["pk"]), zh) for row in page]
         return self.get_paginated_response(TemplateRow(rows, many=True).data)
 
     @extend_schema(

@@ -266,6 +266,18 @@ def test_the_list_filters_by_state_entity_and_carrier_state(api, entity, org_a):
     assert api.get(BASE, {"page_size": "many"}).json()["errors"][0]["field"] == "page_size"
 
 
+def test_the_list_pages_by_cursor(api, entity, org_a):
+    Signature.objects.bulk_create([Signature(organization=org_a, entity=entity, source="abbreviation", text=f"签名{i}")
+                                   for i in range(5)])  # fmt: skip
+    seen, url, params = [], BASE, {"page_size": 2}
+    while url:
+        page = api.get(url, params).json()
+        seen += [row["id"] for row in page["results"]]
+        url, params = page["next"], None
+    assert seen == sorted(Signature.objects.values_list("pk", flat=True), reverse=True)
+    assert api.get(BASE, {"cursor": "not-a-cursor"}).status_code == 404
+
+
 def test_the_list_makes_as_many_queries_for_50_rows_as_for_5(api, entity, org_a):
     def make(n, start):
         Signature.objects.bulk_create([

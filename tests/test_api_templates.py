@@ -223,6 +223,17 @@ def test_the_list_filters_by_state_kind_and_carrier_state(api, signature):
     assert api.get(BASE, {"kind": "poem"}).status_code == 400
 
 
+def test_the_list_pages_by_cursor(api, signature, org_a):
+    SmsTemplate.objects.bulk_create([SmsTemplate(organization=org_a, signature=signature, kind="notification",
+                                                 name=f"t{i}", text=SHIPPED) for i in range(5)])  # fmt: skip
+    seen, url, params = [], BASE, {"page_size": 2}
+    while url:
+        page = api.get(url, params).json()
+        seen += [row["id"] for row in page["results"]]
+        url, params = page["next"], None
+    assert seen == sorted(SmsTemplate.objects.values_list("pk", flat=True), reverse=True)
+
+
 def test_the_list_makes_as_many_queries_for_50_rows_as_for_5(api, signature, org_a):
     def make(n):
         made = SmsTemplate.objects.bulk_create([

@@ -26,7 +26,7 @@ from policies.timeline import current_policy
 
 from . import selectors, services
 from .forms import SignatureForm
-from .live_check import live_check
+from .live_check import EVIDENCE_FIELD, live_check
 from .models import Signature
 
 TAGS = ["signatures"]
@@ -148,9 +148,10 @@ def _detail(signature) -> dict:
     rows = selectors.signature_events(signature=signature)
     filings = common.filings(signature, zh)
     shown = {f["carrier"]: f["state"] for f in filings}
-    warning = withdrawn_source_warning(signature.source, signature.status, current_policy())
+    policy = current_policy()
+    warning = withdrawn_source_warning(signature.source, signature.status, policy)
     if warning:
-        step = withdrawn_source_step(signature.status, current_policy())
+        step = withdrawn_source_step(signature.status, policy)
     else:
         step = filing_rules.next_step(shown) if shown else states.NEXT_STEP[signature.status]
     label = str(Signature.Status(signature.status).label)
@@ -216,8 +217,8 @@ DETAIL_EXAMPLE = {
     "can_edit": True, "can_withdraw": False, "filings": [],
     "current_decision": {"at": "2026-06-16T09:30:00+08:00", "action": "request_changes", "from_status": "in_review",
                          "to_status": "changes_requested",
-                         "reasons": [{"code": "REV_SIGNATURE_MISLEADING", "title": "签名易误导",
-                                      "todo": "请修改签名，使其不致误认。", "concerns": "text"}], "note": ""},
+                         "reasons": [{"code": "REV_SIGNATURE_MISLEADING", "title": "签名易使人误解发送方",
+                                      "todo": "使用能准确识别主体的签名", "concerns": "text"}], "note": ""},
     "decisions": [],
     "timeline": [{"at": "2026-06-15T10:00:00+08:00", "carrier": None, "action": "submit", "from_status": "draft",
                   "to_status": "submitted", "from_label": "草稿", "to_label": "已提交", "reasons": [], "note": "",
@@ -230,7 +231,6 @@ VIOLATION_EXAMPLE = {
              "policy_key": "2025-03-31-abbreviation", "text": "自 2025-03-31 起（通知 2025.3.31）"},
 }  # fmt: skip
 ID_PARAMETER = common.id_parameter("signature_id", "The signature's id.", OpenApiParameter.PATH)
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The signature's current ETag."}}
 
 
 # --- the views ------------------------------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ class SignaturePrecheck(OrgView):
         given = SignaturePrecheckInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        field = {"trademark": "trademark", "app_name": "app", "partner": "partner_authorization"}.get(data["source"])
+        field = EVIDENCE_FIELD.get(data["source"])
         check = live_check(organization=self.organization, entity_id=data["entity"], source=data["source"],
                            text=data["text"], evidence_id=data.get(field) if field else None,
                            signature_id=data.get("signature"))  # fmt: skip

@@ -451,10 +451,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choice sets that share a field name ("kind", "status", "carrier") get a name each, not a hash (and no
-    # warning of two names for one set).
+    # Choice sets that share a field name ("kind", "status", "carrier", "source") get a name each, not a hash (and
+    # no warning of two names for one set).
     "ENUM_NAME_OVERRIDES": {
         "CarrierEnum": "compliance.carriers.CODES",
+        "SignatureSourceEnum": "signatures.models.Signature.Source",
         "EntityKindEnum": "qualifications.models.Entity.Kind",
         "EntityStatusEnum": "qualifications.models.Entity.Status",
         "IdTypeEnum": "qualifications.models.Entity.IdType",

@@ -143,6 +143,12 @@ def _moves(field, pk):
     )
 
 
+def filing_moves(application) -> list[tuple]:
+    """The moves of the application's filings, oldest first, as plain rows: (at, carrier, from, to, reason
+    codes, note, actor's role); the creation left out (the approval's row says it). Compiled once a process."""
+    return compiled.rows(_moves, _field(application), application.pk)
+
+
 def carrier_filings(application, *, chinese: bool, sends=()) -> list[CarrierFiling]:
     """The application's filing at each carrier (none before the approval), with its window, whether it
     is overdue, the reasons of a failure or clearance, and the test sends at that carrier (``sends``:
@@ -180,7 +186,7 @@ def carrier_filings(application, *, chinese: bool, sends=()) -> list[CarrierFili
 
 
 # Who moved a filing, as the customer reads it: the platform's staff by their role.
-def _who(role: str) -> str:
+def shown_staff(role: str) -> str:
     if role == t.CLERK:
         return _("Platform filing clerk")
     if role == t.ACCOUNT_MANAGER:
@@ -198,13 +204,13 @@ def timeline(application, events: list[tuple], *, chinese: bool, filings: list[C
     from review.selectors import shown_reasons
 
     rows = [(*event, False) for event in events]
-    for at, code, source, target, codes, note, role in compiled.rows(_moves, _field(application), application.pk):
+    for at, code, source, target, codes, note, role in filing_moves(application):
         name = carriers.BY_CODE[code].name(chinese)
         titles = [r.title for r in shown_reasons(codes, chinese=chinese)]
         detail = " · ".join(part for part in (("；" if chinese else "; ").join(titles), note) if part)
         sep = "：" if chinese else ": "
         rows.append((at, f"{name}{sep}{state_label(source)}" if source else "", f"{name}{sep}{state_label(target)}",
-                     detail, _who(role), False))  # fmt: skip
+                     detail, shown_staff(role), False))  # fmt: skip
     rows.sort(key=lambda row: row[0])
     for filing in filings:
         if filing.state != t.SUBMITTED or filing.due_by is None:

@@ -94,7 +94,7 @@ def current_decision(rows, *, status: str, chinese: bool) -> ShownDecision | Non
 
 
 # Who made a move, as the customer reads it: the platform's staff are not named to customers.
-def _who(role: str, email: str | None) -> str:
+def shown_actor(role: str, email: str | None) -> str:
     if role == t.REVIEWER:
         return _("Platform reviewer")
     if role == t.SYSTEM:
@@ -116,6 +116,6 @@ def timeline(rows, *, chinese: bool, notes: dict | None = None) -> list[tuple]:
         detail = " · ".join(part for part in ("；".join(titles) if chinese else "; ".join(titles), note) if part)
         shown.append((
             event["at"], state_label(event["from_status"]) if event["from_status"] else "",
-            state_label(event["to_status"]), detail, _who(event["actor_role"], event["actor__email"]),
+            state_label(event["to_status"]), detail, shown_actor(event["actor_role"], event["actor__email"]),
         ))  # fmt: skip
     return shown

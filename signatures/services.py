@@ -173,7 +173,8 @@ def _check_ownership(organization, draft: Draft) -> Draft:
     entity = draft.entity
     shared = entity.organization_id != organization.pk and entity.shares.filter(organization=organization).exists()
     if entity.organization_id != organization.pk and not shared:
-        raise ValidationError({"entity": _("Choose one of your organization's entities.")})
+        raise ValidationError({"entity": ValidationError(_("Choose one of your organization's entities."),
+                                                         code="invalid_choice")})  # fmt: skip
     return replace(draft, text=unicodedata.normalize("NFKC", draft.text or ""))
 
 
@@ -185,9 +186,12 @@ def _fields(draft: Draft) -> dict:
 def _passing(draft: Draft, acknowledge_warnings: bool, exclude=None) -> Precheck:
     result = precheck(draft, exclude=exclude)
     if result.blocked:
-        raise ValidationError({"text": [violation_text(v) for v in (*result.errors, *result.problems)]})
+        # Each with its rule's code (SIG_TAKEN…): the API's answer keeps it.
+        errors = [ValidationError(violation_text(v), code=v.code) for v in (*result.errors, *result.problems)]
+        raise ValidationError({"text": errors})
     if result.warnings and not acknowledge_warnings:
-        raise ValidationError({"acknowledge_warnings": _("Read the warnings above and tick the box to submit anyway.")})
+        message = _("Read the warnings above and tick the box to submit anyway.")
+        raise ValidationError({"acknowledge_warnings": ValidationError(message, code="warnings_not_acknowledged")})
     return result
 
 
@@ -207,7 +211,13 @@ def _snapshot(result: Precheck) -> dict:
 
 def _taken(draft: Draft) -> ValidationError:
     # Another application took the same text a moment ago (or a double submit).
-    return ValidationError({"text": _("“%(text)s” is already held by an application.") % {"text": draft.text}})
+    message = _("“%(text)s” is already held by an application.") % {"text": draft.text}
+    return ValidationError({"text": ValidationError(message, code="SIG_TAKEN")})
+
+
+def _stale() -> ValidationError:
+    message = _("Someone else changed this signature first. Reload the page.")
+    return ValidationError({"text": ValidationError(message, code="stale")})
 
 
 def signature_save_draft(*, organization, user, draft: Draft) -> Signature:
@@ -244,7 +254,8 @@ def signature_update(*, signature: Signature, user, draft: Draft, submit: bool, 
     """Change a draft, or an application sent back with changes requested; submit it if asked.
     The status moves by compare-and-set, so two tabs cannot both submit it."""
     if signature.status not in EDITABLE_STATES:
-        raise ValidationError({"text": _("Only a draft or an application sent back for changes can be edited.")})
+        message = _("Only a draft or an application sent back for changes can be edited.")
+        raise ValidationError({"text": ValidationError(message, code="not_editable")})
     draft = _check_ownership(signature.organization, draft)
     now = timezone.now()
     if not submit:
@@ -255,7 +266,7 @@ def signature_update(*, signature: Signature, user, draft: Draft, submit: bool, 
                 )
                 != 1
             ):
-                raise ValidationError({"text": _("Someone else changed this signature first. Reload the page.")})
+                raise _stale()
         signature.refresh_from_db()
         return signature
     result = _passing(draft, acknowledge_warnings, exclude=signature.pk)
@@ -270,7 +281,7 @@ def signature_update(*, signature: Signature, user, draft: Draft, submit: bool, 
     except IntegrityError as exc:
         raise _taken(draft) from exc
     except TransitionRefused as refused:
-        raise ValidationError({"text": _("Someone else changed this signature first. Reload the page.")}) from refused
+        raise _stale() from refused
 
 
 def violation_text(violation: Violation) -> str:

@@ -5,7 +5,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,6 @@ from compliance import transitions as states
 from compliance.policies import describe_ref
 from compliance.signatures import (
     EDITABLE_STATES,
-    offered_sources,
     signature_notices,
     signature_rules,
     source_withdrawn,
@@ -28,23 +26,17 @@ from compliance.signatures import (
     withdrawn_source_warning,
 )
 from filing_portal import compiled
-from filing_portal.choices import organization_rows
 from filing_portal.forms import apply_service_errors
 from filing_portal.listing import paginate
 from filings import selectors as filing_selectors
 from policies.timeline import current_policy, timeline
-from qualifications.models import Document, Entity, IcpApp, PartnerAuthorization, Trademark
-from qualifications.selectors import (
-    entities_for_signature_check,
-    package_flags,
-    present_kinds,
-)
 from review import selectors as review_selectors
 from sending import selectors as sending_selectors
 from templates_app.models import TestSend
 
 from . import selectors, services
 from .forms import SignatureForm, refusal_text
+from .live_check import EVIDENCE_FIELD, live_check
 from .models import Signature
 
 
@@ -171,79 +163,29 @@ def signature_edit(request, org_id, signature_id):
     return render(request, "signatures/form.html", context, status=400 if form.errors else 200)
 
 
-def _entity_for_check(org_id, entity_id):
-    """The live check's entity: active, the organization's own or shared with it, annotated with
-    what its package and evidence hold (qualifications.selectors)."""
-    return entities_for_signature_check(organization=org_id).filter(status=Entity.Status.ACTIVE, pk=entity_id)
-
-
 @login_required
 @require_GET
 def signature_check(request, org_id):
-    """The as-you-type check: JSON, five queries at most whatever the platform's size."""
+    """The as-you-type check: JSON, five queries at most whatever the platform's size (live_check)."""
     membership = _membership(request, org_id)
     org = membership.organization
     try:
         entity_id = uuid.UUID(request.GET.get("entity", ""))
     except ValueError:
         raise Http404 from None
-    # The same entity on every keystroke: kept this process, with what its package and evidence hold,
-    # until an entity, a document or evidence changes anywhere (filing_portal.choices.organization_rows:
-    # its query cost the check more than the rest of it); its query compiled once (filing_portal.compiled).
-    found = organization_rows(f"signatures.check-entity:{entity_id}", org.pk,
-                              lambda: compiled.rows(_entity_for_check, org.pk, entity_id))  # fmt: skip
-    if not found:
-        raise Http404
-    entity = found[0]
-    entity.present_kinds = present_kinds(entity)
     source = request.GET.get("source", "")
     if source not in Signature.Source.values:
         raise Http404
-    evidence = {}
-    lookups = {"trademark": Trademark, "app": IcpApp, "partner_authorization": PartnerAuthorization}
-    field = {"trademark": "trademark", "app_name": "app", "partner": "partner_authorization"}.get(source)
-    if field and request.GET.get(field):
-        queryset = lookups[field].objects.filter(entity=entity)
-        if field == "partner_authorization":
-            letters = Document.objects.filter(
-                partner_authorization=OuterRef("pk"), kind=Document.Kind.PARTNER_LETTER, is_current=True,
-                purged_at__isnull=True,
-            )  # fmt: skip
-            queryset = queryset.select_related("partner").annotate(
-                has_letter=Exists(letters), **package_flags("partner")
-            )
-        try:
-            found = queryset.filter(pk=request.GET.get(field)).first()
-        except (ValueError, ValidationError):
-            found = None
-        if found is not None and field == "partner_authorization":
-            found.partner_present_kinds = present_kinds(found)
-        evidence[field] = found
-    draft = services.Draft(entity=entity, source=source, text=request.GET.get("text", ""), **evidence)
+    field = EVIDENCE_FIELD.get(source)
     # Editing an application: its own hold on the text does not count against it (as when it is saved).
-    editing = None
-    if request.GET.get("signature", "").isdigit():
-        editing = Signature.objects.filter(organization=org, pk=int(request.GET["signature"])).values_list(
-            "pk", flat=True
-        ).first()  # fmt: skip
-    result = services.precheck(draft, exclude=editing)
-    available = ["full_name", "abbreviation"]
-    available += ["trademark"] * entity.has_trademark + ["app_name"] * entity.has_app
-    available += ["partner"] * entity.has_partner
-    # Only the sources the rules in force accept (app names stopped counting on 2026-05-01).
-    accepted = offered_sources(result.policy)
-    available = [source for source in available if source in accepted]
+    editing = request.GET.get("signature", "")
+    check = live_check(organization=org, entity_id=entity_id, source=source, text=request.GET.get("text", ""),
+                       evidence_id=request.GET.get(field) if field else None,
+                       signature_id=int(editing) if editing.isdigit() else None)  # fmt: skip
+    if check is None:
+        raise Http404
+    result, entity = check.result, check.entity
     chinese = _chinese(request)
-    # The chosen source stays chosen (a draft keeps it); why it cannot be used is said beside it.
-    source_note = ""
-    if source not in accepted:
-        source_note = refusal_text(source, result.policy)
-    elif source not in available:
-        source_note = {
-            "trademark": _("This entity has no registered trademark on file: add it on the entity's page first."),
-            "app_name": _("This entity has no ICP-filed app on file: add it on the entity's page first."),
-            "partner": _("This entity has no partner authorization on file: add it on the entity's page first."),
-        }[source]
     return JsonResponse(
         {
             "violations": [
@@ -258,8 +200,8 @@ def signature_check(request, org_id):
             ],  # fmt: skip
             "blocked": result.blocked,
             "needs_acknowledgement": bool(result.warnings),
-            "available_sources": available,
-            "source_note": source_note,
+            "available_sources": check.available_sources,
+            "source_note": check.source_note,
             "full_name": entity.name,
             # A full name too long to be a signature: abbreviations that pass, to pick with one click.
             "proposals": result.proposals,

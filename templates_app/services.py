@@ -223,12 +223,19 @@ def judge_template(*, text: str, kind: str, signature_text: str, policies: dict,
 
 def _refuse_if_blocked(result: TemplateCheck):
     if result.blocked:
-        raise ValidationError({"text": [violation_text(v) for v in result.violations if v.is_error]})
+        # Each with its rule's code (TPL_…): the API's answer keeps it.
+        errors = [ValidationError(violation_text(v), code=v.code) for v in result.violations if v.is_error]
+        raise ValidationError({"text": errors})
 
 
 def _check_signature(organization, signature):
     if signature.organization_id != organization.pk or signature.status not in HELD_STATES:
-        raise ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+        raise _not_live()
+
+
+def _not_live() -> ValidationError:
+    message = _("Choose one of your organization's live signatures.")
+    return ValidationError({"signature": ValidationError(message, code="invalid_choice")})
 
 
 def whitelist_exclusions(template: SmsTemplate | None) -> list[int]:
@@ -268,12 +275,13 @@ def _claim(signature, *, gone=None) -> None:
     another's. An UPDATE that changes nothing locks the row on PostgreSQL and takes SQLite's write
     lock (SQLite ignores select_for_update); it also finds the signature still live."""
     if not Signature.objects.filter(pk=signature.pk, status__in=HELD_STATES).update(status=F("status")):
-        raise gone or ValidationError({"signature": _("Choose one of your organization's live signatures.")})
+        raise gone or _not_live()
 
 
 def _signature_gone() -> ValidationError:
     # A new version keeps its signature: the customer cannot choose another, so say why, on the text.
-    return ValidationError({"text": _("The template's signature is no longer live.")})
+    return ValidationError({"text": ValidationError(_("The template's signature is no longer live."),
+                                                    code="signature_not_live")})  # fmt: skip
 
 
 def template_submit(*, organization, user, signature, kind: str, name: str, text: str) -> SmsTemplate:
@@ -298,7 +306,8 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
     version keeps its signature and name. The status moves by compare-and-set: two tabs cannot
     both submit it."""
     if template.status not in EDITABLE_STATES:
-        raise ValidationError({"text": _("Only a draft or a template sent back for changes can be edited.")})
+        message = _("Only a draft or a template sent back for changes can be edited.")
+        raise ValidationError({"text": ValidationError(message, code="not_editable")})
     fixed = template.previous_id is not None
     if fixed:
         signature, name = template.signature, template.name  # a new version replaces the same template
@@ -307,7 +316,8 @@ def template_update(*, template: SmsTemplate, user, signature, kind: str, name: 
     _check_signature(template.organization, signature)
     fields = {"signature": signature, "kind": kind, "name": name, "text": text}
     current = template.status
-    stale = ValidationError({"text": _("Someone else changed this template first. Reload the page.")})
+    stale = ValidationError({"text": ValidationError(_("Someone else changed this template first. Reload the page."),
+                                                     code="stale")})  # fmt: skip
     with transaction.atomic():
         if not submit:
             if SmsTemplate.objects.filter(pk=template.pk, status=current).update(updated_at=timezone.now(),
@@ -331,12 +341,12 @@ def template_revise(*, template: SmsTemplate, user, kind: str, text: str) -> Sms
     """Editing an approved template makes a new version that is reviewed again; the old
     one stays usable until the new one is approved. One newer version at a time."""
     if template.status not in LIVE_VERSIONS:
-        raise ValidationError({"text": _("Only an approved template is revised as a new version.")})
+        message = _("Only an approved template is revised as a new version.")
+        raise ValidationError({"text": ValidationError(message, code="not_revisable")})
     if template.signature.status not in HELD_STATES:
         raise _signature_gone()
-    under_way = ValidationError(
-        {"text": _("A newer version is already under way: withdraw it, or wait for its review.")}
-    )
+    message = _("A newer version is already under way: withdraw it, or wait for its review.")
+    under_way = ValidationError({"text": ValidationError(message, code="revision_under_way")})
     try:
         with transaction.atomic():
             _claim(template.signature, gone=_signature_gone())  # a second revision at once waits here

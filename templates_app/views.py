@@ -2,13 +2,11 @@
 detail with its timeline and test sends, and new versions."""
 
 import re
-from dataclasses import replace
 from operator import itemgetter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -20,21 +18,19 @@ from compliance import filings as filing_rules
 from compliance import transitions as states
 from compliance.carriers import CARRIERS
 from compliance.policies import describe_ref
-from compliance.signatures import ENDED_STATES, withdrawn_source_violation
-from filing_portal import compiled
+from compliance.signatures import ENDED_STATES
 from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import row_url
 from filing_portal.listing import paginate
 from filings import selectors as filing_selectors
 from policies.timeline import current_policy
 from review import selectors as review_selectors
-from review.selectors import EVENT_COLUMNS
-from signatures.models import HELD_STATES, Signature
+from signatures.models import HELD_STATES
 from signatures.services import violation_text
 
-from . import services
+from . import selectors, services
 from .forms import TemplateForm, TestSendForm
-from .models import SmsTemplate, TemplateEvent
+from .models import SmsTemplate
 
 CARRIER_NAMES = {c.code: (c.name_zh, c.name_en) for c in CARRIERS}
 
@@ -69,42 +65,12 @@ def _rule(violation, chinese: bool) -> str:
     return describe_ref(violation.rule_ref)[0 if chinese else 1]
 
 
-def _source_withdrawn(signature, policy):
-    """The warning of the signature's own page when its source is no longer accepted (app names from
-    2026-05-01, notice 2026.4.23), the signature named: compliance's words, the date, notice and the
-    way forward. None while its source counts."""
-    violation = withdrawn_source_violation(signature.source, signature.status, policy)
-    if violation is None:
-        return None
-    prefix = _("The signature 【%(text)s】 of this template: ") % {"text": signature.text}
-    return replace(violation, message=prefix + violation.message, message_en=prefix + violation.message_en)
-
-
 def _membership(request, org_id):
     return account_selectors.membership_get(user=request.user, org_id=org_id)
 
 
 def _template(org, template_id, *, revised: bool = False) -> SmsTemplate:
-    """The organization's template, with its signature and entity, and with ``revised`` whether it
-    has newer versions (its page: most have none, and are not asked). Compiled once a process for
-    the organization and template (filing_portal.compiled)."""
-    try:
-        template_id = int(template_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    found = compiled.rows(_template_of, org.pk, template_id, revised)
-    if not found:
-        raise Http404
-    found[0].organization = org
-    return found[0]
-
-
-_REVISED = SmsTemplate.objects.filter(previous=OuterRef("pk"))
-
-
-def _template_of(org_id, template_id, revised):
-    templates = SmsTemplate.objects.filter(organization_id=org_id, pk=template_id).select_related("signature__entity")
-    return templates.annotate(revised=Exists(_REVISED)) if revised else templates
+    return selectors.template_get(organization=org, template_id=template_id, revised=revised)
 
 
 def _template_rows(org_id):
@@ -191,17 +157,11 @@ def template_edit(request, org_id, template_id):
             return redirect("org:template-detail", org_id=org.pk, template_id=template.pk)
     decision = None  # sent back: the reviewer's reasons beside the fields they concern
     if template.status == states.CHANGES_REQUESTED:
-        decision = review_selectors.current_decision(compiled.rows(_timeline, template.pk), status=template.status,
-                                                     chinese=_chinese())  # fmt: skip
+        rows = selectors.template_events(template=template)
+        decision = review_selectors.current_decision(rows, status=template.status, chinese=_chinese())
     context = {"org": org, "form": form, "has_signatures": True, "template": template, "can_draft": True,
                "decision": decision}  # fmt: skip
     return render(request, "templates_app/form.html", context, status=400 if form.errors else 200)
-
-
-def _held_signature(org_id, signature_id):
-    """The live check's signature: the organization's, held (under review, filed or in use), with its entity."""
-    signatures = Signature.objects.filter(organization_id=org_id, pk=signature_id, status__in=HELD_STATES)
-    return signatures.select_related("entity")
 
 
 @login_required
@@ -212,11 +172,9 @@ def template_check(request, org_id):
     given_signature = request.POST.get("signature", "")
     if not (given_signature.isascii() and given_signature.isdigit()):
         raise Http404
-    # The same signature on every keystroke: its query compiled once (filing_portal.compiled).
-    found = compiled.rows(_held_signature, org.pk, int(given_signature))
-    if not found:
+    signature = selectors.held_signature(organization=org, signature_id=int(given_signature))
+    if signature is None:
         raise Http404
-    signature = found[0]
     kind = request.POST.get("kind", "")
     if kind not in SmsTemplate.Kind.values:
         raise Http404
@@ -224,8 +182,8 @@ def template_check(request, org_id):
     # Editing a template or writing its next version: it is not counted against itself.
     given = request.POST.get("template", "")
     editing = _template(org, given) if given.isascii() and given.isdigit() else None
-    result = services.template_check(signature=signature, kind=kind, text=text,
-                                     exclude=services.whitelist_exclusions(editing))  # fmt: skip
+    check = selectors.live_check(organization=org, signature=signature, kind=kind, text=text, editing=editing)
+    result = check.result
     chinese = _chinese()
 
     def shown(v):
@@ -244,7 +202,7 @@ def template_check(request, org_id):
         "spans": [[_utf16(text, start), _utf16(text, end), kind]
                   for start, end, kind in _as_written(text, analysis.spans)],
         # Its signature's source no longer accepted: said first, as on the signature's page.
-        "general": [shown(v) for v in [_source_withdrawn(signature, result.policy), *result.general] if v],
+        "general": [shown(v) for v in check.general],
         "carriers": [{"carrier": c.carrier, "name": CARRIER_NAMES[c.carrier][0 if chinese else 1],
                       "verdict": c.verdict, "night_window": c.night_window,
                       # The rules that block it: its own errors, then the format errors every carrier
@@ -264,14 +222,10 @@ def template_detail(request, org_id, template_id):
     return render(request, "templates_app/detail.html", _detail_context(template, TestSendForm()))
 
 
-def _timeline(template_id):
-    return TemplateEvent.objects.filter(template_id=template_id).order_by("at", "pk").values_list(*EVENT_COLUMNS)
-
-
 def _detail_context(template, test_send_form):
     chinese = _chinese()
     # The timeline as plain rows: when, from, to, why, who (the platform's staff by their role).
-    rows = compiled.rows(_timeline, template.pk)
+    rows = selectors.template_events(template=template)
     events = review_selectors.timeline(rows, chinese=chinese)
     # A draft or a template sent back is checked anew on its page: it was saved unchecked, and the
     # rules or the signature's other templates may have changed since.
@@ -284,7 +238,9 @@ def _detail_context(template, test_send_form):
     # A template still counting whose signature rests on a source no longer accepted: its page says so.
     source_withdrawn = None
     if template.status not in ENDED_STATES:
-        withdrawn = _source_withdrawn(template.signature, result.policy if problems is not None else current_policy())
+        withdrawn = selectors.source_withdrawn(
+            template.signature, result.policy if problems is not None else current_policy()
+        )
         source_withdrawn = (
             (withdrawn.message if chinese else withdrawn.message_en, _rule(withdrawn, chinese)) if withdrawn else None
         )

@@ -456,6 +456,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CarrierEnum": "compliance.carriers.CODES",
         "SignatureSourceEnum": "signatures.models.Signature.Source",
+        "ApplicationStatusEnum": "filing_portal.workflow.ApplicationStatus",
+        "TemplateKindEnum": "templates_app.models.SmsTemplate.Kind",
+        "FilingStateEnum": "filings.models.FilingStatus",
+        "CarrierStateEnum": "filings.api_common.CARRIER_STATES",
         "EntityKindEnum": "qualifications.models.Entity.Kind",
         "EntityStatusEnum": "qualifications.models.Entity.Status",
         "IdTypeEnum": "qualifications.models.Entity.IdType",

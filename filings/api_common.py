@@ -140,11 +140,15 @@ class ReasonCodeSerializer(serializers.Serializer):
     concerns = serializers.CharField(help_text="The field or document it concerns (`text`, `document:<kind>`…).")
 
 
+# A filing's state at a carrier, and `waiting_signature` for a template whose signature is not filed there yet.
+CARRIER_STATES = (*FilingStatus.values, filing_rules.WAITING)
+
+
 class CarrierFilingSerializer(serializers.Serializer):
     carrier = serializers.ChoiceField(choices=carriers.CODES)
     name = serializers.CharField(help_text="The carrier's name in the caller's language.")
     state = serializers.ChoiceField(
-        choices=[*FilingStatus.values, filing_rules.WAITING],
+        choices=CARRIER_STATES,
         help_text="`waiting`: a template waits for its signature to be filed there.",
     )
     label = serializers.CharField()
@@ -178,7 +182,7 @@ def filings(application, zh: bool) -> list[dict]:
 
 class CarrierMarkSerializer(serializers.Serializer):
     carrier = serializers.ChoiceField(choices=carriers.CODES)
-    state = serializers.ChoiceField(choices=[*FilingStatus.values, filing_rules.WAITING])
+    state = serializers.ChoiceField(choices=CARRIER_STATES)
     label = serializers.CharField()
 
 

@@ -52,7 +52,7 @@ def test_the_walkthrough_runs_verbatim_against_the_demo_data(live_server, tmp_pa
     assert result.returncode == 0, out[-5000:] + result.stderr[-5000:]
     assert "filed once" in out
     assert '"blocked": true' in out and "SIG_" in out  # the app name, refused with its rule's code
-    assert '"code": "validation-failed"' in out and '"SIG_TAKEN"' in out  # the same text again
+    assert '"code": "validation-failed"' in out and '"EVID_ALREADY_HELD"' in out  # the same text again
     signature = Signature.objects.filter(organization=org).order_by("-pk").first()
     assert Signature.objects.filter(organization=org).count() == before + 1
     assert signature.text == "示例科技" and signature.status == "withdrawn"

@@ -44,6 +44,8 @@ LATIN_KEPT = {
     # The REST API: its name, its header names and tools (docs/api.md), and a typical client system.
     "API", "REST", "Authorization", "Bearer", "Idempotency", "Key", "ETag", "If", "Match", "GET", "Organization",
     "ASCII", "Swagger", "UI", "ERP",
+    # A JSON field and its value, named as the caller writes them (the API's consent).
+    "agree", "true",
 }  # fmt: skip
 # What is not prose: placeholders, tags, variables, links, the catalogue's codes (FIL_CLEARED_INACTIVE).
 NOT_PROSE = re.compile(

@@ -172,8 +172,15 @@ def _replay(record) -> HttpResponse:
 
 def idempotent(handler):
     """For a POST that creates something: with an Idempotency-Key, the first successful answer is kept (in the
-    write's own transaction) and a retry gets it again, never a second object. Errors are not kept: the
-    write rolled back, so a retry runs afresh."""
+    write's own transaction) and a retry gets it again, never a second object, even while the first is still
+    running (the retry waits for it: services.idempotent_claim). Errors are not kept: the write rolled back, so a
+    retry runs afresh."""
+
+    def kept(record, fingerprint):
+        if record.fingerprint != fingerprint:
+            message = _("This Idempotency-Key was used for a different request; use a new key.")
+            raise Problem("idempotency-key-reused", message)
+        return _replay(record)
 
     def wrapped(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")
@@ -182,25 +189,26 @@ def idempotent(handler):
         if not 1 <= len(key) <= 255 or not key.isprintable() or not key.isascii():
             raise Problem("idempotency-key-invalid", _("Idempotency-Key must be 1 to 255 printable ASCII characters."))
         fingerprint = _fingerprint(request)
-        for _attempt in range(2):
+        with transaction.atomic():
             record = services.idempotent_get(organization=self.organization, key=key)
+            if record is None:
+                claimed = services.idempotent_claim(organization=self.organization, key=key, fingerprint=fingerprint)
+                if claimed is None:  # another request with the key committed while we waited for it
+                    record = services.idempotent_get(organization=self.organization, key=key)
             if record is not None:
-                if record.fingerprint != fingerprint:
-                    message = _("This Idempotency-Key was used for a different request; use a new key.")
-                    raise Problem("idempotency-key-reused", message)
-                return _replay(record)
-            with transaction.atomic():
-                response = handler(self, request, *args, **kwargs)
-                if not 200 <= response.status_code < 300:
-                    transaction.set_rollback(True)
-                    return response
-                body = JSONRenderer().render(response.data).decode()
-                headers = {name: response[name] for name in ("Location", "ETag") if response.has_header(name)}
-                if services.idempotent_keep(organization=self.organization, key=key, fingerprint=fingerprint,
-                                            status=response.status_code, body=body, headers=headers):  # fmt: skip
-                    return response
-                transaction.set_rollback(True)  # another request with this key won: undo ours, answer with its
-        raise Problem("conflict", _("A request with this Idempotency-Key is still being processed; retry shortly."))
+                return kept(record, fingerprint)
+            if claimed is None:  # (the other's answer expired meanwhile: a day)
+                raise Problem(
+                    "conflict", _("A request with this Idempotency-Key is still being processed; retry shortly.")
+                )
+            response = handler(self, request, *args, **kwargs)
+            if not 200 <= response.status_code < 300:
+                transaction.set_rollback(True)
+                return response
+            body = JSONRenderer().render(response.data).decode()
+            headers = {name: response[name] for name in ("Location", "ETag") if response.has_header(name)}
+            services.idempotent_answer(record=claimed, status=response.status_code, body=body, headers=headers)
+            return response
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__

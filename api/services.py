@@ -103,18 +103,23 @@ def idempotent_get(*, organization, key: str) -> IdempotentRequest | None:
     ).first()  # fmt: skip
 
 
-def idempotent_keep(*, organization, key: str, fingerprint: str, status: int, body: str, headers: dict) -> bool:
-    """Keep the first answer, in the transaction of the write it answers. False when another request with the
-    same key committed first (on PostgreSQL this waits for it): the caller then rolls back and replays that one."""
+def idempotent_claim(*, organization, key: str, fingerprint: str) -> IdempotentRequest | None:
+    """Claim the key for this request, inside the transaction of the write it answers: a row with no answer yet,
+    which the caller fills (idempotent_answer) before it commits. None when another request with the key got it
+    first: on PostgreSQL the insert waits until that one commits (then None) or rolls back (then ours succeeds);
+    on SQLite the transactions run one after the other. A kept answer older than a day no longer counts."""
     IdempotentRequest.objects.filter(organization=organization, key=key,
                                      created_at__lt=timezone.now() - IDEMPOTENCY_TTL).delete()  # fmt: skip
     try:
         with transaction.atomic():
-            IdempotentRequest.objects.create(organization=organization, key=key, fingerprint=fingerprint,
-                                             status=status, body=body, headers=headers)  # fmt: skip
+            return IdempotentRequest.objects.create(organization=organization, key=key, fingerprint=fingerprint,
+                                                    status=0, body="", headers={})  # fmt: skip
     except IntegrityError:
-        return False
-    return True
+        return None
+
+
+def idempotent_answer(*, record: IdempotentRequest, status: int, body: str, headers: dict) -> None:
+    IdempotentRequest.objects.filter(pk=record.pk).update(status=status, body=body, headers=headers)
 
 
 def idempotent_purge(*, now=None) -> int:

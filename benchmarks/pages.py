@@ -263,6 +263,26 @@ def wrk(method: str, path: str, body: str, headers: dict, seconds: int, master: 
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), cpu * 1000 / max(requests, 1)
 
 
+def start_gunicorn(env: dict, code: Path) -> subprocess.Popen:
+    """gunicorn with 2 workers on loopback (PORT), once /healthz answers; the caller stops it (killpg)."""
+    server = subprocess.Popen(
+        [GUNICORN, "filing_portal.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
+         "--chdir", str(code), "--log-level", "warning"],
+        env=env, cwd=code, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if fetch_once("GET", "/healthz", "", {}) == 200:
+                return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            raise SystemExit("gunicorn did not start")
+        time.sleep(0.3)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conn-max-age", default=os.environ.get("CONN_MAX_AGE", "60"))
@@ -288,21 +308,7 @@ def main():
             capture_output=True, text=True,
         )  # fmt: skip
         data = json.loads(seeded.stdout.strip().splitlines()[-1])
-        server = subprocess.Popen(
-            [GUNICORN, "filing_portal.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
-             "--chdir", str(code), "--log-level", "warning"],
-            env=env, cwd=code, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if fetch_once("GET", "/healthz", "", {}) == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.3)
+        server = start_gunicorn(env, code)
 
         headers = {"Cookie": f"sessionid={data['session']}; csrftoken={data['csrf']}", "X-CSRFToken": data["csrf"],
                    "Content-Type": "application/x-www-form-urlencoded"}  # fmt: skip

@@ -20,10 +20,9 @@ import signal
 import statistics
 import subprocess
 import tempfile
-import time
 
 import pages
-from pages import GUNICORN, PORT, PYTHON, ROOT, django_env, fetch_once, psql, wrk
+from pages import PYTHON, ROOT, django_env, fetch_once, psql, start_gunicorn, wrk
 
 PRECHECK_TARGET, MAX_QUERIES = 0.3, 10
 LISTS = ("entities/", "entities/{entity}/documents/", "signatures/", "signatures/?status=approved", "templates/",
@@ -166,21 +165,7 @@ def main():
             cwd=ROOT, check=True, capture_output=True, text=True,
         )  # fmt: skip
         data = json.loads(measured.stdout.strip().splitlines()[-1])
-        server = subprocess.Popen(
-            [GUNICORN, "filing_portal.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
-             "--chdir", str(ROOT), "--log-level", "warning"],
-            env=env, cwd=ROOT, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if fetch_once("GET", "/healthz", "", {}) == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.3)
+        server = start_gunicorn(env, ROOT)
         headers = {"Authorization": f"Bearer {data['secret']}", "Content-Type": "application/json"}
         bare = ("POST", "/bench/bare-api/", "{}")
         precheck = ("POST", "/api/v1/signatures/precheck/", data["precheck"])

@@ -261,10 +261,9 @@ def test_kept_answers_go_after_a_day(owner_membership):
     from api.tasks import purge_idempotent_requests
 
     organization = owner_membership.organization
-    assert services.idempotent_keep(organization=organization, key="k1", fingerprint="f", status=201, body="{}",
-                                    headers={})  # fmt: skip
-    assert not services.idempotent_keep(organization=organization, key="k1", fingerprint="g", status=201, body="{}",
-                                        headers={})  # fmt: skip
+    record = services.idempotent_claim(organization=organization, key="k1", fingerprint="f")
+    services.idempotent_answer(record=record, status=201, body="{}", headers={})
+    assert services.idempotent_claim(organization=organization, key="k1", fingerprint="g") is None
     assert services.idempotent_get(organization=organization, key="k1").fingerprint == "f"
     with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
         assert services.idempotent_get(organization=organization, key="k1") is None

@@ -60,6 +60,8 @@ def organization_of(request) -> tuple:
         membership = account_selectors.membership_get(user=request.user, org_id=int(chosen))
     elif len(memberships) == 1:
         membership = memberships[0]
+    elif not memberships:
+        raise Problem("permission-denied", _("You belong to no organization: the API acts for one."))
     else:
         raise Problem("organization-required",
                       _("You belong to several organizations: name one in the X-Organization header."))  # fmt: skip

@@ -29,7 +29,8 @@ class ScopePermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         key = request.auth if isinstance(request.auth, ApiKey) else None
-        if key is not None and request.method not in READ_METHODS and key.scope != ApiKey.Scope.WRITE:
+        writes = request.method not in READ_METHODS and not getattr(view, "writes_nothing", False)
+        if key is not None and writes and key.scope != ApiKey.Scope.WRITE:
             raise Problem(
                 "scope-insufficient", _("This API key is read-only; create a read and write key to change things.")
             )
@@ -76,6 +77,22 @@ class Cursor(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    @classmethod
+    def by(cls, *ordering: str) -> type:
+        """The same, in another order: rows whose keys are random (UUIDs) page by when they were made."""
+        return type(f"CursorBy{ordering[0].strip('-').title()}", (cls,), {"ordering": ordering})
+
+
+def _in_one_transaction(handler):
+    def run(*args, **kwargs):
+        with transaction.atomic():
+            response = handler(*args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
+    return run
+
 
 class OrgView(generics.GenericAPIView):
     """An endpoint of one organization's data: ``self.organization`` is set before the handler runs."""
@@ -86,10 +103,24 @@ class OrgView(generics.GenericAPIView):
     pagination_class = Cursor
     metadata_class = None  # OPTIONS: a 405 problem; the contract is the schema, not DRF's metadata
     owners_only = False  # writes that the portal allows owners only (webhooks)
+    writes_nothing = False  # a POST that only reads (the checks): a read-only key may send it
+
+    def dispatch(self, request, *args, **kwargs):
+        # An update runs in one transaction, from its If-Match check to its last write: check_if_match locks the
+        # row, so two updates carrying the same ETag cannot both pass (the second gets 412).
+        method = request.method.lower()
+        if method in ("put", "patch", "delete") or (method == "post" and "HTTP_IF_MATCH" in request.META):
+            handler = getattr(self, method, None)
+            if handler is not None:
+                setattr(self, method, _in_one_transaction(handler))
+        return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         self._started = time.perf_counter()
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise Problem("malformed-request", _("The Content-Length header is not a number.")) from None
         limit = self.max_body(request)
         # Refused before anything is read: the body may be 10 MB of JSON, which DRF would otherwise parse whole.
         if length > limit:
@@ -132,17 +163,21 @@ def etag_of(obj) -> str:
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def check_if_match(request, obj) -> None:
+def check_if_match(request, obj, etag=etag_of) -> None:
     """A stale If-Match is a 412, and nothing is written. Without the header the update goes ahead (curl users
-    may skip it), as RFC 9110 allows."""
+    may skip it), as RFC 9110 allows. Inside an update's transaction (OrgView.dispatch) the row is read again and
+    locked, so the comparison holds until the write commits. ``etag`` computes a row's tag (etag_of by default).
+    Comparison is strong (RFC 9110 13.1.1): a weak tag W/"…" never matches."""
     header = request.headers.get("If-Match")
     if header is None:
         return
+    current = obj
+    if transaction.get_connection().in_atomic_block:
+        current = type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first() or obj
     tags = [tag.strip() for tag in header.split(",")]
-    if "*" not in tags and etag_of(obj) not in [tag.removeprefix("W/") for tag in tags]:
-        raise Problem(
-            "precondition-failed", _("It changed since you read it: read it again (GET), then retry with its new ETag.")
-        )
+    if "*" not in tags and etag(current) not in tags:
+        message = _("It changed since you read it: read it again (GET), then retry with its new ETag.")
+        raise Problem("precondition-failed", message)
 
 
 # --- Idempotency-Key ------------------------------------------------------------------------------------------
@@ -170,11 +205,14 @@ def _replay(record) -> HttpResponse:
     return response
 
 
-def idempotent(handler):
+def idempotent(handler=None, *, forget=()):
     """For a POST that creates something: with an Idempotency-Key, the first successful answer is kept (in the
     write's own transaction) and a retry gets it again, never a second object, even while the first is still
     running (the retry waits for it: services.idempotent_claim). Errors are not kept: the write rolled back, so a
-    retry runs afresh."""
+    retry runs afresh. ``forget`` names fields of the answer never kept (a secret shown once): a replay gives
+    them empty. ``@idempotent`` or ``@idempotent(forget=("secret",))``."""
+    if handler is None:
+        return lambda view_handler: idempotent(view_handler, forget=forget)
 
     def kept(record, fingerprint):
         if record.fingerprint != fingerprint:
@@ -205,7 +243,10 @@ def idempotent(handler):
             if not 200 <= response.status_code < 300:
                 transaction.set_rollback(True)
                 return response
-            body = JSONRenderer().render(response.data).decode()
+            data = response.data
+            if forget and isinstance(data, dict):
+                data = {**data, **dict.fromkeys(set(forget) & set(data), "")}
+            body = JSONRenderer().render(data).decode()
             headers = {name: response[name] for name in ("Location", "ETag") if response.has_header(name)}
             services.idempotent_answer(record=claimed, status=response.status_code, body=body, headers=headers)
             return response

@@ -1,7 +1,10 @@
 """The API keys page, /o/<org_id>/api-keys/: owners create and revoke keys, members see them."""
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +18,25 @@ from . import selectors, services
 from .forms import KeyForm
 
 NEW_KEY = "api-new-key"
+SHOWN_FOR = 60  # seconds the new key waits for the page after the redirect
+
+
+# The new key's secret is shown once, on the page the creation redirects to. It never reaches the database (the
+# session table): it waits in the shared cache under a random name, which only this session holds, for at most a
+# minute, and is deleted when shown.
+def _new_key_to_show(request, new) -> None:
+    name = f"{NEW_KEY}:{secrets.token_urlsafe(24)}"
+    cache.set(name, {"secret": new.secret, "prefix": new.key.prefix}, SHOWN_FOR)
+    request.session[NEW_KEY] = name
+
+
+def _new_key_shown(request) -> dict | None:
+    name = request.session.pop(NEW_KEY, None)
+    if not name:
+        return None
+    shown = cache.get(name)
+    cache.delete(name)
+    return shown
 
 
 @login_required
@@ -22,8 +44,7 @@ NEW_KEY = "api-new-key"
 def keys(request, org_id):
     membership = account_selectors.membership_get(user=request.user, org_id=org_id)
     org, status = membership.organization, 200
-    # The new key's secret, shown once after the redirect that follows its creation, then gone from the session.
-    created = request.session.pop(NEW_KEY, None) if request.method == "GET" else None
+    created = _new_key_shown(request) if request.method == "GET" else None
     is_owner = membership.role == Membership.Role.OWNER
     form = KeyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -36,7 +57,7 @@ def keys(request, org_id):
                 apply_service_errors(form, exc)
                 status = 400
             else:
-                request.session[NEW_KEY] = {"secret": new.secret, "prefix": new.key.prefix}
+                _new_key_to_show(request, new)
                 return redirect("org:api-keys", org.pk)  # a reload shows the list, and creates no second key
         else:
             status = 400

@@ -8,14 +8,13 @@ Every error of the API leaves through ``exception_handler`` (DRF's, for the view
 import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 MEDIA_TYPE = "application/problem+json"
@@ -129,8 +128,10 @@ def exception_handler(exc, context):
         exc = Problem("validation-failed", _("The request has invalid fields."), errors=django_errors(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = Problem("payload-too-large", _("The request body is larger than this endpoint accepts."))
-    elif isinstance(exc, TooManyFieldsSent):
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         exc = Problem("payload-too-large", _("The request has too many fields."))
+    elif isinstance(exc, SuspiciousOperation):  # a malformed multipart body, a bad header
+        exc = Problem("malformed-request", PROBLEMS["malformed-request"][1])
     if not isinstance(exc, exceptions.APIException):
         return None
     if isinstance(exc, Problem):
@@ -151,8 +152,12 @@ def exception_handler(exc, context):
     if isinstance(detail, (list, dict)):
         detail = _("The request has invalid fields.")
     set_rollback()
-    response = Response(body(request, code, detail, errors=errors, status_code=exc.status_code),
-                        status=exc.status_code, headers=headers, content_type=MEDIA_TYPE)  # fmt: skip
+    # Rendered here, not by the view's renderer: a problem is JSON whatever the view renders (the schema's YAML)
+    # and whatever the request accepts (a 406 too).
+    data = body(request, code, detail, errors=errors, status_code=exc.status_code)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False), status=exc.status_code, content_type=MEDIA_TYPE)
+    for name, value in headers.items():
+        response[name] = value
     return response
 
 
@@ -170,6 +175,20 @@ def not_found(request, exception=None):
     if is_api(request):
         return _raw(request, "not-found", PROBLEMS["not-found"][1])
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400: a problem under /api/ (a request Django refused before any view), the site's page elsewhere."""
+    if is_api(request):
+        return _raw(request, "malformed-request", PROBLEMS["malformed-request"][1])
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """handler403: a problem under /api/, the site's page elsewhere."""
+    if is_api(request):
+        return _raw(request, "permission-denied", PROBLEMS["permission-denied"][1])
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request):

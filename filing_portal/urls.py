@@ -73,6 +73,8 @@ urlpatterns = [
     path("documents/<uuid:document_id>/<str:variant>/", qualification_views.document_file, name="document-file"),
 ]
 
-# Under /api/ a missing page or a crash is a problem+json answer; elsewhere the site's own pages.
+# Under /api/ a refused request, a missing page or a crash is a problem+json answer; elsewhere the site's own pages.
+handler400 = "api.problems.bad_request"
+handler403 = "api.problems.permission_denied"
 handler404 = "api.problems.not_found"
 handler500 = "api.problems.server_error"

@@ -252,8 +252,9 @@ class WebhookSerializer(serializers.Serializer):
 
 
 class WebhookCreatedSerializer(WebhookSerializer):
-    secret = serializers.CharField(help_text="The signing secret (Standard Webhooks, whsec_…). Shown in this "
-                                   "answer only: keep it now.")  # fmt: skip
+    secret = serializers.CharField(allow_blank=True, help_text="The signing secret (Standard Webhooks, whsec_…). "
+                                   "Shown in this answer only: keep it now. Empty in a replay (the same "
+                                   "Idempotency-Key again): the secret is never kept for replays.")  # fmt: skip
 
 
 class WebhookCreate(Strict):
@@ -336,7 +337,7 @@ class WebhookList(OrgView):
             ),
         ],  # fmt: skip
     )
-    @idempotent
+    @idempotent(forget=("secret",))
     def post(self, request):
         given = WebhookCreate(data=request.data)
         given.is_valid(raise_exception=True)

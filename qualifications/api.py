@@ -29,7 +29,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.base import AddressThrottle, OrgView, idempotent
+from api.base import AddressThrottle, Cursor, OrgView, check_if_match, idempotent
 from api.problems import Problem, django_errors
 from api.serializers import Strict
 from compliance.industries import INDUSTRIES
@@ -83,18 +83,6 @@ def entity_etag(entity: Entity) -> str:
 def document_etag(document: Document) -> str:
     return _tag("document", [document.pk, document.is_current, document.review_state, document.valid_until,
                              document.thumbnail_state, document.purge_after, document.purged_at])  # fmt: skip
-
-
-def check_if_match(request, current: str) -> None:
-    """api.base.check_if_match, against an ETag of ours: a stale If-Match is a 412, and nothing is written."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return
-    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    if "*" not in tags and current not in tags:
-        raise Problem(
-            "precondition-failed", _("It changed since you read it: read it again (GET), then retry with its new ETag.")
-        )
 
 
 # --- serializers -----------------------------------------------------------------------------------------------
@@ -434,6 +422,7 @@ class EntityList(OrgView):
     """The organization's entities (its own and those shared with it), and registering a new one."""
 
     serializer_class = EntityOut
+    pagination_class = Cursor.by("-created_at", "-pk")  # newest first (the keys are UUIDs)
 
     @extend_schema(
         operation_id="entities_list", tags=[TAG_ENTITIES], summary="List entities",
@@ -511,7 +500,7 @@ class EntityDetail(OrgView):
         if entity.is_shared:
             raise Problem("permission-denied", _("This entity is shared with your organization: only the "
                                                  "organization that registered it can change it."))  # fmt: skip
-        check_if_match(request, entity_etag(entity))
+        check_if_match(request, entity, etag=entity_etag)
         serializer = EntityIn(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         requested = serializer.validated_data
@@ -555,6 +544,7 @@ class EntityDocuments(OrgView):
 
     serializer_class = DocumentOut
     parser_classes = [MultiPartParser]
+    pagination_class = Cursor.by("-uploaded_at", "-pk")  # newest first (the keys are UUIDs)
 
     def max_body(self, request) -> int:
         if request.method == "POST":

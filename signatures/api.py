@@ -240,6 +240,7 @@ class SignaturePrecheck(OrgView):
     """The portal's live check, scripted: every rule in force that the application would break, at any carrier,
     and what its evidence lacks. Nothing is written."""
 
+    writes_nothing = True  # a read-only key may check
     serializer_class = SignaturePrecheckInput
 
     @extend_schema(

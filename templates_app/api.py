@@ -250,6 +250,7 @@ class TemplateCheck(OrgView):
     """The portal's live check, scripted: the analysis (links, IPs, contacts, length, segments) and each
     carrier's verdict under the rules in force. Nothing is written."""
 
+    writes_nothing = True  # a read-only key may check
     serializer_class = TemplateCheckInput
 
     @extend_schema(

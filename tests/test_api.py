@@ -284,3 +284,58 @@ def test_the_command_prints_a_working_key_for_an_owner_only(owner_membership, me
         call_command("api_key", member_a.email, stdout=io.StringIO())
     with pytest.raises(CommandError, match="no organization"):
         call_command("api_key", "nobody@example.cn", stdout=io.StringIO())
+
+
+# --- after review -----------------------------------------------------------------------------------------------
+
+
+def test_a_content_length_that_is_not_a_number_is_a_400_problem(owner_membership):
+    api = for_member(owner_membership)
+    response = api.client.generic("POST", "/api/v1/policies/", "{}", content_type="application/json",
+                                  headers=api.headers, CONTENT_LENGTH="abc")  # fmt: skip
+    problem(response, 400, "malformed-request")
+
+
+def test_too_many_parts_in_a_multipart_body_is_a_problem_not_a_page(owner_membership, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    api = for_member(owner_membership)
+    files = {f"file{n}": SimpleUploadedFile(f"{n}.png", b"x", content_type="image/png") for n in range(5)}
+    response = api.client.post("/api/v1/entities/00000000-0000-0000-0000-000000000000/documents/", files,
+                               headers=api.headers)  # fmt: skip
+    assert response.status_code in (404, 413) and response["Content-Type"] == "application/problem+json"
+
+
+def test_a_session_of_nobodys_member_is_told_so(client):
+    from .factories import UserFactory
+
+    client.force_login(UserFactory(email="alone@example.cn"))
+    data = problem(client.get("/api/v1/policies/", headers={"Accept-Language": "en"}), 403, "permission-denied")
+    assert "no organization" in data["detail"]
+
+
+def test_the_new_keys_secret_never_reaches_the_session_table(client, owner_a, org_a):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(owner_a)
+    url = reverse("org:api-keys", args=[org_a.pk])
+    client.post(url, {"name": "ERP", "scope": "read"})
+    stored = " ".join(str(s.get_decoded()) for s in Session.objects.all())
+    html = client.get(url).content.decode()
+    secret = html.split('data-testid="new-key-secret">')[1].split("<")[0]
+    assert secret.startswith("sfp_") and secret not in stored
+    assert secret not in client.get(url).content.decode()  # once
+
+
+def test_the_schema_is_rate_limited_per_address_and_built_once(settings):
+    from api.views import SchemaView
+
+    cache.clear()
+    SchemaView.built.clear()
+    settings.API_RATE_PER_ADDRESS = "2/min"
+    anyone = Api().client
+    first = anyone.get("/api/v1/schema/")
+    assert first.status_code == 200 and len(SchemaView.built) == 1
+    assert anyone.get("/api/v1/schema/").content == first.content
+    problem(anyone.get("/api/v1/schema/"), 429, "rate-limited")

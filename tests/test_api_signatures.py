@@ -164,6 +164,9 @@ def test_a_read_only_key_cannot_write(owner_a, entity):
     assert response.status_code == 403 and response.json()["code"] == "scope-insufficient"
     assert not Signature.objects.exists()
     assert reader.get(BASE).status_code == 200
+    # The precheck writes nothing: a read-only key may run it.
+    precheck = reader.post(f"{BASE}precheck/", {"entity": str(entity.pk), "source": "abbreviation", "text": "百度"})
+    assert precheck.status_code == 200 and "blocked" in precheck.json()
 
 
 # --- detail, update, withdraw, resubmit -----------------------------------------------------------------------------

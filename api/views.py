@@ -76,6 +76,7 @@ class PolicyTimeline(OrgView):
 # file too (the split view). Redoc draws with styled-components, which writes <style> elements (under the strict
 # policy it shows only "Something went wrong"), and parses the schema in a blob: worker: its page alone gets
 # those two. Its scripts stay our own files, and the page shows nothing but the public schema.
+@extend_schema(exclude=True)
 class SchemaView(SpectacularAPIView):
     """The schema, built once a process for each language and format (it costs 0.2 to 0.6 s of CPU; it changes
     only with a deployment), and rate-limited per address like the rest of the API: anyone may read it."""

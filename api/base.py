@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import generics, pagination, permissions, throttling
 from rest_framework.renderers import JSONRenderer
@@ -22,6 +23,11 @@ from .problems import Problem
 
 access_log = logging.getLogger("api.access")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def chinese() -> bool:
+    """Whether the caller reads Chinese (Accept-Language; Chinese by default): the answers' one language test."""
+    return (get_language() or "").startswith("zh")
 
 
 class ScopePermission(permissions.BasePermission):

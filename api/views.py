@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from compliance import carriers
 from policies import timeline
 
-from .base import AddressThrottle, OrgView
+from .base import AddressThrottle, OrgView, chinese
 
 
 class PolicyChangeSerializer(serializers.Serializer):
@@ -67,7 +67,7 @@ class PolicyTimeline(OrgView):
         ],
     )
     def get(self, request):
-        english = request.LANGUAGE_CODE.startswith("en")
+        english = not chinese()
         changes = sorted(timeline.timeline(), key=lambda change: (change.effective, change.key))
         return Response(self.get_serializer([_change(c, english) for c in changes], many=True).data)
 

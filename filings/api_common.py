@@ -3,13 +3,11 @@ the rule it comes from, the filing at each carrier, the review's decisions with 
 timeline, in the caller's language. Read-only serializers, and the functions that fill them from the same
 selectors the customer's pages read."""
 
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from api.serializers import Strict
+from api.base import chinese  # noqa: F401 (the language test the signatures and templates read here)
 from compliance import carriers
 from compliance import filings as filing_rules
 from compliance import transitions as t
@@ -37,41 +35,9 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
 ENTITY_FILTER = OpenApiParameter("entity", OpenApiTypes.UUID, description="An entity's id.")
 
 
-class _Opaque(serializers.Field):
-    def to_internal_value(self, data):
-        return data
-
-    def to_representation(self, value):
-        return value
-
-
-class ListParameters(Strict):
-    """A list's query: its filters (subclasses add them) and the pagination's, checked (a page_size that is not a
-    number is a 400 naming it, as the schema says an integer)."""
-
-    cursor = _Opaque(required=False)  # opaque: the paginator reads it (one it cannot read is a 404)
-    page_size = serializers.IntegerField(required=False)
-
-    @classmethod
-    def read(cls, request) -> dict:
-        """The query's values, checked: a parameter given twice is a 400 naming it (each takes one value)."""
-        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
-        if repeated:
-            error = serializers.ErrorDetail(_("Give this parameter once."), code="repeated")
-            raise serializers.ValidationError({name: [error] for name in repeated})
-        given = cls(data=dict(request.query_params.items()))
-        given.is_valid(raise_exception=True)
-        return given.validated_data
-
-
 def id_parameter(name: str, description: str, location=OpenApiParameter.QUERY) -> OpenApiParameter:
     return OpenApiParameter(name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, location,
                             description=description)  # fmt: skip
-
-
-def chinese() -> bool:
-    """Whether the caller reads Chinese (Accept-Language, zh-hans by default): compliance speaks both."""
-    return (get_language() or "").startswith("zh")
 
 
 # --- violations and the rule each comes from --------------------------------------------------------------------

@@ -9,37 +9,14 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.base import OrgView, check_if_match, etag_of, idempotent
+from api.base import OrgView, check_if_match, chinese, etag_of, idempotent
 from api.problems import Problem
-from api.serializers import Strict
+from api.serializers import ListParameters, Strict
 
 from . import selectors, services
 from .models import Delivery, Notice
 
 TAG_NOTICES, TAG_WEBHOOKS = "notices", "webhooks"
-PAGE_PARAMETERS = ("cursor", "page_size")  # the paginator's own, not filters
-# (A list's examples are one row: drf-spectacular puts it in a page.)
-
-
-class PageSize(Strict):
-    # Any whole number (the paginator takes 1 to 100 and gives its default for the others), but a whole number.
-    page_size = serializers.IntegerField(required=False)
-
-
-def english(request) -> bool:
-    return request.LANGUAGE_CODE.startswith("en")
-
-
-def filters(serializer_class, request) -> dict:
-    """The query's filters, checked by a Strict serializer: an unknown parameter or a bad value is a 400 that
-    names it. The paginator's parameters are its own."""
-    query = request.query_params.dict()
-    if "page_size" in query:
-        PageSize(data={"page_size": query["page_size"]}).is_valid(raise_exception=True)
-    given = {name: value for name, value in query.items() if name not in PAGE_PARAMETERS}
-    found = serializer_class(data=given)
-    found.is_valid(raise_exception=True)
-    return found.validated_data
 
 
 class Empty(Strict):
@@ -117,7 +94,7 @@ def notice_etag(notice: Notice) -> str:
     return etag_of(notice)
 
 
-class NoticeFilters(Strict):
+class NoticeFilters(ListParameters):
     unacknowledged = serializers.BooleanField(required=False, default=False)
     kind = serializers.ChoiceField(choices=Notice.Kind.choices, required=False)
     severity = serializers.ChoiceField(choices=Notice.Severity.choices, required=False)
@@ -185,10 +162,10 @@ class NoticeList(OrgView):
         ],
     )
     def get(self, request):
-        chosen = filters(NoticeFilters, request)
+        chosen = NoticeFilters.read(request)
         rows = selectors.inbox_rows(organization=self.organization, **chosen)
         page = self.paginate_queryset(rows)
-        in_english = english(request)
+        in_english = not chinese()
         return self.get_paginated_response(NoticeSerializer([notice_data(n, in_english) for n in page], many=True).data)
 
 
@@ -205,7 +182,7 @@ class NoticeDetail(OrgView):
     )
     def get(self, request, notice_id):
         notice = selectors.notice_get(organization=self.organization, notice_id=notice_id)
-        data = NoticeSerializer(notice_data(notice, english(request))).data
+        data = NoticeSerializer(notice_data(notice, not chinese())).data
         return Response(data, headers={"ETag": notice_etag(notice)})
 
 
@@ -233,7 +210,7 @@ class NoticeAcknowledge(OrgView):
             raise Problem("conflict", _("This notice asks for no acknowledgement."))
         services.acknowledge(notice=notice, user=request.user)
         notice = selectors.notice_get(organization=self.organization, notice_id=notice_id)
-        data = NoticeSerializer(notice_data(notice, english(request))).data
+        data = NoticeSerializer(notice_data(notice, not chinese())).data
         return Response(data, headers={"ETag": notice_etag(notice)})
 
 
@@ -299,7 +276,7 @@ class WebhookList(OrgView):
         examples=[OpenApiExample("Endpoints", value=WEBHOOK_EXAMPLE, response_only=True)],
     )
     def get(self, request):
-        filters(Empty, request)
+        ListParameters.read(request)
         page = self.paginate_queryset(selectors.endpoint_rows(organization=self.organization))
         return self.get_paginated_response(WebhookSerializer([webhook_data(e) for e in page], many=True).data)
 
@@ -527,7 +504,7 @@ class WebhookDeliveries(OrgView):
         ],  # fmt: skip
     )
     def get(self, request, endpoint_id):
-        filters(Empty, request)
+        ListParameters.read(request)
         endpoint = selectors.endpoint_get(organization=self.organization, endpoint_id=endpoint_id)
         page = self.paginate_queryset(selectors.attempt_rows(endpoint=endpoint))
         return self.get_paginated_response(AttemptSerializer([attempt_data(a) for a in page], many=True).data)

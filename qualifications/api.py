@@ -29,9 +29,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.base import AddressThrottle, Cursor, OrgView, check_if_match, idempotent
+from api.base import AddressThrottle, Cursor, OrgView, check_if_match, chinese, idempotent
 from api.problems import Problem, django_errors
-from api.serializers import Strict
+from api.serializers import ListParameters, Strict
 from compliance.industries import INDUSTRIES
 from compliance.industries import industry as industry_of
 from compliance.qualification import id_document_expired
@@ -58,10 +58,6 @@ EVIDENCE_COLUMNS = {"trademark": "trademark_id", "app": "app_id", "address": "ad
 LINK_SALT = "qualifications.api.document-link"
 LINK_SECONDS = 300  # a signed link works for 5 minutes
 LINK_VARIANTS = (DocumentAccess.Variant.FILE, DocumentAccess.Variant.THUMBNAIL)  # never the unwatermarked original
-
-
-def _chinese(request) -> bool:
-    return (getattr(request, "LANGUAGE_CODE", "") or "").startswith("zh")
 
 
 # --- ETags: the foundation's etag_of reads updated_at, which entities and documents do not have ---------------
@@ -125,15 +121,6 @@ class NoBlank(Strict):
         return super().to_internal_value(data)
 
 
-class RawField(serializers.Field):
-    """A query parameter another part reads and judges (the cursor: empty is the first page, a bad one a 404)."""
-
-    allow_blank = True
-
-    def to_internal_value(self, data):
-        return data
-
-
 class EntityIn(StrictIn):
     """What the site's entity form takes; the form cleans it (USCC and ID checks, agents, dates)."""
 
@@ -166,14 +153,7 @@ class EntityIn(StrictIn):
     )  # fmt: skip
 
 
-class PageFilter(NoBlank):
-    """The pagination's own parameters (DRF's cursor pagination reads them; a page size under 1 is its default)."""
-
-    cursor = RawField(required=False)
-    page_size = serializers.IntegerField(required=False)
-
-
-class EntityFilter(PageFilter):
+class EntityFilter(ListParameters):
     status = serializers.ChoiceField(choices=Entity.Status.choices, required=False)
 
 
@@ -383,7 +363,7 @@ def _entity_detail(request, organization, entity) -> dict:
     review = selectors.package_review(entity=entity)
     return EntityOut(_entity_data(entity, organization=organization, checklist=checklist,
                                   review_status=review.status if review else None,
-                                  chinese=_chinese(request))).data  # fmt: skip
+                                  chinese=chinese())).data  # fmt: skip
 
 
 def _form_data(values: dict) -> dict:
@@ -434,15 +414,14 @@ class EntityList(OrgView):
         examples=[_example("A page", _page([ENTITY_EXAMPLE]))],
     )  # fmt: skip
     def get(self, request):
-        params = EntityFilter(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        wanted = EntityFilter.read(request)
         entities = selectors.with_consent(selectors.entities_with_package(organization=self.organization))
-        if params.validated_data.get("status"):
-            entities = entities.filter(status=params.validated_data["status"])
-        chinese = _chinese(request)
+        if wanted.get("status"):
+            entities = entities.filter(status=wanted["status"])
+        in_chinese = chinese()
         rows = [
             _entity_data(entity, organization=self.organization, checklist=selectors.package_checklist(entity),
-                         review_status=entity.package_review_status, chinese=chinese)
+                         review_status=entity.package_review_status, chinese=in_chinese)
             for entity in self.paginate_queryset(entities)
         ]  # fmt: skip
         return self.get_paginated_response(EntityOut(rows, many=True).data)
@@ -559,7 +538,7 @@ class EntityDocuments(OrgView):
         examples=[_example("A page", _page([DOCUMENT_EXAMPLE]))],
     )  # fmt: skip
     def get(self, request, entity_id):
-        PageFilter(data=request.query_params).is_valid(raise_exception=True)
+        ListParameters.read(request)
         entity = selectors.entity_get(organization=self.organization, entity_id=entity_id)
         documents = self.paginate_queryset(selectors.entity_documents(entity=entity))
         return self.get_paginated_response(DocumentOut([_document_data(d) for d in documents], many=True).data)

@@ -15,10 +15,9 @@ from rest_framework.response import Response
 
 from api import problems
 from api.base import OrgView
-from api.serializers import Strict
+from api.serializers import ListParameters, Query, Strict
 from compliance import carriers
 from filing_portal.choices import carrier_choices
-from notices.api import filters
 
 from . import selectors, services
 
@@ -76,7 +75,7 @@ def rows_csv(rows) -> bytes:
     return buffer.getvalue().encode()
 
 
-class ImportOptions(Strict):
+class ImportOptions(Query):
     dry_run = serializers.BooleanField(required=False, default=False)
 
 
@@ -151,7 +150,7 @@ def stat_data(stat) -> dict:
             "imported_by": stat.imported_by.email if stat.imported_by else None}  # fmt: skip
 
 
-class StatFilters(Strict):
+class StatFilters(ListParameters):
     signature = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     carrier = serializers.ChoiceField(choices=carriers.CODES, required=False)
 
@@ -214,7 +213,7 @@ class SendingStats(OrgView):
         ],  # fmt: skip
     )
     def get(self, request):
-        chosen = filters(StatFilters, request)
+        chosen = StatFilters.read(request)
         rows = selectors.stats_rows(organization=self.organization, signature_id=chosen.get("signature"),
                                     carrier=chosen.get("carrier"), day_from=chosen.get("from"),
                                     day_to=chosen.get("to"))  # fmt: skip
@@ -254,7 +253,7 @@ class SendingStats(OrgView):
         ],  # fmt: skip
     )
     def post(self, request):
-        options = filters(ImportOptions, request)
+        options = ImportOptions.read(request)
         from_json = not request.content_type.startswith(CSV)
         if from_json:
             given = StatRows(data=request.data)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from api.base import OrgView, check_if_match, etag_of, idempotent
 from api.problems import Problem
-from api.serializers import Strict
+from api.serializers import ListParameters, Strict
 from compliance import filings as filing_rules
 from compliance import transitions as states
 from compliance.signatures import EDITABLE_STATES, withdrawn_source_step, withdrawn_source_warning
@@ -133,7 +133,7 @@ class SignatureResubmitInput(Strict):
     acknowledge_warnings = serializers.BooleanField(default=False, help_text="Submit despite warnings.")
 
 
-class SignatureListFilters(common.ListParameters):
+class SignatureListFilters(ListParameters):
     status = serializers.ChoiceField(choices=Signature.Status.choices, required=False)
     entity = serializers.UUIDField(required=False)
     carrier_state = serializers.ChoiceField(choices=FilingStatus.choices, required=False)

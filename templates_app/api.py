@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from api.base import OrgView, check_if_match, etag_of, idempotent
 from api.problems import Problem
-from api.serializers import Strict
+from api.serializers import ListParameters, Strict
 from compliance import carriers
 from compliance import filings as filing_rules
 from compliance import transitions as states
@@ -153,7 +153,7 @@ class TemplateResubmitInput(Strict):
                                  help_text="The new text (default: the same).")  # fmt: skip
 
 
-class TemplateListFilters(common.ListParameters):
+class TemplateListFilters(ListParameters):
     status = serializers.ChoiceField(choices=SmsTemplate.Status.choices, required=False)
     kind = serializers.ChoiceField(choices=SmsTemplate.Kind.choices, required=False)
     signature = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)

@@ -220,7 +220,7 @@ def test_the_list_pages_by_cursor_and_filters_by_status(api, org_a, org_b):
     closed = api.get(ENTITIES, {"status": "closed"}).json()["results"]
     assert [row["id"] for row in closed] == [str(made[0].pk)] and closed[0]["state"] == "closed"
     response = api.get(ENTITIES, {"status": ""})
-    assert response.status_code == 400 and errors_of(response) == {"status": "blank"}
+    assert response.status_code == 400 and errors_of(response) == {"status": "invalid_choice"}  # "" is no state
     response = api.get(ENTITIES, {"status": "sleeping"})
     assert response.status_code == 400 and "status" in errors_of(response)
     response = api.get(ENTITIES, {"colour": "red"})
@@ -525,7 +525,7 @@ def test_the_lists_judge_their_page_parameters(api, entity_a):
         assert response.status_code == 400 and errors_of(response) == {"page_size": "invalid"}
         assert api.get(path, {"page_size": 0}).status_code == 200  # under 1: the default size, as DRF reads it
         response = api.get(path, {"page_size": ""})
-        assert response.status_code == 400 and errors_of(response) == {"page_size": "blank"}
+        assert response.status_code == 400 and errors_of(response) == {"page_size": "invalid"}  # "" is no whole number
         assert api.get(path, {"cursor": ""}).status_code == 200
         response = api.get(path, {"cursor": "\x00not-a-cursor"})
         assert response.status_code == 404 and response.json()["code"] == "not-found"

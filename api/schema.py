@@ -1,6 +1,7 @@
 """The OpenAPI contract (drf-spectacular): the key scheme, and the problem answers every operation may give."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter
 
 from .problems import MEDIA_TYPE, PROBLEMS
 
@@ -22,6 +23,18 @@ class SessionScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid",
                 "description": "The portal's log-in session (writes need the CSRF token in X-CSRFToken)."}  # fmt: skip
 
+
+# The headers and bounds every resource documents alike.
+MAX_ID = 2**63 - 1  # the largest id the database holds
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    OpenApiParameter.HEADER, description="1 to 255 printable ASCII characters: a retry with the same key returns "
+    "the first answer; the same key with another request is a 422.",
+)  # fmt: skip
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                            description="The ETag you read: a stale one is a 412, and nothing is changed.")  # fmt: skip
+ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=True,
+                        description="The object's current version: send it back in If-Match to update.")  # fmt: skip
 
 PROBLEM_SCHEMA = {
     "type": "object",

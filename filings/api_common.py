@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from api.base import chinese  # noqa: F401 (the language test the signatures and templates read here)
+from api.schema import IDEMPOTENCY_KEY, IF_MATCH, MAX_ID  # noqa: F401 (theirs too)
 from compliance import carriers
 from compliance import filings as filing_rules
 from compliance import transitions as t
@@ -23,15 +24,6 @@ SEVERITIES = ("error", "warning")
 DECISION_ACTIONS = (t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
 
 
-MAX_ID = 2**63 - 1
-# The headers and parameters both resources take, with the values the server accepts.
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
-    OpenApiParameter.HEADER, description="1 to 255 printable ASCII characters: a retry with the same key returns "
-    "the first answer; the same key with another request is a 422.",
-)  # fmt: skip
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
-                            description="The ETag you read: a stale one is a 412, and nothing is changed.")  # fmt: skip
 ENTITY_FILTER = OpenApiParameter("entity", OpenApiTypes.UUID, description="An entity's id.")
 
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from api.base import OrgView, check_if_match, chinese, etag_of, idempotent
 from api.problems import Problem
+from api.schema import ETAG, IDEMPOTENCY_KEY, IF_MATCH
 from api.serializers import ListParameters, Strict
 
 from . import selectors, services
@@ -132,10 +133,6 @@ NOTICE_EXAMPLE = {
 }
 ACKNOWLEDGED_EXAMPLE = {**NOTICE_EXAMPLE, "acknowledged_at": "2026-12-01T09:30:00+08:00",
                         "acknowledged_by": "owner@example.cn"}  # fmt: skip
-ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=True, description="The object's current "
-                        "version: send it back in If-Match to update.")  # fmt: skip
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False, description="The ETag you "
-                            "read; a stale one is a 412 and nothing changes.")  # fmt: skip
 
 
 class NoticeList(OrgView):
@@ -290,13 +287,7 @@ class WebhookList(OrgView):
         request=WebhookCreate,
         responses={201: WebhookCreatedSerializer},
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description="A retry with the same key gets the first answer, never a second endpoint.",
-            ),
+            IDEMPOTENCY_KEY,
             OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[201]),
             OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[201]),
         ],  # fmt: skip

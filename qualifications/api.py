@@ -19,7 +19,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
@@ -84,19 +83,6 @@ def document_etag(document: Document) -> str:
 # --- serializers -----------------------------------------------------------------------------------------------
 
 
-class StrictIn(Strict):
-    # An input of ours: its schema says what Strict does, that no other field is accepted (StrictInSchema).
-    pass
-
-
-class StrictInSchema(OpenApiSerializerExtension):
-    target_class = "qualifications.api.StrictIn"
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema, direction):
-        return auto_schema._map_basic_serializer(self.target, direction) | {"additionalProperties": False}
-
-
 @extend_schema_field({"type": "string", "enum": [settings.ID_CONSENT_NOTICE_VERSION]})
 class NoticeVersionField(serializers.CharField):
     """Any string is read (an older version is refused with its own message); the schema names the current one."""
@@ -121,7 +107,7 @@ class NoBlank(Strict):
         return super().to_internal_value(data)
 
 
-class EntityIn(StrictIn):
+class EntityIn(Strict):
     """What the site's entity form takes; the form cleans it (USCC and ID checks, agents, dates)."""
 
     name = serializers.CharField(max_length=200, help_text="The full registered name, exactly as on the licence.")
@@ -235,7 +221,7 @@ class DocumentDetailOut(DocumentOut):
     links_expire_at = serializers.DateTimeField(allow_null=True)
 
 
-class DocumentUploadIn(NoBlank, StrictIn):
+class DocumentUploadIn(NoBlank, Strict):
     """One file for one kind of document (multipart/form-data)."""
 
     kind = serializers.ChoiceField(choices=Document.Kind.choices)
@@ -257,7 +243,7 @@ class ConsentWithdrawnOut(ConsentOut):
     id_images_scheduled_for_deletion = serializers.IntegerField(help_text="The ID card images deleted now.")
 
 
-class ConsentIn(StrictIn):
+class ConsentIn(Strict):
     """Consent to the notice on ID card images, of the version read."""
 
     agree = AgreeField(help_text="true: you read the notice and consent separately.")

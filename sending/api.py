@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from api import problems
 from api.base import OrgView
+from api.schema import MAX_ID
 from api.serializers import ListParameters, Query, Strict
 from compliance import carriers
 from filing_portal.choices import carrier_choices
@@ -23,7 +24,6 @@ from . import selectors, services
 
 TAG = "sending statistics"
 CSV = "text/csv"
-ID_MAX = 2**63 - 1  # the largest id the database holds
 # What splits failure codes in the file (sending.services._failures): a code may not hold one.
 CODE_SEPARATORS = ";；,，、\n"
 
@@ -151,7 +151,7 @@ def stat_data(stat) -> dict:
 
 
 class StatFilters(ListParameters):
-    signature = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    signature = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     carrier = serializers.ChoiceField(choices=carriers.CODES, required=False)
 
     def get_fields(self):
@@ -185,7 +185,7 @@ class SendingStats(OrgView):
         description="Per signature, carrier and day; the most recently recorded first, by cursor.",
         parameters=[
             OpenApiParameter(
-                "signature", {"type": "integer", "minimum": 1, "maximum": ID_MAX}, description="A signature's id."
+                "signature", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, description="A signature's id."
             ),
             OpenApiParameter("carrier", str, enum=list(carriers.CODES)),
             OpenApiParameter("from", OpenApiTypes.DATE, description="Days from this one."),

@@ -326,8 +326,23 @@ def test_an_account_manager_re_files_their_customers_failed_filing_from_the_admi
     assert (event.action, event.actor_role) == (t.REFILE, t.ACCOUNT_MANAGER)
 
 
+@pytest.fixture
+def every_migration_after():
+    """Back to every app's latest state after a test that moves one app's migrations: going back to filings/0001
+    also undoes the later migrations that depend on it (notices/0002, 0003), which going forward to filings/0002
+    alone does not redo."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_gives_applications_approved_before_filings_their_three_from_their_history(org_a, owner_a):
+def test_the_migration_gives_applications_approved_before_filings_their_three_from_their_history(
+    every_migration_after, org_a, owner_a
+):
     """filings/0002: an application the carriers had filed (issue 10 kept its old state in the history's
     ``legacy`` record) is filed at each carrier; one being filed is submitted on that day, with its
     window; any other approved one is pending."""

@@ -3,6 +3,8 @@ the rule it comes from, the filing at each carrier, the review's decisions with 
 timeline, in the caller's language. Read-only serializers, and the functions that fill them from the same
 selectors the customer's pages read."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -25,6 +27,13 @@ DECISION_ACTIONS = (t.APPROVE, t.REQUEST_CHANGES, t.REJECT)
 
 
 ENTITY_FILTER = OpenApiParameter("entity", OpenApiTypes.UUID, description="An entity's id.")
+
+
+def invalid_choice(field: str) -> ValidationError:
+    """The site's form's words for a choice it does not offer: another organization's object (an entity, a piece of
+    evidence, a signature named in a body) reads as a missing one."""
+    message = _("Select a valid choice. That choice is not one of the available choices.")
+    return ValidationError({field: ValidationError(message, code="invalid_choice")})
 
 
 def id_parameter(name: str, description: str, location=OpenApiParameter.QUERY) -> OpenApiParameter:

@@ -39,12 +39,6 @@ def _id_field(help_text: str):
                                     help_text=help_text)  # fmt: skip
 
 
-def _invalid_choice(field: str) -> ValidationError:
-    # The form's words for a choice it does not offer: another organization's object reads as a missing one.
-    message = _("Select a valid choice. That choice is not one of the available choices.")
-    return ValidationError({field: ValidationError(message, code="invalid_choice")})
-
-
 # --- serializers --------------------------------------------------------------------------------------------------
 
 
@@ -265,9 +259,9 @@ class SignaturePrecheck(OrgView):
                            text=data["text"], evidence_id=data.get(field) if field else None,
                            signature_id=data.get("signature"))  # fmt: skip
         if check is None:
-            raise _invalid_choice("entity")
+            raise common.invalid_choice("entity")
         if check.missing:
-            raise _invalid_choice(check.missing[0])
+            raise common.invalid_choice(check.missing[0])
         zh = common.chinese()
         result = check.result
         return Response({

@@ -35,12 +35,6 @@ MAX_ID = common.MAX_ID
 VERDICTS = ("allowed", "needs_filing", "blocked", "no_rules")
 
 
-def _invalid_choice(field: str) -> ValidationError:
-    # The form's words for a choice it does not offer: another organization's object reads as a missing one.
-    message = _("Select a valid choice. That choice is not one of the available choices.")
-    return ValidationError({field: ValidationError(message, code="invalid_choice")})
-
-
 def _state(status: str) -> str:
     return str(SmsTemplate.Status(status).label)
 
@@ -273,13 +267,13 @@ class TemplateCheck(OrgView):
         data = given.validated_data
         signature = selectors.held_signature(organization=self.organization, signature_id=data["signature"])
         if signature is None:
-            raise _invalid_choice("signature")
+            raise common.invalid_choice("signature")
         editing = None
         if data.get("template") is not None:
             try:
                 editing = selectors.template_get(organization=self.organization, template_id=data["template"])
             except Http404:
-                raise _invalid_choice("template") from None
+                raise common.invalid_choice("template") from None
         check = selectors.live_check(organization=self.organization, signature=signature, kind=data["kind"],
                                      text=data["text"], editing=editing)  # fmt: skip
         zh = common.chinese()

@@ -43,7 +43,7 @@ LATIN_KEPT = {
     "Referrer", "Policy", "no", "referrer", "HTTP", "CSRF", "Referer", "ManagementForm", "docutils",
     # The REST API: its name, its header names and tools (docs/api.md), and a typical client system.
     "API", "REST", "Authorization", "Bearer", "Idempotency", "Key", "ETag", "If", "Match", "GET", "Organization",
-    "ASCII", "Swagger", "UI", "ERP",
+    "ASCII", "Swagger", "UI", "ERP", "Content", "Length",
     # A JSON field and its value, named as the caller writes them (the API's consent).
     "agree", "true",
 }  # fmt: skip

@@ -7,8 +7,14 @@ Every error of the API leaves through ``exception_handler`` (DRF's, for the view
 
 import json
 
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -56,7 +62,12 @@ class Problem(exceptions.APIException):
 
 def _type(request, code: str) -> str:
     path = f"/api/v1/problems/{code}/"
-    return request.build_absolute_uri(path) if request is not None else path
+    if request is None:
+        return path
+    try:
+        return request.build_absolute_uri(path)
+    except DisallowedHost:  # the request's Host is the problem: a reference without it
+        return path
 
 
 def body(request, code: str, detail: str, *, errors=None, status_code=None) -> dict:

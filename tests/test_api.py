@@ -339,3 +339,9 @@ def test_the_schema_is_rate_limited_per_address_and_built_once(settings):
     assert first.status_code == 200 and len(SchemaView.built) == 1
     assert anyone.get("/api/v1/schema/").content == first.content
     problem(anyone.get("/api/v1/schema/"), 429, "rate-limited")
+
+
+def test_a_host_that_is_not_ours_is_a_problem_under_the_api():
+    response = Api().client.get("/api/v1/policies/", headers={"Host": "evil.example"})
+    data = problem(response, 400, "malformed-request")
+    assert data["type"] == "/api/v1/problems/malformed-request/"

@@ -526,19 +526,21 @@ def document_rotate_key(*, document: Document, dry_run: bool = False) -> str | N
     old file and key, or on the new ones, never a mix); the old file is deleted after. A new file the row did not
     move to (purged or replaced meanwhile, or the update failed) is deleted whatever happened: it is a copy of an
     ID image that would outlive retention. An old file that could not be deleted is logged by name. With
-    ``dry_run`` the original is read and decrypted, proving its key is there, and nothing is written.
+    ``dry_run`` the original is read and decrypted, even under the current key (proving file and key are there:
+    the restore drill), and nothing is written.
     """
     if not document.original or document.purged_at:
         return None
     with document.original.open("rb") as handle:
         stored = handle.read()
     current, was = settings.DOCUMENT_KEY_ID, crypto.key_id_of(stored)
-    if was == current and document.key_id == current:
+    done = was == current and document.key_id == current
+    if done and not dry_run:
         return None
     associated = f"document:{document.pk}"
-    plaintext = crypto.unseal(stored, associated=associated)
+    plaintext = crypto.unseal(stored, associated=associated)  # a dry run checks every original: a restore drill
     if dry_run:
-        return was
+        return None if done else was
     sealed = crypto.seal(plaintext, associated=associated)
     old_name, new_name, moved = document.original.name, None, False
     try:

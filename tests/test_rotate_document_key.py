@@ -85,9 +85,24 @@ def test_an_interrupted_run_resumes_and_a_second_run_changes_nothing(stored):
 def test_a_dry_run_reads_everything_and_writes_nothing(stored):
     before = {p: p.read_bytes() for p in private_files()}
     out, _ = _run("--dry-run")
-    assert "(dry run)" in out and out.count("k-old → k-new") == 2 and "2 document(s) would be re-encrypted" in out
+    assert "reading and decrypting 2 ID original(s)" in out and out.count("k-old → k-new") == 2
+    assert "2 document(s) would be re-encrypted" in out
     assert {p: p.read_bytes() for p in private_files()} == before
     assert set(Document.objects.exclude(original="").values_list("key_id", flat=True)) == {"k-old"}
+
+
+def test_a_dry_run_after_the_rotation_still_reads_every_original(stored):
+    """The restore drill's check: an original under the current key that does not decrypt is named."""
+    _run()
+    out, _ = _run("--dry-run")
+    assert "reading and decrypting 2 ID original(s)" in out and "0 document(s) would be re-encrypted" in out
+    damaged = Document.objects.exclude(original="").order_by("pk").first()
+    path = Path(django_settings.PRIVATE_STORAGE_ROOT) / damaged.original.name
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match=f"1 document\\(s\\) could not be read: {damaged.pk}"):
+        _run("--dry-run")
 
 
 def test_a_missing_key_is_a_clear_error_and_nothing_changes(stored, settings):

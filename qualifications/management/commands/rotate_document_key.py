@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--dry-run", action="store_true", help="Read and decrypt each original to re-encrypt; write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Read and decrypt every original (a restore drill's check); say which would be re-encrypted.",
         )
 
     def handle(self, *args, dry_run=False, **options):
@@ -44,10 +46,15 @@ class Command(BaseCommand):
                 f"Put them back after the current key ({current}) and run again: they are needed to decrypt. "
                 "Nothing was changed."
             )
-        # The ids first: the run updates the rows it walks (as strip_image_metadata does).
-        pks = list(_live_originals().exclude(key_id=current).order_by("pk").values_list("pk", flat=True))
+        # The ids first: the run updates the rows it walks (as strip_image_metadata does). A dry run reads every
+        # original, those under the current key too: it is also the restore drill's check that files and keys match.
+        todo = _live_originals() if dry_run else _live_originals().exclude(key_id=current)
+        pks = list(todo.order_by("pk").values_list("pk", flat=True))
         total, done, failed = len(pks), 0, []
-        self.stdout.write(f"{total} ID original(s) to re-encrypt under {current}{' (dry run)' if dry_run else ''}.")
+        if dry_run:
+            self.stdout.write(f"Dry run: reading and decrypting {total} ID original(s); none is written.")
+        else:
+            self.stdout.write(f"{total} ID original(s) to re-encrypt under {current}.")
         for number, pk in enumerate(pks, start=1):
             document = _live_originals().filter(pk=pk).first()
             if document is None:  # purged meanwhile

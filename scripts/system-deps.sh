@@ -15,7 +15,9 @@ for what in "$@"; do
     cli)      command -v curl >/dev/null || need+=(curl); command -v jq >/dev/null || need+=(jq) ;;
     # deploy/'s nginx site, which tests/test_deploy.py checks with `nginx -t` and runs in front of gunicorn
     # (as the test's own user, on high ports: the package's own service is never started by us).
-    nginx)    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx) ;;
+    # systemd-analyze (Debian's systemd package; no systemd as PID 1 needed) checks deploy/'s units.
+    nginx)    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+              command -v systemd-analyze >/dev/null || need+=(systemd) ;;
     # The HTTP load generator of benchmarks/pages.py (`make bench`), and psql for its database.
     bench)    command -v wrk >/dev/null || need+=(wrk); command -v psql >/dev/null || need+=(postgresql-client) ;;
     *) echo "system-deps.sh: unknown item '$what'" >&2; exit 2 ;;

@@ -389,6 +389,10 @@ def test_nginx_hands_over_document_files_after_the_permission_check(
         assert answer.body == stored == b"".join(streamed.streaming_content)  # the watermarked copy, as stored
         assert {h: answer.headers[h] for h in FILE_HEADERS} == {h: streamed[h] for h in FILE_HEADERS}
         assert "X-Accel-Redirect" not in answer.headers
+        # nginx sent it, not gunicorn: its static handler answers ranges, which Django's file response does not.
+        assert answer.headers["Accept-Ranges"] == "bytes" and "Accept-Ranges" not in streamed
+        part = _get(server, url, headers={**cookie, "Range": "bytes=0-99"})
+        assert (part.status, part.body) == (206, stored[:100])
         access = DocumentAccess.objects.filter(variant=variant).order_by("-pk").first()
         assert (access.user, access.ip_address) == (owner_a, "127.0.0.1")
         # The internal location cannot be asked for directly, logged in or not.
@@ -414,8 +418,8 @@ def test_nginx_hands_over_document_files_after_the_permission_check(
     for headers in (other, {}):
         answer = _get(server, reverse("document-file", args=[document.pk, "file"]), headers=headers)
         assert answer.status == 404 and b"\xff\xd8" not in answer.body
-    # Each served file once through the test client, once through nginx, the original once; no refusal logged.
-    assert DocumentAccess.objects.count() == 5
+    # Each served file once through the test client, twice through nginx, the original once; no refusal logged.
+    assert DocumentAccess.objects.count() == 7
 
 
 def test_nginx_redirects_http_caps_bodies_and_serves_static_files(portal_behind_nginx, db):

@@ -194,9 +194,13 @@ AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "accounts.auth.lockout_username"
 # Behind TRUSTED_PROXY_COUNT reverse proxies the client is read from X-Forwarded-For (django-ipware);
 # with none, only REMOTE_ADDR counts, since the header is then the client's to forge.
+# The count is of the proxies in front of gunicorn: 1 for deploy/'s nginx alone, which writes the address it
+# sees as the whole header (X-Forwarded-For: client). django-ipware counts only the proxies listed in the header
+# after the client (the last one is REMOTE_ADDR, not listed), hence one less. A header of any other length is
+# refused (strict), and the lockout falls back to REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
@@ -520,6 +524,14 @@ if PRODUCTION:
 
 # --- Qualification documents -------------------------------------------------------------
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Behind nginx (deploy/nginx/filing-portal.conf): the URI prefix of its `internal` location over
+# PRIVATE_STORAGE_ROOT, e.g. "/protected/". The document door (qualifications.views.document_response) then checks
+# permission, logs the access and answers with X-Accel-Redirect, and nginx sends the bytes. Only files stored as
+# they are served (the stored copy, watermarked for ID images, and the thumbnail) on the local filesystem: the
+# encrypted ID original is decrypted and streamed by Django, and S3 storage is always streamed. Empty: off.
+DOCUMENT_ACCEL_REDIRECT = env.str("DOCUMENT_ACCEL_REDIRECT", default="")
+if DOCUMENT_ACCEL_REDIRECT and not (DOCUMENT_ACCEL_REDIRECT.startswith("/") and DOCUMENT_ACCEL_REDIRECT.endswith("/")):
+    raise ImproperlyConfigured("DOCUMENT_ACCEL_REDIRECT must be a URI prefix such as /protected/ (or empty).")
 # A 12-megapixel phone photo is 12e6; 40e6 leaves room for scans and refuses bombs early.
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=20)

@@ -43,14 +43,19 @@ def seal(plaintext: bytes, *, associated: str) -> Sealed:
     return Sealed(key_id=key_id, data=MAGIC + bytes([len(kid)]) + kid + nonce + ciphertext)
 
 
-def unseal(data: bytes, *, associated: str) -> bytes:
+def key_id_of(data: bytes) -> str:
+    """The id of the key a sealed file was made with, read from its header: no key needed (key rotation)."""
     if not data.startswith(MAGIC) or len(data) < 5 + 12 + 16:
         raise DecryptionError("not an encrypted document")
-    kid_len = data[4]
     try:
-        key_id = data[5 : 5 + kid_len].decode("ascii")
+        return data[5 : 5 + data[4]].decode("ascii")
     except UnicodeDecodeError:
         raise DecryptionError("a damaged header") from None
+
+
+def unseal(data: bytes, *, associated: str) -> bytes:
+    key_id = key_id_of(data)
+    kid_len = data[4]
     nonce = data[5 + kid_len : 17 + kid_len]
     if len(nonce) != 12:
         raise DecryptionError("a damaged header")

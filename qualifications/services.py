@@ -515,6 +515,60 @@ def document_strip_metadata(*, document: Document, dry_run: bool = False) -> lis
     return rewritten
 
 
+def document_rotate_key(*, document: Document, dry_run: bool = False) -> str | None:
+    """Re-encrypt a document's ID original under the current key (settings.DOCUMENT_KEY_ID, the first of
+    DOCUMENT_KEYS unless named). Returns the id of the key it was under, or None when there was nothing to do: no
+    original, purged, or already under the current key (so a second or resumed run skips it).
+
+    The original is decrypted with the key its header names (crypto.DecryptionError when that key is not in
+    DOCUMENT_KEYS) and sealed again with the same associated data. The new file gets a new name, and the row moves
+    to it, file name and key id together, by one compare-and-set UPDATE (atomic: a crash leaves the row on the
+    old file and key, or on the new ones, never a mix); the old file is deleted after. A new file the row did not
+    move to (purged or replaced meanwhile, or the update failed) is deleted whatever happened: it is a copy of an
+    ID image that would outlive retention. An old file that could not be deleted is logged by name. With
+    ``dry_run`` the original is read and decrypted, even under the current key (proving file and key are there:
+    the restore drill), and nothing is written.
+    """
+    if not document.original or document.purged_at:
+        return None
+    with document.original.open("rb") as handle:
+        stored = handle.read()
+    current, was = settings.DOCUMENT_KEY_ID, crypto.key_id_of(stored)
+    done = was == current and document.key_id == current
+    if done and not dry_run:
+        return None
+    associated = f"document:{document.pk}"
+    plaintext = crypto.unseal(stored, associated=associated)  # a dry run checks every original: a restore drill
+    if dry_run:
+        return None if done else was
+    sealed = crypto.seal(plaintext, associated=associated)
+    old_name, new_name, moved = document.original.name, None, False
+    try:
+        new_name = default_storage.save(
+            document.original.field.generate_filename(document, "o.bin"), ContentFile(sealed.data)
+        )
+        moved = (
+            Document.objects.filter(pk=document.pk, original=old_name, purged_at__isnull=True).update(
+                original=new_name, key_id=sealed.key_id
+            )
+            == 1
+        )
+    finally:
+        if new_name and not moved:
+            default_storage.delete(new_name)
+    if not moved:
+        return None
+    document.original, document.key_id = new_name, sealed.key_id  # a new FieldFile: the old one holds the old file
+    try:
+        default_storage.delete(old_name)
+    except Exception:
+        logger.error(
+            "rotate_document_key: document %s: the old original %s (under key %s) could not be deleted; "
+            "delete it by hand", document.pk, old_name, was,
+        )  # fmt: skip
+    return was
+
+
 def thumbnails_requeue_stuck(*, older_than=timedelta(minutes=10)) -> list[str]:
     cutoff = timezone.now() - older_than
     Document.objects.filter(thumbnail_state=Document.ThumbnailState.MAKING, uploaded_at__lt=cutoff).update(

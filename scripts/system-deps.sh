@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium fonts cli bench`.
+# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium fonts cli nginx bench`.
 # Never downloads a browser of its own: Playwright drives Debian's Chromium (/usr/bin/chromium).
 set -euo pipefail
 
@@ -13,6 +13,11 @@ for what in "$@"; do
     fonts)    [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei) ;;
     # curl and jq: docs/api.md's walkthrough, which tests/test_api_walkthrough.py runs as written.
     cli)      command -v curl >/dev/null || need+=(curl); command -v jq >/dev/null || need+=(jq) ;;
+    # deploy/'s nginx site, which tests/test_deploy.py checks with `nginx -t` and runs in front of gunicorn
+    # (as the test's own user, on high ports: the package's own service is never started by us).
+    # systemd-analyze (Debian's systemd package; no systemd as PID 1 needed) checks deploy/'s units.
+    nginx)    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+              command -v systemd-analyze >/dev/null || need+=(systemd) ;;
     # The HTTP load generator of benchmarks/pages.py (`make bench`), and psql for its database.
     bench)    command -v wrk >/dev/null || need+=(wrk); command -v psql >/dev/null || need+=(postgresql-client) ;;
     *) echo "system-deps.sh: unknown item '$what'" >&2; exit 2 ;;

@@ -7,6 +7,7 @@ Every error of the API leaves through ``exception_handler`` (DRF's, for the view
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import (
     DisallowedHost,
     RequestDataTooBig,
@@ -17,6 +18,7 @@ from django.core.exceptions import (
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
@@ -139,7 +141,10 @@ def exception_handler(exc, context):
         exc = Problem("validation-failed", _("The request has invalid fields."), errors=django_errors(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = Problem("payload-too-large", _("The request body is larger than this endpoint accepts."))
-    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+    elif isinstance(exc, TooManyFilesSent):
+        exc = Problem("payload-too-large", _("The request has more than %(max)s files.")
+                      % {"max": settings.DATA_UPLOAD_MAX_NUMBER_FILES})  # fmt: skip
+    elif isinstance(exc, TooManyFieldsSent):
         exc = Problem("payload-too-large", _("The request has too many fields."))
     elif isinstance(exc, SuspiciousOperation):  # a malformed multipart body, a bad header
         exc = Problem("malformed-request", PROBLEMS["malformed-request"][1])
@@ -189,10 +194,25 @@ def not_found(request, exception=None):
 
 
 def bad_request(request, exception=None):
-    """handler400: a problem under /api/ (a request Django refused before any view), the site's page elsewhere."""
+    """handler400: a problem under /api/ (a request Django refused before any view), the site's page elsewhere:
+    one that says what was wrong with the form (too many files or fields), not a bare "Bad Request"."""
     if is_api(request):
         return _raw(request, "malformed-request", PROBLEMS["malformed-request"][1])
-    return defaults.bad_request(request, exception)
+    if isinstance(exception, TooManyFilesSent):
+        message = _("The form sent more than %(max)s files at once; send fewer files.") % {
+            "max": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    elif isinstance(exception, TooManyFieldsSent):
+        message = _("The form sent more than %(max)s fields at once; reload the page and send it again.") % {
+            "max": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    elif isinstance(exception, RequestDataTooBig):
+        message = _("The form sent more text than is accepted (at most %(max)s MB besides the files).") % {
+            "max": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1048576:.1f}"
+        }
+    else:
+        message = _("The request could not be read. Reload the page and try again.")
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):

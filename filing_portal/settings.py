@@ -536,6 +536,12 @@ if DOCUMENT_ACCEL_REDIRECT and not (DOCUMENT_ACCEL_REDIRECT.startswith("/") and 
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A file past UPLOAD_MAX_BYTES stops the reading of the request (qualifications.uploads): never spooled whole.
+FILE_UPLOAD_HANDLERS = [
+    "qualifications.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Watermark on ID images (a CJK font: Debian's fonts-wqy-microhei, installed by `make`).
 WATERMARK_FONT = env.str("WATERMARK_FONT", default="")

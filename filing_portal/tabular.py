@@ -12,6 +12,8 @@ import tempfile
 
 from django.http import FileResponse, StreamingHttpResponse
 
+from .downloads import file_headers
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,9 +57,7 @@ def csv_response(header, rows, *, filename: str) -> StreamingHttpResponse:
         for row in rows:
             yield writer.writerow([inert(v) for v in row])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_headers(StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8"), filename=filename)
 
 
 def xlsx_response(header, rows, *, filename: str, title: str = "Sheet") -> FileResponse:
@@ -73,4 +73,4 @@ def xlsx_response(header, rows, *, filename: str, title: str = "Sheet") -> FileR
     spool = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
     workbook.save(spool)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    return file_headers(FileResponse(spool, content_type=XLSX_TYPE), filename=filename)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import staff
 from compliance import carriers
+from filing_portal.downloads import file_headers
 from filing_portal.workflow import TransitionRefused
 
 from . import batches, selectors, services
@@ -132,10 +133,7 @@ def download_view(request, pk, fmt):
         raise Http404
     batch = _batch(pk)
     artefact = services.batch_send(batch=batch, actor=clerk, gateway=FileGateway(fmt), request=request)
-    response = HttpResponse(artefact.content, content_type=artefact.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{artefact.filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_headers(HttpResponse(artefact.content, content_type=artefact.content_type), filename=artefact.filename)
 
 
 @require_http_methods(["GET", "POST"])

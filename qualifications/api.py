@@ -37,7 +37,7 @@ from compliance.qualification import id_document_expired
 from compliance.validators import mask_id_number
 from filing_portal.workflow import ApplicationStatus
 
-from . import selectors, services, views
+from . import selectors, services, uploads, views
 from .consent import notice
 from .forms import ID_NUMBER_FIELDS, DocumentUploadForm, EntityForm
 from .models import Document, DocumentAccess, Entity
@@ -545,7 +545,10 @@ class EntityDocuments(OrgView):
     @idempotent
     def post(self, request, entity_id):
         entity = selectors.entity_get(organization=self.organization, entity_id=entity_id, consent=True)
-        serializer = DocumentUploadIn(data=request.data)
+        data = request.data  # parsed here: a file past the cap stopped the reading (uploads.CappedUploadHandler)
+        if (refused := uploads.cut_short(request._request)) is not None:
+            raise DjangoValidationError({"file": DjangoValidationError(refused.message, code=refused.code)})
+        serializer = DocumentUploadIn(data=data)
         serializer.is_valid(raise_exception=True)
         given = serializer.validated_data
         form = DocumentUploadForm(_form_data({"kind": given["kind"], "valid_until": given.get("valid_until")}),

@@ -324,7 +324,7 @@ def _store(*, entity, user, kind, processed, filename="", valid_until=None, evid
         height=processed.height,
         pages=processed.pages,
         sha256=processed.sha256,
-        original_filename=(filename or "")[:200],
+        original_filename=uploads.safe_filename(filename),  # a label only: stored under a generated name
         valid_until=valid_until,
         uploaded_by=user,
         uploaded_at=now,

@@ -21,6 +21,7 @@ import resource
 import secrets
 import subprocess
 import sys
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,8 +29,10 @@ from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 IMAGE_TYPES = frozenset({JPEG, PNG, WEBP})
@@ -66,6 +69,80 @@ class Processed:
         return EXTENSIONS[self.content_type]
 
 
+class CappedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: a file past UPLOAD_MAX_BYTES stops the reading of the request.
+
+    Django would otherwise spool the whole body to a temporary file (50 MB, 500 MB) before any
+    view could look at its size. Past the cap, the part of the file already received is dropped
+    (the parser closes, so deletes, the temporary file) and the rest of the body is never read;
+    the fields before the file (the CSRF token, the kind) stay. ``received_files`` then hands the
+    form a stand-in that process_upload refuses as too large, naming the field.
+    """
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.UPLOAD_MAX_BYTES:
+            self.request.upload_cut_short = (self.field_name, self.file_name or "")
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) holds the file
+
+
+class TooLarge(SimpleUploadedFile):
+    """Where a file cut short by CappedUploadHandler was: no content, the request's size as its size."""
+
+    def __init__(self, name: str, size: int):
+        super().__init__(safe_filename(name) or "upload", b"")
+        self.size = size
+
+
+def received_files(request):
+    """The request's files, with a ``TooLarge`` stand-in for one that was cut short while reading."""
+    files = request.FILES
+    cut = getattr(request, "upload_cut_short", None)
+    if cut is None:
+        return files
+    field, name = cut
+    files = files.copy()
+    files[field] = TooLarge(name, _cut_size(request))
+    return files
+
+
+def cut_short(request) -> "UploadRejected | None":
+    """The refusal of a file cut short while reading the request (the API's form of ``received_files``)."""
+    if getattr(request, "upload_cut_short", None) is None:
+        return None
+    return _too_large(_cut_size(request))
+
+
+def _cut_size(request) -> int:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return max(length, settings.UPLOAD_MAX_BYTES + 1)  # the body's size: the file is a little less
+
+
+def _too_large(size: int) -> "UploadRejected":
+    limit = settings.UPLOAD_MAX_BYTES
+    return UploadRejected(
+        "too_large",
+        _("The file is %(size)s MB; at most %(limit)s MB is accepted.")
+        % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"},
+    )
+
+
+def safe_filename(name: str) -> str:
+    """An uploaded file's name as it may be kept and shown: no folders, no control or format
+    characters (NUL, CR, LF, the right-to-left override U+202E that makes "gpj.exe" read "exe.jpg").
+    Files are stored under generated names; this one is only a label."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp"))
+    name = name.strip()
+    return "" if name in ("", ".", "..") else name[:200]
+
+
 def sniff(head: bytes) -> str | None:
     """The content type the first bytes prove, or None."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -84,11 +161,7 @@ def process_upload(upload, *, allowed: frozenset[str], watermark_text: str | Non
     size = getattr(upload, "size", None)
     limit = settings.UPLOAD_MAX_BYTES
     if size is not None and size > limit:
-        raise UploadRejected(
-            "too_large",
-            _("The file is %(size)s MB; at most %(limit)s MB is accepted.")
-            % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"},
-        )
+        raise _too_large(size)
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
@@ -163,7 +236,9 @@ def _open_image(data: bytes, content_type: str) -> Image.Image:
             _("The image has far too many pixels; at most %(max)s megapixels are accepted.")
             % {"max": settings.UPLOAD_MAX_PIXELS // 1_000_000},
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+    except Exception:
+        # Pillow's decoders raise many kinds on crafted input (UnidentifiedImageError, OSError, SyntaxError,
+        # and IndexError on a PNG with no pixel data at all): to the customer each is a damaged image.
         raise UploadRejected("damaged", damaged) from None
     return image
 

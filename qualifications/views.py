@@ -22,13 +22,14 @@ from accounts import selectors as account_selectors
 from compliance.qualification import ID_IMAGE_KINDS, id_document_expired
 from compliance.signatures import offered_source_names
 from compliance.validators import mask_id_number, normalize_code
+from filing_portal.downloads import file_headers
 from filing_portal.forms import apply_service_errors
 from filing_portal.jinja2 import date, row_url
 from filing_portal.listing import paginate
 from filing_portal.workflow import state_label
 from policies.timeline import current_policy
 
-from . import selectors, services
+from . import selectors, services, uploads
 from .consent import notice
 from .forms import (
     EVIDENCE_FORMS,
@@ -259,7 +260,7 @@ def document_upload(request, org_id, entity_id):
     """One file for one checklist item. Answers JSON to the page's script, HTML otherwise."""
     membership = _membership(request, org_id)
     entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id, consent=True)
-    form = DocumentUploadForm(request.POST, request.FILES)
+    form = DocumentUploadForm(request.POST, uploads.received_files(request))
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if form.is_valid():
         try:
@@ -332,14 +333,13 @@ def document_response(request, *, user, document_id, variant):
         raise Http404
     services.document_log_access(document=document, user=user, variant=variant, request=request)
     extension = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
-    filename = f"{document.kind}-{str(document.pk)[:8]}"
+    filename = f"{document.kind}-{str(document.pk)[:8]}"  # generated: never the name it was uploaded under
     if variant == DocumentAccess.Variant.ORIGINAL:
         # Stored encrypted: decrypted here and streamed by Django, never handed to nginx (DOCUMENT_ACCEL_REDIRECT).
         data = services.document_original_bytes(document=document)
         response = HttpResponse(data, content_type=document_original_type(data))
-        response["Content-Disposition"] = (
-            f'inline; filename="{filename}-original{extension.get(response["Content-Type"], "")}"'
-        )
+        filename += "-original" + extension.get(response["Content-Type"], "")
+        attachment = False
     else:
         field = document.file if variant == DocumentAccess.Variant.FILE else document.thumbnail
         content_type = document.content_type if variant == DocumentAccess.Variant.FILE else "image/jpeg"
@@ -349,10 +349,9 @@ def document_response(request, *, user, document_id, variant):
             response["X-Accel-Redirect"] = accel
         else:
             response = FileResponse(field.open("rb"), content_type=content_type)
-        disposition = "attachment" if content_type == "application/pdf" and request.GET.get("download") else "inline"
-        response["Content-Disposition"] = f'{disposition}; filename="{filename}{extension.get(content_type, "")}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
+        filename += extension.get(content_type, "")
+        attachment = content_type == "application/pdf" and bool(request.GET.get("download"))
+    file_headers(response, filename=filename, attachment=attachment)
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
@@ -397,7 +396,7 @@ def evidence_create(request, org_id, entity_id, kind):
     membership = _membership(request, org_id)
     entity = selectors.entity_get(organization=membership.organization, entity_id=entity_id)
     form_class = EVIDENCE_FORMS[kind]
-    form = form_class(request.POST or None, request.FILES or None, entity=entity)
+    form = form_class(request.POST or None, uploads.received_files(request) or None, entity=entity)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form_class.Meta.fields}
         try:

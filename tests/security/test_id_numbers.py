@@ -191,3 +191,37 @@ def test_a_deleted_user_leaves_the_access_logs_without_a_name_and_a_purged_docum
     access = DocumentAccess.objects.order_by("pk").first()
     Document.objects.filter(pk=access.document_id).delete()
     assert not DocumentAccess.objects.filter(pk=access.pk).exists()
+
+
+# --- a reveal needs the reviewer's role (tests/test_review_queue.py), their code again, and is logged ----------
+
+
+def test_a_reveal_needs_the_current_code_typed_again_and_only_then_is_logged(client, reviewer, password, org_a,
+                                                                               owner_a, settings):  # fmt: skip
+    """A verified session alone (a desk left open) reveals nothing: without the code, with a wrong one or with the
+    one just used to log in, the number stays masked, the answer is 403 and nothing is logged."""
+    from qualifications import services as qualification_services
+
+    from ..conftest import otp_code, otp_login
+    from ..factories import make_entity
+    from ..test_signatures import complete_package
+
+    entity = make_entity(organization=org_a, name="甲科技有限公司", uscc="91110000802100433B", legal_rep_name="张三",
+                         legal_rep_id_number="11010519491231002X")  # fmt: skip
+    complete_package(entity)
+    package = qualification_services.package_submit(entity=entity, user=owner_a)
+    # django-otp makes a person wait longer after each wrong code; here the refusals come one after the other
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    used = otp_code(reviewer)
+    assert otp_login(client, reviewer, password).status_code == 302
+    url = f"/admin/review/entity/{package.pk}/reveal/"
+    wrong = f"{(int(used) + 1) % 1_000_000:06d}"
+    for code in ("", wrong, used):
+        refused = client.post(url, {"person": "legal_rep", "otp_token": code}, HTTP_ACCEPT_LANGUAGE="en")
+        text = refused.content.decode()
+        assert refused.status_code == 403 and "11010519491231002X" not in text and "110105********002X" in text
+        assert "The 6-digit code is wrong or has expired" in text
+    assert not IdNumberReveal.objects.filter(entity=entity).exists()
+    shown = client.post(url, {"person": "legal_rep", "otp_token": otp_code(reviewer, steps_ahead=1)})
+    assert shown.status_code == 200 and "11010519491231002X" in shown.content.decode()
+    assert IdNumberReveal.objects.filter(entity=entity, user=reviewer).count() == 1

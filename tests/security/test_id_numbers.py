@@ -206,7 +206,7 @@ def test_a_reveal_needs_the_current_code_typed_again_and_only_then_is_logged(cli
     from ..factories import make_entity
     from ..test_signatures import complete_package
 
-    entity = make_entity(organization=org_a, name="甲科技有限公司", uscc="91110000802100433B", legal_rep_name="张三",
+    entity = make_entity(organization=org_a, name="甲科技有限公司", uscc="91110108MA01ABCD0B", legal_rep_name="张三",
                          legal_rep_id_number="11010519491231002X")  # fmt: skip
     complete_package(entity)
     package = qualification_services.package_submit(entity=entity, user=owner_a)

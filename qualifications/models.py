@@ -322,7 +322,34 @@ class Document(models.Model):
         return self.content_type == "application/pdf"
 
 
-class DocumentAccess(models.Model):
+class AccessLogQuerySet(models.QuerySet):
+    """An access log (who saw a document or a full ID number) is written once and then only read: no bulk change,
+    no bulk delete. Its rows go only with what they are about (the document, the entity: a cascade), and a deleted
+    user's rows keep everything but the user. The database refuses a change too (migration 0009)."""
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} rows are never changed")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} rows are never deleted")
+
+
+class AccessLog(models.Model):
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are never deleted")
+
+
+class DocumentAccess(AccessLog):
     """Who looked at which document, when and from where. Written by every file view."""
 
     class Variant(models.TextChoices):
@@ -350,7 +377,7 @@ class DocumentAccess(models.Model):
         return f"{self.user} · {self.variant} · {self.at:%Y-%m-%d %H:%M}"
 
 
-class IdNumberReveal(models.Model):
+class IdNumberReveal(AccessLog):
     """Who saw a full ID number, whose, when and from where: everywhere else it is masked, and a
     reviewer reveals it only on the review page, one number at a time (qualifications.services)."""
 

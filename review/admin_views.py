@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import match_token
 
 from accounts import staff
 from accounts.models import Organization
@@ -113,7 +114,8 @@ def item_view(request, kind, pk):
 @require_POST
 def reveal_view(request, kind, pk):
     """The full ID number of the package's legal representative or agent, shown once on the review page
-    and logged (qualifications.IdNumberReveal); everywhere else it is masked."""
+    and logged (qualifications.IdNumberReveal), to a reviewer who typed their current 6-digit code again;
+    everywhere else it is masked."""
     viewer = _reviewer(request)
     if kind != catalogue.ENTITY:
         raise Http404
@@ -123,6 +125,13 @@ def reveal_view(request, kind, pk):
     # Only while the package waits for the platform, and only a person the entity files with.
     if person not in people or application.status not in t.QUEUED_STATES:
         raise Http404
+    # Re-authentication: the code the reviewer's authenticator shows now, each code once (django-otp). A session
+    # left open on a desk reveals nothing; a wrong code shows the number masked and logs nothing.
+    if match_token(viewer, request.POST.get("otp_token", "").strip()) is None:
+        messages.error(
+            request, _("The 6-digit code is wrong or has expired: enter the code your authenticator shows now.")
+        )
+        return _item_page(request, kind, pk, status=403)
     number = qualification_services.id_number_reveal(entity=application.entity, user=viewer, person=person,
                                                      request=request)  # fmt: skip
     return _item_page(request, kind, pk, revealed={person: number})

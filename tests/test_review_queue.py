@@ -16,7 +16,7 @@ from signatures import services as signature_services
 from signatures.models import Signature
 from templates_app import services as template_services
 
-from .conftest import make_staff, otp_login
+from .conftest import make_staff, otp_code, otp_login
 from .factories import make_entity, walk
 from .test_signatures import complete_package
 
@@ -262,7 +262,8 @@ def test_a_full_id_number_is_shown_only_when_asked_and_each_reveal_is_logged(sta
     page = staff_client.get(reverse("review-item", args=["entity", package.pk])).content.decode()
     assert "11010519491231002X" not in page and 'data-testid="reveal-legal_rep"' in page
     assert not IdNumberReveal.objects.exists()
-    shown = staff_client.post(reverse("review-reveal", args=["entity", package.pk]), {"person": "legal_rep"})
+    shown = staff_client.post(reverse("review-reveal", args=["entity", package.pk]),
+                              {"person": "legal_rep", "otp_token": otp_code(reviewer, steps_ahead=1)})  # fmt: skip
     assert "11010519491231002X" in shown.content.decode()
     assert "no-store" in shown["Cache-Control"]
     [logged] = IdNumberReveal.objects.all()

@@ -12,9 +12,12 @@ requested with GET and with POST (the test client skips the CSRF check, so a POS
 - A's plain member (no owner role; the session, and a read-only key of A's): 403 where the rule needs the owner
   (only on routes whose list the member sees, so the 403 tells nothing new), 404 on staff routes;
 - staff who logged in with their password only, with and without a confirmed authenticator: no admin page and no
-  staff route (the admin's log-in instead).
+  staff route (the admin's log-in instead);
+- verified staff in no group: refused on every admin and staff route but the admin's index and their own password;
+- the verified superuser, POSTing an empty form everywhere (their GETs are the policy walk's).
 
-No one gets a 500. A pattern with no rule in ACCESS fails the walk with what to add.
+No one gets a 500. A 403 appears only where the rule allows one. A pattern with no rule in ACCESS fails
+test_every_url_pattern_has_an_access_rule with what to add. The last test guesses private storage's paths.
 """
 
 import html
@@ -56,7 +59,7 @@ class Rule:
     api-owner     the same, and writes need the organization's owner (a key acts as its creator)
     staff         staff with a verified second factor, and the permission ``perm`` (staff_route + the view)
     admin         the admin (admin_view: staff with a verified second factor), its model permissions
-    admin-public  the admin's own log-in page
+    admin-public  the admin's log-in and log-out
     """
 
     kind: str
@@ -250,7 +253,8 @@ def test_every_url_pattern_has_an_access_rule():
     missing = [name for route, name in url_patterns() if rule_for(route, name) is None]
     assert missing == [], (
         "These URL patterns have no access rule: add each to ACCESS in tests/security/test_access.py "
-        "(public, signed-in, member, owner-writes, owner, document, api, api-owner, api-public, staff(perm), admin), "
+        "(public, signed-in, member, owner-writes, owner, document, api, api-owner, api-public, staff(perm), "
+        "admin_page(perm)), "
         "or its model to ADMIN_MODELS if it is a standard admin route:\n" + "\n".join(missing)
     )
     names = {name for _route, name in url_patterns()}
@@ -313,7 +317,9 @@ def _scrub(content: bytes, url: str) -> bytes:
 def answer(response, url: str) -> tuple:
     body = _scrub(CSRF.sub(rb"\1<csrf>\2", response.content), url)
     location = response.get("Location", "").replace(url.partition("?")[0], "<path>")
-    return response.status_code, response.get("Content-Type"), location, body
+    # The headers' names too (an ETag or a Vary on one only would tell); their values are the body's (length) or
+    # the location's, compared above.
+    return response.status_code, response.get("Content-Type"), location, tuple(sorted(response.headers)), body
 
 
 def _redirects_to_a_login(response) -> bool:

@@ -167,3 +167,29 @@ def fill(route: str, name: str, world) -> str | None:
         return str(values[key])
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+
+def other_organization() -> dict:
+    """Organization B, with an owner and rows of its own (an entity, a draft signature, a notice, a webhook and a
+    read-and-write API key): the intruder of the access walk (tests/security/test_access.py), who may see only
+    these."""
+    from api import services as api_services
+    from notices import services as notice_services
+    from notices.models import WebhookEndpoint
+
+    from .factories import MembershipFactory
+
+    membership = MembershipFactory(user__email="owner@beta.example", organization__name="乙网络有限公司")
+    org, owner = membership.organization, membership.user
+    entity = make_entity(organization=org, name="乙网络有限公司", uscc="91110108MA01234560",
+                         legal_rep_name="李四", legal_rep_id_number="110105194912310029")  # fmt: skip
+    signature = signature_services.signature_save_draft(
+        organization=org, user=owner, draft=signature_services.Draft(entity=entity, source="full_name",
+                                                                     text="乙网络有限公司")
+    )  # fmt: skip
+    notice = notice_services.notify(organization=org, kind="status", key="walk-b",
+                                    subject=notice_services.Text("乙的通知", "B's notice"))  # fmt: skip
+    endpoint = WebhookEndpoint.objects.create(organization=org, url="https://hooks.beta.example/in")
+    key = api_services.key_create(membership=membership, name="乙的系统", scope="write")
+    return {"org": org, "owner": owner, "entity": entity, "signature": signature, "notice": notice,
+            "endpoint": endpoint, "write_key": key.secret}  # fmt: skip

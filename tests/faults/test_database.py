@@ -9,15 +9,23 @@ connection of its own, as a failover or an operator does.
 
 PostgreSQL only: SQLite is a file, there is no server connection to lose. These run in CI's PostgreSQL pass."""
 
+import os
+import re
+import subprocess
+import sys
 import time
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import timezone
 
 from ..api_helpers import key_for
+from ..conftest import wait_for
+from .proxy import FaultProxy
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -115,3 +123,69 @@ def test_a_connection_ended_between_requests_costs_no_request(org_a, signed_in):
     _terminate(dead)
     assert _serve(path, **signed_in)[0] == 200
     assert _backend_pid() != dead
+
+
+# --- a task meeting the same fault --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worker_behind_a_proxy(django_db_blocker, tmp_path):
+    """A real worker on a queue of its own whose database connection goes through a FaultProxy."""
+    from filing_portal.celery import app
+
+    from ..conftest import _database_url
+
+    db = connection.settings_dict
+    queue = f"faults-{os.getpid()}"
+    with FaultProxy(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)) as proxy:
+        with django_db_blocker.unblock():
+            url = _database_url({**db, "HOST": "127.0.0.1", "PORT": proxy.port})
+        log_path, mail_dir = tmp_path / "worker.log", tmp_path / "mail"
+        mail_dir.mkdir()
+        env = {**os.environ, "DATABASE_URL": url, "EMAIL_URL": f"filemail:///{mail_dir}"}
+        name = f"faults-worker-{os.getpid()}@%h"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "filing_portal", "worker", "--pool=solo", "--loglevel=INFO",
+                 "--without-gossip", "--without-mingle", "-Q", queue, "-n", name],
+                cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            try:
+                answered = wait_for(
+                    lambda: (
+                        process.poll() is None
+                        and any(n.startswith(name[:-3]) for reply in app.control.ping(timeout=1.0) for n in reply)
+                    ),
+                    timeout=60,
+                )
+                assert answered, log_path.read_text()
+                yield {"proxy": proxy, "queue": queue, "log": log_path, "mail_dir": mail_dir}
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def test_a_task_that_loses_the_database_retries_with_backoff_and_succeeds_once_it_is_back(
+    org_a, owner_a, worker_behind_a_proxy
+):
+    from accounts.models import Invitation
+    from accounts.tasks import send_invitation_email
+
+    worker = worker_behind_a_proxy
+    now = timezone.now()
+    invitation = Invitation.objects.create(organization=org_a, email="colleague@alpha.cn", role="member",
+                                           invited_by=owner_a, created_at=now,
+                                           expires_at=now + settings.INVITATION_MAX_AGE)  # fmt: skip
+    worker["proxy"].refuse()  # the database goes away under the worker
+    send_invitation_email.apply_async((invitation.pk,), queue=worker["queue"])
+    retries = lambda: re.findall(r"send_invitation_email\[\S+\] retry: Retry in (\d+)s", worker["log"].read_text())  # noqa: E731
+    assert wait_for(lambda: len(retries()) >= 2, timeout=30), worker["log"].read_text()
+    worker["proxy"].forward()  # and comes back
+    sent = wait_for(lambda: Invitation.objects.filter(pk=invitation.pk, email_status="sent").exists(), timeout=40)
+    assert sent, worker["log"].read_text()
+    assert "OperationalError" in worker["log"].read_text()
+    mails = [p for p in worker["mail_dir"].glob("*.log") if "To: colleague@alpha.cn" in p.read_text()]
+    assert len(mails) == 1

@@ -67,6 +67,22 @@ def _check_outbox():
     return detail
 
 
+def _check_task_failures():
+    from django.utils import timezone
+
+    from .models import TaskFailure
+
+    recent = TaskFailure.objects.filter(failed_at__gte=timezone.now() - timezone.timedelta(days=1))
+    latest = recent.first()
+    if latest is None:
+        return _("No task failed in the last 24 hours.")
+    raise RuntimeError(
+        _("%(count)d failed in the last 24 hours; the latest: %(name)s[%(id)s] at %(time)s, %(error)s")
+        % {"count": recent.count(), "name": latest.task_name, "id": latest.task_id,
+           "time": timezone.localtime(latest.failed_at).strftime("%Y-%m-%d %H:%M"), "error": latest.error}
+    )  # fmt: skip
+
+
 def _broker_is_down():
     raise RuntimeError(_("Not asked: the broker is down."))
 
@@ -79,6 +95,7 @@ def probe_all():
         broker,
         _timed("workers", _("Workers"), _ping_workers if broker.ok else _broker_is_down),
         _timed("outbox", _("Notices outbox"), _check_outbox),
+        _timed("tasks", _("Failed tasks"), _check_task_failures),
     ]
 
 

@@ -6,6 +6,7 @@ Every error of the API leaves through ``exception_handler`` (DRF's, for the view
 """
 
 import json
+import sys
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -17,8 +18,10 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
@@ -48,6 +51,7 @@ PROBLEMS = {
     "precondition-required": (428, gettext_lazy("This update needs an If-Match header")),
     "rate-limited": (429, gettext_lazy("Too many requests")),
     "server-error": (500, gettext_lazy("Something went wrong on our side")),
+    "service-unavailable": (503, gettext_lazy("The service is briefly unavailable")),
 }
 
 
@@ -222,11 +226,28 @@ def permission_denied(request, exception=None):
     return defaults.permission_denied(request, exception)
 
 
+# What a lost database connection (a restart, a failover, pg_terminate_backend) raises. The next request
+# reconnects (CONN_HEALTH_CHECKS), so the person is told to try again, not that something broke.
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
 def server_error(request):
-    """handler500: a problem under /api/ (no stack trace), the site's page elsewhere."""
+    """handler500: a problem under /api/ (no stack trace), the site's page elsewhere; 503 for a lost database."""
+    if isinstance(sys.exc_info()[1], DATABASE_GONE):  # Django calls this inside its ``except`` block
+        return database_unavailable(request)
     if is_api(request):
         return _raw(request, "server-error", PROBLEMS["server-error"][1])
     return defaults.server_error(request)
+
+
+def database_unavailable(request):
+    """503 with Retry-After: problem+json under /api/, a static page (no template tags, no database) elsewhere."""
+    if is_api(request):
+        response = _raw(request, "service-unavailable", _("The database did not answer. Try again in a moment."))
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 def problem_type(request, code):

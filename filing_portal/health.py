@@ -45,8 +45,9 @@ def _ping_database():
 
 
 def _ping_broker():
+    # One attempt: a Redis that hangs costs the page its socket timeout once, not once per retry.
     with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=0, timeout=2)
         return conn.as_uri()
 
 
@@ -66,12 +67,35 @@ def _check_outbox():
     return detail
 
 
+def _check_task_failures():
+    from django.utils import timezone
+
+    from .models import TaskFailure
+
+    recent = TaskFailure.objects.filter(failed_at__gte=timezone.now() - timezone.timedelta(days=1))
+    latest = recent.first()
+    if latest is None:
+        return _("No task failed in the last 24 hours.")
+    raise RuntimeError(
+        _("%(count)d failed in the last 24 hours; the latest: %(name)s[%(id)s] at %(time)s, %(error)s")
+        % {"count": recent.count(), "name": latest.task_name, "id": latest.task_id,
+           "time": timezone.localtime(latest.failed_at).strftime("%Y-%m-%d %H:%M"), "error": latest.error}
+    )  # fmt: skip
+
+
+def _broker_is_down():
+    raise RuntimeError(_("Not asked: the broker is down."))
+
+
 def probe_all():
+    broker = _timed("broker", _("Broker"), _ping_broker)
+    # Workers are asked through the broker: with the broker down, asking would only wait out its timeout again.
     return [
         _timed("database", _("Database"), _ping_database),
-        _timed("broker", _("Broker"), _ping_broker),
-        _timed("workers", _("Workers"), _ping_workers),
+        broker,
+        _timed("workers", _("Workers"), _ping_workers if broker.ok else _broker_is_down),
         _timed("outbox", _("Notices outbox"), _check_outbox),
+        _timed("tasks", _("Failed tasks"), _check_task_failures),
     ]
 
 

@@ -269,14 +269,18 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{PORTAL_
 # under var/cache otherwise, so web, worker and beat on one machine see the same entries.
 # The prefix names the var/ folder: the tests (VAR_DIR=var/test) and their worker never share
 # entries with a portal running on the same machine.
+# A Redis that hangs (accepts, never answers) costs a request REDIS_SOCKET_TIMEOUT once, then the cache reads
+# the database for a while (filing_portal/cache.py) and notices wait for the sweep (notices.services.nudge).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
 _cache_prefix = f"portal:{VAR_DIR.name}"
 if env.str("REDIS_URL", default=""):
     _cache_url = env.str("REDIS_URL").rstrip("/").rsplit("/", 1)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "filing_portal.cache.FailSoftRedisCache",
             "LOCATION": env.str("CACHE_URL", default=f"{_cache_url[0]}/{env.int('CACHE_REDIS_DB', default=1)}"),
             "KEY_PREFIX": _cache_prefix,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -295,10 +299,12 @@ CELERY_DIR = VAR_DIR / "celery"
 # A request that enqueues while Redis is down tries once more, at once, then gives up: its rows are the
 # outbox and the beat sweep sends them later (docs/notices.md). Without this, kombu retries a publish for
 # about 6 s, and the customer waits.
-# socket_connect_timeout: a Redis that drops packets rather than refusing fails as fast (never
-# socket_timeout: the worker's blocking read waits on the same connections).
+# socket_connect_timeout: a Redis that drops packets rather than refusing fails as fast. socket_timeout: one
+# that accepts and never answers (a failover, a full disk, a firewall) fails a publish after it instead of
+# holding the request forever; the worker's BRPOP is read only once Redis has answered (kombu's event loop),
+# so it does not cut the worker's waits.
 REDIS_FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
-                   "socket_connect_timeout": 1}  # fmt: skip
+                   "socket_connect_timeout": 1, "socket_timeout": REDIS_SOCKET_TIMEOUT}  # fmt: skip
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_FAIL_FAST}

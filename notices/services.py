@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 from accounts.models import Membership, Organization
+from filing_portal import outage
 
 from . import webhooks
 from .models import Delivery, Notice, WebhookAttempt, WebhookEndpoint
@@ -108,10 +109,15 @@ def nudge(task, *args) -> bool:
     global _broker_down_until
     if not settings.NOTICES_NUDGE or time.monotonic() < _broker_down_until:
         return False
+    on_redis = task.app.conf.broker_url.startswith("redis")
+    if on_redis and outage.redis_down():  # the cache just waited on the same Redis (filing_portal.cache)
+        return False
     try:
         task.apply_async(args, retry=False)
     except Exception:  # noqa: BLE001  (kombu's errors vary by transport; the rows are safe)
         _broker_down_until = time.monotonic() + BROKER_REST_SECONDS
+        if on_redis:
+            outage.redis_failed(BROKER_REST_SECONDS)
         log.warning("broker unavailable: %s%s waits for the sweep", task.name, args)
         return False
     return True

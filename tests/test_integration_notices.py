@@ -14,6 +14,7 @@ from django.conf import settings
 from standardwebhooks import Webhook
 
 from compliance import transitions as t
+from filing_portal import outage
 from notices import services
 from notices.models import Delivery, Notice
 
@@ -78,6 +79,7 @@ def broker_unreachable():
         yield
     finally:
         services._broker_down_until = 0.0  # the broker is back: this process may nudge again at once
+        outage.redis_back()
         app.conf.broker_url, app.conf.broker_transport_options = real, options
         app._pool = None
         app.amqp._producer_pool = None

@@ -296,6 +296,7 @@ else:
 # var/celery, which needs no server yet is a real broker (worker and beat truly run).
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_DIR = VAR_DIR / "celery"
+CELERY_DIR.mkdir(exist_ok=True)  # beat keeps its schedule here whatever the broker (a fresh VAR_DIR has none)
 # A request that enqueues while Redis is down tries once more, at once, then gives up: its rows are the
 # outbox and the beat sweep sends them later (docs/notices.md). Without this, kombu retries a publish for
 # about 6 s, and the customer waits.
@@ -588,16 +589,26 @@ if any(len(key) != 32 for key in DOCUMENT_KEYS.values()) or DOCUMENT_KEY_ID not 
 ID_IMAGE_RETENTION_DAYS = env.int("ID_IMAGE_RETENTION_DAYS", default=180)
 ID_CONSENT_NOTICE_VERSION = "2026-11-v1"
 
-# S3-compatible object storage for documents when configured (django-storages).
+# S3-compatible object storage for documents when configured (django-storages, boto3): Aliyun OSS, MinIO, AWS S3.
+# Every file stays private: a private ACL on each object and signed URLs only, which the portal never hands out
+# (files go out through the document door, streamed by Django). OSS wants virtual-hosted addressing; MinIO and
+# moto on one address want path-style. boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY itself.
+# tests/test_production_shape.py runs the portal against a bucket served by moto.
 if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="auto")
+    if AWS_S3_ADDRESSING_STYLE not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured("AWS_S3_ADDRESSING_STYLE must be auto, path or virtual.")
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
             "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "addressing_style": AWS_S3_ADDRESSING_STYLE,
+            "signature_version": env.str("AWS_S3_SIGNATURE_VERSION", default="s3v4"),
             "default_acl": "private",
             "querystring_auth": True,
+            "querystring_expire": 60,
             "file_overwrite": False,
         },
     }

@@ -13,7 +13,7 @@ run: install assets migrate seed ## web + worker + beat on http://127.0.0.1:$(PO
 	PORTAL_PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install assets chromium ## the whole suite, browser and integration tests included
-	scripts/system-deps.sh cli nginx
+	scripts/system-deps.sh cli nginx services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.requirements-installed

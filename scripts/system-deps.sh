@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium fonts cli nginx bench`.
+# Install the Debian packages the project needs, only when missing: `system-deps.sh venv npm chromium fonts cli nginx services bench`.
 # Never downloads a browser of its own: Playwright drives Debian's Chromium (/usr/bin/chromium).
 set -euo pipefail
 
@@ -18,6 +18,10 @@ for what in "$@"; do
     # systemd-analyze (Debian's systemd package; no systemd as PID 1 needed) checks deploy/'s units.
     nginx)    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
               command -v systemd-analyze >/dev/null || need+=(systemd) ;;
+    # Real PostgreSQL and Redis servers for the tests that need one whatever the pass (the fault tests, the production
+    # shape): tests/services.py starts private ones from these when the machine runs none.
+    services) compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+              command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || need+=(redis-server) ;;
     # The HTTP load generator of benchmarks/pages.py (`make bench`), and psql for its database.
     bench)    command -v wrk >/dev/null || need+=(wrk); command -v psql >/dev/null || need+=(postgresql-client) ;;
     *) echo "system-deps.sh: unknown item '$what'" >&2; exit 2 ;;

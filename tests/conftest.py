@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import roles
 from accounts.models import Membership
 
+from . import services
 from .factories import PASSWORD, MembershipFactory, UserFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -129,6 +130,37 @@ def account_manager(org_a):
     org_a.account_manager = user
     org_a.save(update_fields=["account_manager"])
     return user
+
+
+# --- real PostgreSQL and Redis servers, whatever the pass (tests/services.py) -------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server: the run's, this machine's, or a private one started for the session."""
+    server = services.configured_postgres()
+    if server:
+        yield server
+        return
+    private = services.PrivatePostgres()
+    try:
+        yield private.start()
+    finally:
+        private.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A Redis server: the run's, this machine's, or a private one started for the session."""
+    server = services.configured_redis()
+    if server:
+        yield server
+        return
+    private = services.PrivateRedis()
+    try:
+        yield private.start()
+    finally:
+        private.stop()
 
 
 # --- a real Celery worker ---------------------------------------------------

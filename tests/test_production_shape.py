@@ -15,8 +15,8 @@ in to the admin with password and TOTP code, claims and approves both; a filing 
 carrier batch per carrier; a policy admin publishes a rule change, whose chunks the policy-impact worker checks
 and whose e-mail to the customer the celery worker sends.
 
-Why PostgreSQL and Redis on 127.0.0.1 in both CI passes (the SQLite pass too, where CI machines have both as
-well): production runs on them (DJANGO_ENV=production refuses to start without REDIS_URL; SQLite and the
+Why PostgreSQL and Redis in both CI passes (the SQLite pass too: tests/services.py finds the machine's, or starts
+private ones on a fresh machine): production runs on them (DJANGO_ENV=production refuses to start without REDIS_URL; SQLite and the
 filesystem broker are for one process tree). The shape has a database of its own (the tests' PostgreSQL database
 name, or filing_portal, + "_shape", made and migrated here, dropped after) and a Redis database of its own (the
 tests' broker database + 1: the tests' own worker never sees its tasks); SHAPE_DATABASE_URL and SHAPE_REDIS_URL
@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import requests
+from django.db import connection
 from django.urls import resolve, reverse
 
 from compliance import carriers
@@ -121,25 +122,23 @@ def _exec_start(unit: str, env: dict, **specifiers: str) -> list[str]:
     return shlex.split(line)
 
 
-def _shape_database() -> tuple[str, str]:
-    """(server URL, database name): the tests' PostgreSQL server, or 127.0.0.1's. SHAPE_DATABASE_URL names
-    another (a machine shared by several checkouts)."""
+def _shape_database(postgres_server) -> tuple[str, str]:
+    """(server URL, database name): the tests' PostgreSQL server (tests/services.py: the run's, this machine's or a
+    private one). SHAPE_DATABASE_URL names another (a machine shared by several checkouts)."""
     url = os.environ.get("SHAPE_DATABASE_URL", "")
     if not url:
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith(("postgres://", "postgresql://")):
-            url = "postgres://postgres@127.0.0.1:5432/filing_portal"
-        url += "_shape"
+        name = urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") if connection.vendor == "postgresql" else ""
+        url = postgres_server.postgres_url(f"{name or 'filing_portal'}_shape")
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}", parts.path.strip("/")
 
 
-def _shape_redis() -> tuple[str, int]:
+def _shape_redis(redis_server) -> tuple[str, int]:
     """The Redis database of the tests' broker + 1 (or SHAPE_REDIS_URL's): the shape's broker and cache."""
     url = os.environ.get("SHAPE_REDIS_URL", "")
     if not url:
-        server, _slash, db = (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0").rstrip("/").rpartition("/")
-        url = f"{server}/{(int(db or 0) + 1) % 16}"
+        db = os.environ.get("REDIS_URL", "").rstrip("/").rpartition("/")[2]
+        url = redis_server.redis_url((int(db or 0) + 1) % 16)
     return url, int(url.rstrip("/").rpartition("/")[2])
 
 
@@ -236,7 +235,7 @@ def _environment(tmp_path: Path, overrides: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def shape(tmp_path_factory):
+def shape(tmp_path_factory, postgres_server, redis_server):
     import boto3
 
     tmp_path = tmp_path_factory.mktemp("shape")
@@ -244,8 +243,8 @@ def shape(tmp_path_factory):
     server = Nginx(tmp_path, static_root=tmp_path / "var" / "static")
     shape.origin = f"https://127.0.0.1:{server.https_port}"
     shape.cert = server.cert
-    pg_server, pg_name = _shape_database()
-    broker, broker_db = _shape_redis()
+    pg_server, pg_name = _shape_database(postgres_server)
+    broker, broker_db = _shape_redis(redis_server)
     moto_port = _free_port()
     smtp = _SmtpSink()
     threading.Thread(target=smtp.serve_forever, daemon=True).start()

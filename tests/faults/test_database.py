@@ -7,7 +7,8 @@ request_started and request_finished hooks run (the test client turns them off),
 request (CONN_MAX_AGE) and is checked before reuse. The fault is real: pg_terminate_backend, sent from a
 connection of its own, as a failover or an operator does.
 
-PostgreSQL only: SQLite is a file, there is no server connection to lose. These run in CI's PostgreSQL pass."""
+SQLite is a file, with no server connection to lose: in a run on SQLite (CI's first pass, a fresh machine), the
+last test runs the others in a child pytest on a real PostgreSQL (tests/services.py), so every pass proves them."""
 
 import os
 import re
@@ -29,7 +30,6 @@ from .proxy import FaultProxy
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="a server connection to lose: PostgreSQL only"),
 ]
 
 
@@ -189,3 +189,15 @@ def test_a_task_that_loses_the_database_retries_with_backoff_and_succeeds_once_i
     assert "OperationalError" in worker["log"].read_text()
     mails = [p for p in worker["mail_dir"].glob("*.log") if "To: colleague@alpha.cn" in p.read_text()]
     assert len(mails) == 1
+
+
+def test_on_sqlite_the_database_faults_run_on_a_real_postgresql_in_a_child_run(postgres_server, tmp_path):
+    """Only in a run on SQLite (tests/faults/conftest.py): the tests above, in a child pytest on PostgreSQL, with its
+    own var/ (so its worker and broker folders are its own) and the filesystem broker."""
+    env = {**os.environ, "DATABASE_URL": postgres_server.postgres_url(f"faults_{os.getpid()}"),
+           "VAR_DIR": str(tmp_path / "var")}  # fmt: skip
+    env.pop("REDIS_URL", None)
+    child = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
+                           cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert child.returncode == 0, child.stdout[-4000:] + child.stderr[-2000:]
+    assert re.search(r"\b4 passed\b", child.stdout), child.stdout[-2000:]

@@ -3,8 +3,8 @@ between this process (the web side: its cache and its broker connection) and the
 hangs on command. The worker talks to the configured broker directly: the fault is the web's.
 
 Both CI passes run these against a real Redis: the PostgreSQL pass's (REDIS_URL), and on the SQLite pass the
-local Redis every CI machine runs (.ci/run), at FAULTS_REDIS_URL; there, once Redis is back, the notices go
-through the pass's own broker (the filesystem one) to its worker."""
+local one (tests/services.py: this machine's, or a private one on a fresh machine); there, once Redis is back,
+the notices go through the pass's own broker (the filesystem one) to its worker."""
 
 import os
 import time
@@ -29,7 +29,6 @@ from .proxy import FaultProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-REDIS_URL = settings.REDIS_URL or os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/15")
 BOUND = settings.REDIS_SOCKET_TIMEOUT + 1.0  # the issue's bound for a request while Redis hangs
 
 
@@ -40,9 +39,9 @@ def _point_broker(url, options):
 
 
 @pytest.fixture
-def redis_proxy(settings):
+def redis_proxy(settings, redis_server):
     """This process's cache and broker connection go through the proxy; afterwards, straight to the real ones."""
-    target = urlsplit(REDIS_URL)
+    target = urlsplit(settings.REDIS_URL or redis_server.redis_url(15))
     real_broker, real_options = app.conf.broker_url, app.conf.broker_transport_options
     with FaultProxy(target.hostname, target.port or 6379) as proxy:
         proxied = f"redis://127.0.0.1:{proxy.port}"

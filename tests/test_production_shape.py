@@ -15,13 +15,13 @@ in to the admin with password and TOTP code, claims and approves both; a filing 
 carrier batch per carrier; a policy admin publishes a rule change, whose chunks the policy-impact worker checks
 and whose e-mail to the customer the celery worker sends.
 
-Why PostgreSQL and Redis in both CI passes (the SQLite pass too: tests/services.py finds the machine's, or starts
-private ones on a fresh machine): production runs on them (DJANGO_ENV=production refuses to start without REDIS_URL; SQLite and the
-filesystem broker are for one process tree). The shape has a database of its own (the tests' PostgreSQL database
-name, or filing_portal, + "_shape", made and migrated here, dropped after) and a Redis database of its own (the
-tests' broker database + 1: the tests' own worker never sees its tasks); SHAPE_DATABASE_URL and SHAPE_REDIS_URL
-name others. The test process reads that database with psycopg, never through its own test database, and makes
-the staff accounts with `manage.py shell`, as an operator would.
+Why PostgreSQL and Redis in both CI passes (the SQLite pass too: tests/services.py finds the machine's, or
+starts private ones on a fresh machine): production runs on them (DJANGO_ENV=production refuses to start without
+REDIS_URL; SQLite and the filesystem broker are for one process tree). The shape has a database of its own (the
+tests' PostgreSQL database name, or filing_portal, + "_shape", made and migrated here, dropped after) and a Redis
+database of its own (the tests' broker database + 1: the tests' own worker never sees its tasks);
+SHAPE_DATABASE_URL and SHAPE_REDIS_URL name others. The test process reads that database with psycopg, never
+through its own test database, and makes the staff accounts with `manage.py shell`, as an operator would.
 """
 
 import contextlib

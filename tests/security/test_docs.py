@@ -26,7 +26,7 @@ def references() -> list[tuple[str, str | None]]:
         for cell in line.split("|"):
             current = None
             for path, name in REFERENCE.findall(cell):
-                if path and (path.startswith("test_") or path.startswith("security/")):
+                if path and path.startswith(("test_", "security/", "faults/")):
                     current = path
                 elif path or not name:
                     continue  # a code path (`qualifications/uploads.py`), not a test

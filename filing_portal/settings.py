@@ -110,6 +110,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The N+1 detector (django-zeal), for the tests only: pyproject.toml's pytest-env turns it on, nothing else does.
+# Installed, it watches the ORM's lazy loads; it raises (NPlusOneError) only inside zeal_context(), which
+# tests/test_list_queries.py puts around every list page, admin queue and API list it loads.
+N_PLUS_ONE_DETECTOR = env.bool("N_PLUS_ONE_DETECTOR", default=False) and not PRODUCTION
+if N_PLUS_ONE_DETECTOR:
+    INSTALLED_APPS.append("zeal")
+    ZEAL_RAISE = True
+
 ROOT_URLCONF = "filing_portal.urls"
 WSGI_APPLICATION = "filing_portal.wsgi.application"
 ASGI_APPLICATION = "filing_portal.asgi.application"

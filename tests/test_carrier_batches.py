@@ -547,7 +547,8 @@ def test_the_batches_page_reads_a_bounded_number_of_queries(clerk_client, signat
                                                            django_assert_max_num_queries):  # fmt: skip
     for carrier in ("mobile", "unicom", "telecom"):
         services.open_batch(carrier=carrier, actor=clerk)
-    with django_assert_max_num_queries(14):  # 4 of them count what waits; the batches in one
+    # 4 of them count what waits (filings.selectors.waiting: was 7), the batches in one; cold, so the holidays too
+    with django_assert_max_num_queries(11):
         assert clerk_client.get(reverse("carrier-batches")).status_code == 200
 
 

@@ -35,7 +35,7 @@ from qualifications import services
 from qualifications.models import Document, DocumentAccess
 
 from . import files
-from .conftest import _database_url, otp_login
+from .conftest import _database_url, otp_login, wait_for
 from .test_qualifications import consented, entity_a, upload  # noqa: F401  (fixtures)
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -371,7 +371,10 @@ def test_nginx_hands_over_document_files_after_the_permission_check(
     client.force_login(owner_a)
     assert upload(client, org_a, consented, "legal_rep_id_front", files.jpeg()).status_code == 302
     document = Document.objects.get()
-    assert services.thumbnail_make(document_id=document.pk)
+    # Made here, or by the session's worker when an earlier test started one on this broker: either way, made.
+    services.thumbnail_make(document_id=document.pk)
+    ready = Document.ThumbnailState.READY
+    assert wait_for(lambda: Document.objects.filter(pk=document.pk, thumbnail_state=ready).exists(), timeout=30)
     document.refresh_from_db()
     cookie = {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
     # The same door without nginx (DOCUMENT_ACCEL_REDIRECT off here): the headers to expect.

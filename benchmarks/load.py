@@ -143,8 +143,9 @@ def measure_wrk(data: dict, seconds: int, rounds: int, master: int) -> list[tupl
     return results
 
 
-def run_locust(users: int, seconds: int, users_file: str, out_dir: str) -> list[dict]:
-    """The locust scenario, headless, against the running gunicorn; its per-step rows from locust's CSV."""
+def run_locust(users: int, seconds: int, users_file: str, out_dir: str) -> tuple[list, list, int]:
+    """The locust scenario, headless, against the running gunicorn: its per-step rows and its failures (locust's
+    CSV files), and its exit status."""
     prefix = os.path.join(out_dir, "locust")
     command = [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(HERE / "locustfile.py"), "--headless",
                "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",

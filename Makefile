@@ -76,6 +76,7 @@ bench: install assets ## benchmarks/: prints figures and ratios against a baseli
 	$(BIN)/python benchmarks/desk.py  # the account manager's desk and its export, PostgreSQL too
 	$(BIN)/python benchmarks/activity.py  # the daily run over 1,000,000 sending statistics, PostgreSQL too
 	$(BIN)/python benchmarks/policy_impact.py  # the rule-change run on one worker, then two: PostgreSQL and Redis
+	$(BIN)/python benchmarks/load.py  # dashboard, review queue, desk, API lists under wrk; the locust scenario
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -17,6 +17,7 @@ measures only the pages whose names contain one of these (`--pages "entity page"
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -28,6 +29,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
@@ -43,8 +45,9 @@ PAGE_TARGET, CHECK_TARGET = 0.3, 0.5
 # --- run inside Django (a subprocess with the benchmark's settings) --------------------------------
 
 
-def seed() -> dict:
-    """One customer as a busy enterprise has it, written through the services and models."""
+def seed(signatures: int = 300) -> dict:
+    """One customer as a busy enterprise has it, written through the services and models: 100 entities, and
+    `signatures` signatures with a template each (benchmarks/load.py asks for 50)."""
     import datetime as dt
     import itertools
 
@@ -104,7 +107,7 @@ def seed() -> dict:
     signatures = Signature.objects.bulk_create(
         Signature(organization=org, entity=entities[i % 100], source=Signature.Source.ABBREVIATION,
                   text=f"云通信{i}", status=next(cycle), created_by=user)
-        for i in range(300)
+        for i in range(signatures)
     )  # fmt: skip
     templates = SmsTemplate.objects.bulk_create(
         SmsTemplate(organization=org, signature=s, kind=SmsTemplate.Kind.NOTIFICATION, name=f"发货通知{i}",
@@ -241,8 +244,39 @@ def server_cpu(master: int) -> float:
     return total / TICK
 
 
-def wrk(method: str, path: str, body: str, headers: dict, seconds: int, master: int) -> tuple[float, float]:
-    """(requests a second, server CPU milliseconds a request) for `seconds` of load."""
+def settle(master: int, timeout: float = 60) -> None:
+    """Wait until gunicorn's workers are idle. wrk stops with its 16 requests still queued at the server: for a
+    page that takes 300 ms of CPU, seconds of work that would otherwise fall on the next run (the bare view's)."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+
+    def workers_cpu() -> int:
+        total = 0
+        for pid in children.read_text().split():
+            with contextlib.suppress(OSError):
+                total += sum(map(int, Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]))
+        return total
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = workers_cpu()
+        time.sleep(0.2)
+        if workers_cpu() - before <= 0.02 * TICK:  # under a tenth of a core: no request in progress
+            return
+
+
+class Run(NamedTuple):
+    """One wrk run: requests a second, server CPU milliseconds a request, and the 99th percentile latency."""
+
+    rate: float
+    cpu_ms: float
+    p99_ms: float
+
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def wrk(method: str, path: str, body: str, headers: dict, seconds: int, master: int) -> Run:
+    """`seconds` of load at 16 connections, with wrk's latency distribution (`--latency`)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f"wrk.method = {json.dumps(method)}\nwrk.body = {json.dumps(body)}\n")
         for name, value in headers.items():
@@ -250,17 +284,55 @@ def wrk(method: str, path: str, body: str, headers: dict, seconds: int, master: 
     try:
         before = server_cpu(master)
         out = subprocess.run(
-            ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "30s", "-s", script.name,
+            ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "30s", "--latency", "-s", script.name,
              f"http://127.0.0.1:{PORT}{path}"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
         cpu = server_cpu(master) - before
+        settle(master)
     finally:
         os.unlink(script.name)
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
         raise SystemExit(f"{path}: errors under load:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), cpu * 1000 / max(requests, 1)
+    p99, unit = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE).groups()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return Run(rate, cpu * 1000 / max(requests, 1), float(p99) * UNITS_MS[unit])
+
+
+class Turns(NamedTuple):
+    """A target measured in turns with a baseline: the median ratios of the rounds, the target's runs, the
+    baseline's runs."""
+
+    ratio: float
+    cpu_ratio: float
+    runs: list
+    bare_runs: list
+
+
+def in_turns(name: str, target: tuple, bare: tuple, headers: dict, seconds: int, rounds: int, master: int,
+             bare_headers: dict | None = None) -> Turns:  # fmt: skip
+    """Baseline and target in turns, `rounds` times each: every ratio compares runs seconds apart, so a
+    neighbour's load on the machine weighs on both sides alike; the median of the rounds. A round in which the
+    baseline stalled (fewer than 10 requests: the machine was too busy) measures nothing and is left out; a slow
+    target is a measure, not a stall."""
+    bare_headers = headers if bare_headers is None else bare_headers
+    rates, costs, runs, bare_runs = [], [], [], []
+    last = wrk(*bare, bare_headers, seconds, master)
+    bare_runs.append(last)
+    for _ in range(rounds):
+        page = wrk(*target, headers, seconds, master)
+        after = wrk(*bare, bare_headers, seconds, master)
+        if min(last.rate, after.rate) * seconds >= 10 and page.cpu_ms > 0:
+            rates.append(page.rate / ((last.rate + after.rate) / 2))
+            costs.append(((last.cpu_ms + after.cpu_ms) / 2) / page.cpu_ms)
+        runs.append(page)
+        bare_runs.append(after)
+        last = after
+    if not rates:
+        measured = ", ".join(f"{run.rate:.1f}" for run in runs)
+        raise SystemExit(f"{name}: every round stalled ({measured} req/s); the machine is too busy to measure")
+    return Turns(statistics.median(rates), statistics.median(costs), runs, bare_runs)
 
 
 def start_gunicorn(env: dict, code: Path) -> subprocess.Popen:
@@ -325,23 +397,12 @@ def main():
             if status != 200:
                 raise SystemExit(f"{method} {path} answered {status}, not 200")
             wrk(method, path, body, headers, 1, master)  # warm both workers up
-        # Bare view and page in turns, `--rounds` times each: every ratio compares runs seconds apart,
-        # so a neighbour's load on the machine weighs on both sides alike; the median of the rounds.
         results, bare_rates = [], []
         for name, target, method, path, body in targets:
-            rates, costs = [], []
-            last = wrk(*bare, headers, args.seconds, master)
-            for _ in range(args.rounds):
-                page = wrk(method, path, body, headers, args.seconds, master)
-                after = wrk(*bare, headers, args.seconds, master)
-                if min(last[0], page[0], after[0]) * args.seconds >= 10:  # a stalled run measures nothing
-                    rates.append(page[0] / ((last[0] + after[0]) / 2))
-                    costs.append(((last[1] + after[1]) / 2) / page[1])
-                bare_rates += [last[0], after[0]]
-                last = after
-            if not rates:
-                raise SystemExit(f"{name}: every round stalled; the machine is too busy to measure")
-            results.append((name, target, page[0], page[1], statistics.median(rates), statistics.median(costs)))
+            turns = in_turns(name, (method, path, body), bare, headers, args.seconds, args.rounds, master)
+            page = turns.runs[-1]
+            results.append((name, target, page.rate, page.cpu_ms, turns.ratio, turns.cpu_ratio))
+            bare_rates += [run.rate for run in turns.bare_runs]
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

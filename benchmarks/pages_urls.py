@@ -1,5 +1,5 @@
-"""The portal's URLs plus the benchmarks' baselines: an authenticated bare view (benchmarks/pages.py) and a bare DRF
-view (benchmarks/rest_api.py)."""
+"""The portal's URLs plus the benchmarks' baselines: an authenticated bare view (benchmarks/pages.py, load.py) and a
+bare DRF view (benchmarks/rest_api.py, load.py)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -22,6 +22,9 @@ class BareApi(APIView):
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsAuthenticated]
+
+    def get(self, request):  # benchmarks/load.py's baseline for the API's lists
+        return Response({"ok": True})
 
     def post(self, request):
         return Response({"ok": True})

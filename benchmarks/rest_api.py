@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 
 import pages
-from pages import PYTHON, ROOT, django_env, fetch_once, psql, start_gunicorn, wrk
+from pages import PYTHON, ROOT, django_env, fetch_once, in_turns, psql, start_gunicorn, wrk
 
 PRECHECK_TARGET, MAX_QUERIES = 0.3, 10
 LISTS = ("entities/", "entities/{entity}/documents/", "signatures/", "signatures/?status=approved", "templates/",
@@ -185,15 +185,7 @@ def main():
             if status != 200:
                 raise SystemExit(f"{method} {path} answered {status}, not 200")
             wrk(method, path, body, headers, 1, master)  # warm both workers up
-        rates, costs, bare_rates = [], [], []
-        last = wrk(*bare, headers, args.seconds, master)
-        for _ in range(args.rounds):
-            page = wrk(*precheck, headers, args.seconds, master)
-            after = wrk(*bare, headers, args.seconds, master)
-            rates.append(page[0] / ((last[0] + after[0]) / 2))
-            costs.append(((last[1] + after[1]) / 2) / page[1])
-            bare_rates += [last[0], after[0]]
-            last = after
+        turns = in_turns("precheck", precheck, bare, headers, args.seconds, args.rounds, master)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -209,9 +201,10 @@ def main():
     print()
     print(f"2. POST /api/v1/signatures/precheck/ under gunicorn (2 workers, PostgreSQL), wrk 16 connections, "
           f"{args.seconds} s a run, {args.rounds} rounds")  # fmt: skip
-    print(f"bare DRF view (key authentication only): median {statistics.median(bare_rates):.0f} req/s")
-    ratio, cpu_ratio = statistics.median(rates), statistics.median(costs)
-    print(f"precheck: {page[0]:.0f} req/s, {page[1]:.2f} ms server CPU a request; ratio {ratio:.2f}, "
+    bare_rate = statistics.median(run.rate for run in turns.bare_runs)
+    print(f"bare DRF view (key authentication only): median {bare_rate:.0f} req/s")
+    ratio, cpu_ratio, page = turns.ratio, turns.cpu_ratio, turns.runs[-1]
+    print(f"precheck: {page.rate:.0f} req/s, {page.cpu_ms:.2f} ms server CPU a request; ratio {ratio:.2f}, "
           f"cpu ratio {cpu_ratio:.2f}; target >= {PRECHECK_TARGET}: "
           f"{'OK' if max(ratio, cpu_ratio) >= PRECHECK_TARGET else 'MISSED'}")  # fmt: skip
 

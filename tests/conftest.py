@@ -135,32 +135,27 @@ def account_manager(org_a):
 # --- real PostgreSQL and Redis servers, whatever the pass (tests/services.py) -------------
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A PostgreSQL server: the run's, this machine's, or a private one started for the session."""
-    server = services.configured_postgres()
-    if server:
-        yield server
+def _server(found, private_class):
+    if found:
+        yield found
         return
-    private = services.PrivatePostgres()
+    private = private_class()
     try:
         yield private.start()
     finally:
         private.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server: the run's, this machine's, or a private one started for the session."""
+    yield from _server(services.configured_postgres(), services.PrivatePostgres)
 
 
 @pytest.fixture(scope="session")
 def redis_server():
     """A Redis server: the run's, this machine's, or a private one started for the session."""
-    server = services.configured_redis()
-    if server:
-        yield server
-        return
-    private = services.PrivateRedis()
-    try:
-        yield private.start()
-    finally:
-        private.stop()
+    yield from _server(services.configured_redis(), services.PrivateRedis)
 
 
 # --- a real Celery worker ---------------------------------------------------
